@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "Orbit",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "orbit", targets: ["orbit"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+  ],
+  targets: [
+    // C libraries from Debian: libzmq3-dev and libopenblas-dev. Linked directly rather than via
+    // pkg-config, whose libzmq flags carry an -isystem that SwiftPM rejects as unsafe.
+    .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+
+    .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+    .target(name: "OrbitSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(name: "OrbitProtocol", dependencies: ["OrbitSpec"]),
+    .target(
+      name: "OrbitJournal",
+      dependencies: ["OrbitSpec", .product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "OrbitCompute", dependencies: ["CBLAS"]),
+    .target(
+      name: "OrbitCoordinator",
+      dependencies: [
+        "ZeroMQ", "OrbitProtocol", "OrbitJournal", .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(
+      name: "OrbitWorker",
+      dependencies: [
+        "ZeroMQ", "OrbitProtocol", "OrbitCompute", .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(name: "OrbitAnalysis", dependencies: []),
+    .executableTarget(
+      name: "orbit",
+      dependencies: [
+        "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
+        "OrbitWorker", "OrbitAnalysis",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(name: "OrbitTesting", dependencies: ["OrbitSpec"]),
+
+    .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
+    .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol"]),
+    .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal"]),
+    .testTarget(name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
+    .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator"]),
+    .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker"]),
+    .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"]),
+    .testTarget(name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

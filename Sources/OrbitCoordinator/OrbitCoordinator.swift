@@ -1,0 +1,1 @@
+// OrbitCoordinator module.

@@ -1,0 +1,1 @@
+// OrbitProtocol module.

@@ -1,0 +1,1 @@
+// OrbitSpec module.

@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package (as swift-nio's Benchmarks/) so `swift test` stays lean.
+// Run from this folder: `swift run -c release <Bench>`; figures go to RESULTS.md.
+import PackageDescription
+
+let package = Package(
+  name: "OrbitBench",
+  platforms: [.macOS(.v15)],
+  dependencies: [
+    .package(name: "Orbit", path: ".."),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .executableTarget(
+      name: "DispatchBench",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
+      name: "ComputeBench",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
+      name: "FitBench",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+  ],
+  swiftLanguageModes: [.v6]
+)
