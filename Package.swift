@@ -5,7 +5,12 @@ let package = Package(
   name: "Orbit",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "orbit", targets: ["orbit"])
+    .executable(name: "orbit", targets: ["orbit"]),
+    // Libraries exported for the benchmark package in bench/.
+    .library(name: "OrbitCompute", targets: ["OrbitCompute"]),
+    .library(name: "OrbitAnalysis", targets: ["OrbitAnalysis"]),
+    .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+    .library(name: "OrbitSpec", targets: ["OrbitSpec"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

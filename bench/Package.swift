@@ -13,13 +13,22 @@ let package = Package(
   targets: [
     .executableTarget(
       name: "DispatchBench",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        .product(name: "ZeroMQ", package: "Orbit"), .product(name: "OrbitSpec", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "ComputeBench",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        .product(name: "OrbitCompute", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "FitBench",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        .product(name: "OrbitAnalysis", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )
