@@ -10,13 +10,15 @@ public struct ZMQCurveKeypair: Sendable {
     var pub = [CChar](repeating: 0, count: 41)
     var sec = [CChar](repeating: 0, count: 41)
     if zmq_curve_keypair(&pub, &sec) != 0 { throw ZMQError.last("zmq_curve_keypair") }
-    return ZMQCurveKeypair(publicKey: String(zeroTerminated: pub), secretKey: String(zeroTerminated: sec))
+    return ZMQCurveKeypair(
+      publicKey: String(zeroTerminated: pub), secretKey: String(zeroTerminated: sec))
   }
 }
 
 extension String {
   /// Decodes a NUL-terminated C buffer as UTF-8.
   init(zeroTerminated buffer: [CChar]) {
-    self = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    self = String(
+      decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }

@@ -8,7 +8,9 @@ public enum ZMQPoller {
     -> [Bool]
   {
     var items = sockets.map { socket in
-      socket.withUnsafeHandle { zmq_pollitem_t(socket: $0, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+      socket.withUnsafeHandle {
+        zmq_pollitem_t(socket: $0, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+      }
     }
     let rc = zmq_poll(&items, Int32(items.count), timeoutMilliseconds)
     if rc < 0 {

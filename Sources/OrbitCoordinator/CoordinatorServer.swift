@@ -1,0 +1,225 @@
+import CZeroMQ
+import Foundation
+import Logging
+import OrbitJournal
+import OrbitProtocol
+import OrbitSpec
+import ZeroMQ
+
+/// Failures that stop a coordinator, mapped to exit codes by the CLI.
+public struct CoordinatorError: Error, CustomStringConvertible {
+  public enum Kind: Sendable { case cannotBind, journal, socket }
+  public var kind: Kind
+  public var message: String
+  public var description: String { message }
+}
+
+/// The coordinator's thin I/O loop: one ROUTER socket, the journal, and the state machine.
+///
+/// Runs on the calling thread (a dedicated one: it blocks in `zmq_poll`) until every trial has a
+/// recorded result or a stop was requested and nothing is in flight.
+public final class CoordinatorServer {
+  private let context: ZMQContext
+  private let journal: Journal
+  private var machine: CoordinatorStateMachine
+  private let logger: Logger
+  private let status: CoordinatorStatus
+  private let bindEndpoint: String
+  private let sweepID: String
+
+  public init(
+    context: ZMQContext, bind: String, journal: Journal, machine: CoordinatorStateMachine,
+    resumed: Int, status: CoordinatorStatus, logger: Logger
+  ) {
+    self.context = context
+    self.bindEndpoint = bind
+    self.journal = journal
+    self.machine = machine
+    self.status = status
+    self.logger = logger
+    self.sweepID = machine.settings.sweepID
+    status.update {
+      $0.total = machine.plan.count
+      $0.resumed = resumed
+    }
+  }
+
+  private static func now() -> Double { Date().timeIntervalSince1970 }
+
+  public func run() throws(CoordinatorError) {
+    let router: ZMQSocket
+    do {
+      router = try ZMQSocket(context, type: .router)
+      try router.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
+      // Fail a send to a vanished peer at once instead of dropping it silently.
+      try router.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
+      // A worker reconnecting under the same id takes over its old connection.
+      try router.setOption(ZMQ_ROUTER_HANDOVER, Int32(1))
+      try router.setOption(ZMQ_SNDHWM, Int32(100_000))
+      try router.setOption(ZMQ_RCVHWM, Int32(100_000))
+    } catch {
+      throw CoordinatorError(
+        kind: .socket, message: "cannot create the coordinator socket: \(error)")
+    }
+    defer { router.close(lingerMilliseconds: 2000) }
+    do {
+      try router.bind(bindEndpoint)
+    } catch {
+      throw CoordinatorError(
+        kind: .cannotBind,
+        message:
+          "cannot bind \(bindEndpoint): \(error). Is another coordinator using the port? Pass --bind tcp://127.0.0.1:0 to pick a free one."
+      )
+    }
+    let endpoint = router.lastEndpoint
+    status.setBound(endpoint)
+    status.update { $0.endpoint = endpoint }
+    logger.info(
+      "coordinator listening", metadata: ["endpoint": "\(endpoint)", "sweep": "\(sweepID)"])
+
+    let tickInterval = min(0.25, machine.settings.heartbeatInterval / 2)
+    var nextTick = Self.now()
+    var nextLive = 0.0
+    var stopSent = false
+    do {
+      // A sweep with nothing left to run (fully resumed) finishes at the first tick.
+      try execute(machine.handle(.tick(now: Self.now())), on: router)
+      while !machine.isFinished {
+        if status.stopRequested && !stopSent {
+          stopSent = true
+          logger.notice(
+            "stop requested: no more dispatch; waiting for workers to return what they hold")
+          try execute(machine.handle(.stop(now: Self.now())), on: router)
+          continue
+        }
+        let timeout = max(0, Int((nextTick - Self.now()) * 1000))
+        _ = try router.waitForInput(timeoutMilliseconds: timeout)
+        try drainInput(router)
+        let now = Self.now()
+        if now >= nextTick {
+          try execute(machine.handle(.tick(now: now)), on: router)
+          nextTick = now + tickInterval
+        }
+        if now >= nextLive {
+          try journal.updateLive(
+            sweepID: sweepID, running: machine.runningCount, queued: machine.queuedCount,
+            workers: machine.workerCount, now: now)
+          nextLive = now + 1
+        }
+        publish()
+      }
+    } catch let error as JournalError {
+      throw CoordinatorError(kind: .journal, message: error.description)
+    } catch let error as ZMQError {
+      throw CoordinatorError(kind: .socket, message: "coordinator socket failed: \(error)")
+    } catch {
+      throw CoordinatorError(kind: .socket, message: "\(error)")
+    }
+    publish()
+    status.update { $0.finished = true }
+    logger.info("coordinator finished", metadata: ["recorded": "\(status.snapshot.recorded)"])
+  }
+
+  /// Reads every queued message (bounded, so ticks still happen under load) and feeds them in;
+  /// results are collected into one journal transaction per pass: a group commit.
+  private func drainInput(_ router: ZMQSocket) throws {
+    var pending: [JournalEntry] = []
+    for _ in 0..<10_000 {
+      guard let frames = try router.receive(dontWait: true) else { break }
+      let now = Self.now()
+      guard frames.count == 2 else {
+        let peer = PeerID(frames.first ?? [])
+        pending += try collect(
+          machine.handle(
+            .malformed(
+              peer, ProtocolError(.invalid, "\(frames.count) frames, expected 2"), now: now)),
+          on: router)
+        continue
+      }
+      let peer = PeerID(frames[0])
+      let event: CoordinatorEvent
+      do {
+        event = .received(peer, try MessageCodec.decode(frames[1]), now: now)
+      } catch {
+        event = .malformed(peer, error, now: now)
+      }
+      pending += try collect(machine.handle(event), on: router)
+    }
+    while !pending.isEmpty {
+      let batch = pending
+      pending = []
+      let inserted = try journal.record(batch, sweepID: sweepID)
+      pending += try collect(
+        machine.handle(.persisted(batch, inserted: inserted, now: Self.now())), on: router)
+    }
+  }
+
+  private func execute(_ actions: [CoordinatorAction], on router: ZMQSocket) throws {
+    var pending = try collect(actions, on: router)
+    while !pending.isEmpty {
+      let batch = pending
+      pending = []
+      let inserted = try journal.record(batch, sweepID: sweepID)
+      pending += try collect(
+        machine.handle(.persisted(batch, inserted: inserted, now: Self.now())), on: router)
+    }
+  }
+
+  /// Performs every action but `.persist`, whose entries it returns for one group commit.
+  private func collect(_ actions: [CoordinatorAction], on router: ZMQSocket) throws
+    -> [JournalEntry]
+  {
+    var persist: [JournalEntry] = []
+    for action in actions {
+      switch action {
+      case .send(let peer, let message):
+        let sent = try router.send([peer.bytes, MessageCodec.encode(message)], dontWait: true)
+        if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
+      case .persist(let entries):
+        persist += entries
+      case .recordProgress(let p):
+        try journal.recordProgress(
+          trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON)
+      case .workerJoined(let hello, let now):
+        logger.info(
+          "worker joined",
+          metadata: [
+            "worker": "\(hello.workerID)", "host": "\(hello.host)", "slots": "\(hello.slots)",
+          ])
+        try journal.workerJoined(
+          id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots, now: now)
+      case .workerLeft(let workerID, let reason, let requeued, let now):
+        let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning
+        logger.log(
+          level: level, "worker left",
+          metadata: ["worker": "\(workerID)", "reason": "\(reason)", "requeued": "\(requeued)"])
+        try journal.workerLeft(id: workerID, reason: reason, now: now)
+        try journal.event(
+          "worker_left", workerID: workerID, detail: "\(reason); \(requeued) trials re-queued",
+          now: now)
+      case .log(let level, let text):
+        switch level {
+        case .debug: logger.debug("\(text)")
+        case .info: logger.info("\(text)")
+        case .warning: logger.warning("\(text)")
+        case .error: logger.error("\(text)")
+        }
+      case .finished:
+        break
+      }
+    }
+    return persist
+  }
+
+  private func publish() {
+    let m = machine
+    status.update {
+      $0.counts = m.counts
+      $0.running = m.runningCount
+      $0.queued = m.queuedCount
+      $0.workers = m.workerCount
+      $0.malformed = m.malformedCount
+      $0.duplicates = m.duplicateCount
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import OrbitSpec
+import Synchronization
+
+/// A point-in-time view of a running coordinator, for progress displays.
+public struct CoordinatorSnapshot: Sendable {
+  public var endpoint: String = ""
+  public var total: Int = 0
+  /// Results recorded this run (fresh ones, by status).
+  public var counts: [TrialStatus: Int] = [:]
+  /// Results recorded by earlier runs of this sweep (resume).
+  public var resumed: Int = 0
+  public var running: Int = 0
+  public var queued: Int = 0
+  public var workers: Int = 0
+  public var malformed: Int = 0
+  public var duplicates: Int = 0
+  public var finished: Bool = false
+
+  public var recorded: Int { counts.values.reduce(0, +) }
+  public var failures: Int { counts.filter { $0.key.isFailure }.values.reduce(0, +) }
+}
+
+/// Shared between the coordinator's I/O thread and whoever watches or stops it.
+public final class CoordinatorStatus: Sendable {
+  private let state = Mutex(CoordinatorSnapshot())
+  private let stop = Mutex(false)
+  private let bound = Mutex<String?>(nil)
+
+  public init() {}
+
+  public var snapshot: CoordinatorSnapshot { state.withLock { $0 } }
+  func update(_ body: (inout CoordinatorSnapshot) -> Void) { state.withLock { body(&$0) } }
+
+  /// Asks the coordinator to stop dispatching and let workers leave (SIGINT, SIGTERM).
+  public func requestStop() { stop.withLock { $0 = true } }
+  var stopRequested: Bool { stop.withLock { $0 } }
+
+  /// The endpoint once bound (port 0 resolved), or nil before.
+  public var boundEndpoint: String? { bound.withLock { $0 } }
+  func setBound(_ endpoint: String) { bound.withLock { $0 = endpoint } }
+}

@@ -1,1 +1,0 @@
-// OrbitCoordinator module.

@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+import OrbitSpec
+
+/// A result ready to be journaled: the outcome plus what the coordinator knows of the trial.
+public struct JournalEntry: Sendable {
+  public var outcome: TrialOutcome
+  public var index: Int
+  public var paramsJSON: String
+  public var workerID: String
+  public var finishedAt: Double
+
+  public init(
+    outcome: TrialOutcome, index: Int, paramsJSON: String, workerID: String, finishedAt: Double
+  ) {
+    self.outcome = outcome
+    self.index = index
+    self.paramsJSON = paramsJSON
+    self.workerID = workerID
+    self.finishedAt = finishedAt
+  }
+}
+
+/// The sweep's SQLite journal, in WAL mode: the single source of truth for what has run.
+///
+/// Written only by the coordinator; other processes (`orbit status`, `orbit export`) open it
+/// read-only while it runs. One connection owned by this object; not `Sendable`.
+public final class Journal {
+  let database: DatabaseQueue
+  public let path: String
+
+  /// Opens (creating and migrating if needed) the journal at `path`.
+  public init(path: String, readOnly: Bool = false) throws(JournalError) {
+    self.path = path
+    var configuration = Configuration()
+    configuration.readonly = readOnly
+    configuration.busyMode = .timeout(10)
+    if !readOnly {
+      configuration.prepareDatabase { db in
+        // WAL lets `orbit status` read while the coordinator writes. synchronous=FULL keeps a
+        // committed result durable across power loss: group commits pay for it, not a weaker rule.
+        try db.execute(sql: "PRAGMA journal_mode = WAL")
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+      }
+    }
+    if readOnly && !FileManager.default.fileExists(atPath: path) {
+      throw JournalError(.cannotOpen, "\(path): no journal here; pass the run directory of a sweep")
+    }
+    do {
+      database = try DatabaseQueue(path: path, configuration: configuration)
+      if !readOnly {
+        try JournalSchema.migrator.migrate(database)
+      } else {
+        let ok = try database.read { try $0.tableExists("trials") }
+        if !ok { throw JournalError(.notAJournal, "\(path) is not an Orbit journal") }
+      }
+    } catch let error as JournalError {
+      throw error
+    } catch {
+      throw JournalError(.cannotOpen, "\(path): cannot open the journal: \(error)")
+    }
+  }
+
+  /// Closes the connection, checkpointing the WAL into the main file.
+  public func close() throws(JournalError) {
+    do { try database.close() } catch { throw JournalError(.io, "\(path): close failed: \(error)") }
+  }
+
+  func write<T>(_ what: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
+    do { return try database.write(body) } catch {
+      throw JournalError(.io, "\(path): could not write \(what): \(error). Check free disk space.")
+    }
+  }
+
+  func read<T>(_ what: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
+    do { return try database.read(body) } catch {
+      throw JournalError(.io, "\(path): could not read \(what): \(error)")
+    }
+  }
+
+  // MARK: Sweeps
+
+  /// Records a start of `spec` in this run directory and returns the sweep id.
+  public func beginSweep(
+    name: String, specPath: String, specText: String, fingerprint: String, trialCount: Int,
+    now: Double
+  )
+    throws(JournalError) -> String
+  {
+    let id = "\(fingerprint.prefix(12))-\(Int(now * 1000))"
+    try write("the sweep") { db in
+      try db.execute(
+        sql: """
+          INSERT INTO sweeps (id, name, spec_path, spec_text, fingerprint, trial_count, started_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
+          """, arguments: [id, name, specPath, specText, fingerprint, trialCount, now])
+    }
+    return id
+  }
+
+  public func finishSweep(id: String, state: String, now: Double) throws(JournalError) {
+    try write("the sweep's end") { db in
+      try db.execute(
+        sql: "UPDATE sweeps SET finished_at = ?, state = ? WHERE id = ?",
+        arguments: [now, state, id])
+      try db.execute(sql: "DELETE FROM live WHERE sweep_id = ?", arguments: [id])
+    }
+  }
+
+  /// The newest sweep started in this journal.
+  public func latestSweep() throws(JournalError) -> SweepRecord? {
+    try read("sweeps") { db in
+      try Row.fetchOne(db, sql: "SELECT * FROM sweeps ORDER BY started_at DESC LIMIT 1").map(
+        SweepRecord.init)
+    }
+  }
+
+  // MARK: Trials
+
+  /// Ids of every trial with a recorded result: a restarted coordinator skips them.
+  public func finishedTrialIDs() throws(JournalError) -> Set<String> {
+    try read("finished trials") { db in
+      Set(try String.fetchAll(db, sql: "SELECT id FROM trials"))
+    }
+  }
+
+  /// Records a batch of results in one transaction (a group commit).
+  ///
+  /// The first result for a trial id wins; for each entry, returns whether it was recorded
+  /// (false: a duplicate from a re-run after a fault, logged as an event and dropped).
+  @discardableResult
+  public func record(_ entries: [JournalEntry], sweepID: String) throws(JournalError) -> [Bool] {
+    if entries.isEmpty { return [] }
+    return try write("\(entries.count) results") { db in
+      let insert = try db.cachedStatement(
+        sql: """
+          INSERT OR IGNORE INTO trials (id, idx, params, status, attempt, worker, started_at,
+            finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      var inserted: [Bool] = []
+      inserted.reserveCapacity(entries.count)
+      for e in entries {
+        let o = e.outcome
+        try insert.execute(arguments: [
+          o.trialID, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
+          e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
+        ])
+        let fresh = db.changesCount == 1
+        inserted.append(fresh)
+        if !fresh {
+          try db.execute(
+            sql:
+              "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, 'duplicate_result', ?, ?, ?)",
+            arguments: [
+              e.finishedAt, o.trialID, e.workerID,
+              "attempt \(o.attempt) \(o.status.rawValue) dropped: first result wins",
+            ])
+        }
+      }
+      return inserted
+    }
+  }
+
+  /// Appends a learning-curve point of a running trial.
+  public func recordProgress(trialID: String, attempt: Int, step: Int, metricsJSON: String)
+    throws(JournalError)
+  {
+    try write("progress") { db in
+      try db.execute(
+        sql:
+          "INSERT OR REPLACE INTO progress (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?)",
+        arguments: [trialID, attempt, step, metricsJSON])
+    }
+  }
+
+  /// Every recorded trial, in dispatch order.
+  public func trials() throws(JournalError) -> [TrialRecord] {
+    try read("trials") { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY idx").map(TrialRecord.init)
+    }
+  }
+
+  /// Counts of recorded trials by status.
+  public func statusCounts() throws(JournalError) -> [String: Int] {
+    try read("counts") { db in
+      var counts: [String: Int] = [:]
+      for row in try Row.fetchAll(
+        db, sql: "SELECT status, COUNT(*) AS n FROM trials GROUP BY status")
+      {
+        counts[row["status"]] = row["n"]
+      }
+      return counts
+    }
+  }
+
+  // MARK: Workers, events, live state
+
+  public func workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
+    throws(JournalError)
+  {
+    try write("a worker") { db in
+      try db.execute(
+        sql: """
+          INSERT INTO workers (id, host, pid, slots, joined_at) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+            slots = excluded.slots, joined_at = excluded.joined_at, left_at = NULL, left_reason = NULL
+          """, arguments: [id, host, pid, slots, now])
+    }
+  }
+
+  public func workerLeft(id: String, reason: String, now: Double) throws(JournalError) {
+    try write("a worker's exit") { db in
+      try db.execute(
+        sql: "UPDATE workers SET left_at = ?, left_reason = ? WHERE id = ?",
+        arguments: [now, reason, id])
+    }
+  }
+
+  public func workers() throws(JournalError) -> [WorkerRecord] {
+    try read("workers") { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM workers ORDER BY joined_at").map(WorkerRecord.init)
+    }
+  }
+
+  public func event(
+    _ kind: String, trialID: String? = nil, workerID: String? = nil, detail: String = "",
+    now: Double
+  )
+    throws(JournalError)
+  {
+    try write("an event") { db in
+      try db.execute(
+        sql: "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
+        arguments: [now, kind, trialID, workerID, detail])
+    }
+  }
+
+  public func events(kind: String? = nil) throws(JournalError) -> [EventRecord] {
+    try read("events") { db in
+      if let kind {
+        return try Row.fetchAll(
+          db, sql: "SELECT * FROM events WHERE kind = ? ORDER BY seq", arguments: [kind]
+        )
+        .map(EventRecord.init)
+      }
+      return try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq").map(EventRecord.init)
+    }
+  }
+
+  public func updateLive(sweepID: String, running: Int, queued: Int, workers: Int, now: Double)
+    throws(JournalError)
+  {
+    try write("the live state") { db in
+      try db.execute(
+        sql:
+          "INSERT OR REPLACE INTO live (sweep_id, updated_at, running, queued, workers) VALUES (?, ?, ?, ?, ?)",
+        arguments: [sweepID, now, running, queued, workers])
+    }
+  }
+
+  public func live(sweepID: String) throws(JournalError) -> LiveRecord? {
+    try read("the live state") { db in
+      try Row.fetchOne(db, sql: "SELECT * FROM live WHERE sweep_id = ?", arguments: [sweepID]).map(
+        LiveRecord.init)
+    }
+  }
+}

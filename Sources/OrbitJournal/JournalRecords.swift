@@ -1,0 +1,109 @@
+import GRDB
+
+/// One start of a spec in a run directory.
+public struct SweepRecord: Sendable {
+  public var id: String
+  public var name: String
+  public var specPath: String
+  public var specText: String
+  public var fingerprint: String
+  public var trialCount: Int
+  public var startedAt: Double
+  public var finishedAt: Double?
+  public var state: String
+
+  init(row: Row) {
+    id = row["id"]
+    name = row["name"]
+    specPath = row["spec_path"]
+    specText = row["spec_text"]
+    fingerprint = row["fingerprint"]
+    trialCount = row["trial_count"]
+    startedAt = row["started_at"]
+    finishedAt = row["finished_at"]
+    state = row["state"]
+  }
+}
+
+/// A recorded trial result, as read back for status, export and analysis.
+public struct TrialRecord: Sendable {
+  public var id: String
+  public var index: Int
+  public var paramsJSON: String
+  public var status: String
+  public var attempt: Int
+  public var worker: String
+  public var startedAt: Double
+  public var finishedAt: Double
+  public var wallSeconds: Double
+  public var metricsJSON: String
+  public var stderrTail: String
+  public var exitCode: Int?
+
+  init(row: Row) {
+    id = row["id"]
+    index = row["idx"]
+    paramsJSON = row["params"]
+    status = row["status"]
+    attempt = row["attempt"]
+    worker = row["worker"]
+    startedAt = row["started_at"]
+    finishedAt = row["finished_at"]
+    wallSeconds = row["wall_seconds"]
+    metricsJSON = row["metrics"]
+    stderrTail = row["stderr_tail"]
+    exitCode = row["exit_code"]
+  }
+}
+
+public struct WorkerRecord: Sendable {
+  public var id: String
+  public var host: String
+  public var pid: Int
+  public var slots: Int
+  public var joinedAt: Double
+  public var leftAt: Double?
+  public var leftReason: String?
+
+  init(row: Row) {
+    id = row["id"]
+    host = row["host"]
+    pid = row["pid"]
+    slots = row["slots"]
+    joinedAt = row["joined_at"]
+    leftAt = row["left_at"]
+    leftReason = row["left_reason"]
+  }
+}
+
+public struct EventRecord: Sendable {
+  public var seq: Int
+  public var at: Double
+  public var kind: String
+  public var trialID: String?
+  public var workerID: String?
+  public var detail: String
+
+  init(row: Row) {
+    seq = row["seq"]
+    at = row["at"]
+    kind = row["kind"]
+    trialID = row["trial_id"]
+    workerID = row["worker_id"]
+    detail = row["detail"]
+  }
+}
+
+public struct LiveRecord: Sendable {
+  public var updatedAt: Double
+  public var running: Int
+  public var queued: Int
+  public var workers: Int
+
+  init(row: Row) {
+    updatedAt = row["updated_at"]
+    running = row["running"]
+    queued = row["queued"]
+    workers = row["workers"]
+  }
+}

@@ -1,0 +1,192 @@
+import OrbitSpec
+
+/// Encodes and decodes messages: bytes in, values out, no sockets.
+///
+/// Layout of every message: magic (2 bytes), version (1), type (1), then the type's fields in
+/// little-endian order; strings are a u32 length and UTF-8 bytes.
+public enum MessageCodec {
+  private enum Tag: UInt8 {
+    case hello = 1
+    case welcome = 2
+    case reject = 3
+    case ready = 4
+    case task = 5
+    case progress = 6
+    case result = 7
+    case ack = 8
+    case cancel = 9
+    case heartbeat = 10
+    case bye = 11
+    case drain = 12
+    case unknownPeer = 13
+  }
+
+  public static func encode(_ message: Message) -> [UInt8] {
+    var w = WireWriter()
+    w.u8(Wire.magic.0)
+    w.u8(Wire.magic.1)
+    w.u8(Wire.version)
+    switch message {
+    case .hello(let h):
+      w.u8(Tag.hello.rawValue)
+      w.string(h.workerID)
+      w.string(h.host)
+      w.int(h.pid)
+      w.int(h.slots)
+      w.strings(h.runners)
+      w.string(h.orbitVersion)
+    case .welcome(let m):
+      w.u8(Tag.welcome.rawValue)
+      w.string(m.sweepID)
+      w.int(m.heartbeatIntervalMilliseconds)
+      w.int(m.liveness)
+      w.string(m.specText)
+      w.string(m.specFileName)
+    case .reject(let reason):
+      w.u8(Tag.reject.rawValue)
+      w.string(reason)
+    case .ready(let credits):
+      w.u8(Tag.ready.rawValue)
+      w.int(credits)
+    case .task(let tasks):
+      w.u8(Tag.task.rawValue)
+      w.u32(UInt32(tasks.count))
+      for t in tasks {
+        w.string(t.trialID)
+        w.int(t.index)
+        w.int(t.attempt)
+        w.string(t.paramsJSON)
+      }
+    case .progress(let p):
+      w.u8(Tag.progress.rawValue)
+      w.string(p.trialID)
+      w.int(p.attempt)
+      w.int(p.step)
+      w.string(p.metricsJSON)
+    case .result(let results, let credits):
+      w.u8(Tag.result.rawValue)
+      w.int(credits)
+      w.u32(UInt32(results.count))
+      for r in results {
+        w.string(r.trialID)
+        w.int(r.attempt)
+        w.string(r.status.rawValue)
+        w.string(r.metricsJSON)
+        w.f64(r.wallSeconds)
+        w.f64(r.startedAt)
+        w.string(r.stderrTail)
+        w.u8(r.exitCode == nil ? 0 : 1)
+        w.int(r.exitCode ?? 0)
+      }
+    case .ack(let ids):
+      w.u8(Tag.ack.rawValue)
+      w.strings(ids)
+    case .cancel(let id):
+      w.u8(Tag.cancel.rawValue)
+      w.string(id)
+    case .heartbeat:
+      w.u8(Tag.heartbeat.rawValue)
+    case .bye(let reason):
+      w.u8(Tag.bye.rawValue)
+      w.string(reason)
+    case .drain:
+      w.u8(Tag.drain.rawValue)
+    case .unknownPeer:
+      w.u8(Tag.unknownPeer.rawValue)
+    }
+    return w.bytes
+  }
+
+  public static func decode(_ bytes: [UInt8]) throws(ProtocolError) -> Message {
+    guard bytes.count <= Wire.maxMessageBytes else {
+      throw ProtocolError(
+        .tooLarge, "message of \(bytes.count) bytes exceeds \(Wire.maxMessageBytes)")
+    }
+    guard bytes.count >= 4 else {
+      throw ProtocolError(.truncated, "message of \(bytes.count) bytes")
+    }
+    guard bytes[0] == Wire.magic.0, bytes[1] == Wire.magic.1 else {
+      throw ProtocolError(.badMagic, "not an Orbit message")
+    }
+    guard bytes[2] == Wire.version else {
+      throw ProtocolError(
+        .badVersion, "protocol version \(bytes[2]), this Orbit speaks \(Wire.version)")
+    }
+    guard let tag = Tag(rawValue: bytes[3]) else {
+      throw ProtocolError(.unknownType, "message type \(bytes[3])")
+    }
+    var r = WireReader(bytes, offset: 4)
+    let message: Message
+    switch tag {
+    case .hello:
+      message = .hello(
+        Hello(
+          workerID: try r.string(), host: try r.string(), pid: try r.int(), slots: try r.int(),
+          runners: try r.strings(), orbitVersion: try r.string()))
+    case .welcome:
+      message = .welcome(
+        Welcome(
+          sweepID: try r.string(), heartbeatIntervalMilliseconds: try r.int(),
+          liveness: try r.int(),
+          specText: try r.string(), specFileName: try r.string()))
+    case .reject:
+      message = .reject(reason: try r.string())
+    case .ready:
+      message = .ready(credits: try r.int())
+    case .task:
+      let n = try r.count()
+      var tasks: [TaskAssignment] = []
+      tasks.reserveCapacity(n)
+      for _ in 0..<n {
+        tasks.append(
+          TaskAssignment(
+            trialID: try r.string(), index: try r.int(), attempt: try r.int(),
+            paramsJSON: try r.string()))
+      }
+      message = .task(tasks)
+    case .progress:
+      message = .progress(
+        Progress(
+          trialID: try r.string(), attempt: try r.int(), step: try r.int(),
+          metricsJSON: try r.string()))
+    case .result:
+      let credits = try r.int()
+      let n = try r.count()
+      var results: [TrialOutcome] = []
+      results.reserveCapacity(n)
+      for _ in 0..<n {
+        let id = try r.string()
+        let attempt = try r.int()
+        let statusText = try r.string()
+        guard let status = TrialStatus(rawValue: statusText) else {
+          throw ProtocolError(.invalid, "unknown trial status '\(statusText)'")
+        }
+        let metrics = try r.string()
+        let wall = try r.f64()
+        let started = try r.f64()
+        let stderr = try r.string()
+        let hasExit = try r.u8()
+        let exit = try r.int()
+        results.append(
+          TrialOutcome(
+            trialID: id, attempt: attempt, status: status, metricsJSON: metrics, wallSeconds: wall,
+            startedAt: started, stderrTail: stderr, exitCode: hasExit == 1 ? exit : nil))
+      }
+      message = .result(results: results, credits: credits)
+    case .ack:
+      message = .ack(trialIDs: try r.strings())
+    case .cancel:
+      message = .cancel(trialID: try r.string())
+    case .heartbeat:
+      message = .heartbeat
+    case .bye:
+      message = .bye(reason: try r.string())
+    case .drain:
+      message = .drain
+    case .unknownPeer:
+      message = .unknownPeer
+    }
+    guard r.isAtEnd else { throw ProtocolError(.invalid, "trailing bytes after \(tag) message") }
+    return message
+  }
+}

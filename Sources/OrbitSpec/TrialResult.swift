@@ -1,0 +1,55 @@
+/// How a trial ended.
+public enum TrialStatus: String, Sendable, CaseIterable, Codable {
+  /// Finished and reported its metrics.
+  case ok
+  /// The program exited non-zero, or the runner could not start it. Not retried: it is a result.
+  case failed
+  /// The loss became NaN or infinite; training stopped at once.
+  case diverged
+  /// Stopped on request (early stopping, sweep stopped).
+  case cancelled
+  /// Killed after exceeding the spec's per-trial `timeout`.
+  case timeout
+  /// Lost to faults (its workers died) more times than `retries` allows.
+  case lost
+
+  /// Statuses that count as a failure in the run's summary and exit code.
+  public var isFailure: Bool { self == .failed || self == .timeout || self == .lost }
+}
+
+/// What one attempt of a trial produced: the value a worker sends and the journal records.
+public struct TrialOutcome: Sendable, Equatable {
+  /// Hex trial id (`TrialID.hex`).
+  public var trialID: String
+  /// 1 for the first dispatch, incremented each time a lease is lost and the trial re-queued.
+  public var attempt: Int
+  public var status: TrialStatus
+  /// A JSON object of the metrics reported (may be `{}`).
+  public var metricsJSON: String
+  /// Seconds between the runner's start and end of this attempt.
+  public var wallSeconds: Double
+  /// Unix time (seconds) at which the attempt started.
+  public var startedAt: Double
+  /// The last bytes of stderr (at most `TrialOutcome.stderrTailLimit`) for failed commands.
+  public var stderrTail: String
+  /// The program's exit code when a command runner ran one.
+  public var exitCode: Int?
+
+  /// How much of a failing program's stderr is kept: enough for a traceback, small enough to
+  /// journal thousands of failures.
+  public static let stderrTailLimit = 4096
+
+  public init(
+    trialID: String, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
+    wallSeconds: Double = 0, startedAt: Double = 0, stderrTail: String = "", exitCode: Int? = nil
+  ) {
+    self.trialID = trialID
+    self.attempt = attempt
+    self.status = status
+    self.metricsJSON = metricsJSON
+    self.wallSeconds = wallSeconds
+    self.startedAt = startedAt
+    self.stderrTail = stderrTail
+    self.exitCode = exitCode
+  }
+}

@@ -1,0 +1,248 @@
+import OrbitJournal
+import OrbitProtocol
+import OrbitSpec
+import Testing
+
+@testable import OrbitCoordinator
+
+/// Drives the state machine with events, as the I/O loop would, without sockets or files.
+struct Driver {
+  var machine: CoordinatorStateMachine
+  var journal: [String: TrialOutcome] = [:]
+  var sent: [(PeerID, Message)] = []
+  var left: [String] = []
+  var finished = false
+
+  init(trials: Int, finished: Set<String> = [], retries: Int = 2, runner: String = "core") {
+    var settings = CoordinatorSettings(
+      requiredRunner: runner, sweepID: "s", specText: "", specFileName: "s.yaml")
+    settings.retries = retries
+    let plan = TrialPlan(count: trials) {
+      PlannedTrial(index: $0, id: "t\($0)", paramsJSON: #"{"i":\#($0)}"#)
+    }
+    machine = CoordinatorStateMachine(settings: settings, plan: plan, alreadyFinished: finished)
+  }
+
+  /// Feeds an event, then performs persists as the loop does (first result wins).
+  mutating func feed(_ event: CoordinatorEvent) {
+    var actions = machine.handle(event)
+    while !actions.isEmpty {
+      var next: [CoordinatorAction] = []
+      for action in actions {
+        switch action {
+        case .send(let p, let m): sent.append((p, m))
+        case .persist(let entries):
+          let inserted = entries.map { e -> Bool in
+            if journal[e.outcome.trialID] != nil { return false }
+            journal[e.outcome.trialID] = e.outcome
+            return true
+          }
+          next += machine.handle(.persisted(entries, inserted: inserted, now: 0))
+        case .workerLeft(let id, _, _, _): left.append(id)
+        case .finished: finished = true
+        default: break
+        }
+      }
+      actions = next
+    }
+  }
+
+  mutating func hello(_ name: String, slots: Int = 2, runners: [String] = ["core"], now: Double = 0)
+  {
+    feed(
+      .received(
+        PeerID(Array(name.utf8)),
+        .hello(
+          Hello(
+            workerID: name, host: "h", pid: 1, slots: slots, runners: runners, orbitVersion: "t")),
+        now: now))
+  }
+
+  mutating func send(_ name: String, _ message: Message, now: Double = 0) {
+    feed(.received(PeerID(Array(name.utf8)), message, now: now))
+  }
+
+  /// Tasks sent to a peer since the last call.
+  mutating func takeTasks(_ name: String) -> [TaskAssignment] {
+    let peer = PeerID(Array(name.utf8))
+    var tasks: [TaskAssignment] = []
+    sent.removeAll { p, m in
+      guard p == peer, case .task(let t) = m else { return false }
+      tasks += t
+      return true
+    }
+    return tasks
+  }
+
+  func messages(to name: String) -> [Message] {
+    sent.filter { $0.0 == PeerID(Array(name.utf8)) }.map(\.1)
+  }
+}
+
+func ok(_ t: TaskAssignment) -> TrialOutcome {
+  TrialOutcome(trialID: t.trialID, attempt: t.attempt, status: .ok)
+}
+
+@Suite("Coordinator dispatch logic, without sockets")
+struct CoordinatorStateMachineTests {
+  @Test func welcomesThenNeverSendsMoreThanTheCreditsGranted() {
+    var d = Driver(trials: 10)
+    d.hello("w1")
+    #expect(d.messages(to: "w1").contains { if case .welcome = $0 { true } else { false } })
+    #expect(d.takeTasks("w1").isEmpty)  // no credits yet
+    d.send("w1", .ready(credits: 3))
+    let tasks = d.takeTasks("w1")
+    #expect(tasks.map(\.index) == [0, 1, 2])
+    #expect(tasks.allSatisfy { $0.attempt == 1 })
+    d.send("w1", .ready(credits: 0))
+    #expect(d.takeTasks("w1").isEmpty)
+  }
+
+  @Test func resultsAreAcknowledgedOnlyAfterPersistingAndFreeCredits() {
+    var d = Driver(trials: 4)
+    d.hello("w1")
+    d.send("w1", .ready(credits: 2))
+    let first = d.takeTasks("w1")
+    d.sent.removeAll()
+    let actions = d.machine.handle(
+      .received(PeerID(Array("w1".utf8)), .result(results: first.map(ok), credits: 2), now: 0))
+    // The state machine asks to persist before any ACK is sent.
+    let persistIndex = actions.firstIndex { if case .persist = $0 { true } else { false } }
+    let ackIndex = actions.firstIndex { if case .send(_, .ack) = $0 { true } else { false } }
+    #expect(persistIndex != nil)
+    #expect(ackIndex == nil)
+  }
+
+  @Test func wholeSweepFinishesWithEveryTrialRecordedOnce() {
+    var d = Driver(trials: 25)
+    d.hello("w1")
+    d.hello("w2")
+    d.send("w1", .ready(credits: 4))
+    d.send("w2", .ready(credits: 3))
+    var rounds = 0
+    while !d.finished && rounds < 100 {
+      rounds += 1
+      for w in ["w1", "w2"] {
+        let tasks = d.takeTasks(w)
+        if !tasks.isEmpty { d.send(w, .result(results: tasks.map(ok), credits: tasks.count)) }
+      }
+    }
+    #expect(d.finished)
+    #expect(d.journal.count == 25)
+    #expect(d.machine.counts[.ok] == 25)
+    #expect(d.messages(to: "w1").contains(.drain))
+  }
+
+  @Test func deadWorkerLosesItsLeasesToTheQueueWithTheAttemptIncremented() {
+    var d = Driver(trials: 3)
+    d.hello("w1", now: 0)
+    d.send("w1", .ready(credits: 3), now: 0)
+    #expect(d.takeTasks("w1").count == 3)
+    d.hello("w2", now: 0)
+    // w2 keeps talking; w1 goes silent past liveness (5 × 1 s).
+    d.send("w2", .heartbeat, now: 5.5)
+    d.feed(.tick(now: 5.5))
+    #expect(d.left == ["w1"])
+    d.send("w2", .ready(credits: 3), now: 5.6)
+    let retried = d.takeTasks("w2")
+    #expect(retried.map(\.index) == [0, 1, 2])
+    #expect(retried.allSatisfy { $0.attempt == 2 })
+  }
+
+  @Test func trialLostMoreThanRetriesTimesIsRecordedLost() {
+    var d = Driver(trials: 1, retries: 1)
+    var now = 0.0
+    for name in ["a", "b"] {
+      d.hello(name, now: now)
+      d.send(name, .ready(credits: 1), now: now)
+      #expect(d.takeTasks(name).count == 1)
+      now += 10
+      d.feed(.tick(now: now))
+    }
+    #expect(d.journal["t0"]?.status == .lost)
+    #expect(d.journal["t0"]?.attempt == 2)
+    #expect(d.finished)
+  }
+
+  @Test func lateResultFromADeclaredDeadWorkerStillCountsOnceFirstWins() {
+    var d = Driver(trials: 1)
+    d.hello("w1", now: 0)
+    d.send("w1", .ready(credits: 1), now: 0)
+    let task = d.takeTasks("w1")[0]
+    d.hello("w2", now: 6)
+    d.feed(.tick(now: 6))  // w1 dead, t0 re-queued
+    d.send("w2", .ready(credits: 1), now: 6)
+    let retry = d.takeTasks("w2")[0]
+    #expect(retry.attempt == 2)
+    // w1 comes back: unknown now, so it is told to introduce itself again.
+    d.send("w1", .result(results: [ok(task)], credits: 1), now: 7)
+    #expect(d.messages(to: "w1").last == .unknownPeer)
+    d.hello("w1", now: 7)
+    d.send("w1", .result(results: [ok(task)], credits: 1), now: 7)
+    d.send("w2", .result(results: [ok(retry)], credits: 1), now: 8)
+    #expect(d.journal["t0"]?.attempt == 1)
+    #expect(d.machine.duplicateCount == 1)
+    #expect(d.finished)
+  }
+
+  @Test func resumedSweepSkipsFinishedTrials() {
+    var d = Driver(trials: 5, finished: ["t0", "t2", "t4"])
+    d.hello("w1")
+    d.send("w1", .ready(credits: 10))
+    #expect(d.takeTasks("w1").map(\.index) == [1, 3])
+  }
+
+  @Test func fullyFinishedSweepFinishesWithoutAnyWorker() {
+    var d = Driver(trials: 3, finished: ["t0", "t1", "t2"])
+    d.feed(.tick(now: 0))
+    #expect(d.finished)
+  }
+
+  @Test func workerWithoutTheRequiredRunnerIsRejectedWithTheFix() {
+    var d = Driver(trials: 1, runner: "command")
+    d.hello("w1", runners: ["core"])
+    guard case .reject(let reason) = d.messages(to: "w1").first else {
+      Issue.record("expected a REJECT")
+      return
+    }
+    #expect(reason.contains("--allow-command"))
+    #expect(d.machine.workerCount == 0)
+  }
+
+  @Test func stopDrainsWorkersAndFinishesOnceNothingIsInFlight() {
+    var d = Driver(trials: 100)
+    d.hello("w1")
+    d.send("w1", .ready(credits: 2))
+    let tasks = d.takeTasks("w1")
+    d.feed(.stop(now: 1))
+    #expect(d.messages(to: "w1").contains(.drain))
+    #expect(!d.finished)
+    d.send("w1", .result(results: tasks.map(ok), credits: 2), now: 2)
+    #expect(d.takeTasks("w1").isEmpty)
+    #expect(d.finished)
+    #expect(d.journal.count == 2)
+  }
+
+  @Test func malformedInputIsCountedAndLoggedOncePerPeer() {
+    var d = Driver(trials: 1)
+    var logs = 0
+    for _ in 0..<3 {
+      let actions = d.machine.handle(.malformed(PeerID([1]), ProtocolError(.badMagic, "x"), now: 0))
+      logs += actions.filter { if case .log = $0 { true } else { false } }.count
+    }
+    #expect(d.machine.malformedCount == 3)
+    #expect(logs == 1)
+  }
+
+  @Test func leavingWorkerReturnsItsLeasesImmediately() {
+    var d = Driver(trials: 2)
+    d.hello("w1")
+    d.send("w1", .ready(credits: 2))
+    _ = d.takeTasks("w1")
+    d.send("w1", .bye(reason: "SIGTERM"))
+    #expect(d.left == ["w1"])
+    d.hello("w2")
+    d.send("w2", .ready(credits: 2))
+    #expect(d.takeTasks("w2").map(\.attempt) == [2, 2])
+  }
+}

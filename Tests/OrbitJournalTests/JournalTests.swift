@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import OrbitSpec
+import Testing
+
+@testable import OrbitJournal
+
+@Suite("SQLite journal on a real file")
+struct JournalTests {
+  func temporaryPath() -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "orbit-journal-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("journal.sqlite").path
+  }
+
+  func entry(_ id: String, _ status: TrialStatus = .ok, attempt: Int = 1, worker: String = "w1")
+    -> JournalEntry
+  {
+    JournalEntry(
+      outcome: TrialOutcome(
+        trialID: id, attempt: attempt, status: status, metricsJSON: #"{"loss":\#(attempt)}"#),
+      index: 0, paramsJSON: #"{"x":1}"#, workerID: worker, finishedAt: 1)
+  }
+
+  @Test func firstResultWinsAndDuplicatesAreLoggedAsEvents() throws {
+    let path = temporaryPath()
+    let journal = try Journal(path: path)
+    let sweep = try journal.beginSweep(
+      name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 2, now: 0)
+    #expect(try journal.record([entry("a"), entry("b")], sweepID: sweep) == [true, true])
+    #expect(
+      try journal.record([entry("a", .failed, attempt: 2, worker: "w2")], sweepID: sweep) == [false]
+    )
+    let trials = try journal.trials()
+    #expect(trials.count == 2)
+    let a = try #require(trials.first { $0.id == "a" })
+    #expect(a.status == "ok")
+    #expect(a.metricsJSON == #"{"loss":1}"#)
+    #expect(try journal.events(kind: "duplicate_result").count == 1)
+    try journal.close()
+  }
+
+  @Test func reopenedJournalKnowsWhatFinished() throws {
+    let path = temporaryPath()
+    do {
+      let journal = try Journal(path: path)
+      let sweep = try journal.beginSweep(
+        name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 3, now: 0)
+      try journal.record([entry("a"), entry("c", .failed)], sweepID: sweep)
+      try journal.close()
+    }
+    let reopened = try Journal(path: path)
+    #expect(try reopened.finishedTrialIDs() == ["a", "c"])
+    #expect(try reopened.statusCounts() == ["ok": 1, "failed": 1])
+    #expect(try reopened.latestSweep()?.trialCount == 3)
+  }
+
+  @Test func journalIsInWALModeWithFullSync() throws {
+    let path = temporaryPath()
+    let journal = try Journal(path: path)
+    let mode = try journal.read("mode") { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+    #expect(mode == "wal")
+    let sync = try journal.read("sync") { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+    #expect(sync == 2)
+  }
+
+  @Test func readOnlyOpenOfAMissingJournalSaysWhatToPass() {
+    #expect {
+      _ = try Journal(path: "/nonexistent/journal.sqlite", readOnly: true)
+    } throws: { error in
+      (error as? JournalError)?.description.contains("run directory") == true
+    }
+  }
+
+  @Test func readerSeesCommittedResultsWhileWriterIsOpen() throws {
+    let path = temporaryPath()
+    let writer = try Journal(path: path)
+    let sweep = try writer.beginSweep(
+      name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 1, now: 0)
+    try writer.record([entry("a")], sweepID: sweep)
+    let reader = try Journal(path: path, readOnly: true)
+    #expect(try reader.trials().map(\.id) == ["a"])
+  }
+}

@@ -1,0 +1,116 @@
+import OrbitSpec
+import Testing
+
+@testable import OrbitProtocol
+
+@Suite("Wire encoding: bytes in, values out")
+struct MessageCodecTests {
+  static let samples: [Message] = [
+    .hello(
+      Hello(
+        workerID: "w-1", host: "node7", pid: 4242, slots: 8, runners: ["core", "command"],
+        orbitVersion: "0.1.0")),
+    .welcome(
+      Welcome(
+        sweepID: "s1", heartbeatIntervalMilliseconds: 1000, liveness: 5, specText: "method: grid\n",
+        specFileName: "a.yaml")),
+    .reject(reason: "needs command runner"),
+    .ready(credits: 16),
+    .task([
+      TaskAssignment(
+        trialID: String(repeating: "a", count: 64), index: 0, attempt: 1, paramsJSON: #"{"lr":0.1}"#
+      ),
+      TaskAssignment(
+        trialID: String(repeating: "b", count: 64), index: 9_999_999, attempt: 3, paramsJSON: "{}"),
+    ]),
+    .progress(Progress(trialID: "t", attempt: 1, step: 100, metricsJSON: #"{"test_loss":0.5}"#)),
+    .result(
+      results: [
+        TrialOutcome(
+          trialID: "t1", attempt: 1, status: .ok, metricsJSON: #"{"loss":1}"#, wallSeconds: 1.5,
+          startedAt: 1e9),
+        TrialOutcome(
+          trialID: "t2", attempt: 2, status: .failed, stderrTail: "Traceback…", exitCode: 3),
+      ], credits: 2),
+    .ack(trialIDs: ["t1", "t2"]),
+    .cancel(trialID: "t1"),
+    .heartbeat,
+    .bye(reason: "SIGTERM"),
+    .drain,
+    .unknownPeer,
+  ]
+
+  @Test(arguments: samples)
+  func everyMessageRoundTrips(_ message: Message) throws {
+    let bytes = MessageCodec.encode(message)
+    #expect(bytes[2] == Wire.version)
+    #expect(try MessageCodec.decode(bytes) == message)
+  }
+
+  @Test func unicodeStringsSurvive() throws {
+    let m = Message.bye(reason: "ünïcødé ✓")
+    #expect(try MessageCodec.decode(MessageCodec.encode(m)) == m)
+  }
+
+  @Test func wrongVersionIsRejectedWithItsCode() {
+    var bytes = MessageCodec.encode(.heartbeat)
+    bytes[2] = Wire.version + 1
+    #expect(throws: ProtocolError.self) { try MessageCodec.decode(bytes) }
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .badVersion) }
+  }
+
+  @Test func strayBytesAreNotAnOrbitMessage() {
+    do { _ = try MessageCodec.decode(Array("GET / HTTP/1.1".utf8)) } catch {
+      #expect(error.code == .badMagic)
+    }
+  }
+
+  @Test func unknownTypeIsRejected() {
+    var bytes = MessageCodec.encode(.heartbeat)
+    bytes[3] = 200
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .unknownType) }
+  }
+
+  @Test func everyTruncationOfEveryMessageIsRejectedNotCrashed() {
+    for message in Self.samples {
+      let bytes = MessageCodec.encode(message)
+      for cut in 0..<bytes.count {
+        #expect(throws: ProtocolError.self) { try MessageCodec.decode(Array(bytes[0..<cut])) }
+      }
+    }
+  }
+
+  @Test func trailingBytesAreRejected() {
+    let bytes = MessageCodec.encode(.ready(credits: 1)) + [0]
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .invalid) }
+  }
+
+  @Test func hugeDeclaredListIsRejectedBeforeAllocating() {
+    var bytes: [UInt8] = [Wire.magic.0, Wire.magic.1, Wire.version, 5]  // task
+    bytes += [0xFF, 0xFF, 0xFF, 0x7F]  // 2^31 items
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .tooLarge) }
+  }
+
+  @Test func oversizedMessageIsRejected() {
+    let bytes = [UInt8](repeating: 0, count: Wire.maxMessageBytes + 1)
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .tooLarge) }
+  }
+
+  @Test func unknownStatusIsInvalid() {
+    let ok = MessageCodec.encode(
+      .result(results: [TrialOutcome(trialID: "t", attempt: 1, status: .ok)], credits: 0))
+    // Replace the status string "ok" with "zz".
+    var bytes = ok
+    if let i = bytes.indices.dropLast().first(where: {
+      bytes[$0] == UInt8(ascii: "o") && bytes[$0 + 1] == UInt8(ascii: "k")
+    }) {
+      bytes[i] = UInt8(ascii: "z")
+      bytes[i + 1] = UInt8(ascii: "z")
+    }
+    do { _ = try MessageCodec.decode(bytes) } catch { #expect(error.code == .invalid) }
+  }
+}
+
+extension Message: CustomTestStringConvertible {
+  public var testDescription: String { String(describing: self).prefix(40).description }
+}
