@@ -1,0 +1,127 @@
+import Foundation
+
+/// How a sweep chooses its trials.
+public enum SearchMethod: String, Sendable {
+  case grid
+  case random
+}
+
+/// What runs a trial: an external program (`command`) or Orbit's Swift compute core (`core`).
+public enum RunnerKind: String, Sendable {
+  case command
+  case core
+}
+
+/// Whether a metric is better low or high.
+public enum Goal: String, Sendable {
+  case minimize
+  case maximize
+}
+
+/// The metric a sweep optimises (`metric: {name, goal}`).
+public struct Metric: Sendable, Hashable {
+  public typealias Goal = OrbitSpec.Goal
+  public var name: String
+  public var goal: Goal
+  /// wandb's `target`: the sweep's goal value, if given.
+  public var target: Double?
+
+  public init(name: String, goal: Goal, target: Double? = nil) {
+    self.name = name
+    self.goal = goal
+    self.target = target
+  }
+}
+
+/// A validated sweep spec: a wandb sweep configuration (grid or random) plus Orbit's keys,
+/// with its trials available lazily by index.
+///
+/// The trial sequence is fixed when the spec is parsed; changing the `var` properties later
+/// does not change ``trialCount`` or ``trial(at:)``.
+public struct Spec: Sendable {
+  /// The spec file's text, exactly as read.
+  public var text: String
+  /// SHA-256 hex of ``text``'s UTF-8 bytes.
+  public var fingerprint: String
+  /// The file name used in error locations.
+  public var fileName: String
+  public var name: String?
+  public var description: String?
+  public var method: SearchMethod
+  public var runner: RunnerKind
+  public var metric: Metric?
+  public var runCap: Int?
+  /// Seconds a trial may run before it is killed.
+  public var timeout: Double?
+  /// How many times a trial that failed by a fault (a lost worker) is run again; default 2.
+  public var retries: Int
+  public var program: String?
+  /// The command template with its macros unexpanded (wandb's default when not given).
+  public var command: [String]
+  /// Replicates of each point (`seeds: K` → parameter `seed` = 0 ..< K, varying fastest).
+  public var seeds: Int?
+  /// The seed of random search (`seed:`, default 0).
+  public var randomSeed: Int64
+  /// The top-level `analysis:` mapping, passed through unread.
+  public var analysis: ParamValue?
+
+  var grid: TrialGrid
+  var locations: [String: SourceLocation]
+
+  /// Number of trials: the grid size (or `run_cap` points for random search; `run_cap` also
+  /// caps a grid), times `seeds`.
+  public var trialCount: Int { grid.count }
+
+  /// The trial at `index` in dispatch order; O(#parameters), nothing materialised.
+  /// - Precondition: `0 <= index < trialCount`.
+  public func trial(at index: Int) -> Trial { grid.trial(at: index) }
+
+  /// Every trial in dispatch order, computed as iterated.
+  public var trials: LazyMapSequence<Range<Int>, Trial> {
+    let grid = self.grid
+    return (0..<grid.count).lazy.map { grid.trial(at: $0) }
+  }
+
+  /// Every parameter name a trial carries (dotted, sorted), `seed` included when replicated.
+  public var parameterNames: [String] { grid.slots.map(\.name) }
+
+  /// The command line for `trial` with every macro expanded.
+  /// - Parameters:
+  ///   - jsonFilePath: what `${args_json_file}` becomes (the worker writes the params there).
+  ///   - environment: where `${envvar:NAME}` is looked up (missing → empty).
+  public func commandLine(
+    for trial: Trial, jsonFilePath: String, environment: [String: String]
+  ) -> [String] {
+    CommandTemplate.expand(
+      command, params: trial.params, program: program, jsonFilePath: jsonFilePath,
+      environment: environment)
+  }
+
+  /// Where the parameter (or core setting) `dottedKey` is defined in the spec file.
+  public func location(of dottedKey: String) -> SourceLocation? { locations[dottedKey] }
+
+  /// Reads and parses the spec at `path`.
+  /// - Throws: `SpecError` `.unreadable` when the file is missing or unreadable, `.invalid`
+  ///   when it is not a valid spec.
+  public static func load(path: String) throws(SpecError) -> Spec {
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      let reason =
+        FileManager.default.fileExists(atPath: path)
+        ? "cannot be read (check its permissions)" : "does not exist"
+      throw SpecError(.unreadable, "spec file '\(path)' \(reason)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw SpecError(.invalid, "spec file '\(path)' is not UTF-8 text")
+    }
+    return try parse(yaml: text, fileName: path)
+  }
+
+  /// Parses spec text; `fileName` appears in error locations.
+  /// - Throws: `SpecError` `.invalid` naming `file:line:column`, the key and the fix.
+  public static func parse(yaml: String, fileName: String) throws(SpecError) -> Spec {
+    try SpecParser(text: yaml, fileName: fileName).parse()
+  }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import Yams
+
+/// Turns spec text into a validated `Spec`: every rule broken is a `SpecError` naming
+/// `file:line:column`, the key and the fix.
+struct SpecParser {
+  var text: String
+  var reader: YAMLReader
+
+  /// wandb's top-level keys; those Orbit does not act on are accepted and ignored.
+  static let wandbKeys = [
+    "method", "parameters", "program", "command", "name", "description", "metric", "run_cap",
+    "early_terminate", "entity", "project", "controller", "apiVersion", "kind", "job", "image_uri",
+    "scheduler",
+  ]
+  /// Orbit's own top-level keys.
+  static let orbitKeys = [
+    "runner", "seeds", "seed", "zip", "timeout", "retries", "analysis", "task", "model", "train",
+  ]
+  /// Core runner settings, flattened to constant parameters.
+  static let coreKeys = ["task", "model", "train"]
+
+  init(text: String, fileName: String) {
+    self.text = text
+    self.reader = YAMLReader(fileName: fileName)
+  }
+
+  func parse() throws(SpecError) -> Spec {
+    let root = try compose()
+    let entries = try reader.entries(root, of: "the spec")
+    try reader.rejectUnknownKeys(entries, allowed: Self.wandbKeys + Self.orbitKeys, in: "the spec")
+    var top: [String: YAMLReader.Entry] = [:]
+    for entry in entries { top[entry.key] = entry }
+
+    let method = try parseMethod(top["method"], root: root)
+    var runner = RunnerKind.command
+    if let entry = top["runner"] {
+      let text = try reader.string(entry.value, for: "runner")
+      guard let kind = RunnerKind(rawValue: text) else {
+        throw reader.error("unknown runner '\(text)'; use 'command' or 'core'", at: entry.value)
+      }
+      runner = kind
+    }
+
+    let name = try top["name"].map { entry throws(SpecError) in
+      try reader.string(entry.value, for: "name")
+    }
+    let description = try top["description"].map { entry throws(SpecError) in
+      try reader.string(entry.value, for: "description")
+    }
+    let program = try top["program"].map { entry throws(SpecError) in
+      try reader.string(entry.value, for: "program")
+    }
+    let metric = try top["metric"].map { entry throws(SpecError) in try parseMetric(entry) }
+    let runCap = try top["run_cap"].map { entry throws(SpecError) in
+      try positiveInteger(entry, minimum: 1)
+    }
+    let seeds = try top["seeds"].map { entry throws(SpecError) in
+      try positiveInteger(entry, minimum: 1)
+    }
+    let retries =
+      try top["retries"].map { entry throws(SpecError) in try positiveInteger(entry, minimum: 0) }
+      ?? 2
+    let timeout = try top["timeout"].map { entry throws(SpecError) in
+      try DurationParser.seconds(entry.value, reader: reader)
+    }
+    var randomSeed: Int64 = 0
+    if let entry = top["seed"] {
+      guard case .int(let seed) = try reader.value(entry.value) else {
+        throw reader.error(
+          "'seed' must be an integer, got \(reader.describe(entry.value))", at: entry.value)
+      }
+      randomSeed = seed
+    }
+    var analysis: ParamValue? = nil
+    if let entry = top["analysis"] {
+      guard case .mapping = entry.value else {
+        throw reader.error("'analysis' must be a mapping", at: entry.value)
+      }
+      analysis = try reader.value(entry.value)
+    }
+
+    let command = try parseCommand(top["command"], program: program, runner: runner, root: root)
+
+    // Parameters, then core settings they override.
+    var parameters = ParameterParser(reader: reader)
+    if let entry = top["parameters"] {
+      try parameters.parseGroup(entry.value, prefix: "")
+    } else if method == .grid || runner == .command {
+      throw reader.error("the spec has no 'parameters'; add at least one parameter", at: root)
+    }
+    if let seeds, let location = parameters.locations["seed"] {
+      throw SpecError(
+        .invalid,
+        "parameter 'seed' clashes with 'seeds: \(seeds)', which sets 'seed' itself; rename the"
+          + " parameter or remove 'seeds'", at: location)
+    }
+    var locations = parameters.locations
+    var constants: [(name: String, value: ParamValue)] = []
+    for key in Self.coreKeys {
+      guard let entry = top[key] else { continue }
+      guard runner == .core else {
+        throw reader.error(
+          "'\(key)' is a core runner setting but the spec uses runner: command; set"
+            + " 'runner: core' or move it under 'parameters'", at: entry.keyNode)
+      }
+      try flattenSettings(entry.value, prefix: key, into: &constants, locations: &locations)
+    }
+    constants.removeAll { constant in parameters.locations[constant.name] != nil }
+
+    let grid = try GridBuilder(
+      reader: reader, method: method, definitions: parameters.definitions,
+      constants: constants, zipNode: top["zip"], runCap: runCap, seeds: seeds,
+      randomSeed: randomSeed, root: root
+    ).build()
+
+    return Spec(
+      text: text, fingerprint: SHA256.hexDigest(text), fileName: reader.fileName, name: name,
+      description: description, method: method, runner: runner, metric: metric, runCap: runCap,
+      timeout: timeout, retries: retries, program: program, command: command, seeds: seeds,
+      randomSeed: randomSeed, analysis: analysis, grid: grid, locations: locations)
+  }
+
+  private func compose() throws(SpecError) -> Node {
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: text)
+    } catch let error as YamlError {
+      throw YAMLErrorTranslation.specError(error, fileName: reader.fileName)
+    } catch {
+      throw SpecError(.invalid, "\(reader.fileName): not valid YAML: \(error)")
+    }
+    guard let root else {
+      throw SpecError(
+        .invalid, "\(reader.fileName) is empty; a spec needs at least 'method' and 'parameters'",
+        at: SourceLocation(file: reader.fileName, line: 1, column: 1))
+    }
+    return root
+  }
+
+  private func parseMethod(_ entry: YAMLReader.Entry?, root: Node) throws(SpecError)
+    -> SearchMethod
+  {
+    guard let entry else {
+      throw reader.error(
+        "the spec has no 'method'; add 'method: grid' or 'method: random'", at: root)
+    }
+    let text = try reader.string(entry.value, for: "method")
+    if let method = SearchMethod(rawValue: text) { return method }
+    if text == "bayes" || text == "custom" {
+      throw reader.error(
+        "method '\(text)' is not supported by Orbit; use 'grid' or 'random'", at: entry.value)
+    }
+    throw reader.error("unknown method '\(text)'; use 'grid' or 'random'", at: entry.value)
+  }
+
+  private func parseMetric(_ entry: YAMLReader.Entry) throws(SpecError) -> Metric {
+    let fields = try reader.entries(entry.value, of: "'metric'")
+    try reader.rejectUnknownKeys(
+      fields, allowed: ["name", "goal", "target", "impute", "impute_while_running"],
+      in: "'metric'")
+    var name: String?
+    var goal = Goal.minimize
+    var target: Double?
+    for field in fields {
+      switch field.key {
+      case "name": name = try reader.string(field.value, for: "metric.name")
+      case "goal":
+        let text = try reader.string(field.value, for: "metric.goal")
+        guard let parsed = Goal(rawValue: text) else {
+          throw reader.error(
+            "metric goal '\(text)' is unknown; use 'minimize' or 'maximize'", at: field.value)
+        }
+        goal = parsed
+      case "target": target = try reader.number(field.value, for: "metric.target").value
+      default: break
+      }
+    }
+    guard let name, !name.isEmpty else {
+      throw reader.error("'metric' needs a 'name' (the metric to optimise)", at: entry.value)
+    }
+    return Metric(name: name, goal: goal, target: target)
+  }
+
+  private func positiveInteger(_ entry: YAMLReader.Entry, minimum: Int) throws(SpecError) -> Int {
+    let value = try reader.integer(entry.value, for: "'\(entry.key)'")
+    guard value >= minimum else {
+      throw reader.error("'\(entry.key)' must be >= \(minimum), got \(value)", at: entry.value)
+    }
+    return value
+  }
+
+  private func parseCommand(
+    _ entry: YAMLReader.Entry?, program: String?, runner: RunnerKind, root: Node
+  ) throws(SpecError) -> [String] {
+    guard let entry else {
+      if runner == .command && program == nil {
+        throw reader.error(
+          "the spec has neither 'program' nor 'command'; add 'program: train.py' (run as"
+            + " python3 train.py --k=v …) or a 'command' list", at: root)
+      }
+      return CommandTemplate.defaultCommand
+    }
+    guard case .sequence(let items) = entry.value else {
+      throw reader.error(
+        "'command' must be a list of arguments, got \(reader.describe(entry.value))",
+        at: entry.value)
+    }
+    var command: [String] = []
+    for item in items {
+      switch try reader.value(item) {
+      case .list, .object, .null:
+        throw reader.error("every 'command' item must be a string", at: item)
+      case let value: command.append(value.pythonString)
+      }
+    }
+    if let problem = CommandTemplate.problem(in: command, hasProgram: program != nil) {
+      let node =
+        problem.index < items.count
+        ? items[items.index(items.startIndex, offsetBy: problem.index)] : entry.value
+      throw reader.error(problem.message, at: node)
+    }
+    return command
+  }
+
+  /// Flattens a core settings mapping (`model: {width: 64}`) into dotted constants.
+  private func flattenSettings(
+    _ node: Node, prefix: String, into constants: inout [(name: String, value: ParamValue)],
+    locations: inout [String: SourceLocation]
+  ) throws(SpecError) {
+    for entry in try reader.entries(node, of: "'\(prefix)'") {
+      guard ParameterParser.isValidName(entry.key), !entry.key.contains(".") else {
+        throw reader.error(
+          "setting name '\(entry.key)' in '\(prefix)' is invalid: use letters, digits, '_' and"
+            + " '-'", at: entry.keyNode)
+      }
+      let name = prefix + "." + entry.key
+      if case .mapping = entry.value {
+        try flattenSettings(entry.value, prefix: name, into: &constants, locations: &locations)
+        continue
+      }
+      if locations[name] == nil { locations[name] = reader.location(of: entry.keyNode) }
+      constants.append((name, try reader.value(entry.value)))
+    }
+  }
+}
