@@ -1,0 +1,104 @@
+import CBLAS
+
+/// Matrix products for the engine: row-major `cblas_sgemm` with OpenBLAS pinned to one thread,
+/// and a counter of the floating-point operations issued.
+///
+/// Each trial owns one; the counter is the engine's compute figure C (2 per multiply–add).
+final class MatrixProduct {
+  /// Floating-point operations issued since the last reset (2·M·N·K per product).
+  var flops: Double = 0
+  /// When set, every product's shape is appended here (for the GEMM-bound benchmark).
+  var recordedShapes: [GEMMShape]?
+
+  /// C[M×N] = alpha · op(A) · op(B) + beta · C, all row-major.
+  /// - Parameters:
+  ///   - transposeA: use Aᵀ, where A is stored K×M; otherwise A is M×K.
+  ///   - transposeB: use Bᵀ, where B is stored N×K; otherwise B is K×N.
+  @inline(__always)
+  func multiply(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    if m == 0 || n == 0 { return }
+    flops += 2 * Double(m) * Double(n) * Double(k)
+    if recordedShapes != nil {
+      recordedShapes!.append(
+        GEMMShape(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: beta))
+    }
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+      b, Int32(ldb), beta, c, Int32(ldc))
+  }
+}
+
+/// The shape of one `cblas_sgemm` call, recorded to replay a step's products alone.
+public struct GEMMShape: Sendable, Hashable {
+  /// Whether A is used transposed.
+  public var transposeA: Bool
+  /// Whether B is used transposed.
+  public var transposeB: Bool
+  /// Rows of the result.
+  public var m: Int
+  /// Columns of the result.
+  public var n: Int
+  /// The inner dimension.
+  public var k: Int
+  /// 0 to overwrite the result, 1 to accumulate.
+  public var beta: Float
+
+  /// Describes one product C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
+  public init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Float) {
+    self.transposeA = transposeA
+    self.transposeB = transposeB
+    self.m = m
+    self.n = n
+    self.k = k
+    self.beta = beta
+  }
+
+  /// 2·m·n·k.
+  public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+/// Replays a list of `cblas_sgemm` shapes on preallocated operands: the "bound" of a step.
+///
+/// Used by the benchmarks to time a training step's matrix products alone, in the same process
+/// and with the same OpenBLAS kernel as the step itself.
+public final class GEMMReplay {
+  private let shapes: [GEMMShape]
+  private let a: FloatBuffer
+  private let b: FloatBuffer
+  private let c: FloatBuffer
+
+  /// Allocates operands big enough for every shape and fills them with small values.
+  public init(shapes: [GEMMShape]) {
+    self.shapes = shapes
+    let sizeA = shapes.map { $0.m * $0.k }.max() ?? 1
+    let sizeB = shapes.map { $0.k * $0.n }.max() ?? 1
+    let sizeC = shapes.map { $0.m * $0.n }.max() ?? 1
+    a = FloatBuffer(count: sizeA)
+    b = FloatBuffer(count: sizeB)
+    c = FloatBuffer(count: sizeC)
+    var random = RandomSource(seed: 1)
+    random.fillUniform(a.elements, bound: 0.1)
+    random.fillUniform(b.elements, bound: 0.1)
+  }
+
+  /// The products' total floating-point operations.
+  public var flops: Double { shapes.reduce(0) { $0 + $1.flops } }
+
+  /// Runs every product once.
+  public func run() {
+    for shape in shapes {
+      cblas_sgemm(
+        CblasRowMajor, shape.transposeA ? CblasTrans : CblasNoTrans,
+        shape.transposeB ? CblasTrans : CblasNoTrans, Int32(shape.m), Int32(shape.n),
+        Int32(shape.k), 1, a.pointer, Int32(shape.transposeA ? shape.m : shape.k), b.pointer,
+        Int32(shape.transposeB ? shape.k : shape.n), shape.beta, c.pointer, Int32(shape.n))
+    }
+  }
+}

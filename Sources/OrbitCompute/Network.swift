@@ -1,0 +1,141 @@
+/// A sequence of layers with one flat parameter vector, its gradient, and every activation and
+/// gradient buffer allocated once for the largest batch.
+///
+/// With a `symmetrizingGroup` the network is averaged over the group: each sample is expanded into
+/// its |G| transformed copies, the layers run on batch·|G| rows, and the outputs are averaged, so
+/// the model is invariant by construction without further weight sharing.
+final class Network {
+  let layers: [any Layer]
+  let inputWidth: Int
+  let outputWidth: Int
+  let maxBatch: Int
+  /// All parameters, layer after layer, each layer's weights then biases.
+  let parameters: FloatBuffer
+  /// dLoss/dParameters, laid out as `parameters`.
+  let gradients: FloatBuffer
+  /// Which entries of `parameters` are biases (1) or weights (0), for reports and decay masks.
+  let biasMask: FloatBuffer
+  let product = MatrixProduct()
+  let symmetrizingGroup: GroupAction?
+  private let activations: [FloatBuffer]
+  private let activationGradients: [FloatBuffer]
+  private let expandedInput: FloatBuffer?
+  private let averagedOutput: FloatBuffer?
+
+  /// Builds the buffers for batches of up to `maxBatch` samples.
+  init(layers: [any Layer], inputWidth: Int, maxBatch: Int, symmetrizingGroup: GroupAction? = nil) {
+    precondition(!layers.isEmpty)
+    self.layers = layers
+    self.inputWidth = inputWidth
+    self.maxBatch = maxBatch
+    self.symmetrizingGroup = symmetrizingGroup
+    outputWidth = layers.last!.outputWidth
+    let total = layers.reduce(0) { $0 + $1.parameterCount }
+    parameters = FloatBuffer(count: total)
+    gradients = FloatBuffer(count: total)
+    biasMask = FloatBuffer(count: total)
+    let rows = maxBatch * (symmetrizingGroup?.order ?? 1)
+    var offset = 0
+    var width = inputWidth
+    for layer in layers {
+      precondition(layer.inputWidth == width, "layer widths do not chain")
+      layer.bind(
+        parameters: parameters.pointer + offset, gradients: gradients.pointer + offset,
+        maxBatch: rows)
+      for index in 0..<layer.biasCount {
+        biasMask.pointer[offset + layer.weightCount + index] = 1
+      }
+      offset += layer.parameterCount
+      width = layer.outputWidth
+    }
+    activations = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
+    activationGradients = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
+    if symmetrizingGroup != nil {
+      expandedInput = FloatBuffer(count: rows * inputWidth)
+      averagedOutput = FloatBuffer(count: maxBatch * outputWidth)
+    } else {
+      expandedInput = nil
+      averagedOutput = nil
+    }
+  }
+
+  /// Number of parameters, weights and biases.
+  var parameterCount: Int { parameters.count }
+  /// Number of biases.
+  var biasCount: Int { layers.reduce(0) { $0 + $1.biasCount } }
+
+  /// Draws every layer's parameters in order from `random`.
+  func initialize(_ random: inout RandomSource, scheme: InitScheme) {
+    for layer in layers { layer.initialize(&random, scheme: scheme) }
+  }
+
+  /// The network's output for `batch` samples of `input`; valid until the next forward.
+  @discardableResult
+  func forward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafeMutablePointer<Float> {
+    precondition(batch <= maxBatch)
+    var rows = batch
+    var current = input
+    if let group = symmetrizingGroup, let expandedInput {
+      for sample in 0..<batch {
+        for element in 0..<group.order {
+          group.apply(
+            element, to: input + sample * inputWidth,
+            into: expandedInput.pointer + (sample * group.order + element) * inputWidth)
+        }
+      }
+      rows = batch * group.order
+      current = UnsafePointer(expandedInput.pointer)
+    }
+    for (layer, output) in zip(layers, activations) {
+      layer.forward(current, output.pointer, batch: rows, product: product)
+      current = UnsafePointer(output.pointer)
+    }
+    let last = activations[activations.count - 1].pointer
+    guard let group = symmetrizingGroup, let averagedOutput else { return last }
+    let scale = 1 / Float(group.order)
+    for sample in 0..<batch {
+      for column in 0..<outputWidth {
+        var sum: Float = 0
+        for element in 0..<group.order {
+          sum += last[(sample * group.order + element) * outputWidth + column]
+        }
+        averagedOutput.pointer[sample * outputWidth + column] = sum * scale
+      }
+    }
+    return averagedOutput.pointer
+  }
+
+  /// Sets `gradients` from dLoss/dOutput of the last `forward` (same input and batch).
+  func backward(
+    input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int
+  ) {
+    var rows = batch
+    var firstInput = input
+    let lastGradient = activationGradients[activationGradients.count - 1].pointer
+    if let group = symmetrizingGroup, let expandedInput {
+      rows = batch * group.order
+      firstInput = UnsafePointer(expandedInput.pointer)
+      let scale = 1 / Float(group.order)
+      for sample in 0..<batch {
+        for element in 0..<group.order {
+          for column in 0..<outputWidth {
+            lastGradient[(sample * group.order + element) * outputWidth + column] =
+              outputGradient[sample * outputWidth + column] * scale
+          }
+        }
+      }
+    } else {
+      lastGradient.update(from: outputGradient, count: batch * outputWidth)
+    }
+    var index = layers.count - 1
+    while index >= 0 {
+      let layerInput = index == 0 ? firstInput : UnsafePointer(activations[index - 1].pointer)
+      layers[index].backward(
+        input: layerInput, output: activations[index].pointer,
+        outputGradient: activationGradients[index].pointer,
+        inputGradient: index == 0 ? nil : activationGradients[index - 1].pointer,
+        batch: rows, product: product)
+      index -= 1
+    }
+  }
+}

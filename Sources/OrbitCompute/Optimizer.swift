@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Which update rule a trial trains with.
+enum OptimizerKind: String, Sendable, CaseIterable {
+  /// SGD with momentum (PyTorch: buf = μ·buf + g, p −= lr·buf; L2 weight decay added to g).
+  case sgd
+  /// Adam (PyTorch's `torch.optim.Adam`; weight decay is L2, added to the gradient).
+  case adam
+  /// AdamW (PyTorch's `torch.optim.AdamW`; decoupled decay p ← p·(1 − lr·λ)).
+  case adamw
+}
+
+/// An optimiser over a network's flat parameter vector, with its state allocated once.
+///
+/// One loop over all parameters per step, written so that LLVM vectorises it.
+final class Optimizer {
+  let kind: OptimizerKind
+  let beta1: Float
+  let beta2: Float
+  let epsilon: Float
+  let momentum: Float
+  let weightDecay: Float
+  private let firstMoment: FloatBuffer
+  private let secondMoment: FloatBuffer
+  /// Steps taken so far (PyTorch's `state["step"]`).
+  private(set) var stepCount = 0
+
+  init(
+    kind: OptimizerKind, parameterCount: Int, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, momentum: Double = 0.9, weightDecay: Double = 0
+  ) {
+    self.kind = kind
+    self.beta1 = Float(beta1)
+    self.beta2 = Float(beta2)
+    self.epsilon = Float(epsilon)
+    self.momentum = Float(momentum)
+    self.weightDecay = Float(weightDecay)
+    firstMoment = FloatBuffer(count: parameterCount)
+    secondMoment = FloatBuffer(count: kind == .sgd ? 0 : parameterCount)
+  }
+
+  /// FLOPs of one update, counted per parameter (not part of the model's compute C).
+  var flopsPerParameter: Int { kind == .sgd ? 4 : 12 }
+
+  /// Applies one update with learning rate `learningRate`.
+  func step(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Double) {
+    stepCount += 1
+    let count = parameters.count
+    let p = parameters.pointer
+    let g = gradients.pointer
+    let m = firstMoment.pointer
+    let lr = Float(learningRate)
+    let decay = weightDecay
+    switch kind {
+    case .sgd:
+      let mu = momentum
+      if stepCount == 1 {
+        for index in 0..<count {
+          let grad = g[index] + decay * p[index]
+          m[index] = grad
+          p[index] -= lr * grad
+        }
+      } else {
+        for index in 0..<count {
+          let grad = g[index] + decay * p[index]
+          let buffer = mu * m[index] + grad
+          m[index] = buffer
+          p[index] -= lr * buffer
+        }
+      }
+    case .adam, .adamw:
+      let v = secondMoment.pointer
+      let t = Double(stepCount)
+      let correction1 = 1 - pow(Double(beta1), t)
+      let correction2 = 1 - pow(Double(beta2), t)
+      let stepSize = Float(learningRate / correction1)
+      let inverseRoot2 = Float(1 / correction2.squareRoot())
+      let b1 = beta1
+      let b2 = beta2
+      let eps = epsilon
+      let l2: Float = kind == .adam ? decay : 0
+      let shrink: Float = kind == .adamw ? 1 - lr * decay : 1
+      for index in 0..<count {
+        let parameter = p[index] * shrink
+        let grad = g[index] + l2 * parameter
+        let mean = m[index] + (1 - b1) * (grad - m[index])
+        let square = b2 * v[index] + (1 - b2) * grad * grad
+        m[index] = mean
+        v[index] = square
+        let denominator = square.squareRoot() * inverseRoot2 + eps
+        p[index] = parameter - stepSize * (mean / denominator)
+      }
+    }
+  }
+}
+
+/// The learning rate at each step: linear warm-up, then constant or cosine to a floor.
+struct LearningRateSchedule: Sendable {
+  enum Shape: String, Sendable, CaseIterable {
+    case constant
+    case cosine
+  }
+
+  var base: Double
+  var shape: Shape
+  /// Warm-up steps (the rate rises linearly to `base` over them).
+  var warmupSteps: Int
+  var totalSteps: Int
+  /// The cosine's final rate.
+  var floor: Double
+
+  /// The rate for the step with 0-based index `step`.
+  func rate(at step: Int) -> Double {
+    if step < warmupSteps { return base * Double(step + 1) / Double(warmupSteps) }
+    switch shape {
+    case .constant:
+      return base
+    case .cosine:
+      let span = max(1, totalSteps - warmupSteps)
+      let progress = min(1, Double(step - warmupSteps) / Double(span))
+      return floor + (base - floor) * 0.5 * (1 + cos(Double.pi * progress))
+    }
+  }
+}

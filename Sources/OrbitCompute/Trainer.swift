@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Runs one whole trial on the calling thread. `progress` is called at each curve point;
+/// `isCancelled` is polled between steps (the trial then stops with status `.cancelled`).
+public func runCoreTrial(
+  _ config: CoreTrialConfig, progress: (CurvePoint) -> Void, isCancelled: () -> Bool
+) -> CoreTrialReport {
+  let start = MonotonicClock.now()
+  if config.task.kind == .noop {
+    return CoreTrialReport(
+      status: .ok, metrics: ["test_loss": 0, "wall_seconds": MonotonicClock.now() - start],
+      curve: [])
+  }
+  OpenBLASCore.pinToOneThread()
+  let trainer = Trainer(config: config)
+  var report = trainer.run(progress: progress, isCancelled: isCancelled)
+  report.metrics["wall_seconds"] = MonotonicClock.now() - start
+  return report
+}
+
+/// Seconds from a monotonic clock.
+enum MonotonicClock {
+  static func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
+}
+
+/// The state of one trial: data, network, optimiser and every buffer of the training loop, all
+/// allocated in `init`; `run` then allocates nothing per step.
+final class Trainer {
+  let config: CoreTrialConfig
+  let data: TaskData
+  let network: Network
+  let optimizer: Optimizer
+  let schedule: LearningRateSchedule
+  let batch: Int
+  private let batchInputs: FloatBuffer
+  private let batchTargets: FloatBuffer
+  private let outputGradient: FloatBuffer
+  private let bestParameters: FloatBuffer
+  private let order: IndexBuffer
+  private var orderCursor: Int
+  private var batchRandom: RandomSource
+  private var augmentRandom: RandomSource
+  private let augmentGroup: GroupAction?
+  private let evalBatch: Int
+
+  init(config: CoreTrialConfig) {
+    self.config = config
+    let seed = UInt64(bitPattern: Int64(config.seed))
+    batch = config.train.batch
+    evalBatch = config.train.evalBatch
+    data = TaskData(settings: config.task, seed: seed, freshBatch: batch)
+    let symmetrizing = config.model.symmetry == .symmetrize ? data.group : nil
+    network = Network(
+      layers: ModelBuilder.layers(model: config.model, task: config.task),
+      inputWidth: data.inputWidth, maxBatch: max(batch, evalBatch),
+      symmetrizingGroup: symmetrizing)
+    var initRandom = RandomSource(seed: seed, stream: RandomStream.initialization)
+    network.initialize(&initRandom, scheme: config.model.initScheme)
+    let train = config.train
+    optimizer = Optimizer(
+      kind: train.optimizer, parameterCount: network.parameterCount, beta1: train.beta1,
+      beta2: train.beta2, epsilon: train.epsilon, momentum: train.momentum,
+      weightDecay: train.weightDecay)
+    schedule = train.learningRateSchedule
+    batchInputs = FloatBuffer(count: batch * data.inputWidth)
+    batchTargets = FloatBuffer(count: batch)
+    outputGradient = FloatBuffer(count: batch)
+    bestParameters = FloatBuffer(count: network.parameterCount)
+    order = IndexBuffer(count: data.train?.count ?? 0)
+    orderCursor = order.count  // forces a shuffle before the first batch
+    batchRandom = RandomSource(seed: seed, stream: RandomStream.batches)
+    augmentRandom = RandomSource(seed: seed, stream: RandomStream.augmentation)
+    augmentGroup = config.model.symmetry == .augment ? data.group : nil
+  }
+
+  /// The learning-curve steps: `points` log-spaced steps in [1, steps], always ending at `steps`.
+  static func curveSteps(steps: Int, points: Int) -> [Int] {
+    guard points > 1 else { return points == 1 ? [steps] : [] }
+    var result: [Int] = []
+    for index in 0..<points {
+      let step = Int(exp(log(Double(steps)) * Double(index) / Double(points - 1)).rounded())
+      if result.last != step { result.append(max(1, min(steps, step))) }
+    }
+    if result.last != steps { result.append(steps) }
+    return result
+  }
+
+  /// Fills the batch buffers with the next training batch.
+  private func nextBatch() {
+    let width = data.inputWidth
+    if data.settings.fresh || data.train == nil {
+      data.drawFresh(count: batch, inputs: batchInputs.pointer, targets: batchTargets.pointer)
+      if let group = augmentGroup { augmentInPlace(group) }
+      return
+    }
+    let train = data.train!
+    for row in 0..<batch {
+      let index: Int
+      switch config.train.sampling {
+      case .replacement:
+        index = batchRandom.below(train.count)
+      case .epochs:
+        if orderCursor == order.count {
+          batchRandom.shuffle(order.elements)
+          orderCursor = 0
+        }
+        index = Int(order.pointer[orderCursor])
+        orderCursor += 1
+      }
+      let source = train.inputs.pointer + index * width
+      let target = batchInputs.pointer + row * width
+      if let group = augmentGroup {
+        group.apply(augmentRandom.below(group.order), to: source, into: target)
+      } else {
+        target.update(from: source, count: width)
+      }
+      batchTargets.pointer[row] = train.targets.pointer[index]
+    }
+  }
+
+  private func augmentInPlace(_ group: GroupAction) {
+    // Fresh samples are drawn i.i.d., so augmenting them is applying g to a copy.
+    let width = data.inputWidth
+    for row in 0..<batch {
+      let line = batchInputs.pointer + row * width
+      outputGradient.pointer.update(from: line, count: min(width, batch))
+      if width <= batch {
+        group.apply(augmentRandom.below(group.order), to: outputGradient.pointer, into: line)
+      }
+    }
+  }
+
+  /// Mean loss of the network on the first `limit` samples of `split`, in chunks.
+  func evaluate(_ split: DataSplit, limit: Int = .max) -> Double {
+    let count = min(split.count, limit)
+    var total: Double = 0
+    var start = 0
+    while start < count {
+      let rows = min(evalBatch, count - start)
+      let output = network.forward(
+        split.inputs.pointer + start * split.inputWidth, batch: rows)
+      total +=
+        Loss.meanSquaredError(
+          prediction: output, target: split.targets.pointer + start, count: rows, gradient: nil)
+        * Double(rows)
+      start += rows
+    }
+    return total / Double(count)
+  }
+
+  /// Trains, evaluates and reports.
+  func run(progress: (CurvePoint) -> Void, isCancelled: () -> Bool) -> CoreTrialReport {
+    let train = config.train
+    let curveSteps = Self.curveSteps(steps: train.steps, points: train.curvePoints)
+    var nextCurveIndex = 0
+    var curve: [CurvePoint] = []
+    curve.reserveCapacity(curveSteps.count)
+    var status = CoreTrialStatus.ok
+    var bestValidation = Double.infinity
+    var bestStep = 0
+    var evaluationsSinceBest = 0
+    var freshLossSum: Double = 0
+    var freshLossCount = 0
+    var stepsRun = 0
+    var evalFlops: Double = 0
+    var divergedStep = -1
+    let trainEvalLimit = 16_384
+    let earlyStopping = train.evalEvery > 0
+
+    func measured<T>(_ body: () -> T) -> T {
+      let before = network.product.flops
+      let value = body()
+      evalFlops += network.product.flops - before
+      network.product.flops = before
+      return value
+    }
+
+    stepLoop: for step in 0..<train.steps {
+      if isCancelled() {
+        status = .cancelled
+        break
+      }
+      nextBatch()
+      let output = network.forward(batchInputs.pointer, batch: batch)
+      let loss = Loss.meanSquaredError(
+        prediction: output, target: batchTargets.pointer, count: batch,
+        gradient: outputGradient.pointer)
+      if !loss.isFinite {
+        status = .diverged
+        divergedStep = step + 1
+        break
+      }
+      network.backward(
+        input: batchInputs.pointer, outputGradient: outputGradient.pointer, batch: batch)
+      optimizer.step(
+        parameters: network.parameters, gradients: network.gradients,
+        learningRate: schedule.rate(at: step))
+      stepsRun = step + 1
+      freshLossSum += loss
+      freshLossCount += 1
+
+      if earlyStopping && (stepsRun % train.evalEvery == 0 || stepsRun == train.steps) {
+        let validation = measured { evaluate(data.validation) }
+        if !validation.isFinite {
+          status = .diverged
+          divergedStep = stepsRun
+          break stepLoop
+        }
+        if validation < bestValidation {
+          bestValidation = validation
+          bestStep = stepsRun
+          bestParameters.copy(from: network.parameters)
+          evaluationsSinceBest = 0
+        } else {
+          evaluationsSinceBest += 1
+        }
+      }
+      if nextCurveIndex < curveSteps.count && curveSteps[nextCurveIndex] == stepsRun {
+        nextCurveIndex += 1
+        let point = measured {
+          CurvePoint(
+            step: stepsRun, samplesSeen: stepsRun * batch,
+            trainLoss: data.train.map { evaluate($0, limit: trainEvalLimit) }
+              ?? freshLossSum / Double(max(freshLossCount, 1)),
+            valLoss: evaluate(data.validation), testLoss: evaluate(data.test))
+        }
+        freshLossSum = 0
+        freshLossCount = 0
+        curve.append(point)
+        progress(point)
+      }
+      if earlyStopping && train.patience > 0 && evaluationsSinceBest >= train.patience { break }
+    }
+
+    var metrics: [String: Double] = [
+      "n_params": Double(network.parameterCount),
+      "n_params_no_bias": Double(network.parameterCount - network.biasCount),
+      "samples_seen": Double(stepsRun * batch),
+      "steps": Double(stepsRun),
+      "batch": Double(batch),
+      "n_train": Double(data.train?.count ?? stepsRun * batch),
+      "group_order": Double(data.group?.order ?? 1),
+    ]
+    if status == .diverged {
+      metrics["diverged_step"] = Double(divergedStep)
+    } else {
+      if earlyStopping && bestStep > 0 {
+        network.parameters.copy(from: bestParameters)
+      } else {
+        bestStep = stepsRun
+      }
+      measured {
+        metrics["train_loss"] =
+          data.train.map { evaluate($0, limit: trainEvalLimit) } ?? curve.last?.trainLoss
+          ?? .nan
+        metrics["val_loss"] = evaluate(data.validation)
+        metrics["test_loss"] = evaluate(data.test)
+      }
+      metrics["best_step"] = Double(bestStep)
+    }
+    metrics["flops"] = network.product.flops
+    metrics["eval_flops"] = evalFlops
+    return CoreTrialReport(status: status, metrics: metrics, curve: curve)
+  }
+}
