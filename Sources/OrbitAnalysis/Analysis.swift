@@ -1,0 +1,174 @@
+import Foundation
+
+/// Everything the analysis of one table found: families per axis, comparisons, frontiers,
+/// IsoFLOP vertices and the verdict in plain words.
+public struct Analysis: Sendable {
+  /// The settings used (after defaults).
+  public var settings: AnalysisSettings
+  /// Rows with status ok that had a loss and every axis, and all rows by status.
+  public var fittedRows: Int
+  public var countsByStatus: [String: Int]
+  /// Group labels in order.
+  public var groups: [String]
+  /// One per (axis, group) that had enough points.
+  public var families: [FamilyFit]
+  /// Comparisons on the first axis.
+  public var comparisons: [GroupComparison]
+  /// Compute frontiers per group, when a compute axis ("flops") is present.
+  public var frontiers: [ComputeFrontier]
+  /// IsoFLOP analysis per group, when the sweep has IsoFLOP structure (n_params × flops).
+  public var isoFLOP: [String: IsoFLOPAnalysis]
+  /// Notes on what was skipped and why.
+  public var warnings: [String]
+  /// The verdict paragraph (plain words, for the top of the report).
+  public var verdict: String
+
+  /// The group label of a row: its groupBy values joined by " / " ("all" with no groupBy).
+  static func label(_ row: [String], indices: [Int]) -> String {
+    indices.isEmpty ? "all" : indices.map { row[$0] }.joined(separator: " / ")
+  }
+
+  /// Runs the analysis on the ok rows of `table`.
+  public static func run(table: Table, settings: AnalysisSettings) -> Analysis {
+    var warnings: [String] = []
+    var counts: [String: Int] = [:]
+    let statusIndex = table.columns.firstIndex(of: "status")
+    for row in table.rows { counts[statusIndex.map { row[$0] } ?? "ok", default: 0] += 1 }
+    let ok = table.filter { row in statusIndex.map { row[$0] == "ok" } ?? true }
+    for column in [settings.y] + settings.xs + settings.groupBy
+    where !table.columns.contains(column) {
+      warnings.append(
+        "column \"\(column)\" is not in the table (columns: \(table.columns.joined(separator: ", ")))"
+      )
+    }
+    let groupIndices = settings.groupBy.compactMap { table.columns.firstIndex(of: $0) }
+    let labels = ok.rows.map { label($0, indices: groupIndices) }
+    var groups: [String] = []
+    for l in labels where !groups.contains(l) { groups.append(l) }
+    groups.sort()
+    let y = ok.numbers(settings.y)
+    let seeds =
+      settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
+    var families: [FamilyFit] = []
+    var fitted = Set<Int>()
+    for axis in settings.xs where table.columns.contains(axis) {
+      let x = ok.numbers(axis)
+      for group in groups {
+        var rows = labels.indices.filter { i in
+          labels[i] == group && (x[i] ?? 0) > 0 && (y[i] ?? 0) > 0
+        }
+        if settings.dropTop > 0 {
+          let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
+          rows.removeAll { drop.contains($0) }
+        }
+        do {
+          families.append(
+            try FamilyFit.fit(
+              group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
+              seeds: rows.map { seeds[$0] }, settings: settings))
+          fitted.formUnion(rows)
+        } catch {
+          warnings.append("\(group) on \(axis): \(error.message)")
+        }
+      }
+    }
+    let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
+    let (frontiers, isoFLOP) = computeAnalyses(
+      ok: ok, labels: labels, groups: groups, y: y, settings: settings)
+    var analysis = Analysis(
+      settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
+      families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
+      warnings: warnings, verdict: "")
+    analysis.verdict = analysis.verdictParagraph()
+    return analysis
+  }
+
+  static func compareGroups(
+    families: [FamilyFit], settings: AnalysisSettings, warnings: inout [String]
+  ) -> [GroupComparison] {
+    guard let axis = settings.xs.first else { return [] }
+    let onAxis = families.filter { $0.axis == axis }
+    guard onAxis.count >= 2 else { return [] }
+    var pairs: [(String, String)]
+    if let asked = settings.compare {
+      pairs = asked
+    } else {
+      // Baseline: the family with the highest fitted loss at the middle of the pooled range.
+      let all = onAxis.flatMap(\.x)
+      let middle = (all.min()! * all.max()!).squareRoot()
+      let baseline = onAxis.max {
+        $0.withFloor.fit.predict(middle) < $1.withFloor.fit.predict(middle)
+      }!
+      pairs = onAxis.filter { $0.group != baseline.group }.map { (baseline.group, $0.group) }
+    }
+    return pairs.compactMap { pair in
+      guard let a = onAxis.first(where: { $0.group == pair.0 }),
+        let b = onAxis.first(where: { $0.group == pair.1 })
+      else {
+        warnings.append(
+          "cannot compare \(pair.0) with \(pair.1): no fit for one of them on \(axis)")
+        return nil
+      }
+      return GroupComparison.compare(baseline: a, other: b, settings: settings)
+    }
+  }
+
+  static func computeAnalyses(
+    ok: Table, labels: [String], groups: [String], y: [Double?], settings: AnalysisSettings
+  ) -> ([ComputeFrontier], [String: IsoFLOPAnalysis]) {
+    guard let computeAxis = ["flops", "compute"].first(where: ok.columns.contains) else {
+      return ([], [:])
+    }
+    let compute = ok.numbers(computeAxis)
+    let n = ok.numbers("n_params")
+    var frontiers: [ComputeFrontier] = []
+    var isoFLOP: [String: IsoFLOPAnalysis] = [:]
+    for group in groups {
+      let rows = labels.indices.filter {
+        labels[$0] == group && (compute[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
+      }
+      guard rows.count >= 2 else { continue }
+      frontiers.append(
+        ComputeFrontier.build(
+          group: group, axis: computeAxis, compute: rows.map { compute[$0]! },
+          loss: rows.map { y[$0]! }, settings: settings))
+      let sized = rows.filter { (n[$0] ?? 0) > 0 }
+      if let iso = IsoFLOPAnalysis.fit(
+        n: sized.map { n[$0]! }, compute: sized.map { compute[$0]! }, loss: sized.map { y[$0]! })
+      {
+        isoFLOP[group] = iso
+      }
+    }
+    return (frontiers, isoFLOP)
+  }
+
+  /// The verdict paragraph: comparisons first; without any, each family's exponent and floor.
+  func verdictParagraph() -> String {
+    var sentences: [String] = []
+    for comparison in comparisons { sentences.append(comparison.sentence) }
+    let primary = settings.xs.first
+    for family in families where family.axis == primary {
+      let floorSentence =
+        family.floorIsSignificant
+          && !comparisons.contains(where: {
+            $0.baseline == family.group || $0.other == family.group
+          })
+        ? " It reached a floor (E = \(format(family.withFloor.fit.parameter("E")))"
+          + "\(bracket(family.withFloor.interval("E")))) at \(family.axis) ≈ "
+          + "\(format(family.floorOnset)): more width or steps are needed before reading its"
+          + " exponent."
+        : ""
+      if comparisons.isEmpty || !floorSentence.isEmpty {
+        sentences.append(
+          "\(family.group): loss falls as \(family.axis)^−α with α = "
+            + "\(format(family.pure.fit.parameter("alpha")))\(bracket(family.pure.interval("alpha")))"
+            + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
+            + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
+      }
+    }
+    if sentences.isEmpty {
+      return "No family had enough ok trials with a loss and a scale to fit a law."
+    }
+    return sentences.joined(separator: " ")
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// What to fit in a table of trials, and how.
+public struct AnalysisSettings: Sendable {
+  /// The loss column, e.g. "test_loss".
+  public var y: String
+  /// Scale axes, e.g. ["task.n_train"], ["n_params"], ["flops"]; the first is the one groups
+  /// are compared on (the effective-data multiplier).
+  public var xs: [String]
+  /// Columns whose values make a family, e.g. ["model.kind", "model.symmetry"].
+  public var groupBy: [String]
+  /// "seed": the bootstrap resamples whole seed groups (a seed's trials are one nested draw).
+  public var seedColumn: String?
+  /// Bootstrap resamples (0 turns intervals off).
+  public var bootstrap: Int = 1000
+  /// Interval coverage.
+  public var level: Double = 0.95
+  /// Huber's δ on log-loss residuals.
+  public var huberDelta: Double = 1e-3
+  /// Seed of the bootstrap, so a report is reproducible.
+  public var randomSeed: UInt64 = 0
+  /// Pairs (baseline, other) of group labels to compare; nil compares every group against the
+  /// baseline (the group with the highest fitted loss mid-range).
+  public var compare: [(String, String)]?
+  /// A floor is significant when the lower bound of E's interval is at least this fraction of
+  /// the family's lowest measured loss (an E that small changes nothing measurable).
+  public var floorFraction: Double = 0.05
+  /// Exponents count as "the same" when the difference's interval holds 0 and lies within
+  /// ± this fraction of the baseline exponent; wider intervals mean "cannot tell".
+  public var exponentTolerance: Double = 0.25
+  /// Multipliers count as constant when their point estimates stay within this ratio.
+  public var constantMultiplierRatio: Double = 1.6
+  /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
+  public var dropTop: Int = 0
+  /// OS threads for grid starts and bootstrap refits.
+  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  public init(y: String, xs: [String], groupBy: [String] = [], seedColumn: String? = nil) {
+    self.y = y
+    self.xs = xs
+    self.groupBy = groupBy
+    self.seedColumn = seedColumn
+  }
+
+  /// Columns trials.csv always has that are bookkeeping, not parameters.
+  static let bookkeeping: Set<String> = [
+    "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "seed",
+  ]
+  /// Metric columns that are scale axes when they vary.
+  static let knownAxes = ["n_params", "samples_seen", "flops"]
+
+  /// Sensible defaults from the table: y given; xs = numeric columns that vary (≥ 3 distinct
+  /// positive values) among parameters and the known axes n_params, samples_seen, flops;
+  /// groupBy = non-numeric varying columns other than ids/status/seed.
+  public static func inferred(from table: Table, y: String) -> AnalysisSettings {
+    let ok = table.filter { row in
+      guard let s = table.columns.firstIndex(of: "status") else { return true }
+      return row[s] == "ok"
+    }
+    var xs: [String] = []
+    var groupBy: [String] = []
+    for column in table.columns where column != y && !bookkeeping.contains(column) {
+      let values = ok.strings(column)
+      let distinct = Set(values)
+      guard distinct.count > 1 else { continue }
+      let numbers = ok.numbers(column)
+      if numbers.allSatisfy({ $0 != nil }) {
+        let positive = Set(numbers.compactMap { $0 }.filter { $0 > 0 })
+        // Parameters are dotted names; other numeric metrics count only if they are known axes.
+        let isParameter = column.contains(".")
+        if positive.count >= 3 && (isParameter || knownAxes.contains(column)) {
+          xs.append(column)
+        }
+      } else {
+        groupBy.append(column)
+      }
+    }
+    // Swept parameters first (they are what the study varies), then the known axes.
+    xs = xs.filter { $0.contains(".") } + xs.filter { !$0.contains(".") }
+    let seed = table.columns.contains("seed") ? "seed" : nil
+    return AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
+  }
+}
+
+/// What `orbit report` knows about the sweep besides its trials.
+public struct SweepMetadata: Sendable {
+  public var name: String
+  /// The spec file's text, shown in the report.
+  public var specText: String
+  /// Trials by status ("ok", "failed", "diverged", …).
+  public var countsByStatus: [String: Int]
+  /// Worker ids or hosts that ran trials.
+  public var workers: [String]
+  /// Wall time of the sweep.
+  public var wallSeconds: Double
+  /// When the sweep was created (ISO 8601).
+  public var createdAt: String
+
+  public init(
+    name: String, specText: String, countsByStatus: [String: Int], workers: [String],
+    wallSeconds: Double, createdAt: String
+  ) {
+    self.name = name
+    self.specText = specText
+    self.countsByStatus = countsByStatus
+    self.workers = workers
+    self.wallSeconds = wallSeconds
+    self.createdAt = createdAt
+  }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// A fitted law with its bootstrap: the full-sample fit, each resample's parameters, and the
+/// percentile interval of every parameter.
+public struct FitWithIntervals: Sendable {
+  /// The full-sample fit.
+  public var fit: LawFit
+  /// One interval per parameter (`fit.law.parameterNames` order); empty without a bootstrap.
+  public var intervals: [Interval]
+  /// Natural parameters of each bootstrap resample.
+  public var samples: [[Double]]
+
+  /// The interval of the parameter called `name`, if bootstrapped.
+  public func interval(_ name: String) -> Interval? {
+    guard let i = fit.law.parameterNames.firstIndex(of: name), i < intervals.count else {
+      return nil
+    }
+    return intervals[i]
+  }
+
+  /// Fits `law` to (x, [secondX,] y) and bootstraps it.
+  static func make(
+    law: ScalingLaw, x: [Double], secondX: [Double] = [], y: [Double], clusters: [Int]?,
+    settings: AnalysisSettings
+  ) throws(AnalysisError) -> FitWithIntervals {
+    var fitter = LawFitter(law: law)
+    fitter.huberDelta = settings.huberDelta
+    fitter.threads = settings.threads
+    let objective = try fitter.makeObjective(x: x, secondX: secondX, y: y)
+    let fit = fitter.fit(objective)
+    guard settings.bootstrap > 0 else {
+      return FitWithIntervals(fit: fit, intervals: [], samples: [])
+    }
+    var bootstrap = Bootstrap()
+    bootstrap.resamples = settings.bootstrap
+    bootstrap.level = settings.level
+    bootstrap.seed = settings.randomSeed
+    bootstrap.threads = settings.threads
+    let result = bootstrap.run(fitter: fitter, objective: objective, fit: fit, clusters: clusters)
+    return FitWithIntervals(fit: fit, intervals: result.intervals, samples: result.samples)
+  }
+}
+
+/// One family (group) on one scale axis: a power law with a floor and without one, the floor
+/// check, local slopes between neighbouring x and the spread of the exponent across seeds.
+public struct FamilyFit: Sendable {
+  /// The group's label, e.g. "mlp / augment".
+  public var group: String
+  /// The scale axis column.
+  public var axis: String
+  /// The points: scale, loss, and seed (cluster) label.
+  public var x: [Double]
+  public var y: [Double]
+  public var seeds: [String]
+  /// L = E + A·x^(−α).
+  public var withFloor: FitWithIntervals
+  /// L = A·x^(−α).
+  public var pure: FitWithIntervals
+  /// Whether E's interval lies clearly above 0 (see `AnalysisSettings.floorFraction`).
+  public var floorIsSignificant: Bool
+  /// Where the floor E equals the power term, x_f = (A/E)^(1/α): beyond it the floor dominates.
+  public var floorOnset: Double
+  /// −Δlog L / Δlog x between neighbouring distinct x, on the median loss at each x.
+  public var localSlopes: [LocalSlope]
+  /// Relative standard deviation of the pure-law exponent fitted per seed (nil: < 2 seeds).
+  public var seedSpread: Double?
+
+  /// A slope between two neighbouring scales.
+  public struct LocalSlope: Sendable {
+    public var from: Double
+    public var to: Double
+    public var slope: Double
+  }
+
+  /// Fits one family.
+  /// - Throws: `AnalysisError.notEnoughData` when the family has too few points.
+  public static func fit(
+    group: String, axis: String, x: [Double], y: [Double], seeds: [String],
+    settings: AnalysisSettings
+  ) throws(AnalysisError) -> FamilyFit {
+    let seedIDs = Array(Set(seeds)).sorted()
+    let clusters: [Int]? =
+      seedIDs.count >= 2 ? seeds.map { seedIDs.firstIndex(of: $0)! } : nil
+    let withFloor = try FitWithIntervals.make(
+      law: .powerLaw, x: x, y: y, clusters: clusters, settings: settings)
+    let pure = try FitWithIntervals.make(
+      law: .powerLawNoFloor, x: x, y: y, clusters: clusters, settings: settings)
+    let e = withFloor.fit.parameter("E")
+    let lowestLoss = y.min() ?? 0
+    let eLower = withFloor.interval("E")?.lower ?? e
+    let significant = eLower >= settings.floorFraction * lowestLoss
+    let onset = pow(withFloor.fit.parameter("A") / e, 1 / withFloor.fit.parameter("alpha"))
+    return FamilyFit(
+      group: group, axis: axis, x: x, y: y, seeds: seeds, withFloor: withFloor, pure: pure,
+      floorIsSignificant: significant, floorOnset: onset, localSlopes: localSlopes(x: x, y: y),
+      seedSpread: seedSpread(x: x, y: y, seeds: seeds, seedIDs: seedIDs, settings: settings))
+  }
+
+  /// Median loss at each distinct x, ascending in x.
+  public static func medians(x: [Double], y: [Double]) -> [(x: Double, loss: Double)] {
+    var byX: [Double: [Double]] = [:]
+    for i in x.indices { byX[x[i], default: []].append(y[i]) }
+    return byX.keys.sorted().map { key in
+      let sorted = byX[key]!.sorted()
+      return (key, quantile(sorted, 0.5))
+    }
+  }
+
+  static func localSlopes(x: [Double], y: [Double]) -> [LocalSlope] {
+    let m = medians(x: x, y: y)
+    guard m.count >= 2 else { return [] }
+    return (1..<m.count).map { i in
+      LocalSlope(
+        from: m[i - 1].x, to: m[i].x,
+        slope: -(log(m[i].loss) - log(m[i - 1].loss)) / (log(m[i].x) - log(m[i - 1].x)))
+    }
+  }
+
+  static func seedSpread(
+    x: [Double], y: [Double], seeds: [String], seedIDs: [String], settings: AnalysisSettings
+  ) -> Double? {
+    guard seedIDs.count >= 2 else { return nil }
+    var fitter = LawFitter(law: .powerLawNoFloor)
+    fitter.huberDelta = settings.huberDelta
+    fitter.threads = 1
+    var exponents: [Double] = []
+    for seed in seedIDs {
+      let rows = seeds.indices.filter { seeds[$0] == seed }
+      guard Set(rows.map { x[$0] }).count >= 3,
+        let fit = try? fitter.fit(x: rows.map { x[$0] }, y: rows.map { y[$0] })
+      else { continue }
+      exponents.append(fit.parameter("alpha"))
+    }
+    guard exponents.count >= 2 else { return nil }
+    let mean = exponents.reduce(0, +) / Double(exponents.count)
+    let variance =
+      exponents.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(exponents.count - 1)
+    return variance.squareRoot() / abs(mean)
+  }
+}
