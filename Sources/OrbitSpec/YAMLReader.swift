@@ -40,10 +40,35 @@ struct YAMLReader {
   /// Rejects any key not in `allowed`, naming it and listing the allowed ones.
   func rejectUnknownKeys(_ entries: [Entry], allowed: [String], in what: String) throws(SpecError) {
     for entry in entries where !allowed.contains(entry.key) {
-      throw error(
-        "unknown key '\(entry.key)' in \(what); allowed keys: \(allowed.joined(separator: ", "))",
-        at: entry.keyNode)
+      var message = "unknown key '\(entry.key)' in \(what)"
+      if let guess = closest(to: entry.key, among: allowed) {
+        message += " (did you mean '\(guess)'?)"
+      }
+      message += "; allowed keys: \(allowed.joined(separator: ", "))"
+      throw error(message, at: entry.keyNode)
     }
+  }
+
+  /// The allowed key within edit distance 2 of a misspelt one, if exactly one is nearest.
+  func closest(to key: String, among allowed: [String]) -> String? {
+    let scored = allowed.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 }
+    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
+  }
+
+  private func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    let a = Array(lhs.unicodeScalars)
+    let b = Array(rhs.unicodeScalars)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + Array(repeating: 0, count: b.count)
+      for j in stride(from: 1, through: b.count, by: 1) {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
   }
 
   /// Converts any node to a `ParamValue` with YAML 1.1 core typing (as PyYAML reads wandb
