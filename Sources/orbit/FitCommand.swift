@@ -1,8 +1,135 @@
 import ArgumentParser
+import Foundation
+import OrbitAnalysis
 
-/// `orbit fit FILE.csv …`: fit a scaling law to any CSV (owned by the analysis work).
+/// `orbit fit FILE.csv …`: fit a scaling law to any CSV, with bootstrap intervals.
 struct FitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "fit", abstract: "Fit a scaling law to a CSV file.")
-  func run() throws { throw ValidationError("orbit fit is not built yet") }
+    commandName: "fit", abstract: "Fit a scaling law to a CSV file.",
+    discussion: """
+      orbit fit runs.csv --law powerlaw --x task.n_train --y test_loss --group model.kind
+      orbit fit chinchilla.csv --law chinchilla --n "Model Size" --d-from-flops "Training FLOP" \\
+        --y loss --drop-top 5
+      """)
+
+  enum Law: String, ExpressibleByArgument, CaseIterable {
+    case powerlaw, chinchilla
+  }
+
+  @Argument(help: "The CSV file (header row of column names).") var file: String
+  @Option(help: "powerlaw: L = E + A·x^-α per group; chinchilla: L = E + A/N^α + B/D^β.")
+  var law: Law = .powerlaw
+  @Option(help: "The loss column.") var y: String
+  @Option(help: "Scale column of a power law (repeat for several axes).") var x: [String] = []
+  @Option(help: "Column(s) whose values make a group (repeatable).") var group: [String] = []
+  @Option(help: "Parameters column N (chinchilla).") var n: String?
+  @Option(help: "Training tokens/samples column D (chinchilla).") var d: String?
+  @Option(help: "Compute column C: D = C / (6 N) (chinchilla).") var dFromFlops: String?
+  @Option(help: "Drop the K highest losses (per group for power laws).") var dropTop: Int = 0
+  @Option(help: "Bootstrap resamples (0: no intervals).") var bootstrap: Int = 1000
+  @Option(help: "Interval level.") var level: Double = 0.95
+  @Option(help: "Huber δ on log-loss residuals.") var huberDelta: Double = 1e-3
+  @Option(help: "Column whose values are resampled as whole groups (e.g. seed).")
+  var seedColumn: String?
+  @Option(help: "Seed of the bootstrap.") var seed: UInt64 = 0
+  @Option(help: "Threads for grid starts and refits (default: all cores).") var threads: Int?
+  @Option(help: "Also write every fit and interval as JSON to this file.") var json: String?
+  @Flag(help: "Fit the power law without a floor (E = 0).") var noFloor = false
+
+  func validate() throws {
+    switch law {
+    case .powerlaw:
+      if x.isEmpty { throw ValidationError("--law powerlaw needs --x COLUMN") }
+    case .chinchilla:
+      if n == nil { throw ValidationError("--law chinchilla needs --n COLUMN (parameters)") }
+      if (d == nil) == (dFromFlops == nil) {
+        throw ValidationError(
+          "--law chinchilla needs exactly one of --d COLUMN or --d-from-flops COLUMN")
+      }
+    }
+    if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0, got \(bootstrap)") }
+    if !(level > 0 && level < 1) {
+      throw ValidationError("--level must be in (0, 1), got \(level)")
+    }
+    if !(huberDelta > 0) { throw ValidationError("--huber-delta must be > 0, got \(huberDelta)") }
+    if dropTop < 0 { throw ValidationError("--drop-top must be ≥ 0, got \(dropTop)") }
+  }
+
+  func run() throws {
+    let text: String
+    do {
+      text = try String(contentsOfFile: file, encoding: .utf8)
+    } catch {
+      FileHandle.standardError.write(
+        Data("orbit fit: cannot read \(file): \(error.localizedDescription)\n".utf8))
+      throw ExitCode(66)
+    }
+    do {
+      let table = try Table.parseCSV(text)
+      var settings = AnalysisSettings(y: y, xs: x, groupBy: group, seedColumn: seedColumn)
+      settings.bootstrap = bootstrap
+      settings.level = level
+      settings.huberDelta = huberDelta
+      settings.randomSeed = seed
+      settings.dropTop = dropTop
+      if let threads { settings.threads = max(1, threads) }
+      let (summary, jsonText) =
+        try law == .chinchilla
+        ? fitChinchilla(table, settings) : fitPowerLaw(table, settings)
+      print(summary, terminator: "")
+      if let json {
+        try jsonText.write(toFile: json, atomically: true, encoding: .utf8)
+      }
+    } catch let error as AnalysisError {
+      FileHandle.standardError.write(Data("orbit fit: \(file): \(error.message)\n".utf8))
+      throw ExitCode(65)
+    }
+  }
+
+  private func fitPowerLaw(_ table: Table, _ settings: AnalysisSettings) throws(AnalysisError)
+    -> (String, String)
+  {
+    for column in [y] + x + group + [seedColumn].compactMap({ $0 })
+    where !table.columns.contains(column) {
+      throw AnalysisError(
+        .missingColumn,
+        "no column \"\(column)\"; columns are: \(table.columns.joined(separator: ", "))")
+    }
+    let analysis = Analysis.run(table: table, settings: settings)
+    if analysis.families.isEmpty {
+      throw AnalysisError(.notEnoughData, analysis.warnings.joined(separator: "; "))
+    }
+    return (analysis.summary(pureOnly: noFloor), analysis.fitsJSON())
+  }
+
+  private func fitChinchilla(_ table: Table, _ settings: AnalysisSettings) throws(AnalysisError)
+    -> (String, String)
+  {
+    let needed = [y, n!, d ?? dFromFlops!] + [seedColumn].compactMap { $0 }
+    for column in needed where !table.columns.contains(column) {
+      throw AnalysisError(
+        .missingColumn,
+        "no column \"\(column)\"; columns are: \(table.columns.joined(separator: ", "))")
+    }
+    let loss = table.numbers(y)
+    let size = table.numbers(n!)
+    let second = table.numbers(d ?? dFromFlops!)
+    var rows = loss.indices.filter {
+      (loss[$0] ?? 0) > 0 && (size[$0] ?? 0) > 0 && (second[$0] ?? 0) > 0
+    }
+    let dropped = Set(rows.sorted { loss[$0]! > loss[$1]! }.prefix(dropTop))
+    rows.removeAll { dropped.contains($0) }
+    let tokens = rows.map { i in d != nil ? second[i]! : second[i]! / (6 * size[i]!) }
+    let seeds = seedColumn.map { table.strings($0) }
+    let ids = seeds.map { s in Array(Set(rows.map { s[$0] })).sorted() }
+    let clusters = seeds.flatMap { s in ids.map { ids in rows.map { ids.firstIndex(of: s[$0])! } } }
+    let fit = try ChinchillaFit.make(
+      n: rows.map { size[$0]! }, d: tokens, y: rows.map { loss[$0]! }, clusters: clusters,
+      settings: settings)
+    let header =
+      "\(rows.count) runs fitted (\(dropped.count) highest losses dropped, "
+      + "\(loss.count - rows.count - dropped.count) unusable); "
+      + "\(settings.bootstrap) bootstrap resamples\n"
+    return (header + fit.summary(level: settings.level), fit.json())
+  }
 }

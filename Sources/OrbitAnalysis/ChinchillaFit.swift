@@ -1,0 +1,70 @@
+import Foundation
+
+/// A Chinchilla fit L(N, D) = E + A/N^α + B/D^β with intervals, and what follows from it: the
+/// compute-optimal split N_opt ∝ C^a, D_opt ∝ C^b (a = β/(α+β), b = α/(α+β)) and the
+/// allocation at a given budget (C ≈ 6·N·D).
+public struct ChinchillaFit: Sendable {
+  /// The fit and its bootstrap.
+  public var result: FitWithIntervals
+  /// Exponents of the compute-optimal split, with intervals when bootstrapped.
+  public var a: Double
+  public var b: Double
+  public var aInterval: Interval?
+  public var bInterval: Interval?
+
+  /// Fits and bootstraps Chinchilla's law.
+  /// - Parameters:
+  ///   - n: parameters per run; d: training tokens (samples) per run; y: final loss.
+  ///   - clusters: resampling clusters (nil: single runs).
+  ///   - settings: δ, bootstrap count, level, seed, threads.
+  /// - Throws: `AnalysisError.notEnoughData` for fewer than 6 usable runs.
+  public static func make(
+    n: [Double], d: [Double], y: [Double], clusters: [Int]? = nil, settings: AnalysisSettings
+  ) throws(AnalysisError) -> ChinchillaFit {
+    let result = try FitWithIntervals.make(
+      law: .chinchilla, x: n, secondX: d, y: y, clusters: clusters, settings: settings)
+    let q = result.fit.parameters
+    let aSamples = result.samples.map { $0[3] / ($0[1] + $0[3]) }
+    return ChinchillaFit(
+      result: result, a: q[3] / (q[1] + q[3]), b: q[1] / (q[1] + q[3]),
+      aInterval: Interval.percentile(aSamples, level: settings.level),
+      bInterval: Interval.percentile(aSamples.map { 1 - $0 }, level: settings.level))
+  }
+
+  /// The loss-minimising N and D for a budget of `compute` FLOPs (C = 6·N·D), and D/N.
+  public func optimalAllocation(compute: Double) -> (
+    n: Double, d: Double, tokensPerParameter: Double
+  ) {
+    let q = result.fit.parameters
+    let (bigA, alpha, bigB, beta) = (q[0], q[1], q[2], q[3])
+    let g = pow(alpha * bigA / (beta * bigB), 1 / (alpha + beta))
+    let n = g * pow(compute / 6, a)
+    let d = compute / 6 / n
+    return (n, d, d / n)
+  }
+}
+
+extension ChinchillaFit {
+  /// The terminal table: parameters with intervals, objective, the compute-optimal split.
+  public func summary(level: Double) -> String { SummaryTable.chinchillaText(self, level: level) }
+
+  /// The fit as JSON (parameters with intervals, objective, a and b).
+  public func json() -> String { FitsJSON.text(FitsJSON.chinchilla(self)) }
+}
+
+extension Analysis {
+  /// The terminal table: every fit with intervals, the comparisons and the verdict.
+  /// - Parameter pureOnly: show only the no-floor power laws (`orbit fit --no-floor`).
+  public func summary(pureOnly: Bool = false) -> String {
+    guard pureOnly else { return SummaryTable.text(self) }
+    var trimmed = self
+    for i in trimmed.families.indices { trimmed.families[i].withFloor = trimmed.families[i].pure }
+    return SummaryTable.text(trimmed).replacingOccurrences(
+      of: "\n(.*)\n\\1\n", with: "\n$1\n", options: .regularExpression)
+  }
+
+  /// fits.json for this analysis, with the sweep's metadata when given.
+  public func fitsJSON(metadata: SweepMetadata? = nil) -> String {
+    FitsJSON.text(FitsJSON.object(self, metadata: metadata))
+  }
+}

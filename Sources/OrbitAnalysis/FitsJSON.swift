@@ -1,0 +1,102 @@
+import Foundation
+
+/// fits.json: every fit, interval, multiplier and verdict, for scripts (keys snake_case,
+/// non-finite numbers as null).
+enum FitsJSON {
+  static func number(_ value: Double?) -> Any {
+    guard let value, value.isFinite else { return NSNull() }
+    return value
+  }
+
+  static func interval(_ value: Double, _ interval: Interval?) -> [String: Any] {
+    ["value": number(value), "lower": number(interval?.lower), "upper": number(interval?.upper)]
+  }
+
+  static func fit(_ f: FitWithIntervals) -> [String: Any] {
+    var parameters: [String: Any] = [:]
+    for (i, name) in f.fit.law.parameterNames.enumerated() {
+      parameters[name] = interval(f.fit.parameters[i], i < f.intervals.count ? f.intervals[i] : nil)
+    }
+    return [
+      "law": f.fit.law.rawValue, "parameters": parameters, "objective": number(f.fit.objective),
+      "converged": f.fit.converged, "iterations": f.fit.iterations, "starts": f.fit.starts,
+      "starts_at_optimum": f.fit.startsAtOptimum, "points": f.fit.points,
+      "bootstrap_resamples": f.samples.count,
+    ]
+  }
+
+  static func family(_ f: FamilyFit) -> [String: Any] {
+    [
+      "group": f.group, "axis": f.axis, "points": f.x.count, "with_floor": fit(f.withFloor),
+      "pure": fit(f.pure), "floor_significant": f.floorIsSignificant,
+      "floor_onset": number(f.floorOnset), "seed_spread": number(f.seedSpread),
+      "local_slopes": f.localSlopes.map {
+        ["from": number($0.from), "to": number($0.to), "slope": number($0.slope)]
+      },
+    ]
+  }
+
+  static func comparison(_ c: GroupComparison) -> [String: Any] {
+    [
+      "baseline": c.baseline, "other": c.other, "axis": c.axis,
+      "exponent_difference": interval(c.exponentDifference, c.exponentDifferenceInterval),
+      "multipliers": c.multipliers.map {
+        [
+          "x": number($0.x), "loss": number($0.loss), "k": number($0.k),
+          "lower": number($0.interval?.lower), "upper": number($0.interval?.upper),
+          "extrapolated": $0.extrapolated,
+        ] as [String: Any]
+      },
+      "verdict": c.verdict.rawValue, "sentence": c.sentence,
+    ]
+  }
+
+  static func chinchilla(_ c: ChinchillaFit) -> [String: Any] {
+    ["fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval)]
+  }
+
+  /// The whole analysis as a JSON object.
+  static func object(_ analysis: Analysis, metadata: SweepMetadata?) -> [String: Any] {
+    let s = analysis.settings
+    var object: [String: Any] = [
+      "y": s.y, "xs": s.xs, "group_by": s.groupBy, "seed_column": s.seedColumn ?? NSNull(),
+      "level": s.level, "bootstrap": s.bootstrap, "huber_delta": s.huberDelta,
+      "random_seed": s.randomSeed, "counts_by_status": analysis.countsByStatus,
+      "fitted_rows": analysis.fittedRows, "groups": analysis.groups,
+      "families": analysis.families.map(family),
+      "comparisons": analysis.comparisons.map(comparison),
+      "frontiers": analysis.frontiers.map { f -> [String: Any] in
+        [
+          "group": f.group, "axis": f.axis, "compute": f.compute, "loss": f.loss,
+          "fit": f.fit.map(fit) ?? NSNull(),
+        ]
+      },
+      "isoflop": analysis.isoFLOP.mapValues { iso -> [String: Any] in
+        [
+          "exponent": number(iso.exponent), "coefficient": number(iso.coefficient),
+          "budgets": iso.budgets.map {
+            ["compute": $0.compute, "optimal_n": $0.optimalN, "loss": $0.lossAtOptimum]
+          },
+        ]
+      },
+      "verdict": analysis.verdict, "warnings": analysis.warnings,
+    ]
+    if let metadata {
+      object["sweep"] = [
+        "name": metadata.name, "workers": metadata.workers,
+        "wall_seconds": number(metadata.wallSeconds), "created_at": metadata.createdAt,
+        "counts_by_status": metadata.countsByStatus,
+      ]
+    }
+    return object
+  }
+
+  /// Serialises a JSON object with sorted keys, pretty-printed.
+  static func text(_ object: [String: Any]) -> String {
+    guard
+      let data = try? JSONSerialization.data(
+        withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    else { return "{}" }
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+}

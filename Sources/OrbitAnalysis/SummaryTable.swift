@@ -1,0 +1,99 @@
+import Foundation
+
+/// The terminal table: one line per fit with intervals, then comparisons and the verdict.
+enum SummaryTable {
+  /// Left-aligned columns separated by two spaces.
+  static func render(_ rows: [[String]]) -> String {
+    guard let header = rows.first else { return "" }
+    var widths = header.map(\.count)
+    for row in rows {
+      for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+    }
+    return rows.map { row in
+      row.enumerated().map { i, cell in
+        cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+      }.joined(separator: "  ").trimmingTrailingSpaces
+    }.joined(separator: "\n") + "\n"
+  }
+
+  static func value(_ v: Double, _ interval: Interval?) -> String { format(v) + bracket(interval) }
+
+  static func fitRows(_ f: FitWithIntervals, group: String, axis: String) -> [String] {
+    let law = f.fit.law
+    let names = law.parameterNames
+    let cells = names.indices.map { i in
+      "\(names[i]) \(value(f.fit.parameters[i], i < f.intervals.count ? f.intervals[i] : nil))"
+    }
+    return [
+      group, axis, law.rawValue, cells.joined(separator: "  "),
+      String(format: "%.6g", f.fit.objective),
+      f.fit.converged ? "yes" : "NO",
+    ]
+  }
+
+  static func text(_ analysis: Analysis) -> String {
+    let level = Int((analysis.settings.level * 100).rounded())
+    var rows = [["group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv"]]
+    for family in analysis.families {
+      rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
+      rows.append(fitRows(family.pure, group: family.group, axis: family.axis))
+    }
+    var out = render(rows)
+    if !analysis.comparisons.isEmpty {
+      var lines = [["comparison", "Δα [\(level) %]", "multiplier k at x (in measured range)"]]
+      for c in analysis.comparisons {
+        let ks = c.multipliers.filter { !$0.extrapolated }.map {
+          "\(format($0.x)): \(value($0.k, $0.interval))"
+        }
+        lines.append([
+          "\(c.other) vs \(c.baseline)", value(c.exponentDifference, c.exponentDifferenceInterval),
+          ks.isEmpty ? "none in range" : ks.joined(separator: "; "),
+        ])
+      }
+      out += "\n" + render(lines)
+    }
+    for (group, iso) in analysis.isoFLOP.sorted(by: { $0.key < $1.key }) {
+      out +=
+        "\nIsoFLOP \(group): N_opt ∝ C^\(format(iso.exponent)) over \(iso.budgets.count) budgets\n"
+    }
+    out += "\nVerdict: " + analysis.verdict + "\n"
+    for warning in analysis.warnings { out += "warning: \(warning)\n" }
+    return out
+  }
+
+  static func chinchillaText(_ c: ChinchillaFit, level: Double) -> String {
+    let percent = Int((level * 100).rounded())
+    var rows = [
+      ["law", "parameters [\(percent) % interval]", "objective", "conv", "starts at optimum"]
+    ]
+    let f = c.result
+    let names = f.fit.law.parameterNames
+    rows.append([
+      "chinchilla",
+      names.indices.map {
+        "\(names[$0]) \(value(f.fit.parameters[$0], f.intervals.isEmpty ? nil : f.intervals[$0]))"
+      }
+      .joined(separator: "  "),
+      String(format: "%.8g", f.fit.objective), f.fit.converged ? "yes" : "NO",
+      "\(f.fit.startsAtOptimum)/\(f.fit.starts)",
+    ])
+    var out = render(rows)
+    out +=
+      "compute-optimal: N_opt ∝ C^\(value(c.a, c.aInterval)), D_opt ∝ C^\(value(c.b, c.bInterval))\n"
+    for budget in [1e21, 1e23, 1e25] {
+      let opt = c.optimalAllocation(compute: budget)
+      out +=
+        "  at C = \(format(budget)): N = \(format(opt.n)), D = \(format(opt.d)), "
+        + "D/N = \(format(opt.tokensPerParameter))\n"
+    }
+    return out
+  }
+}
+
+extension String {
+  var trimmingTrailingSpaces: String {
+    var s = Substring(self)
+    while s.last == " " { s.removeLast() }
+    return String(s)
+  }
+}
