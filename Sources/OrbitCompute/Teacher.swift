@@ -139,8 +139,15 @@ final class CyclicTeacher: Teacher {
     count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
     targets: UnsafeMutablePointer<Float>
   ) {
-    let order = group.order
     random.fillNormal(UnsafeMutableBufferPointer(start: inputs, count: count * inputWidth))
+    evaluate(count: count, inputs: inputs, targets: targets)
+  }
+
+  /// The raw targets of `count` given inputs.
+  func evaluate(
+    count: Int, inputs: UnsafePointer<Float>, targets: UnsafeMutablePointer<Float>
+  ) {
+    let order = group.order
     for sample in 0..<count {
       for element in 0..<order {
         group.apply(
@@ -208,6 +215,13 @@ final class PermutationTeacher: Teacher {
     targets: UnsafeMutablePointer<Float>
   ) {
     random.fillNormal(UnsafeMutableBufferPointer(start: inputs, count: count * inputWidth))
+    evaluate(count: count, inputs: inputs, targets: targets)
+  }
+
+  /// The raw targets of `count` given inputs.
+  func evaluate(
+    count: Int, inputs: UnsafePointer<Float>, targets: UnsafeMutablePointer<Float>
+  ) {
     product.multiply(
       transposeA: false, transposeB: false, m: count * elements, n: width, k: features,
       a: inputs, lda: features, b: elementWeights.pointer, ldb: width, beta: 0,

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OrbitCompute
@@ -73,5 +74,33 @@ struct TrialTests {
     #expect(report.status == .diverged)
     #expect(report.metrics["diverged_step"]! < 300)
     #expect(report.metrics["test_loss"] == nil)
+  }
+}
+
+/// Trials running beside each other on other threads do not change a trial's bits.
+struct ThreadDeterminismTests {
+  @Test func aTrialAloneAndBesideAnotherGiveTheSameBits() async throws {
+    let config = try TrialTests.config(["task.kind": .string("cyclic"), "train.steps": .int(150)])
+    let other = try TrialTests.config(["model.width": .int(48), "seed": .int(99)])
+    let alone = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+    async let first = Self.onThread(config)
+    async let second = Self.onThread(other)
+    async let third = Self.onThread(config)
+    let (a, _, c) = await (first, second, third)
+    for report in [a, c] {
+      #expect(report.metrics["test_loss"]!.bitPattern == alone.metrics["test_loss"]!.bitPattern)
+      #expect(report.curve == alone.curve)
+    }
+  }
+
+  /// Runs a trial on a thread of its own, as the worker does.
+  static func onThread(_ config: CoreTrialConfig) async -> CoreTrialReport {
+    await withCheckedContinuation { continuation in
+      let thread = Thread {
+        continuation.resume(
+          returning: runCoreTrial(config, progress: { _ in }, isCancelled: { false }))
+      }
+      thread.start()
+    }
   }
 }

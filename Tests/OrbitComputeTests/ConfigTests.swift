@@ -1,0 +1,114 @@
+import Testing
+
+@testable import OrbitCompute
+
+/// Settings parsing, validation messages and OpenBLAS's core-type decision.
+struct ConfigTests {
+  @Test func defaultsAndIssue6FlagshipSettingsParse() throws {
+    let config = try CoreTrialConfig(parameters: [
+      "task.kind": .string("cyclic"), "task.length": .int(16), "task.n_train": .int(64),
+      "task.n_val": .int(2048), "task.n_test": .int(8192), "task.teacher_width": .int(64),
+      "model.kind": .string("mlp"), "model.width": .int(64), "model.depth": .int(2),
+      "model.symmetry": .string("augment"), "train.steps": .int(6000), "train.batch": .int(128),
+      "train.lr": .double(1e-3), "train.schedule": .string("cosine"),
+      "train.eval_every": .int(100), "train.patience": .int(10), "seed": .int(3),
+    ])
+    #expect(config.train.batch == 64)  // min(batch, n_train)
+    #expect(config.model.symmetry == .augment)
+    #expect(config.seed == 3)
+    let manifold = try CoreTrialConfig(parameters: [
+      "task.intrinsic_dim": .int(2), "task.teacher_width": .int(128), "task.fresh": .bool(true),
+      "task.teacher_bias_scale": .double(0.5), "model.init": .string("he"),
+      "train.steps": .int(16_000), "train.batch": .int(256), "train.warmup": .double(0.02),
+      "train.lr": .double(3e-3), "train.lr_floor": .double(3e-6),
+      "train.schedule": .string("cosine"),
+    ])
+    #expect(manifold.train.batch == 256)
+    #expect(manifold.train.warmupSteps == 320)
+    #expect(manifold.model.initScheme == .he)
+    let schedule = manifold.train.learningRateSchedule
+    #expect(abs(schedule.rate(at: 0) - 3e-3 / 320) < 1e-12)
+    #expect(abs(schedule.rate(at: 319) - 3e-3) < 1e-12)
+    #expect(abs(schedule.rate(at: 16_000) - 3e-6) < 1e-12)
+    let steps = try CoreTrialConfig(parameters: ["train.warmup": .int(50)])
+    #expect(steps.train.warmupSteps == 50)
+  }
+
+  @Test(arguments: [
+    ("train.lr", CoreValue.double(-0.1), "train.lr must be > 0.0, got -0.1"),
+    ("model.kind", .string("resnet"), "model.kind must be one of mlp, conv1d, deepsets"),
+    ("task.n_train", .string("many"), "task.n_train must be a whole number, got \"many\""),
+    ("train.stpes", .int(3), "train.stpes is not a core setting; train takes train.steps"),
+    ("model.kernel", .int(4), "model.kernel must be odd, got 4"),
+    ("task.fresh", .int(1), "task.fresh must be true or false, got 1"),
+  ])
+  func badSettingsNameTheKeyAndTheValue(key: String, value: CoreValue, message: String) {
+    #expect {
+      _ = try CoreTrialConfig(parameters: [key: value])
+    } throws: { error in
+      let error = error as! CoreConfigError
+      return error.key == key && error.message.hasPrefix(message)
+    }
+  }
+
+  @Test func crossFieldChecks() {
+    #expect(throws: CoreConfigError.self) {
+      _ = try CoreTrialConfig(parameters: ["model.kind": .string("deepsets")])
+    }
+    #expect(throws: CoreConfigError.self) {
+      _ = try CoreTrialConfig(parameters: ["model.symmetry": .string("augment")])
+    }
+    #expect(throws: CoreConfigError.self) {
+      _ = try CoreTrialConfig(parameters: ["train.patience": .int(3)])
+    }
+    #expect(throws: CoreConfigError.self) {
+      _ = try CoreTrialConfig(parameters: ["task.intrinsic_dim": .int(40)])
+    }
+    // Keys outside task/model/train (labels) are ignored.
+    #expect(throws: Never.self) {
+      _ = try CoreTrialConfig(parameters: ["family": .string("plain")])
+    }
+  }
+
+  @Test func everyDocumentedKeyIsAccepted() throws {
+    for (key, meaning) in CoreTrialConfig.documentedKeys {
+      #expect(!meaning.isEmpty)
+      #expect(key == "seed" || key.contains("."))
+    }
+    #expect(
+      CoreTrialConfig.documentedKeys.count == Set(CoreTrialConfig.documentedKeys.map(\.key)).count)
+  }
+
+  @Test func openBLASFallbackIsDetectedAndUserChoiceRespected() {
+    let zen4: Set<String> = [
+      "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
+    ]
+    let sapphire: Set<String> = ["avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"]
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: [:], loadedCore: "Prescott", cpuFlags: sapphire, vendor: "GenuineIntel")
+        == "SkylakeX")
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: [:], loadedCore: "Prescott", cpuFlags: zen4, vendor: "AuthenticAMD")
+        == "Cooperlake")
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: [:], loadedCore: "Core2", cpuFlags: ["avx", "avx2", "fma"],
+        vendor: "AuthenticAMD") == "Zen")
+    // A recognised CPU needs nothing; a user's setting is never overridden.
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: [:], loadedCore: "Cooperlake", cpuFlags: zen4, vendor: "AuthenticAMD") == nil)
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: ["OPENBLAS_CORETYPE": "Haswell"], loadedCore: "Prescott", cpuFlags: sapphire,
+        vendor: "GenuineIntel") == nil)
+    // An old CPU on old kernels is right as it is.
+    #expect(
+      OpenBLASCore.recommendedCoreType(
+        environment: [:], loadedCore: "Prescott", cpuFlags: ["sse3"], vendor: "GenuineIntel")
+        == nil)
+    #expect(!OpenBLASCore.coreName.isEmpty)
+  }
+}
