@@ -23,6 +23,10 @@ enum PythonFormat {
   static func repr(_ number: Double) -> String {
     if number.isNaN { return "nan" }
     if number.isInfinite { return number < 0 ? "-inf" : "inf" }
+    // Swift's `description` is already Python's layout except between 2^53 and 1e16, where
+    // Swift switches to exponent notation and Python does not: take the fast path elsewhere.
+    let magnitude = abs(number)
+    if magnitude < 0x1p53 || magnitude >= 1e16 { return number.description }
     let (negative, digits, exponent) = shortestDigits(number)
     let sign = negative ? "-" : ""
     // `exponent` is the power of ten of the first digit: value = d.ddd × 10^exponent.
