@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OrbitSpec
@@ -94,5 +95,22 @@ struct ParamValueTests {
   @Test func parseJSONRejectsDeepNesting() {
     let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
     #expect(throws: SpecError.self) { try ParamValue.parseJSON(deep) }
+  }
+}
+
+/// `golden/python_repr.txt`: 4000 doubles (exact hex) with CPython's `repr`, from
+/// `make_golden.py` — every layout rule, including the 2^53 ..< 1e16 window where Swift's own
+/// `description` differs.
+struct PythonReprGoldenTests {
+  @Test func matchesCPython() throws {
+    let url = try #require(
+      Bundle.module.url(forResource: "golden/python_repr", withExtension: "txt"))
+    let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 4000)
+    for line in lines {
+      let fields = line.split(separator: " ")
+      let number = try #require(Double(String(fields[0])))
+      #expect(ParamValue.double(number).pythonString == String(fields[1]), "\(fields[0])")
+    }
   }
 }

@@ -288,8 +288,34 @@ def expand(spec):
     return {"count": count, "trials": [trial(i) for i in indices]}
 
 
+def write_python_reprs(path, count=4000):
+    """Doubles (as exact hex) with CPython's repr, covering every layout rule."""
+    import random
+    import struct
+
+    rng = random.Random(20261125)
+    values = [0.0, -0.0, 1.0, 0.1, 1e16, 1e-5, 2.0**53, 9999999999999998.0, 5e-324]
+    while len(values) < count:
+        kind = rng.random()
+        if kind < 0.25:
+            x = struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]
+            if math.isnan(x) or math.isinf(x):
+                continue
+        elif kind < 0.5:
+            x = rng.uniform(-1, 1) * 10.0 ** rng.randint(-30, 30)
+        elif kind < 0.75:
+            x = float(rng.randint(-(2**60), 2**60))
+        else:
+            x = round(rng.uniform(0, 100), rng.randint(0, 6))
+        values.append(x)
+    with open(path, "w") as f:
+        for x in values:
+            f.write(f"{x.hex()} {x!r}\n")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    write_python_reprs(os.path.join(here, "python_repr.txt"))
     for path in sorted(glob.glob(os.path.join(here, "*.yaml"))):
         with open(path) as f:
             spec = yaml.safe_load(f)
