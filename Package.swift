@@ -24,6 +24,8 @@ let package = Package(
     .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
+    // Linux calls that Swift's Glibc module hides behind _GNU_SOURCE (eventfd, pipe2, …).
+    .target(name: "CSupport"),
     .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
     .target(name: "OrbitSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "OrbitProtocol", dependencies: ["OrbitSpec"]),
@@ -39,14 +41,15 @@ let package = Package(
     .target(
       name: "OrbitWorker",
       dependencies: [
-        "ZeroMQ", "OrbitProtocol", "OrbitCompute", .product(name: "Logging", package: "swift-log"),
+        "ZeroMQ", "OrbitProtocol", "OrbitCompute", "CSupport",
+        .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitAnalysis", dependencies: []),
     .executableTarget(
       name: "orbit",
       dependencies: [
         "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
-        "OrbitWorker", "OrbitAnalysis",
+        "OrbitWorker", "OrbitAnalysis", "CSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),

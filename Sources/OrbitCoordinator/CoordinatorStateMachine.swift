@@ -44,7 +44,7 @@ public enum CoordinatorAction: Sendable {
   case send(PeerID, Message)
   /// Write these to the journal in one transaction, then feed `.persisted` back.
   case persist([JournalEntry])
-  case recordProgress(Progress)
+  case recordProgress(TrialProgress)
   case workerJoined(Hello, now: Double)
   case workerLeft(workerID: String, reason: String, requeued: Int, now: Double)
   case log(LogLevel, String)

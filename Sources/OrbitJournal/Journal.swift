@@ -162,6 +162,17 @@ public final class Journal {
     }
   }
 
+  /// Forgets results that failed (failed, timeout, lost, cancelled) so a resumed sweep runs those
+  /// trials again; returns how many. Diverged trials are results, not failures, and stay.
+  @discardableResult
+  public func forgetFailures() throws(JournalError) -> Int {
+    try write("forgotten failures") { db in
+      try db.execute(
+        sql: "DELETE FROM trials WHERE status IN ('failed', 'timeout', 'lost', 'cancelled')")
+      return db.changesCount
+    }
+  }
+
   /// Appends a learning-curve point of a running trial.
   public func recordProgress(trialID: String, attempt: Int, step: Int, metricsJSON: String)
     throws(JournalError)

@@ -13,7 +13,7 @@ public enum Message: Sendable, Equatable {
   /// Coordinator → worker: trials to run, never more than the credits granted.
   case task([TaskAssignment])
   /// Worker → coordinator: an intermediate point of a running trial (learning curve).
-  case progress(Progress)
+  case progress(TrialProgress)
   /// Worker → coordinator: finished trials, plus credits freed (so READY is rarely needed).
   case result(results: [TrialOutcome], credits: Int)
   /// Coordinator → worker: these results are in the journal; the worker may forget them.
@@ -89,7 +89,7 @@ public struct TaskAssignment: Sendable, Equatable {
   }
 }
 
-public struct Progress: Sendable, Equatable {
+public struct TrialProgress: Sendable, Equatable {
   public var trialID: String
   public var attempt: Int
   public var step: Int

@@ -146,7 +146,7 @@ public enum MessageCodec {
       message = .task(tasks)
     case .progress:
       message = .progress(
-        Progress(
+        TrialProgress(
           trialID: try r.string(), attempt: try r.int(), step: try r.int(),
           metricsJSON: try r.string()))
     case .result:

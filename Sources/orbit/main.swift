@@ -1,10 +1,28 @@
 import ArgumentParser
+import Foundation
+import OrbitCompute
 
+/// The Orbit command line: the only place that wires modules, prints, and picks exit codes.
 struct Orbit: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "orbit",
     abstract: "A distributed sweep coordinator for scaling studies.",
-    subcommands: [FitCommand.self])
+    discussion: """
+      One machine:   orbit run examples/quickstart.yaml
+      Many machines: orbit coordinator spec.yaml --bind tcp://0.0.0.0:5555   (login node)
+                     orbit worker --connect tcp://LOGIN:5555                  (each compute node)
+      """,
+    version: OrbitVersion.current,
+    subcommands: [
+      RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, PlanCommand.self,
+      StatusCommand.self, ExportCommand.self, ReportCommand.self, FitCommand.self,
+      TrialCommand.self,
+    ])
 }
 
+enum OrbitVersion {
+  static let current = "0.1.0"
+}
+
+OpenBLASEnvironment.reexecIfNeeded()
 Orbit.main()

@@ -23,7 +23,8 @@ struct MessageCodecTests {
       TaskAssignment(
         trialID: String(repeating: "b", count: 64), index: 9_999_999, attempt: 3, paramsJSON: "{}"),
     ]),
-    .progress(Progress(trialID: "t", attempt: 1, step: 100, metricsJSON: #"{"test_loss":0.5}"#)),
+    .progress(
+      TrialProgress(trialID: "t", attempt: 1, step: 100, metricsJSON: #"{"test_loss":0.5}"#)),
     .result(
       results: [
         TrialOutcome(

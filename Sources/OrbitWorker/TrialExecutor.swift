@@ -1,0 +1,121 @@
+import CSupport
+import Foundation
+import OrbitProtocol
+import OrbitSpec
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A fixed pool of slot threads running trials, one at a time each, off the cooperative pool.
+///
+/// Finished outcomes and progress points are queued for the I/O thread, which is woken through
+/// an eventfd it polls beside its socket.
+final class TrialExecutor: Sendable {
+  private struct Queues {
+    var tasks: [TaskAssignment] = []
+    var completions: [TrialOutcome] = []
+    var progress: [TrialProgress] = []
+    var cancelled: Set<String> = []
+    var shuttingDown = false
+  }
+
+  private let runner: any TrialRunner
+  private let queues = Mutex(Queues())
+  private let available = DispatchSemaphore(value: 0)
+  private let finishedThreads = DispatchSemaphore(value: 0)
+  let slots: Int
+  /// Readable whenever outcomes or progress wait in the queue.
+  let wakeFD: Int32
+
+  init(slots: Int, runner: any TrialRunner) {
+    self.slots = slots
+    self.runner = runner
+    self.wakeFD = orbit_eventfd()
+    for i in 0..<slots {
+      let thread = Thread { [self] in self.slotLoop() }
+      thread.name = "orbit-slot-\(i)"
+      // Training keeps its buffers on the heap; a modest stack is enough.
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+  }
+
+  func start(_ task: TaskAssignment) {
+    queues.withLock { $0.tasks.append(task) }
+    available.signal()
+  }
+
+  func cancel(_ trialID: String) {
+    queues.withLock { q in
+      q.cancelled.insert(trialID)
+      q.tasks.removeAll { task in
+        guard task.trialID == trialID else { return false }
+        q.completions.append(
+          TrialOutcome(trialID: task.trialID, attempt: task.attempt, status: .cancelled))
+        return true
+      }
+    }
+    wake()
+  }
+
+  /// Takes every queued outcome and progress point; clears the wake-up signal.
+  func drain() -> (outcomes: [TrialOutcome], progress: [TrialProgress]) {
+    var counter: UInt64 = 0
+    _ = read(wakeFD, &counter, 8)
+    return queues.withLock { q in
+      defer {
+        q.completions.removeAll()
+        q.progress.removeAll()
+      }
+      return (q.completions, q.progress)
+    }
+  }
+
+  /// Stops the slot threads once they finish their current trial, and waits for them.
+  func shutdown() {
+    queues.withLock { $0.shuttingDown = true }
+    for _ in 0..<slots { available.signal() }
+    for _ in 0..<slots { finishedThreads.wait() }
+    close(wakeFD)
+  }
+
+  private func wake() {
+    var one: UInt64 = 1
+    _ = write(wakeFD, &one, 8)
+  }
+
+  private func slotLoop() {
+    while true {
+      available.wait()
+      let next: TaskAssignment? = queues.withLock { q in
+        if q.shuttingDown { return nil }
+        return q.tasks.isEmpty ? nil : q.tasks.removeFirst()
+      }
+      guard let task = next else {
+        if queues.withLock({ $0.shuttingDown }) { break }
+        continue
+      }
+      let id = task.trialID
+      let context = TrialContext(
+        isCancelled: { [self] in
+          self.queues.withLock { $0.cancelled.contains(id) || $0.shuttingDown }
+        },
+        reportProgress: { [self] step, metrics in
+          self.queues.withLock {
+            $0.progress.append(
+              TrialProgress(trialID: id, attempt: task.attempt, step: step, metricsJSON: metrics))
+          }
+          self.wake()
+        })
+      let outcome = runner.run(task, context: context)
+      queues.withLock { q in
+        q.cancelled.remove(id)
+        q.completions.append(outcome)
+      }
+      wake()
+    }
+    finishedThreads.signal()
+  }
+}

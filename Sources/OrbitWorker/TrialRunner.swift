@@ -1,0 +1,46 @@
+import OrbitProtocol
+import OrbitSpec
+
+/// What a running trial can ask of the worker.
+public struct TrialContext: Sendable {
+  /// True once the coordinator cancelled the trial or the worker is leaving: stop promptly.
+  public let isCancelled: @Sendable () -> Bool
+  /// Sends a learning-curve point (step, metrics JSON object) to the coordinator.
+  public let reportProgress: @Sendable (Int, String) -> Void
+
+  public init(
+    isCancelled: @escaping @Sendable () -> Bool,
+    reportProgress: @escaping @Sendable (Int, String) -> Void
+  ) {
+    self.isCancelled = isCancelled
+    self.reportProgress = reportProgress
+  }
+}
+
+/// Runs one trial to its outcome, blocking the calling thread (a slot thread of its own).
+public protocol TrialRunner: Sendable {
+  func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome
+}
+
+/// A runner for `task.kind: noop`: returns at once. Measures the dispatch path alone, so it runs
+/// inline on the worker's I/O thread rather than paying a thread hop per trial.
+public struct NoopRunner: TrialRunner {
+  public init() {}
+
+  public func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome {
+    TrialOutcome(
+      trialID: task.trialID, attempt: task.attempt, status: .ok, metricsJSON: #"{"test_loss":0}"#)
+  }
+}
+
+extension Dictionary where Key == String, Value == Double {
+  /// Metrics as a JSON object with sorted keys; NaN and infinities (not JSON) become null.
+  var metricsJSON: String {
+    let body = keys.sorted().map { key -> String in
+      let value = self[key]!
+      let text = value.isFinite ? ParamValue.double(value).canonicalJSON : "null"
+      return "\(ParamValue.string(key).canonicalJSON):\(text)"
+    }
+    return "{" + body.joined(separator: ",") + "}"
+  }
+}

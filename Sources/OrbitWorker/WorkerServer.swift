@@ -1,0 +1,211 @@
+import CZeroMQ
+import Foundation
+import Logging
+import OrbitProtocol
+import OrbitSpec
+import Synchronization
+import ZeroMQ
+
+/// Why a worker could not run at all (it exits 69).
+public struct WorkerError: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
+}
+
+/// Lets signal handlers and tests ask a running worker to leave.
+public final class WorkerControl: Sendable {
+  private let stop = Mutex<String?>(nil)
+  public init() {}
+  public func requestStop(reason: String) { stop.withLock { if $0 == nil { $0 = reason } } }
+  var stopReason: String? { stop.withLock { $0 } }
+}
+
+/// The worker's thin I/O loop: one DEALER socket, the slot threads, and the state machine.
+public final class WorkerServer {
+  private let context: ZMQContext
+  private let endpoint: String
+  private var machine: WorkerStateMachine
+  private let allowCommand: Bool
+  private let logger: Logger
+  private let control: WorkerControl
+  private var executor: TrialExecutor?
+  private var inlineRunner: (any TrialRunner)?
+  private var socket: ZMQSocket?
+
+  public init(
+    context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
+    allowCommand: Bool, control: WorkerControl, logger: Logger
+  ) {
+    self.context = context
+    self.endpoint = endpoint
+    self.machine = WorkerStateMachine(identity: identity, giveUpAfter: giveUpAfter)
+    self.allowCommand = allowCommand
+    self.control = control
+    self.logger = logger
+  }
+
+  private static func now() -> Double { Date().timeIntervalSince1970 }
+
+  /// Runs until the sweep is complete, the worker is stopped, or the coordinator is gone.
+  /// Returns the process exit code.
+  public func run() throws(WorkerError) -> Int32 {
+    var exitCode: Int32 = 0
+    do {
+      try connect()
+      var stopFed = false
+      var nextTick = Self.now()
+      loop: while true {
+        if !stopFed, let reason = control.stopReason {
+          stopFed = true
+          if try perform(
+            machine.handle(.stop(reason: reason, now: Self.now())), exitCode: &exitCode)
+          {
+            break loop
+          }
+        }
+        let fds = executor.map { [$0.wakeFD] } ?? []
+        let timeout = max(0, Int((nextTick - Self.now()) * 1000))
+        _ = try ZMQPoller.poll([socket!], fileDescriptors: fds, timeoutMilliseconds: timeout)
+        // Messages from the coordinator, bounded so completions and ticks keep flowing.
+        for _ in 0..<1000 {
+          guard let frames = try socket!.receive(dontWait: true) else { break }
+          guard frames.count == 1, let message = try? MessageCodec.decode(frames[0]) else {
+            logger.warning("dropped a malformed message from the coordinator")
+            continue
+          }
+          if try perform(machine.handle(.received(message, now: Self.now())), exitCode: &exitCode) {
+            break loop
+          }
+        }
+        if let executor {
+          let (outcomes, progress) = executor.drain()
+          for p in progress { try send(.progress(p)) }
+          for outcome in outcomes {
+            if try perform(
+              machine.handle(.trialFinished(outcome, now: Self.now())), exitCode: &exitCode)
+            {
+              break loop
+            }
+          }
+        }
+        if try perform(machine.flush(now: Self.now()), exitCode: &exitCode) { break loop }
+        let now = Self.now()
+        if now >= nextTick {
+          nextTick = now + 0.1
+          if try perform(machine.handle(.tick(now: now)), exitCode: &exitCode) { break loop }
+        }
+      }
+    } catch let error as WorkerError {
+      throw error
+    } catch {
+      throw WorkerError(message: "worker socket failed: \(error)")
+    }
+    executor?.shutdown()
+    socket?.close(lingerMilliseconds: 1000)
+    return exitCode
+  }
+
+  private func connect() throws {
+    socket?.close()
+    let socket = try ZMQSocket(context, type: .dealer)
+    try socket.setOption(ZMQ_ROUTING_ID, bytes: Array(machine.identity.workerID.utf8))
+    try socket.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
+    try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
+    try socket.setOption(ZMQ_RCVHWM, Int32(100_000))
+    do {
+      try socket.connect(endpoint)
+    } catch {
+      throw WorkerError(
+        message:
+          "cannot connect to \(endpoint): \(error). Pass the coordinator's address as tcp://HOST:PORT."
+      )
+    }
+    self.socket = socket
+    _ = try perform(machine.handle(.connected(now: Self.now())))
+  }
+
+  private func send(_ message: Message) throws {
+    _ = try socket!.send([MessageCodec.encode(message)], dontWait: true)
+  }
+
+  /// Performs actions; returns true when the worker must exit now.
+  @discardableResult
+  private func perform(_ actions: [WorkerAction], exitCode: inout Int32) throws -> Bool {
+    var pending = actions
+    while !pending.isEmpty {
+      let action = pending.removeFirst()
+      switch action {
+      case .send(let message):
+        try send(message)
+      case .configure(let welcome):
+        try configure(welcome)
+      case .start(let task):
+        if let inlineRunner {
+          let outcome = inlineRunner.run(
+            task, context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+          pending += machine.handle(.trialFinished(outcome, now: Self.now()))
+        } else {
+          executor?.start(task)
+        }
+      case .cancel(let id):
+        executor?.cancel(id)
+      case .reconnect:
+        logger.warning(
+          "no word from the coordinator; reconnecting", metadata: ["endpoint": "\(endpoint)"])
+        try connect()
+      case .exit(let code, let reason):
+        logger.log(level: code == 0 ? .info : .error, "worker leaving: \(reason)")
+        exitCode = code
+        return true
+      }
+    }
+    return false
+  }
+
+  private func perform(_ actions: [WorkerAction]) throws -> Bool {
+    var ignored: Int32 = 0
+    return try perform(actions, exitCode: &ignored)
+  }
+
+  private func configure(_ welcome: Welcome) throws {
+    let spec: Spec
+    do {
+      spec = try Spec.parse(yaml: welcome.specText, fileName: welcome.specFileName)
+    } catch {
+      throw WorkerError(
+        message:
+          "the coordinator's spec does not parse here (\(error)): run the same Orbit version on both"
+      )
+    }
+    logger.info(
+      "joined sweep",
+      metadata: ["sweep": "\(welcome.sweepID)", "runner": "\(spec.runner.rawValue)"])
+    let runner: any TrialRunner
+    switch spec.runner {
+    case .command:
+      guard allowCommand else {
+        throw WorkerError(
+          message:
+            "this sweep runs external commands; start the worker with --allow-command to permit it")
+      }
+      let specDirectory = URL(fileURLWithPath: welcome.specFileName).deletingLastPathComponent()
+        .path
+      var isDirectory: ObjCBool = false
+      let directory =
+        FileManager.default.fileExists(atPath: specDirectory, isDirectory: &isDirectory)
+          && isDirectory.boolValue ? specDirectory : nil
+      let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "orbit-\(machine.identity.workerID)"
+      ).path
+      try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+      runner = CommandRunner(spec: spec, directory: directory, scratch: scratch)
+    case .core:
+      if spec.trialCount > 0, spec.trial(at: 0).params["task.kind"] == .string("noop") {
+        inlineRunner = NoopRunner()
+        return
+      }
+      runner = CoreRunner()
+    }
+    executor = TrialExecutor(slots: machine.identity.slots, runner: runner)
+  }
+}

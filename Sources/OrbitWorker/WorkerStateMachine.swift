@@ -1,0 +1,216 @@
+import OrbitProtocol
+import OrbitSpec
+
+/// Who the worker is, as announced in HELLO.
+public struct WorkerIdentity: Sendable {
+  public var workerID: String
+  public var host: String
+  public var pid: Int
+  public var slots: Int
+  public var runners: [String]
+  public var orbitVersion: String
+
+  public init(
+    workerID: String, host: String, pid: Int, slots: Int, runners: [String], orbitVersion: String
+  ) {
+    self.workerID = workerID
+    self.host = host
+    self.pid = pid
+    self.slots = slots
+    self.runners = runners
+    self.orbitVersion = orbitVersion
+  }
+
+  var hello: Hello {
+    Hello(
+      workerID: workerID, host: host, pid: pid, slots: slots, runners: runners,
+      orbitVersion: orbitVersion)
+  }
+}
+
+public enum WorkerEvent: Sendable {
+  /// The socket is connected (first time or after a reconnect): introduce ourselves.
+  case connected(now: Double)
+  case received(Message, now: Double)
+  case trialFinished(TrialOutcome, now: Double)
+  case tick(now: Double)
+  /// SIGTERM/SIGINT: cancel what runs, tell the coordinator at once, leave.
+  case stop(reason: String, now: Double)
+}
+
+public enum WorkerAction: Sendable, Equatable {
+  case send(Message)
+  case start(TaskAssignment)
+  case cancel(trialID: String)
+  /// The coordinator admitted us; its spec decides how trials run.
+  case configure(Welcome)
+  /// Drop the socket and connect a new one (the coordinator has been silent too long).
+  case reconnect
+  /// Leave once every started trial has ended (cancelled ones included).
+  case exit(code: Int32, reason: String)
+}
+
+/// The worker's protocol logic as a pure state machine: credits, acks, heartbeats, reconnects.
+public struct WorkerStateMachine {
+  enum Phase: Equatable { case introducing, active, draining, leaving }
+
+  public let identity: WorkerIdentity
+  /// Seconds of coordinator silence after which the worker gives up and exits.
+  public var giveUpAfter: Double
+  private var phase: Phase = .introducing
+  private var heartbeatInterval = Double(Wire.heartbeatIntervalMilliseconds) / 1000
+  private var liveness = Wire.heartbeatLiveness
+  private var lastHeard = 0.0
+  private var lastSent = 0.0
+  private var lastConnect = 0.0
+  private var reconnectDelay = 1.0
+  /// Trials started and not yet finished, by id.
+  private(set) var running: [String: Int] = [:]
+  /// Results sent but not yet acknowledged: re-sent after a reconnect, so none is lost.
+  private(set) var unacked: [String: TrialOutcome] = [:]
+  private var outbox: [TrialOutcome] = []
+  private var creditsToReturn = 0
+  private var configured = false
+
+  public init(identity: WorkerIdentity, giveUpAfter: Double = 300) {
+    self.identity = identity
+    self.giveUpAfter = giveUpAfter
+  }
+
+  public var runningCount: Int { running.count }
+  public var isLeaving: Bool { phase == .leaving }
+
+  public mutating func handle(_ event: WorkerEvent) -> [WorkerAction] {
+    var actions: [WorkerAction] = []
+    switch event {
+    case .connected(let now):
+      lastHeard = now
+      lastConnect = now
+      phase = phase == .leaving ? .leaving : (phase == .draining ? .draining : .introducing)
+      send(.hello(identity.hello), now: now, into: &actions)
+    case .received(let message, let now):
+      lastHeard = now
+      reconnectDelay = 1
+      receive(message, now: now, into: &actions)
+    case .trialFinished(let outcome, _):
+      guard running.removeValue(forKey: outcome.trialID) != nil else { break }
+      unacked[outcome.trialID] = outcome
+      outbox.append(outcome)
+      if phase == .active { creditsToReturn += 1 }
+    case .tick(let now):
+      let silence = now - lastHeard
+      if silence > giveUpAfter {
+        leave(
+          code: 69, reason: "no word from the coordinator for \(Int(silence)) s: giving up",
+          now: now, into: &actions, sayBye: false)
+      } else if silence > heartbeatInterval * Double(liveness) && now - lastConnect > reconnectDelay
+      {
+        // Paranoid Pirate: the coordinator may have restarted; reconnect with backoff.
+        reconnectDelay = min(reconnectDelay * 2, 32)
+        actions.append(.reconnect)
+      } else if now - lastSent >= heartbeatInterval {
+        send(.heartbeat, now: now, into: &actions)
+      }
+    case .stop(let reason, let now):
+      leave(code: 0, reason: reason, now: now, into: &actions, sayBye: true)
+    }
+    checkExit(into: &actions)
+    return actions
+  }
+
+  /// The results finished since the last flush, in one RESULT message with the credits they free.
+  public mutating func flush(now: Double) -> [WorkerAction] {
+    guard !outbox.isEmpty || creditsToReturn > 0, phase != .introducing else { return [] }
+    var actions: [WorkerAction] = []
+    if phase == .leaving {
+      outbox.removeAll()
+      return []
+    }
+    send(.result(results: outbox, credits: creditsToReturn), now: now, into: &actions)
+    outbox.removeAll(keepingCapacity: true)
+    creditsToReturn = 0
+    return actions
+  }
+
+  private mutating func receive(_ message: Message, now: Double, into actions: inout [WorkerAction])
+  {
+    switch message {
+    case .welcome(let welcome):
+      heartbeatInterval = Double(welcome.heartbeatIntervalMilliseconds) / 1000
+      liveness = welcome.liveness
+      if !configured {
+        configured = true
+        actions.append(.configure(welcome))
+      }
+      if phase == .introducing { phase = .active }
+      // Anything not acknowledged may have been lost with the old connection: send it again.
+      let pending = unacked.values.sorted { $0.trialID < $1.trialID }
+      outbox.removeAll()
+      let free = phase == .active ? identity.slots - running.count : 0
+      creditsToReturn = 0
+      send(.result(results: pending, credits: max(0, free)), now: now, into: &actions)
+    case .reject(let reason):
+      leave(
+        code: 69, reason: "rejected by the coordinator: \(reason)", now: now, into: &actions,
+        sayBye: false)
+    case .task(let tasks):
+      for task in tasks {
+        if phase != .active || running[task.trialID] != nil { continue }
+        running[task.trialID] = task.attempt
+        actions.append(.start(task))
+      }
+    case .ack(let ids):
+      for id in ids { unacked[id] = nil }
+    case .cancel(let id):
+      if running[id] != nil { actions.append(.cancel(trialID: id)) }
+    case .drain:
+      if phase == .active || phase == .introducing { phase = .draining }
+      creditsToReturn = 0
+    case .unknownPeer:
+      phase = phase == .draining ? .draining : .introducing
+      send(.hello(identity.hello), now: now, into: &actions)
+    case .heartbeat:
+      break
+    case .bye(let reason):
+      leave(
+        code: 0, reason: "the coordinator left: \(reason)", now: now, into: &actions, sayBye: false)
+    case .hello, .ready, .progress, .result:
+      break  // worker-only messages echoed back: ignore
+    }
+  }
+
+  private mutating func leave(
+    code: Int32, reason: String, now: Double, into actions: inout [WorkerAction], sayBye: Bool
+  ) {
+    guard phase != .leaving else { return }
+    phase = .leaving
+    for id in running.keys.sorted() { actions.append(.cancel(trialID: id)) }
+    if sayBye { send(.bye(reason: reason), now: now, into: &actions) }
+    exitCode = code
+    exitReason = reason
+  }
+
+  private var exitCode: Int32 = 0
+  private var exitReason = ""
+  private var exitAnnounced = false
+
+  private mutating func checkExit(into actions: inout [WorkerAction]) {
+    guard !exitAnnounced else { return }
+    let drained = phase == .draining && running.isEmpty && outbox.isEmpty && unacked.isEmpty
+    if drained {
+      phase = .leaving
+      exitCode = 0
+      exitReason = "sweep complete"
+      actions.append(.send(.bye(reason: exitReason)))
+    }
+    if phase == .leaving && running.isEmpty {
+      exitAnnounced = true
+      actions.append(.exit(code: exitCode, reason: exitReason))
+    }
+  }
+
+  private mutating func send(_ message: Message, now: Double, into actions: inout [WorkerAction]) {
+    lastSent = now
+    actions.append(.send(message))
+  }
+}

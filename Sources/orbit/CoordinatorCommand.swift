@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import OrbitSpec
+
+/// `orbit coordinator SPEC --bind …`: the coordinator alone, for workers on other machines.
+struct CoordinatorCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "coordinator",
+    abstract: "Serve a sweep to workers that connect from any machine.",
+    discussion: "Start workers with: orbit worker --connect tcp://THIS_HOST:PORT")
+
+  @Argument(help: "The sweep spec (YAML).")
+  var spec: String
+
+  @Option(help: "Endpoint to bind; port 0 picks a free one (printed).")
+  var bind: String = "tcp://127.0.0.1:5555"
+
+  @Option(help: "Where the journal and outputs go (default: runs/<spec name>).")
+  var runDir: String?
+
+  @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
+  var retryFailed = false
+
+  @OptionGroup var log: LogOptions
+
+  func run() throws {
+    if !(bind.hasPrefix("tcp://127.") || bind.hasPrefix("tcp://localhost")
+      || bind.hasPrefix("ipc://") || bind.hasPrefix("inproc://"))
+    {
+      warn(
+        "binding \(bind) with plain TCP: anyone who can reach this port can join the sweep and run its trials. Use it only on a trusted network."
+      )
+    }
+    let session = try SweepSession(specPath: spec, runDirectory: runDir, retryFailed: retryFailed)
+    let logger = log.logger("orbit.coordinator")
+    Signals.install()
+    let endpoint = try session.start(bind: bind, logger: logger)
+    print(
+      "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(endpoint) · \(session.runDirectory)"
+    )
+    print("start workers with: orbit worker --connect \(endpoint)")
+    flushStandardOutput()
+    var interrupted = false
+    var display = ProgressDisplay(interactive: false)
+    while !session.isDone {
+      if Signals.interrupts > 0 && !interrupted {
+        interrupted = true
+        session.status.requestStop()
+      }
+      if Signals.interrupts > 1 { throw Exit.interrupted }
+      display.update(session.status.snapshot)
+      usleep(100_000)
+    }
+    try session.wait()
+    try session.finish(interrupted: interrupted)
+    let summary = try Summary(
+      journal: session.journal, spec: session.spec,
+      wallSeconds: Date().timeIntervalSince(session.startedAt))
+    print(summary.render(runDirectory: session.runDirectory))
+    if interrupted { throw Exit.interrupted }
+    if summary.failures > 0 { throw Exit.trialsFailed }
+  }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import OrbitCompute
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The `orbit worker` processes `orbit run` starts on this machine, on loopback: the same code
+/// path as workers on many machines. A worker that crashes mid-sweep is started again.
+final class LocalWorkers {
+  private var processes: [Process?]
+  private var restarts: [Int]
+  private let endpoint: String
+  private let slots: Int
+  private let logDirectory: String
+  private let logLevel: String
+  /// A crashing worker is restarted at most this many times: past that the cause is not transient.
+  static let maxRestarts = 3
+
+  init(count: Int, slots: Int, endpoint: String, logDirectory: String, logLevel: String) {
+    self.processes = Array(repeating: nil, count: count)
+    self.restarts = Array(repeating: 0, count: count)
+    self.endpoint = endpoint
+    self.slots = slots
+    self.logDirectory = logDirectory
+    self.logLevel = logLevel
+  }
+
+  func startAll() throws {
+    for i in processes.indices { try start(i) }
+  }
+
+  private func start(_ i: Int) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = [
+      "worker", "--connect", endpoint, "--slots", String(slots), "--worker-id",
+      "local-\(getpid())-\(i)",
+      "--allow-command", "--exit-with-parent", "--log-level", logLevel,
+    ]
+    var environment = ProcessInfo.processInfo.environment
+    if let core = OpenBLASCore.recommendedCoreType(environment: environment) {
+      environment["OPENBLAS_CORETYPE"] = core
+    }
+    process.environment = environment
+    let log = "\(logDirectory)/worker-\(i).log"
+    if !FileManager.default.fileExists(atPath: log) {
+      FileManager.default.createFile(atPath: log, contents: nil)
+    }
+    let handle = FileHandle(forWritingAtPath: log)
+    handle?.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    processes[i] = process
+  }
+
+  /// Restarts workers that died with a failure while the sweep still runs; returns how many.
+  func superviseOnce() -> Int {
+    var restarted = 0
+    for i in processes.indices {
+      guard let p = processes[i], !p.isRunning else { continue }
+      let crashed = p.terminationReason == .uncaughtSignal || p.terminationStatus != 0
+      guard crashed, restarts[i] < Self.maxRestarts else { continue }
+      restarts[i] += 1
+      if (try? start(i)) != nil { restarted += 1 }
+    }
+    return restarted
+  }
+
+  var runningCount: Int { processes.filter { $0?.isRunning == true }.count }
+
+  /// Waits up to `timeout` seconds for every worker to leave, then kills what remains.
+  func waitForExit(timeout: Double) {
+    let end = Date().addingTimeInterval(timeout)
+    while runningCount > 0 && Date() < end { usleep(20_000) }
+    for p in processes.compactMap({ $0 }) where p.isRunning {
+      kill(p.processIdentifier, SIGKILL)
+      p.waitUntilExit()
+    }
+  }
+
+  func terminateAll() {
+    for p in processes.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+  }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `--log-level` shared by every command that logs.
+struct LogOptions: ParsableArguments {
+  @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: Logger.Level = .info
+
+  func logger(_ label: String, file: String? = nil) -> Logger {
+    let level = logLevel
+    if let file {
+      let handle = FileLogHandler.open(file)
+      var logger = Logger(label: label) { label in FileLogHandler(label: label, handle: handle) }
+      logger.logLevel = level
+      return logger
+    }
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = level
+    return logger
+  }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Appends log lines to a file: `orbit run` keeps the terminal for its progress line.
+struct FileLogHandler: LogHandler {
+  let label: String
+  let handle: FileHandle
+  var logLevel: Logger.Level = .info
+  var metadata: Logger.Metadata = [:]
+
+  static func open(_ path: String) -> FileHandle {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    return FileHandle(forWritingAtPath: path) ?? FileHandle.standardError
+  }
+
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  func log(event: LogEvent) {
+    let all = metadata.merging(event.metadata ?? [:]) { $1 }
+    let meta =
+      all.isEmpty
+      ? ""
+      : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    let time = ISO8601DateFormatter().string(from: Date())
+    handle.write(Data("\(time) \(event.level) \(label): \(event.message)\(meta)\n".utf8))
+  }
+}

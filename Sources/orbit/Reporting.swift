@@ -1,0 +1,63 @@
+import Foundation
+import OrbitAnalysis
+import OrbitJournal
+import OrbitSpec
+
+/// Turns a run directory's journal into trials.csv, report.html and fits.json.
+enum Reporting {
+  /// Writes the report; analysis problems are warnings (the sweep's results stand regardless).
+  /// Returns the terminal summary, or nil when no report could be made.
+  @discardableResult
+  static func writeReport(runDirectory: String, quiet: Bool) -> String? {
+    do {
+      let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
+      let trials = try journal.trials()
+      let sweep = try journal.latestSweep()
+      let csv = TrialsCSV.render(trials)
+      try csv.write(toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
+      let table = try Table.parseCSV(csv)
+      let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
+      let settings = analysisSettings(spec: spec, table: table)
+      let workers = (try? journal.workers().map(\.id)) ?? []
+      let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
+      let metadata = SweepMetadata(
+        name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",
+        countsByStatus: Dictionary(grouping: trials, by: \.status).mapValues(\.count),
+        workers: workers,
+        wallSeconds: wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+      let report = Report.build(table: table, settings: settings, metadata: metadata)
+      try report.html.write(
+        toFile: runDirectory + "/report.html", atomically: true, encoding: .utf8)
+      try report.fitsJSON.write(
+        toFile: runDirectory + "/fits.json", atomically: true, encoding: .utf8)
+      if !quiet { print(report.summary) }
+      return report.summary
+    } catch {
+      warn("no report for \(runDirectory): \(error)")
+      return nil
+    }
+  }
+
+  /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).
+  static func analysisSettings(spec: Spec?, table: Table) -> AnalysisSettings {
+    var y = spec?.metric?.name ?? "test_loss"
+    var config: [String: ParamValue] = [:]
+    if case .object(let o) = spec?.analysis { config = o }
+    if case .string(let s) = config["y"] { y = s }
+    var settings = AnalysisSettings.inferred(from: table, y: y)
+    if let xs = strings(config["x"]) { settings.xs = xs }
+    if let groups = strings(config["group"]) { settings.groupBy = groups }
+    if case .string(let s) = config["seed"] { settings.seedColumn = s }
+    if case .int(let n) = config["bootstrap"] { settings.bootstrap = Int(n) }
+    if let level = config["level"]?.doubleValue { settings.level = level }
+    return settings
+  }
+
+  private static func strings(_ value: ParamValue?) -> [String]? {
+    switch value {
+    case .string(let s): return [s]
+    case .list(let list): return list.compactMap { if case .string(let s) = $0 { s } else { nil } }
+    default: return nil
+    }
+  }
+}

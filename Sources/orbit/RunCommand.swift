@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import OrbitCoordinator
+import OrbitJournal
+import OrbitSpec
+
+/// `orbit run SPEC`: a coordinator plus local worker processes on loopback; the whole sweep.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a whole sweep on this machine: a coordinator and local workers over ZeroMQ.",
+    discussion: """
+      Results go to RUN_DIR/journal.sqlite as they arrive. Running the same command again resumes:
+      finished trials are skipped, and new grid points in an edited spec are run. At the end
+      RUN_DIR holds trials.csv, report.html and fits.json.
+      Exit codes: 0 all trials ok, 1 some trial failed, 65 bad spec, 66 spec missing,
+      69 cannot bind, 74 journal I/O error, 130 interrupted (resume by running it again).
+      """)
+
+  @Argument(help: "The sweep spec (YAML).")
+  var spec: String
+
+  @Option(help: "Local worker processes to start.")
+  var workers: Int = 1
+
+  @Option(help: "Trials each worker runs at once (default: the cores divided among the workers).")
+  var slots: Int?
+
+  @Option(help: "Where the journal, logs and outputs go (default: runs/<spec name>).")
+  var runDir: String?
+
+  @Option(help: "Coordinator endpoint; port 0 picks a free one.")
+  var bind: String = "tcp://127.0.0.1:0"
+
+  @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
+  var retryFailed = false
+
+  @Flag(help: "Skip the analysis report at the end.")
+  var noReport = false
+
+  @OptionGroup var log: LogOptions
+
+  func validate() throws {
+    if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+    if let slots, slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+  }
+
+  func run() throws {
+    let session = try SweepSession(specPath: spec, runDirectory: runDir, retryFailed: retryFailed)
+    let logger = log.logger(
+      "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
+    Signals.install()
+    let endpoint = try session.start(bind: bind, logger: logger)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let perWorker = slots ?? max(1, cores / workers)
+    print(
+      "orbit: sweep '\(session.spec.name ?? spec)' · \(session.spec.trialCount) trials (\(session.resumed) already done) · coordinator \(endpoint) · \(workers) worker(s) × \(perWorker) slots · \(session.runDirectory)"
+    )
+    let local = LocalWorkers(
+      count: workers, slots: perWorker, endpoint: endpoint,
+      logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel.rawValue)
+    do {
+      try local.startAll()
+    } catch {
+      session.status.requestStop()
+      throw fail("cannot start local workers: \(error)", Exit.unavailable)
+    }
+    var display = ProgressDisplay(interactive: stdoutIsTerminal)
+    var interrupted = false
+    while !session.isDone {
+      if Signals.interrupts > 0 && !interrupted {
+        interrupted = true
+        session.status.requestStop()
+        FileHandle.standardError.write(
+          Data(
+            "\norbit: stopping; running trials are cancelled and re-run on resume (again to force)\n"
+              .utf8))
+        local.terminateAll()
+      }
+      if Signals.interrupts > 1 { break }
+      if !interrupted {
+        let restarted = local.superviseOnce()
+        if restarted > 0 { logger.warning("restarted \(restarted) crashed local worker(s)") }
+      }
+      display.update(session.status.snapshot)
+      usleep(200_000)
+    }
+    display.update(session.status.snapshot)
+    display.finish()
+    if Signals.interrupts > 1 {
+      local.waitForExit(timeout: 0)
+      throw Exit.interrupted
+    }
+    try session.wait()
+    local.waitForExit(timeout: 10)
+    try session.finish(interrupted: interrupted)
+    if !noReport && !interrupted {
+      Reporting.writeReport(runDirectory: session.runDirectory, quiet: false)
+    }
+    let summary = try Summary(
+      journal: session.journal, spec: session.spec,
+      wallSeconds: Date().timeIntervalSince(session.startedAt))
+    print(summary.render(runDirectory: session.runDirectory))
+    if interrupted { throw Exit.interrupted }
+    if summary.failures > 0 { throw Exit.trialsFailed }
+  }
+}

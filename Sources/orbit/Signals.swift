@@ -1,0 +1,21 @@
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// How many SIGINT/SIGTERM the process has received: the first drains, the second forces.
+let interruptCount = Atomic<Int>(0)
+
+enum Signals {
+  /// Counts SIGINT and SIGTERM instead of dying, so the sweep can stop cleanly.
+  static func install() {
+    let handler: @convention(c) (Int32) -> Void = { _ in interruptCount.add(1, ordering: .relaxed) }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+    // A vanished peer must not kill us through a write to a closed pipe.
+    signal(SIGPIPE, SIG_IGN)
+  }
+
+  static var interrupts: Int { interruptCount.load(ordering: .relaxed) }
+}

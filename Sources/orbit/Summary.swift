@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import OrbitJournal
+import OrbitSpec
+
+/// The table printed when a sweep ends: counts by status, the best trial, wall time.
+struct Summary {
+  var counts: [String: Int]
+  var total: Int
+  var best: (trial: TrialRecord, value: Double)?
+  var metric: Metric?
+  var wallSeconds: Double
+  var failedExamples: [TrialRecord]
+
+  init(journal: Journal, spec: Spec, wallSeconds: Double) throws(ExitCode) {
+    let trials: [TrialRecord]
+    do { trials = try journal.trials() } catch { throw fail(error.description, Exit.ioError) }
+    counts = Dictionary(grouping: trials, by: \.status).mapValues(\.count)
+    total = spec.trialCount
+    metric = spec.metric
+    self.wallSeconds = wallSeconds
+    failedExamples = Array(
+      trials.filter { TrialStatus(rawValue: $0.status)?.isFailure == true }.prefix(3))
+    if let metric {
+      var bestSoFar: (TrialRecord, Double)?
+      for trial in trials where trial.status == "ok" {
+        guard case .object(let m) = try? ParamValue.parseJSON(trial.metricsJSON),
+          let v = m[metric.name]?.doubleValue, v.isFinite
+        else { continue }
+        if bestSoFar == nil || (metric.goal == .minimize ? v < bestSoFar!.1 : v > bestSoFar!.1) {
+          bestSoFar = (trial, v)
+        }
+      }
+      best = bestSoFar.map { (trial: $0.0, value: $0.1) }
+    }
+  }
+
+  var failures: Int {
+    counts.filter { TrialStatus(rawValue: $0.key)?.isFailure == true }.values.reduce(0, +)
+  }
+
+  func render(runDirectory: String) -> String {
+    var lines: [String] = []
+    let recorded = counts.values.reduce(0, +)
+    lines.append("")
+    lines.append("  status      trials")
+    for status in TrialStatus.allCases {
+      if let n = counts[status.rawValue], n > 0 {
+        lines.append(
+          "  " + status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + " "
+            + String(n))
+      }
+    }
+    lines.append("  total       \(recorded) of \(total)")
+    lines.append("  wall time   \(ProgressDisplay.duration(wallSeconds))")
+    if let metric, let best {
+      lines.append(
+        "  best \(metric.name) (\(metric.goal.rawValue)): \(best.value) · trial \(best.trial.id.prefix(12)) · \(best.trial.paramsJSON)"
+      )
+    }
+    if failures > 0 {
+      lines.append("")
+      lines.append("  \(failures) trial(s) failed. First failures (stderr tail):")
+      for trial in failedExamples {
+        let tail = trial.stderrTail.split(separator: "\n").suffix(2).joined(separator: " | ")
+        lines.append(
+          "    \(trial.id.prefix(12)) \(trial.status) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)"
+        )
+      }
+      lines.append("  Re-run them with: orbit run SPEC --run-dir \(runDirectory) --retry-failed")
+    }
+    lines.append("")
+    lines.append("  journal  \(runDirectory)/journal.sqlite")
+    lines.append("  results  \(runDirectory)/trials.csv")
+    if FileManager.default.fileExists(atPath: runDirectory + "/report.html") {
+      lines.append("  report   \(runDirectory)/report.html")
+    }
+    return lines.joined(separator: "\n")
+  }
+}

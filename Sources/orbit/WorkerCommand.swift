@@ -1,0 +1,76 @@
+import ArgumentParser
+import CSupport
+import Foundation
+import OrbitSpec
+import OrbitWorker
+import ZeroMQ
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `orbit worker --connect tcp://HOST:PORT`: runs trials for a coordinator until the sweep ends.
+struct WorkerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "worker",
+    abstract: "Join a sweep: connect to a coordinator and run trials on this machine.")
+
+  @Option(help: "The coordinator's endpoint, tcp://HOST:PORT.")
+  var connect: String
+
+  @Option(help: "Trials to run at once (default: the number of cores).")
+  var slots: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "A name for this worker, unique in the sweep (default: host-pid).")
+  var workerID: String?
+
+  @Flag(help: "Allow the sweep's external command to run here (needed for runner: command).")
+  var allowCommand = false
+
+  @Option(help: "Seconds without any word from the coordinator before giving up.")
+  var giveUp: Double = 300
+
+  @Flag(help: .hidden)
+  var exitWithParent = false
+
+  @OptionGroup var log: LogOptions
+
+  func validate() throws {
+    if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    if !(connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://")) {
+      throw ValidationError("--connect takes tcp://HOST:PORT, got '\(connect)'")
+    }
+  }
+
+  func run() throws {
+    if exitWithParent {
+      // Started by `orbit run`: never outlive it, even if it is killed with SIGKILL.
+      orbit_set_parent_death_signal(SIGTERM)
+      if getppid() == 1 { throw ExitCode(0) }
+    }
+    Signals.install()
+    let host = ProcessInfo.processInfo.hostName
+    let pid = Int(getpid())
+    let identity = WorkerIdentity(
+      workerID: workerID ?? "\(host)-\(pid)", host: host, pid: pid, slots: slots,
+      runners: allowCommand ? ["core", "command"] : ["core"], orbitVersion: OrbitVersion.current)
+    let logger = log.logger("orbit.worker")
+    let context: ZMQContext
+    do { context = try ZMQContext() } catch {
+      throw fail("cannot start ZeroMQ: \(error)", Exit.unavailable)
+    }
+    let control = WorkerControl()
+    let watcher = Thread {
+      while Signals.interrupts == 0 { usleep(50_000) }
+      control.requestStop(reason: "signal")
+    }
+    watcher.start()
+    let server = WorkerServer(
+      context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
+      allowCommand: allowCommand,
+      control: control, logger: logger)
+    let code: Int32
+    do { code = try server.run() } catch { throw fail(error.message, Exit.unavailable) }
+    if code != 0 { throw ExitCode(code) }
+  }
+}
