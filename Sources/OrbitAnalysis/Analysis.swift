@@ -127,7 +127,8 @@ public struct Analysis: Sendable {
       let rows = labels.indices.filter {
         labels[$0] == group && (compute[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
       }
-      guard rows.count >= 2 else { continue }
+      // A frontier needs compute that varies; a sweep at one budget has none.
+      guard Set(rows.map { compute[$0]! }).count >= 3 else { continue }
       frontiers.append(
         ComputeFrontier.build(
           group: group, axis: computeAxis, compute: rows.map { compute[$0]! },

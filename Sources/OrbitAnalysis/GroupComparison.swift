@@ -130,7 +130,13 @@ public struct GroupComparison: Sendable {
           "Below the floor, at \(range), \(c.other) is worth a constant \(kText) data over"
             + " \(c.baseline): same exponent, constant factor there.")
       } else {
-        words.append("Below the floor the measured range is too short to compare exponents.")
+        words.append(
+          usable.isEmpty
+            ? "Below the floor no measured loss of \(c.other) is inside \(c.baseline)'s range,"
+              + " so no multiplier can be read without extrapolating."
+            : "Below the floor, at \(range), the multiplier is not constant (k from "
+              + "\(format(ks.first!))× to \(format(ks.last!))×): cannot tell the exponents apart"
+              + " until the floor is removed.")
       }
     } else if exponentsDiffer {
       verdict = .differentExponent

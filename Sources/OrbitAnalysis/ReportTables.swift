@@ -1,0 +1,133 @@
+import Foundation
+
+/// The HTML tables of report.html: fits, slopes, comparisons, frontier, IsoFLOP, metadata.
+enum ReportTables {
+  static func cell(_ value: Double, _ interval: Interval?) -> String {
+    "<td class=\"num\">\(escapeHTML(format(value) + bracket(interval)))</td>"
+  }
+
+  static func table(_ header: [String], _ rows: [String]) -> String {
+    "<table><tr>" + header.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr>\n"
+      + rows.map { "<tr>\($0)</tr>\n" }.joined() + "</table>\n"
+  }
+
+  static func text(_ s: String) -> String { "<td>\(escapeHTML(s))</td>" }
+
+  static func fits(_ a: Analysis) -> String {
+    let level = Int((a.settings.level * 100).rounded())
+    var rows: [String] = []
+    for f in a.families {
+      for (fit, floor) in [(f.withFloor, true), (f.pure, false)] {
+        let e = floor ? cell(fit.fit.parameter("E"), fit.interval("E")) : text("0 (fixed)")
+        let flag =
+          floor && f.floorIsSignificant
+          ? "<td class=\"flag\">floor at ≈ \(escapeHTML(format(f.floorOnset)))</td>" : text("")
+        rows.append(
+          text(f.group) + text(f.axis) + text(fit.fit.law.rawValue)
+            + cell(fit.fit.parameter("alpha"), fit.interval("alpha"))
+            + cell(fit.fit.parameter("A"), fit.interval("A")) + e
+            + text(String(format: "%.6g", fit.fit.objective))
+            + text(fit.fit.converged ? "yes" : "NO")
+            + text("\(fit.fit.startsAtOptimum)/\(fit.fit.starts)") + flag)
+      }
+    }
+    return "<h2>Fits (\(level) % bootstrap intervals)</h2>\n"
+      + table(
+        [
+          "group", "axis", "law", "α", "A", "E", "objective (Huber sum)", "converged",
+          "starts at optimum", "floor",
+        ], rows)
+  }
+
+  static func slopes(_ a: Analysis) -> String {
+    var rows: [String] = []
+    for f in a.families {
+      let slopes = f.localSlopes.map { "\(format($0.from))→\(format($0.to)): \(format($0.slope))" }
+      rows.append(
+        text(f.group) + text(f.axis) + text(slopes.joined(separator: ", "))
+          + text(f.seedSpread.map { String(format: "%.1f %%", 100 * $0) } ?? "—"))
+    }
+    return "<h2>Local slopes and seed spread</h2>\n"
+      + "<p>Local slope: −Δlog loss / Δlog x between neighbouring x (median over seeds). "
+      + "Seed spread: relative standard deviation of the pure-law exponent fitted per seed.</p>\n"
+      + table(["group", "axis", "local slopes", "seed spread"], rows)
+  }
+
+  static func comparisons(_ a: Analysis) -> String {
+    var out = ""
+    for c in a.comparisons {
+      let rows = c.multipliers.map { m in
+        cell(m.x, nil) + cell(m.loss, nil) + cell(m.k, m.interval)
+          + text(m.extrapolated ? "extrapolated (outside measured range)" : "measured range")
+      }
+      out +=
+        "<h3>\(escapeHTML(c.other)) vs \(escapeHTML(c.baseline)) on \(escapeHTML(c.axis))</h3>\n"
+        + "<p>Δα = \(escapeHTML(format(c.exponentDifference) + bracket(c.exponentDifferenceInterval)))"
+        + " · verdict: <b>\(escapeHTML(c.verdict.rawValue))</b>. \(escapeHTML(c.sentence))</p>\n"
+        + table([c.axis + " of " + c.other, "loss reached", "multiplier k", "range"], rows)
+    }
+    return out
+  }
+
+  static func frontiers(_ a: Analysis) -> String {
+    let rows = a.frontiers.map { f in
+      text(f.group) + text("\(f.compute.count)")
+        + (f.fit.map {
+          cell($0.fit.parameter("alpha"), $0.interval("alpha"))
+            + cell($0.fit.parameter("E"), $0.interval("E"))
+        }
+          ?? text("too few points") + text(""))
+    }
+    return table(["group", "frontier points", "γ in L = E + A·C^−γ", "E"], rows)
+  }
+
+  static func isoFLOP(_ a: Analysis) -> String {
+    guard !a.isoFLOP.isEmpty else { return "" }
+    let rows = a.isoFLOP.sorted { $0.key < $1.key }.map { group, iso in
+      text(group) + text("\(iso.budgets.count)") + cell(iso.exponent, nil)
+        + text(
+          iso.budgets.map { "C \(format($0.compute)): N_opt \(format($0.optimalN))" }
+            .joined(separator: "; "))
+    }
+    return "<h2>IsoFLOP analysis</h2>\n"
+      + table(["group", "budgets", "a in N_opt ∝ C^a", "vertices"], rows)
+  }
+
+  static func metadata(_ m: SweepMetadata, analysis: Analysis) -> String {
+    let counts = m.countsByStatus.isEmpty ? analysis.countsByStatus : m.countsByStatus
+    let countText = counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+      .joined(separator: ", ")
+    return "<h2>Sweep</h2>\n"
+      + table(
+        ["name", "created", "trials by status", "workers", "wall time"],
+        [
+          text(m.name) + text(m.createdAt) + text(countText)
+            + text(m.workers.joined(separator: ", "))
+            + text(String(format: "%.1f s", m.wallSeconds))
+        ])
+      + "<p>Settings: y = \(escapeHTML(analysis.settings.y)); axes "
+      + "\(escapeHTML(analysis.settings.xs.joined(separator: ", "))); groups by "
+      + "\(escapeHTML(analysis.settings.groupBy.joined(separator: ", "))); bootstrap clusters "
+      + "\(escapeHTML(analysis.settings.seedColumn ?? "single trials")).</p>\n"
+      + "<h3>Spec</h3>\n<pre>\(escapeHTML(m.specText))</pre>\n"
+  }
+}
+
+/// `orbit report`'s outputs from a table of trials.
+public enum Report {
+  /// Everything `orbit report` writes besides trials.csv: (report.html, fits.json, terminal table).
+  public static func build(table: Table, settings: AnalysisSettings, metadata: SweepMetadata)
+    -> (html: String, fitsJSON: String, summary: String)
+  {
+    let analysis = Analysis.run(table: table, settings: settings)
+    return build(analysis: analysis, metadata: metadata)
+  }
+
+  /// The same outputs from an analysis already run.
+  public static func build(analysis: Analysis, metadata: SweepMetadata)
+    -> (html: String, fitsJSON: String, summary: String)
+  {
+    let html = ReportHTML(analysis: analysis, metadata: metadata).page()
+    return (html, analysis.fitsJSON(metadata: metadata), analysis.summary())
+  }
+}

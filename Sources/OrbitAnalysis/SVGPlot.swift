@@ -1,0 +1,224 @@
+import Foundation
+
+/// A small inline-SVG scatter/line plot with log or linear axes: points, fitted curves,
+/// interval bands and error bars; ticks at powers of ten on log axes. No script, no fonts.
+struct SVGPlot {
+  /// One coloured series.
+  struct Series {
+    var name: String
+    var color: String
+    var points: [(x: Double, y: Double)] = []
+    /// CSS class of the point markers (tests count them).
+    var pointClass = "point"
+    var hollow = false
+    var curve: [(x: Double, y: Double)] = []
+    var dashed = false
+    var band: [(x: Double, lower: Double, upper: Double)] = []
+    var errorBars: [(x: Double, lower: Double, upper: Double)] = []
+  }
+
+  var id: String
+  var title: String
+  var xLabel: String
+  var yLabel: String
+  var logX = true
+  var logY = true
+  var series: [Series] = []
+  /// Horizontal reference line (e.g. 0 for residuals, 1 for a multiplier).
+  var reference: Double?
+  var width = 560.0
+  var height = 380.0
+
+  private let left = 74.0
+  private let right = 16.0
+  private let top = 34.0
+  private let bottom = 56.0
+
+  /// Okabe–Ito colours: distinguishable for colour-blind readers and in greyscale print.
+  static let palette = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
+  ]
+
+  private func range(_ values: [Double], log: Bool) -> (Double, Double) {
+    let usable = values.filter { $0.isFinite && (!log || $0 > 0) }
+    guard var low = usable.min(), var high = usable.max() else { return log ? (1, 10) : (0, 1) }
+    if log {
+      low = Foundation.log10(low)
+      high = Foundation.log10(high)
+    }
+    if high - low < 1e-9 {
+      low -= 0.5
+      high += 0.5
+    }
+    let pad = 0.04 * (high - low)
+    return (low - pad, high + pad)
+  }
+
+  func render() -> String {
+    var xs: [Double] = []
+    var ys: [Double] = []
+    for s in series {
+      xs += s.points.map(\.x) + s.curve.map(\.x) + s.band.map(\.x) + s.errorBars.map(\.x)
+      ys += s.points.map(\.y) + s.curve.map(\.y) + s.band.flatMap { [$0.lower, $0.upper] }
+      ys += s.errorBars.flatMap { [$0.lower, $0.upper] }
+    }
+    if let reference { ys.append(reference) }
+    let (x0, x1) = range(xs, log: logX)
+    let (y0, y1) = range(ys, log: logY)
+    let plotW = width - left - right
+    let plotH = height - top - bottom
+    func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * plotW }
+    func py(_ y: Double) -> Double {
+      top + plotH - ((logY ? log10(y) : y) - y0) / (y1 - y0) * plotH
+    }
+    func ok(_ x: Double, _ y: Double) -> Bool {
+      x.isFinite && y.isFinite && (!logX || x > 0) && (!logY || y > 0)
+    }
+    var svg = """
+      <svg class="plot" id="\(escapeHTML(id))" data-plot="\(escapeHTML(id))" \
+      xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(n(width)) \(n(height))" \
+      width="\(n(width))" height="\(n(height))" role="img" aria-label="\(escapeHTML(title))">
+      <rect x="0" y="0" width="\(n(width))" height="\(n(height))" fill="#fff"/>
+      <text x="\(n(width / 2))" y="20" text-anchor="middle" class="title">\(escapeHTML(title))</text>
+
+      """
+    svg += axisTicks(horizontal: true, low: x0, high: x1, log: logX, map: px, at: top + plotH)
+    svg += axisTicks(horizontal: false, low: y0, high: y1, log: logY, map: py, at: left)
+    svg += """
+      <rect x="\(n(left))" y="\(n(top))" width="\(n(plotW))" height="\(n(plotH))" fill="none" \
+      stroke="#333" stroke-width="1"/>
+      <text x="\(n(left + plotW / 2))" y="\(n(height - 12))" text-anchor="middle">\
+      \(escapeHTML(xLabel))</text>
+      <text transform="translate(16 \(n(top + plotH / 2))) rotate(-90)" text-anchor="middle">\
+      \(escapeHTML(yLabel))</text>
+
+      """
+    if let reference, ok(logX ? 1 : 0, reference) {
+      svg +=
+        "<line x1=\"\(n(left))\" x2=\"\(n(left + plotW))\" y1=\"\(n(py(reference)))\" "
+        + "y2=\"\(n(py(reference)))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"
+    }
+    let clip = "clip-" + id.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+    svg +=
+      "<defs><clipPath id=\"\(clip)\"><rect x=\"\(n(left))\" y=\"\(n(top))\" "
+      + "width=\"\(n(plotW))\" height=\"\(n(plotH))\"/></clipPath></defs>\n"
+      + "<g clip-path=\"url(#\(clip))\">\n"
+    for s in series {
+      let band = s.band.filter { ok($0.x, $0.lower) && ok($0.x, $0.upper) }
+      if band.count >= 2 {
+        let upper = band.map { "\(n(px($0.x))),\(n(py($0.upper)))" }
+        let lower = band.reversed().map { "\(n(px($0.x))),\(n(py($0.lower)))" }
+        svg +=
+          "<path class=\"band\" d=\"M\((upper + lower).joined(separator: " L"))Z\" "
+          + "fill=\"\(s.color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
+      }
+      let curve = s.curve.filter { ok($0.x, $0.y) }
+      if curve.count >= 2 {
+        svg +=
+          "<path class=\"fit\" d=\"M\(curve.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " L"))\" "
+          + "fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\""
+          + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n"
+      }
+      for bar in s.errorBars where ok(bar.x, bar.lower) && ok(bar.x, bar.upper) {
+        svg +=
+          "<line class=\"errorbar\" x1=\"\(n(px(bar.x)))\" x2=\"\(n(px(bar.x)))\" "
+          + "y1=\"\(n(py(bar.lower)))\" y2=\"\(n(py(bar.upper)))\" stroke=\"\(s.color)\"/>\n"
+      }
+      for p in s.points where ok(p.x, p.y) {
+        let fill = s.hollow ? "#fff" : s.color
+        svg +=
+          "<circle class=\"\(s.pointClass)\" cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"3.2\" "
+          + "fill=\"\(fill)\" fill-opacity=\"0.8\" stroke=\"\(s.color)\"/>\n"
+      }
+    }
+    svg += "</g>\n" + legend(plotRight: left + plotW) + "</svg>\n"
+    return svg
+  }
+
+  private func legend(plotRight: Double) -> String {
+    var out = ""
+    for (i, s) in series.enumerated() where !s.name.isEmpty {
+      let y = top + 14 + Double(i) * 16
+      out +=
+        "<rect x=\"\(n(plotRight - 150))\" y=\"\(n(y - 9))\" width=\"10\" height=\"10\" "
+        + "fill=\"\(s.color)\"/><text x=\"\(n(plotRight - 136))\" y=\"\(n(y))\" "
+        + "class=\"legend\">\(escapeHTML(s.name))</text>\n"
+    }
+    return out
+  }
+
+  /// Tick marks and labels: powers of ten (plus 2× and 5× when a range spans < 2 decades)
+  /// on log axes, 1-2-5 steps on linear ones.
+  private func axisTicks(
+    horizontal: Bool, low: Double, high: Double, log: Bool, map: (Double) -> Double, at: Double
+  ) -> String {
+    var ticks: [(value: Double, label: String, major: Bool)] = []
+    if log {
+      let span = high - low
+      for decade in Int(floor(low))...Int(ceil(high)) {
+        for m in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] {
+          let exponent = Double(decade) + log10(m)
+          guard exponent >= low, exponent <= high else { continue }
+          let value = pow(10, exponent)
+          if m == 1 {
+            ticks.append((value, "10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
+          } else if span < 2 && (m == 2 || m == 5) {
+            ticks.append(
+              (value, "\(Int(m))×10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
+          } else {
+            ticks.append((value, "", false))
+          }
+        }
+      }
+    } else {
+      let raw = (high - low) / 5
+      let magnitude = pow(10, floor(log10(raw)))
+      let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+      var v = ceil(low / step) * step
+      while v <= high {
+        ticks.append((v, format(abs(v) < step * 1e-9 ? 0 : v), true))
+        v += step
+      }
+    }
+    var out = ""
+    for t in ticks {
+      let p = map(t.value)
+      let length = t.major ? 6.0 : 3.0
+      if horizontal {
+        out +=
+          "<line x1=\"\(n(p))\" x2=\"\(n(p))\" y1=\"\(n(at))\" y2=\"\(n(at + length))\" stroke=\"#333\"/>\n"
+        if t.major {
+          out +=
+            "<text x=\"\(n(p))\" y=\"\(n(at + 20))\" text-anchor=\"middle\" class=\"tick\">\(t.label)</text>\n"
+        }
+      } else {
+        out +=
+          "<line x1=\"\(n(at - length))\" x2=\"\(n(at))\" y1=\"\(n(p))\" y2=\"\(n(p))\" stroke=\"#333\"/>\n"
+        if t.major {
+          out +=
+            "<text x=\"\(n(at - 9))\" y=\"\(n(p + 4))\" text-anchor=\"end\" class=\"tick\">\(t.label)</text>\n"
+        }
+      }
+    }
+    return out
+  }
+}
+
+/// A coordinate with two decimals (small files, exact enough at screen resolution).
+func n(_ value: Double) -> String { String(format: "%.2f", value) }
+
+/// Escapes text for HTML and SVG content and attributes.
+func escapeHTML(_ text: String) -> String {
+  var out = ""
+  out.reserveCapacity(text.count)
+  for c in text {
+    switch c {
+    case "&": out += "&amp;"
+    case "<": out += "&lt;"
+    case ">": out += "&gt;"
+    case "\"": out += "&quot;"
+    default: out.append(c)
+    }
+  }
+  return out
+}
