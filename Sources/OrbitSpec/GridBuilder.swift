@@ -34,6 +34,7 @@ struct GridBuilder {
         let names = members.map(\.name)
         let lists = members.map(\.values)
         if method == .grid {
+          try rejectDuplicateRows(names: names, lists: lists, at: members[0].location)
           axes.append(
             GridAxis(
               names: names, members: lists.map { .list($0) },
@@ -53,6 +54,9 @@ struct GridBuilder {
         continue
       }
       let values = try gridValues(definition)
+      if case .list(let list) = values {
+        try rejectDuplicateRows(names: [definition.name], lists: [list], at: definition.location)
+      }
       let canonical: [String]? =
         if case .list(let list) = values { list.map(\.canonicalJSON) } else { nil }
       axes.append(
@@ -86,6 +90,31 @@ struct GridBuilder {
           + " method: random with run_cap", at: root)
     }
     return product
+  }
+
+  /// Two equal rows of an axis would be two trials with one id (the journal keeps one result
+  /// per id), so a grid rejects them; `1` and `1.0` count as equal, as in trial ids.
+  private func rejectDuplicateRows(
+    names: [String], lists: [[ParamValue]], at location: SourceLocation
+  )
+    throws(SpecError)
+  {
+    var firstRow: [String: Int] = [:]
+    for row in 0..<lists[0].count {
+      let key = lists.map { $0[row].canonicalJSON }.joined(separator: "\u{0}")
+      if let earlier = firstRow[key] {
+        let what =
+          names.count == 1
+          ? "parameter '\(names[0])': values \(earlier + 1) and \(row + 1)"
+            + " (\(lists[0][earlier].json) and \(lists[0][row].json))"
+          : "zip group [\(names.joined(separator: ", "))]: rows \(earlier + 1) and \(row + 1)"
+        throw SpecError(
+          .invalid,
+          "\(what) are the same grid point (trial ids treat 1 and 1.0 alike); remove one",
+          at: location)
+      }
+      firstRow[key] = row
+    }
   }
 
   /// The values a grid enumerates for one parameter (wandb's conversion to categorical).

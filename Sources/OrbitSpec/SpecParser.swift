@@ -86,7 +86,7 @@ struct SpecParser {
     var parameters = ParameterParser(reader: reader)
     if let entry = top["parameters"] {
       try parameters.parseGroup(entry.value, prefix: "")
-    } else if method == .grid || runner == .command {
+    } else if runner == .command {
       throw reader.error("the spec has no 'parameters'; add at least one parameter", at: root)
     }
     if let seeds, let location = parameters.locations["seed"] {

@@ -102,6 +102,13 @@ struct SpecFieldsTests {
     #expect(spec.location(of: "nothing") == nil)
   }
 
+  @Test func coreSpecNeedsNoParameters() throws {
+    let spec = try Spec.parse(
+      yaml: "method: grid\nrunner: core\nseeds: 3\nmodel: {width: 8}\n", fileName: "core.yaml")
+    #expect(spec.trialCount == 3)
+    #expect(spec.trial(at: 2).params == ["model.width": 8, "seed": 2])
+  }
+
   @Test func parameterLocations() throws {
     let spec = try Spec.parse(
       yaml: """
