@@ -22,6 +22,10 @@ enum Activation: String, Sendable, CaseIterable {
     _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
     bias: UnsafePointer<Float>?, preActivation: UnsafeMutablePointer<Float>?
   ) {
+    if let bias, self == .relu || self == .identity {
+      Kernels.biasActivation(values, bias: bias, rows: rows, columns: columns, relu: self == .relu)
+      return
+    }
     for row in 0..<rows {
       let line = values + row * columns
       if let bias {
@@ -51,6 +55,12 @@ enum Activation: String, Sendable, CaseIterable {
     _ gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int,
     columns: Int, preActivation: UnsafePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?
   ) {
+    if self == .relu || self == .identity {
+      Kernels.activationBackward(
+        gradient, output: output, biasGradient: biasGradient, rows: rows, columns: columns,
+        relu: self == .relu)
+      return
+    }
     if let biasGradient { biasGradient.update(repeating: 0, count: columns) }
     for row in 0..<rows {
       let line = gradient + row * columns

@@ -117,11 +117,9 @@ final class CircularConvolutionLayer: Layer {
     for tap in 0..<kernel {
       let tapWeights = weights + tap * c
       forEachSegment(tap: tap) { out, inp, count, _ in
-        for row in 0..<(count * batch) {
-          let value = input[inp * batch + row]
-          let line = output + (out * batch + row) * c
-          for channel in 0..<c { line[channel] += value * tapWeights[channel] }
-        }
+        Kernels.rank1Rows(
+          output + out * batch * c, x: input + inp * batch, w: tapWeights, rows: count * batch,
+          columns: c)
       }
     }
   }
@@ -177,15 +175,15 @@ final class CircularConvolutionLayer: Layer {
       let tapGradient = weightGradient + tap * c
       let tapWeights = weights + tap * c
       forEachSegment(tap: tap) { out, inp, count, _ in
+        Kernels.rank1Gradient(
+          tapGradient, x: input + inp * batch, g: gradient + out * batch * c, rows: count * batch,
+          columns: c)
+        guard let inputGradient else { return }
         for row in 0..<(count * batch) {
-          let value = input[inp * batch + row]
           let line = gradient + (out * batch + row) * c
-          for channel in 0..<c { tapGradient[channel] += value * line[channel] }
-          if let inputGradient {
-            var sum: Float = 0
-            for channel in 0..<c { sum += line[channel] * tapWeights[channel] }
-            inputGradient[inp * batch + row] += sum
-          }
+          var sum: Float = 0
+          for channel in 0..<c { sum += line[channel] * tapWeights[channel] }
+          inputGradient[inp * batch + row] += sum
         }
       }
     }
@@ -220,13 +218,11 @@ final class GlobalAveragePoolLayer: Layer {
     product: MatrixProduct
   ) {
     let rowWidth = batch * channels
-    output.update(repeating: 0, count: rowWidth)
-    for position in 0..<length {
-      let source = input + position * rowWidth
-      for index in 0..<rowWidth { output[index] += source[index] }
+    output.update(from: input, count: rowWidth)
+    for position in 1..<length {
+      Kernels.accumulate(output, input + position * rowWidth, count: rowWidth)
     }
-    let scale = 1 / Float(length)
-    for index in 0..<rowWidth { output[index] *= scale }
+    Kernels.scale(output, output, by: 1 / Float(length), count: rowWidth)
   }
 
   func backward(
@@ -238,8 +234,7 @@ final class GlobalAveragePoolLayer: Layer {
     let rowWidth = batch * channels
     let scale = 1 / Float(length)
     for position in 0..<length {
-      let target = inputGradient + position * rowWidth
-      for index in 0..<rowWidth { target[index] = outputGradient[index] * scale }
+      Kernels.scale(inputGradient + position * rowWidth, outputGradient, by: scale, count: rowWidth)
     }
   }
 }

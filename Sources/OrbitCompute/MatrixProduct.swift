@@ -67,25 +67,23 @@ public struct GEMMShape: Sendable, Hashable {
 /// Replays a list of `cblas_sgemm` shapes on preallocated operands: the "bound" of a step.
 ///
 /// Used by the benchmarks to time a training step's matrix products alone, in the same process
-/// and with the same OpenBLAS kernel as the step itself.
+/// and with the same OpenBLAS kernel as the step itself. Each product gets operands of its own,
+/// as in the real step, so cache behaviour is not flattered.
 public final class GEMMReplay {
   private let shapes: [GEMMShape]
-  private let a: FloatBuffer
-  private let b: FloatBuffer
-  private let c: FloatBuffer
+  private let operands: [(a: FloatBuffer, b: FloatBuffer, c: FloatBuffer)]
 
-  /// Allocates operands big enough for every shape and fills them with small values.
+  /// Allocates operands for every shape and fills them with small values.
   public init(shapes: [GEMMShape]) {
     self.shapes = shapes
-    let sizeA = shapes.map { $0.m * $0.k }.max() ?? 1
-    let sizeB = shapes.map { $0.k * $0.n }.max() ?? 1
-    let sizeC = shapes.map { $0.m * $0.n }.max() ?? 1
-    a = FloatBuffer(count: sizeA)
-    b = FloatBuffer(count: sizeB)
-    c = FloatBuffer(count: sizeC)
     var random = RandomSource(seed: 1)
-    random.fillUniform(a.elements, bound: 0.1)
-    random.fillUniform(b.elements, bound: 0.1)
+    operands = shapes.map { shape in
+      let a = FloatBuffer(count: shape.m * shape.k)
+      let b = FloatBuffer(count: shape.k * shape.n)
+      random.fillUniform(a.elements, bound: 0.1)
+      random.fillUniform(b.elements, bound: 0.1)
+      return (a, b, FloatBuffer(count: shape.m * shape.n))
+    }
   }
 
   /// The products' total floating-point operations.
@@ -93,12 +91,13 @@ public final class GEMMReplay {
 
   /// Runs every product once.
   public func run() {
-    for shape in shapes {
+    for (shape, operand) in zip(shapes, operands) {
       cblas_sgemm(
         CblasRowMajor, shape.transposeA ? CblasTrans : CblasNoTrans,
         shape.transposeB ? CblasTrans : CblasNoTrans, Int32(shape.m), Int32(shape.n),
-        Int32(shape.k), 1, a.pointer, Int32(shape.transposeA ? shape.m : shape.k), b.pointer,
-        Int32(shape.transposeB ? shape.k : shape.n), shape.beta, c.pointer, Int32(shape.n))
+        Int32(shape.k), 1, operand.a.pointer, Int32(shape.transposeA ? shape.m : shape.k),
+        operand.b.pointer, Int32(shape.transposeB ? shape.k : shape.n), shape.beta,
+        operand.c.pointer, Int32(shape.n))
     }
   }
 }

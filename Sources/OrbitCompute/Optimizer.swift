@@ -84,16 +84,10 @@ final class Optimizer {
       let eps = epsilon
       let l2: Float = kind == .adam ? decay : 0
       let shrink: Float = kind == .adamw ? 1 - lr * decay : 1
-      for index in 0..<count {
-        let parameter = p[index] * shrink
-        let grad = g[index] + l2 * parameter
-        let mean = m[index] + (1 - b1) * (grad - m[index])
-        let square = b2 * v[index] + (1 - b2) * grad * grad
-        m[index] = mean
-        v[index] = square
-        let denominator = square.squareRoot() * inverseRoot2 + eps
-        p[index] = parameter - stepSize * (mean / denominator)
-      }
+      Kernels.adam(
+        parameters: p, gradients: g, firstMoment: m, secondMoment: v, count: count, beta1: b1,
+        beta2: b2, stepSize: stepSize, inverseRoot2: inverseRoot2, epsilon: eps, l2: l2,
+        shrink: shrink)
     }
   }
 }

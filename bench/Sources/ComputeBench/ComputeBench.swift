@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import OrbitCompute
+
+/// Benchmarks of the compute core (issue 4). Run from bench/: `swift run -c release ComputeBench`.
+@main
+struct ComputeBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Benchmarks of OrbitCompute: training steps against their sgemm bound, whole trials, "
+      + "mallocs in the training loop, two-thread scaling.",
+    subcommands: [
+      StepsCommand.self, TrialCommand.self, MallocCommand.self, ThreadsCommand.self,
+    ],
+    defaultSubcommand: StepsCommand.self)
+}
+
+/// Wall-clock helpers.
+enum Stopwatch {
+  static func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
+
+  /// Calls `body` repeatedly for at least `seconds` (after `warmup` calls) and returns calls/s.
+  static func rate(seconds: Double, warmup: Int = 3, _ body: () -> Void) -> Double {
+    for _ in 0..<warmup { body() }
+    var calls = 0
+    let start = now()
+    var elapsed = 0.0
+    repeat {
+      body()
+      calls += 1
+      elapsed = now() - start
+    } while elapsed < seconds
+    return Double(calls) / elapsed
+  }
+
+  static func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+  }
+}
+
+/// The OpenBLAS core line every benchmark prints.
+func coreTypeLine() -> String {
+  let environment = ProcessInfo.processInfo.environment
+  let override = environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
+  let advice =
+    OpenBLASCore.recommendedCoreType(environment: environment).map {
+      "; fallback detected: set OPENBLAS_CORETYPE=\($0)"
+    } ?? ""
+  return "OpenBLAS core: \(OpenBLASCore.coreName)\(override)\(advice)"
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import OrbitCompute
+
+/// Counts `malloc` calls in the training loop, through bench/reference/malloc_count.so preloaded.
+struct MallocCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mallocs",
+    abstract: "Mallocs per training step (run with LD_PRELOAD=bench/reference/malloc_count.so).")
+
+  typealias Counter = @convention(c) () -> UInt64
+
+  func run() throws {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "orbit_malloc_count") else {
+      // RTLD_DEFAULT is ((void *) 0) on glibc; try it too.
+      throw ValidationError(
+        "orbit_malloc_count not found: run with LD_PRELOAD=$PWD/reference/malloc_count.so "
+          + "(build it with reference/build.sh)")
+    }
+    let count = unsafeBitCast(symbol, to: Counter.self)
+    OpenBLASCore.pinToOneThread()
+    for (name, model, batch) in [
+      ("B1 W=256", StepBenchmark.Model.mlp(inputs: 32, width: 256, hiddenLayers: 3), 128),
+      ("B3 C=16", .circularConvolution(length: 64, channels: 16, kernel: 5, convLayers: 3), 128),
+    ] {
+      let step = StepBenchmark(model: model, batch: batch)
+      for _ in 0..<5 { step.step() }
+      let before = count()
+      for _ in 0..<1000 { step.step() }
+      print("\(name): \(count() - before) mallocs in 1,000 training steps")
+    }
+    // Whole trials: the loop's allocations would grow with the step count; setup's do not.
+    for kind in ["manifold", "cyclic", "permutation"] {
+      var counts: [Int: UInt64] = [:]
+      for steps in [200, 2000] {
+        var settings = TrialCommand.settings(steps: steps, width: 64, seed: 1)
+        settings["task.kind"] = .string(kind)
+        settings["task.n_train"] = .int(1024)
+        settings["train.curve_points"] = .int(10)
+        settings["train.eval_every"] = .int(100)
+        if kind != "manifold" { settings["model.symmetry"] = .string("augment") }
+        let config = try CoreTrialConfig(parameters: settings)
+        let before = count()
+        _ = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+        counts[steps] = count() - before
+      }
+      print(
+        "\(kind) trial (augment, eval every 100, 10 curve points): \(counts[200]!) mallocs at "
+          + "200 steps, \(counts[2000]!) at 2,000 steps → \(Int(counts[2000]!) - Int(counts[200]!)) "
+          + "in the extra 1,800 steps")
+    }
+  }
+}
