@@ -10,14 +10,23 @@ struct RandomSource {
 
   /// A generator for one parameter of one trial.
   init(seed: Int64, point: Int, name: String) {
+    self.init(seed: seed, point: point, nameHash: Self.nameHash(name))
+  }
+
+  /// A generator for one parameter of one trial, the name already hashed with ``nameHash(_:)``.
+  init(seed: Int64, point: Int, nameHash: UInt64) {
     var key = Self.mix(UInt64(bitPattern: seed) &+ 0x9E37_79B9_7F4A_7C15)
     key = Self.mix(key ^ UInt64(point))
-    // FNV-1a of the name: stable across processes, unlike Swift's seeded `Hasher`.
-    var nameHash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in name.utf8 {
-      nameHash = (nameHash ^ UInt64(byte)) &* 0x100_0000_01b3
-    }
     state = Self.mix(key ^ nameHash)
+  }
+
+  /// FNV-1a of the name's UTF-8: stable across processes, unlike Swift's seeded `Hasher`.
+  static func nameHash(_ name: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in name.utf8 {
+      hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+    }
+    return hash
   }
 
   private static func mix(_ value: UInt64) -> UInt64 {

@@ -74,9 +74,7 @@ public struct SHA256: Sendable {
   private mutating func compress(_ block: UnsafeRawBufferPointer) {
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
       for t in 0..<16 {
-        w[t] =
-          UInt32(block[t * 4]) << 24 | UInt32(block[t * 4 + 1]) << 16
-          | UInt32(block[t * 4 + 2]) << 8 | UInt32(block[t * 4 + 3])
+        w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
       }
       for t in 16..<64 {
         let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)

@@ -68,6 +68,11 @@ struct TrialGrid: Sendable {
   var count: Int
   /// Every parameter name in canonical (code point) order, with its source and key prefix.
   var slots: [(name: String, prefix: String, slot: Slot)]
+  /// Per draw: its first name's hash (the generator key) and where its members' values start
+  /// in the flat per-trial buffer.
+  var drawKeys: [UInt64]
+  var drawOffsets: [Int]
+  var drawnCount: Int
 
   init(
     method: SearchMethod, constants: [(name: String, value: ParamValue)], axes: [GridAxis],
@@ -95,6 +100,15 @@ struct TrialGrid: Sendable {
         entries.append((name, .random(draw: drawIndex, member: member)))
       }
     }
+    var offsets: [Int] = []
+    var total = 0
+    for draw in draws {
+      offsets.append(total)
+      total += draw.names.count
+    }
+    drawKeys = draws.map { RandomSource.nameHash($0.names[0]) }
+    drawOffsets = offsets
+    drawnCount = total
     if seeds != nil { entries.append(("seed", .seed)) }
     entries.sort { codePointLess($0.name, $1.name) }
     slots = entries.map { entry in
@@ -121,15 +135,15 @@ struct TrialGrid: Sendable {
       remainder /= size
     }
     // Random: one generator per draw, keyed by the draw's first name.
-    var drawn: [[ParamValue]] = []
-    drawn.reserveCapacity(draws.count)
-    for draw in draws {
-      var random = RandomSource(seed: randomSeed, point: point, name: draw.names[0])
+    var drawn: [ParamValue] = []
+    drawn.reserveCapacity(drawnCount)
+    for (drawIndex, draw) in draws.enumerated() {
+      var random = RandomSource(seed: randomSeed, point: point, nameHash: drawKeys[drawIndex])
       switch draw {
-      case .single(let definition): drawn.append([definition.sample(&random)])
+      case .single(let definition): drawn.append(definition.sample(&random))
       case .zipped(_, let lists, let count):
         let offset = random.nextIndex(count)
-        drawn.append(lists.map { $0[offset] })
+        for list in lists { drawn.append(list[offset]) }
       }
     }
 
@@ -154,7 +168,7 @@ struct TrialGrid: Sendable {
           JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
         }
       case .random(let drawIndex, let member):
-        value = drawn[drawIndex][member]
+        value = drawn[drawOffsets[drawIndex] + member]
         JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
       case .seed:
         value = .int(Int64(seedValue))
