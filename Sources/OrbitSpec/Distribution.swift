@@ -62,6 +62,9 @@ struct ParameterDefinition: Sendable {
   var max: Double = 0
   /// Whether both bounds were written as integers (int_uniform, integer q_uniform grids).
   var boundsAreIntegers = false
+  /// Exact integer bounds of an `int_uniform` (a `Double` loses digits above 2^53).
+  var integerMin: Int64 = 0
+  var integerMax: Int64 = 0
   var q: Double = 1
   /// wandb returns integers from a q_ distribution when `q` is an integer (the default 1 is).
   var qIsInteger = true
@@ -82,9 +85,9 @@ struct ParameterDefinition: Sendable {
       let index = cumulative.firstIndex { u < $0 } ?? (values.count - 1)
       return values[index]
     case .intUniform:
-      let low = Int64(min)
-      let span = UInt64(Int64(max) - low) + 1
-      return .int(low + Int64(random.nextBelow(span)))
+      // The parser keeps max - min below Int64.max, so the span fits.
+      let span = UInt64(integerMax - integerMin) + 1
+      return .int(integerMin + Int64(random.nextBelow(span)))
     case .uniform: return .double(min + (max - min) * random.nextUnit())
     case .qUniform: return quantize(min + (max - min) * random.nextUnit())
     case .logUniform: return .double(exp(min + (max - min) * random.nextUnit()))

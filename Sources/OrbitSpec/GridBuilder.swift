@@ -129,13 +129,9 @@ struct GridBuilder {
         "\(what): 'probabilities' cannot be used with method: grid (every value is run); remove"
           + " them or use method: random", at: definition.location)
     case .intUniform:
-      let (span, overflow) = Int64(definition.max).subtractingReportingOverflow(
-        Int64(definition.min))
-      guard !overflow, span < Int64(Int.max) else {
-        throw SpecError(
-          .invalid, "\(what): the range min..max is too large", at: definition.location)
-      }
-      return .integers(start: Int64(definition.min), count: Int(span) + 1)
+      // The parser keeps max - min below Int64.max, so the count fits.
+      let span = definition.integerMax - definition.integerMin
+      return .integers(start: definition.integerMin, count: Int(span) + 1)
     case .qUniform:
       // numpy.arange(min, max, q): ceil((max - min) / q) values.
       let length = ((definition.max - definition.min) / definition.q).rounded(.up)

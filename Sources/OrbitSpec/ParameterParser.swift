@@ -162,6 +162,18 @@ struct ParameterParser {
       definition.min = minimum
       definition.max = maximum
       definition.boundsAreIntegers = minIsInt && maxIsInt
+      if distribution == .intUniform {
+        guard case .int(let lowInteger) = try reader.value(low.value),
+          case .int(let highInteger) = try reader.value(high.value),
+          case (let span, false) = highInteger.subtractingReportingOverflow(lowInteger),
+          span < Int64.max
+        else {
+          throw reader.error(
+            "\(what): the range min..max is too large for 64-bit integers", at: low.value)
+        }
+        definition.integerMin = lowInteger
+        definition.integerMax = highInteger
+      }
     }
     if let entry = field["q"] {
       let (q, isInteger) = try reader.number(entry.value, for: "\(what): q")

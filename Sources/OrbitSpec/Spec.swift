@@ -108,9 +108,12 @@ public struct Spec: Sendable {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
+      var isDirectory: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
       let reason =
-        FileManager.default.fileExists(atPath: path)
-        ? "cannot be read (check its permissions)" : "does not exist"
+        !exists
+        ? "does not exist"
+        : isDirectory.boolValue ? "is a directory" : "cannot be read (check its permissions)"
       throw SpecError(.unreadable, "spec file '\(path)' \(reason)")
     }
     guard let text = String(data: data, encoding: .utf8) else {

@@ -128,7 +128,11 @@ struct YAMLReader {
   /// A short description of a node for messages: its text when scalar, else its kind.
   func describe(_ node: Node) -> String {
     switch node {
-    case .scalar(let scalar): return "'\(scalar.string)'"
+    case .scalar(let scalar):
+      if scalar.style == .plain && (scalar.string.isEmpty || scalar.string == "~") {
+        return "nothing (an empty value)"
+      }
+      return "'\(scalar.string)'"
     case .sequence: return "a list"
     case .mapping: return "a mapping"
     case .alias: return "an alias"

@@ -49,6 +49,23 @@ struct LazyGridTests {
     #expect(trial.params == ["n": 1_000_000_000_000, "seed": 4])
   }
 
+  @Test func integerBoundsBeyondDoublePrecisionStayExact() throws {
+    let yaml = """
+      program: train.py
+      run_cap: 50
+      parameters:
+        n: {min: 9007199254740993, max: 9007199254740995}
+      """
+    let grid = try Spec.parse(yaml: "method: grid\n" + yaml, fileName: "g.yaml")
+    #expect(
+      grid.trials.map { $0.params["n"] } == [
+        9_007_199_254_740_993, 9_007_199_254_740_994, 9_007_199_254_740_995,
+      ])
+    let random = try Spec.parse(yaml: "method: random\n" + yaml, fileName: "r.yaml")
+    let drawn = Set(random.trials.compactMap { $0.params["n"]?.intValue })
+    #expect(drawn == [9_007_199_254_740_993, 9_007_199_254_740_994, 9_007_199_254_740_995])
+  }
+
   @Test func randomSearchIsRandomAccessAndReproducible() throws {
     let yaml = """
       method: random

@@ -283,6 +283,26 @@ struct SpecErrorTests {
         """,
       expected: "spec.yaml:5:3: zip group [a, b]: rows 1 and 3 are the same grid point (trial ids"
         + " treat 1 and 1.0 alike); remove one"),
+    Case(
+      label: "parameters left empty",
+      yaml: """
+        method: grid
+        program: t.py
+        parameters:
+        """,
+      expected: "spec.yaml:3:12: 'parameters' must be a mapping of keys to values, got nothing"
+        + " (an empty value)"),
+    Case(
+      label: "int_uniform range beyond 64 bits",
+      yaml: """
+        method: random
+        run_cap: 10
+        program: t.py
+        parameters:
+          a: {min: -9223372036854775807, max: 9223372036854775807}
+        """,
+      expected: "spec.yaml:5:12: parameter 'a': the range min..max is too large for 64-bit"
+        + " integers"),
   ]
 
   @Test(arguments: cases)
@@ -304,6 +324,15 @@ struct SpecErrorTests {
       guard let error = error as? SpecError else { return false }
       return error.code == .unreadable
         && error.description == "spec file '/nonexistent/orbit/spec.yaml' does not exist"
+    }
+  }
+
+  @Test func directoryIsUnreadable() {
+    #expect {
+      _ = try Spec.load(path: "/tmp")
+    } throws: { error in
+      (error as? SpecError)?.description == "spec file '/tmp' is a directory"
+        && (error as? SpecError)?.code == .unreadable
     }
   }
 
