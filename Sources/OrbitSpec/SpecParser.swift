@@ -27,7 +27,9 @@ struct SpecParser {
 
   func parse() throws(SpecError) -> Spec {
     let root = try compose()
-    let entries = try reader.entries(root, of: "the spec")
+    // Top-level keys starting with "x-" hold YAML anchors for `<<` merges and are ignored
+    // (the docker-compose convention).
+    let entries = try reader.entries(root, of: "the spec").filter { !$0.key.hasPrefix("x-") }
     try reader.rejectUnknownKeys(entries, allowed: Self.wandbKeys + Self.orbitKeys, in: "the spec")
     var top: [String: YAMLReader.Entry] = [:]
     for entry in entries { top[entry.key] = entry }

@@ -28,13 +28,42 @@ struct YAMLReader {
       throw error("\(what) must be a mapping of keys to values, got \(describe(node))", at: node)
     }
     var result: [Entry] = []
+    var merged: [Entry] = []
     for (keyNode, value) in mapping {
       guard case .scalar(let scalar) = keyNode else {
         throw error("\(what): keys must be plain names", at: keyNode)
       }
+      if scalar.string == "<<" && scalar.style == .plain {
+        merged += try mergedEntries(value, of: what)
+        continue
+      }
       result.append(Entry(key: scalar.string, keyNode: keyNode, value: value))
     }
+    // YAML merge keys (`<<: *defaults`), as PyYAML reads them: keys written in the mapping
+    // win over merged ones, and an earlier merged mapping wins over a later one.
+    var present = Set(result.map(\.key))
+    for entry in merged where present.insert(entry.key).inserted {
+      result.append(entry)
+    }
     return result
+  }
+
+  /// The entries a `<<` key brings in: one mapping or a list of mappings.
+  private func mergedEntries(_ node: Node, of what: String) throws(SpecError) -> [Entry] {
+    switch node {
+    case .mapping: return try entries(node, of: what)
+    case .sequence(let items):
+      var result: [Entry] = []
+      for item in items {
+        guard case .mapping = item else {
+          throw error("\(what): '<<' merges mappings only, got \(describe(item))", at: item)
+        }
+        result += try entries(item, of: what)
+      }
+      return result
+    default:
+      throw error("\(what): '<<' merges mappings only, got \(describe(node))", at: node)
+    }
   }
 
   /// Rejects any key not in `allowed`, naming it and listing the allowed ones.

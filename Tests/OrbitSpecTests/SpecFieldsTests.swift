@@ -144,6 +144,23 @@ struct SpecFieldsTests {
       ])
   }
 
+  @Test func yamlMergeKeysAndExtensionKeys() throws {
+    let spec = try Spec.parse(
+      yaml: """
+        method: grid
+        program: t.py
+        x-ladder: &ladder
+          values: [1, 2]
+        parameters:
+          a:
+            <<: *ladder
+          b:
+            <<: *ladder
+            values: [3]
+        """, fileName: "merge.yaml")
+    #expect(spec.trials.map(\.params) == [["a": 1, "b": 3], ["a": 2, "b": 3]])
+  }
+
   @Test func loadReadsAFile() throws {
     let path = "/tmp/orbit-spec-load-\(getpid()).yaml"
     try Self.full.write(toFile: path, atomically: true, encoding: .utf8)
