@@ -18,6 +18,8 @@ enum Distribution: String, Sendable, CaseIterable {
   case qNormal = "q_normal"
   case logNormal = "log_normal"
   case qLogNormal = "q_log_normal"
+  case beta
+  case qBeta = "q_beta"
 
   /// The keys a parameter of this distribution may carry besides `distribution`.
   var allowedKeys: [String] {
@@ -30,6 +32,8 @@ enum Distribution: String, Sendable, CaseIterable {
     case .qUniform, .qLogUniform, .qLogUniformValues: return ["min", "max", "q"]
     case .normal, .logNormal: return ["mu", "sigma"]
     case .qNormal, .qLogNormal: return ["mu", "sigma", "q"]
+    case .beta: return ["a", "b"]
+    case .qBeta: return ["a", "b", "q"]
     }
   }
 
@@ -70,6 +74,9 @@ struct ParameterDefinition: Sendable {
   var qIsInteger = true
   var mu: Double = 0
   var sigma: Double = 1
+  /// Beta distribution shapes.
+  var alpha: Double = 1
+  var beta: Double = 1
   var location: SourceLocation
 
   /// Draws one value from the distribution, as wandb's `HyperParameter.ppf` would map a
@@ -106,6 +113,8 @@ struct ParameterDefinition: Sendable {
     case .qNormal: return quantize(mu + sigma * random.nextGaussian())
     case .logNormal: return .double(exp(mu + sigma * random.nextGaussian()))
     case .qLogNormal: return quantize(exp(mu + sigma * random.nextGaussian()))
+    case .beta: return .double(random.nextBeta(alpha, beta))
+    case .qBeta: return quantize(random.nextBeta(alpha, beta))
     }
   }
 

@@ -11,7 +11,8 @@ struct ParameterParser {
   var locations: [String: SourceLocation] = [:]
 
   static let leafKeys = [
-    "distribution", "value", "values", "probabilities", "min", "max", "q", "mu", "sigma",
+    "distribution", "value", "values", "probabilities", "min", "max", "q", "mu", "sigma", "a",
+    "b",
   ]
 
   init(reader: YAMLReader) { self.reader = reader }
@@ -189,6 +190,15 @@ struct ParameterParser {
     }
     if let entry = field["mu"] {
       definition.mu = try reader.number(entry.value, for: "\(what): mu").value
+    }
+    for (key, keyPath) in [("a", \ParameterDefinition.alpha), ("b", \ParameterDefinition.beta)] {
+      guard let entry = field[key] else { continue }
+      let shape = try reader.number(entry.value, for: "\(what): \(key)").value
+      guard shape > 0 else {
+        throw reader.error(
+          "\(what): the beta shape '\(key)' must be > 0 (got \(formatted(shape)))", at: entry.value)
+      }
+      definition[keyPath: keyPath] = shape
     }
     if let entry = field["sigma"] {
       let sigma = try reader.number(entry.value, for: "\(what): sigma").value

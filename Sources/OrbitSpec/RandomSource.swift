@@ -72,4 +72,31 @@ struct RandomSource {
     let u2 = nextUnit()
     return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
   }
+
+  /// A Gamma(shape, 1) draw (Marsaglia and Tsang 2000; shape < 1 via the boost
+  /// `Gamma(shape + 1) · U^(1/shape)`).
+  mutating func nextGamma(_ shape: Double) -> Double {
+    if shape < 1 {
+      let boost = pow(1 - nextUnit(), 1 / shape)
+      return nextGamma(shape + 1) * boost
+    }
+    let d = shape - 1.0 / 3.0
+    let c = 1 / (9 * d).squareRoot()
+    while true {
+      let x = nextGaussian()
+      var v = 1 + c * x
+      if v <= 0 { continue }
+      v = v * v * v
+      let u = nextUnit()
+      if u < 1 - 0.0331 * (x * x) * (x * x) { return d * v }
+      if log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+    }
+  }
+
+  /// A Beta(a, b) draw as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+  mutating func nextBeta(_ a: Double, _ b: Double) -> Double {
+    let x = nextGamma(a)
+    let y = nextGamma(b)
+    return x / (x + y)
+  }
 }

@@ -66,6 +66,29 @@ struct LazyGridTests {
     #expect(drawn == [9_007_199_254_740_993, 9_007_199_254_740_994, 9_007_199_254_740_995])
   }
 
+  @Test func betaDrawsHaveTheirMean() throws {
+    let spec = try Spec.parse(
+      yaml: """
+        method: random
+        program: train.py
+        run_cap: 4000
+        parameters:
+          wide: {distribution: beta, a: 2, b: 5}
+          narrow: {distribution: beta, a: 0.5, b: 0.5}
+        """, fileName: "spec.yaml")
+    var sums = (wide: 0.0, narrow: 0.0)
+    for trial in spec.trials {
+      let wide = try #require(trial.params["wide"]?.doubleValue)
+      let narrow = try #require(trial.params["narrow"]?.doubleValue)
+      #expect((0...1).contains(wide) && (0...1).contains(narrow))
+      sums.wide += wide
+      sums.narrow += narrow
+    }
+    // Means a / (a + b): 2/7 and 1/2; standard errors about 0.003 and 0.006.
+    #expect(abs(sums.wide / 4000 - 2.0 / 7.0) < 0.015)
+    #expect(abs(sums.narrow / 4000 - 0.5) < 0.03)
+  }
+
   @Test func randomSearchIsRandomAccessAndReproducible() throws {
     let yaml = """
       method: random

@@ -34,7 +34,7 @@ struct SpecErrorTests {
             foo: 3
         """,
       expected: "spec.yaml:6:5: unknown key 'foo' in parameter 'lr'; allowed keys: distribution,"
-        + " value, values, probabilities, min, max, q, mu, sigma, parameters"),
+        + " value, values, probabilities, min, max, q, mu, sigma, a, b, parameters"),
     Case(
       label: "misspelt top-level key",
       yaml: """
@@ -98,7 +98,8 @@ struct SpecErrorTests {
       expected: "spec.yaml:5:19: parameter 'lr': unknown distribution 'gaussian'; use one of:"
         + " constant, categorical, categorical_w_probabilities, int_uniform, uniform, q_uniform,"
         + " log_uniform, log_uniform_values, q_log_uniform, q_log_uniform_values,"
-        + " inv_log_uniform, inv_log_uniform_values, normal, q_normal, log_normal, q_log_normal"),
+        + " inv_log_uniform, inv_log_uniform_values, normal, q_normal, log_normal, q_log_normal,"
+        + " beta, q_beta"),
     Case(
       label: "parameter given as a bare list",
       yaml: """

@@ -135,6 +135,30 @@ class SplitMix:
         u2 = self.unit()
         return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
 
+    def gamma(self, shape):
+        """Marsaglia-Tsang; shape < 1 boosted by U^(1/shape)."""
+        if shape < 1:
+            boost = math.pow(1 - self.unit(), 1 / shape)
+            return self.gamma(shape + 1) * boost
+        d = shape - 1.0 / 3.0
+        c = 1 / math.sqrt(9 * d)
+        while True:
+            x = self.gaussian()
+            v = 1 + c * x
+            if v <= 0:
+                continue
+            v = v * v * v
+            u = self.unit()
+            if u < 1 - 0.0331 * (x * x) * (x * x):
+                return d * v
+            if math.log(u) < 0.5 * x * x + d * (1 - v + math.log(v)):
+                return d * v
+
+    def beta(self, a, b):
+        x = self.gamma(a)
+        y = self.gamma(b)
+        return x / (x + y)
+
 
 def sample(body, rng):
     kind = distribution_of(body)
@@ -188,6 +212,10 @@ def sample(body, rng):
         return math.exp(mu + sigma * rng.gaussian())
     if kind == "q_log_normal":
         return quantize(math.exp(mu + sigma * rng.gaussian()))
+    if kind == "beta":
+        return rng.beta(body.get("a", 1), body.get("b", 1))
+    if kind == "q_beta":
+        return quantize(rng.beta(body.get("a", 1), body.get("b", 1)))
     raise ValueError(kind)
 
 
