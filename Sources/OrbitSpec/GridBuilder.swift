@@ -38,7 +38,8 @@ struct GridBuilder {
           axes.append(
             GridAxis(
               names: names, members: lists.map { .list($0) },
-              canonicalValues: lists.map { $0.map(\.canonicalJSON) }, count: lists[0].count))
+              canonicalValues: lists.map { $0.map(\.canonicalJSON) },
+              plainValues: lists.map { $0.map(\.json) }, count: lists[0].count))
           points = try multiply(points, lists[0].count)
         } else {
           draws.append(.zipped(names: names, lists: lists, count: lists[0].count))
@@ -57,12 +58,16 @@ struct GridBuilder {
       if case .list(let list) = values {
         try rejectDuplicateRows(names: [definition.name], lists: [list], at: definition.location)
       }
-      let canonical: [String]? =
-        if case .list(let list) = values { list.map(\.canonicalJSON) } else { nil }
+      var canonical: [String]? = nil
+      var plain: [String]? = nil
+      if case .list(let list) = values {
+        canonical = list.map(\.canonicalJSON)
+        plain = list.map(\.json)
+      }
       axes.append(
         GridAxis(
           names: [definition.name], members: [values], canonicalValues: [canonical],
-          count: values.count))
+          plainValues: [plain], count: values.count))
       points = try multiply(points, values.count)
     }
 

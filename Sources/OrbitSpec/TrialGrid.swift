@@ -32,6 +32,8 @@ struct GridAxis: Sendable {
   var members: [AxisValues]
   /// Canonical JSON of each list value, per member (nil for computed ranges).
   var canonicalValues: [[String]?]
+  /// Plain JSON of each list value, per member (nil for computed ranges).
+  var plainValues: [[String]?]
   var count: Int
 }
 
@@ -53,7 +55,7 @@ enum RandomDraw: Sendable {
 struct TrialGrid: Sendable {
   /// Where one key of the canonical JSON gets its value.
   enum Slot: Sendable {
-    case constant(index: Int, fragment: String)
+    case constant(index: Int, canonical: String, plain: String)
     case grid(axis: Int, member: Int)
     case random(draw: Int, member: Int)
     case seed
@@ -87,8 +89,9 @@ struct TrialGrid: Sendable {
     self.count = count
     var entries: [(name: String, slot: Slot)] = []
     for (constantIndex, constant) in constants.enumerated() {
-      let fragment = constant.value.canonicalJSON
-      entries.append((constant.name, .constant(index: constantIndex, fragment: fragment)))
+      let slot = Slot.constant(
+        index: constantIndex, canonical: constant.value.canonicalJSON, plain: constant.value.json)
+      entries.append((constant.name, slot))
     }
     for (axisIndex, axis) in axes.enumerated() {
       for (member, name) in axis.names.enumerated() {
@@ -149,34 +152,48 @@ struct TrialGrid: Sendable {
 
     var params: [String: ParamValue] = [:]
     params.reserveCapacity(slots.count)
+    // Both JSON forms are written here, in key order, so no caller sorts a dictionary.
     var canonical = "{"
+    var plain = "{"
     for (position, entry) in slots.enumerated() {
-      if position > 0 { canonical += "," }
+      if position > 0 {
+        canonical += ","
+        plain += ","
+      }
       canonical += entry.prefix
+      plain += entry.prefix
       let value: ParamValue
       switch entry.slot {
-      case .constant(let constantIndex, let fragment):
+      case .constant(let constantIndex, let canonicalText, let plainText):
         value = constants[constantIndex].value
-        canonical += fragment
+        canonical += canonicalText
+        plain += plainText
       case .grid(let axisIndex, let member):
         let axis = axes[axisIndex]
         let offset = digits[axisIndex]
         value = axis.members[member].value(at: offset)
-        if let texts = axis.canonicalValues[member] {
-          canonical += texts[offset]
+        if let canonicalTexts = axis.canonicalValues[member],
+          let plainTexts = axis.plainValues[member]
+        {
+          canonical += canonicalTexts[offset]
+          plain += plainTexts[offset]
         } else {
           JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
+          JSONWriter.write(value, into: &plain, foldWholeDoubles: false)
         }
       case .random(let drawIndex, let member):
         value = drawn[drawOffsets[drawIndex] + member]
         JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
+        JSONWriter.write(value, into: &plain, foldWholeDoubles: false)
       case .seed:
         value = .int(Int64(seedValue))
         canonical += String(seedValue)
+        plain += String(seedValue)
       }
       params[entry.name] = value
     }
     canonical += "}"
-    return Trial(index: index, params: params, canonicalJSON: canonical)
+    plain += "}"
+    return Trial(index: index, params: params, canonicalJSON: canonical, paramsJSON: plain)
   }
 }

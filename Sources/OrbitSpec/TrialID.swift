@@ -37,19 +37,23 @@ public struct Trial: Sendable, Hashable {
   public let params: [String: ParamValue]
   /// The canonical JSON of ``params`` — exactly the bytes the id hashes.
   public let canonicalJSON: String
+  /// The parameters as plain JSON (sorted keys, no spaces; `1.0` stays `1.0`), as a program
+  /// receives them (`${args_json}`, `ORBIT_PARAMS_JSON`). `ParamValue.parseJSON` gives back
+  /// exactly ``params``.
+  public let paramsJSON: String
 
+  /// A trial from its parameters (the id and both JSON forms are computed).
   public init(index: Int, params: [String: ParamValue]) {
-    let canonical = ParamValue.object(params).canonicalJSON
-    self.init(index: index, params: params, canonicalJSON: canonical)
+    let object = ParamValue.object(params)
+    self.init(
+      index: index, params: params, canonicalJSON: object.canonicalJSON, paramsJSON: object.json)
   }
 
-  init(index: Int, params: [String: ParamValue], canonicalJSON: String) {
+  init(index: Int, params: [String: ParamValue], canonicalJSON: String, paramsJSON: String) {
     self.index = index
     self.params = params
     self.canonicalJSON = canonicalJSON
+    self.paramsJSON = paramsJSON
     self.id = TrialID(canonicalJSON: canonicalJSON)
   }
-
-  /// The parameters as plain JSON (sorted keys; `1.0` stays `1.0`), as a program receives them.
-  public var paramsJSON: String { ParamValue.object(params).json }
 }

@@ -41,6 +41,10 @@ struct GoldenGridTests {
       #expect(trial.params == params, "\(name) trial \(index)")
       #expect(trial.id.hex == id, "\(name) trial \(index)")
       #expect(trial.id == TrialID(canonicalJSON: trial.canonicalJSON))
+      // The JSON written alongside equals the dictionary's, and parses back to it exactly.
+      #expect(trial.canonicalJSON == ParamValue.object(trial.params).canonicalJSON)
+      #expect(trial.paramsJSON == ParamValue.object(trial.params).json)
+      #expect(try ParamValue.parseJSON(trial.paramsJSON) == .object(trial.params))
     }
   }
 
