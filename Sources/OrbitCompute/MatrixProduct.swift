@@ -28,6 +28,30 @@ final class MatrixProduct {
         GEMMShape(
           transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: beta))
     }
+    Self.run(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+      lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+  }
+}
+
+extension MatrixProduct {
+  /// The product itself. A one-column result goes through `cblas_sgemv`: OpenBLAS 0.3.21's
+  /// small-matrix sgemm kernels for SkylakeX/Cooperlake call `malloc` (1 KiB) on every call with
+  /// N = 1 (a network's output layer), which would put an allocation in every training step.
+  @inline(__always)
+  static func run(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    if n == 1 {
+      // C (m×1, stride ldc) = op(A) (m×k) · b (k, stride ldb, or 1 when B is stored 1×k).
+      cblas_sgemv(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(transposeA ? k : m),
+        Int32(transposeA ? m : k), alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c,
+        Int32(ldc))
+      return
+    }
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
       transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
@@ -92,12 +116,11 @@ public final class GEMMReplay {
   /// Runs every product once.
   public func run() {
     for (shape, operand) in zip(shapes, operands) {
-      cblas_sgemm(
-        CblasRowMajor, shape.transposeA ? CblasTrans : CblasNoTrans,
-        shape.transposeB ? CblasTrans : CblasNoTrans, Int32(shape.m), Int32(shape.n),
-        Int32(shape.k), 1, operand.a.pointer, Int32(shape.transposeA ? shape.m : shape.k),
-        operand.b.pointer, Int32(shape.transposeB ? shape.k : shape.n), shape.beta,
-        operand.c.pointer, Int32(shape.n))
+      MatrixProduct.run(
+        transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n,
+        k: shape.k, alpha: 1, a: operand.a.pointer, lda: shape.transposeA ? shape.m : shape.k,
+        b: operand.b.pointer, ldb: shape.transposeB ? shape.k : shape.n, beta: shape.beta,
+        c: operand.c.pointer, ldc: shape.n)
     }
   }
 }

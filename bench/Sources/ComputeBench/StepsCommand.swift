@@ -10,6 +10,7 @@ struct StepsCommand: ParsableCommand {
   @Option(help: "Repeats per case (the median is reported).") var repeats = 3
   @Option(help: "Seconds per measurement.") var seconds = 1.0
   @Option(help: "Only the cases whose name contains this.") var only: String?
+  @Flag(help: "Run only the engine's steps (for profiling with perf).") var engineOnly = false
 
   struct Case {
     var name: String
@@ -39,6 +40,11 @@ struct StepsCommand: ParsableCommand {
     print("|---|---|---|---|---|---|")
     for benchCase in Self.cases where only.map({ benchCase.name.contains($0) }) ?? true {
       let step = StepBenchmark(model: benchCase.model, batch: benchCase.batch)
+      if engineOnly {
+        let rate = Stopwatch.rate(seconds: seconds) { step.step() }
+        print("| \(benchCase.name) | – | \(format(rate)) | – | – | engine only |")
+        continue
+      }
       let bound = GEMMReplay(shapes: step.boundProducts())
       var boundRates: [Double] = []
       var engineRates: [Double] = []

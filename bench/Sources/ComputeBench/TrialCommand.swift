@@ -12,6 +12,8 @@ struct TrialCommand: ParsableCommand {
   @Option(help: "Training steps.") var steps = 2000
   @Option(help: "Student width.") var width = 256
   @Option(help: "Seed.") var seed = 0
+  @Flag(help: "Print the learning curve (10 points) to stderr; adds evaluation work.")
+  var curve = false
 
   /// The B4 trial's settings.
   static func settings(steps: Int, width: Int, seed: Int) -> [String: CoreValue] {
@@ -27,9 +29,14 @@ struct TrialCommand: ParsableCommand {
 
   func run() throws {
     let start = Stopwatch.now()
-    let config = try CoreTrialConfig(
-      parameters: Self.settings(steps: steps, width: width, seed: seed))
-    let report = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+    var settings = Self.settings(steps: steps, width: width, seed: seed)
+    if curve { settings["train.curve_points"] = .int(10) }
+    let config = try CoreTrialConfig(parameters: settings)
+    let report = runCoreTrial(
+      config,
+      progress: { point in
+        FileHandle.standardError.write(Data("\(point)\n".utf8))
+      }, isCancelled: { false })
     var line = report.metrics
     line["main_to_end_seconds"] = Stopwatch.now() - start
     let fields = line.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
