@@ -38,8 +38,8 @@ struct GridBuilder {
           axes.append(
             GridAxis(
               names: names, members: lists.map { .list($0) },
-              canonicalValues: lists.map { $0.map(\.canonicalJSON) },
-              plainValues: lists.map { $0.map(\.json) }, count: lists[0].count))
+              canonicalValues: lists.map { $0.map { Array($0.canonicalJSON.utf8) } },
+              plainValues: lists.map { $0.map { Array($0.json.utf8) } }, count: lists[0].count))
           points = try multiply(points, lists[0].count)
         } else {
           draws.append(.zipped(names: names, lists: lists, count: lists[0].count))
@@ -58,11 +58,11 @@ struct GridBuilder {
       if case .list(let list) = values {
         try rejectDuplicateRows(names: [definition.name], lists: [list], at: definition.location)
       }
-      var canonical: [String]? = nil
-      var plain: [String]? = nil
+      var canonical: [[UInt8]]? = nil
+      var plain: [[UInt8]]? = nil
       if case .list(let list) = values {
-        canonical = list.map(\.canonicalJSON)
-        plain = list.map(\.json)
+        canonical = list.map { Array($0.canonicalJSON.utf8) }
+        plain = list.map { Array($0.json.utf8) }
       }
       axes.append(
         GridAxis(

@@ -30,10 +30,10 @@ enum AxisValues: Sendable {
 struct GridAxis: Sendable {
   var names: [String]
   var members: [AxisValues]
-  /// Canonical JSON of each list value, per member (nil for computed ranges).
-  var canonicalValues: [[String]?]
-  /// Plain JSON of each list value, per member (nil for computed ranges).
-  var plainValues: [[String]?]
+  /// Canonical JSON (UTF-8) of each list value, per member (nil for computed ranges).
+  var canonicalValues: [[[UInt8]]?]
+  /// Plain JSON (UTF-8) of each list value, per member (nil for computed ranges).
+  var plainValues: [[[UInt8]]?]
   var count: Int
 }
 
@@ -55,7 +55,7 @@ enum RandomDraw: Sendable {
 struct TrialGrid: Sendable {
   /// Where one key of the canonical JSON gets its value.
   enum Slot: Sendable {
-    case constant(index: Int, canonical: String, plain: String)
+    case constant(index: Int, canonical: [UInt8], plain: [UInt8])
     case grid(axis: Int, member: Int)
     case random(draw: Int, member: Int)
     case seed
@@ -69,7 +69,7 @@ struct TrialGrid: Sendable {
   var randomSeed: Int64
   var count: Int
   /// Every parameter name in canonical (code point) order, with its source and key prefix.
-  var slots: [(name: String, prefix: String, slot: Slot)]
+  var slots: [(name: String, prefix: [UInt8], slot: Slot)]
   /// Per draw: its first name's hash (the generator key) and where its members' values start
   /// in the flat per-trial buffer.
   var drawKeys: [UInt64]
@@ -90,7 +90,8 @@ struct TrialGrid: Sendable {
     var entries: [(name: String, slot: Slot)] = []
     for (constantIndex, constant) in constants.enumerated() {
       let slot = Slot.constant(
-        index: constantIndex, canonical: constant.value.canonicalJSON, plain: constant.value.json)
+        index: constantIndex, canonical: Array(constant.value.canonicalJSON.utf8),
+        plain: Array(constant.value.json.utf8))
       entries.append((constant.name, slot))
     }
     for (axisIndex, axis) in axes.enumerated() {
@@ -118,7 +119,7 @@ struct TrialGrid: Sendable {
       var prefix = ""
       JSONWriter.writeString(entry.name, into: &prefix)
       prefix += ":"
-      return (entry.name, prefix, entry.slot)
+      return (entry.name, Array(prefix.utf8), entry.slot)
     }
   }
 
@@ -152,22 +153,27 @@ struct TrialGrid: Sendable {
 
     var params: [String: ParamValue] = [:]
     params.reserveCapacity(slots.count)
-    // Both JSON forms are written here, in key order, so no caller sorts a dictionary.
-    var canonical = "{"
-    var plain = "{"
+    // Both JSON forms are written here as bytes, in key order: no caller sorts a dictionary,
+    // and the id hashes the canonical bytes directly.
+    var canonical: [UInt8] = []
+    var plain: [UInt8] = []
+    canonical.reserveCapacity(estimatedJSONLength)
+    plain.reserveCapacity(estimatedJSONLength)
+    canonical.append(UInt8(ascii: "{"))
+    plain.append(UInt8(ascii: "{"))
     for (position, entry) in slots.enumerated() {
       if position > 0 {
-        canonical += ","
-        plain += ","
+        canonical.append(UInt8(ascii: ","))
+        plain.append(UInt8(ascii: ","))
       }
       canonical += entry.prefix
       plain += entry.prefix
       let value: ParamValue
       switch entry.slot {
-      case .constant(let constantIndex, let canonicalText, let plainText):
+      case .constant(let constantIndex, let canonicalBytes, let plainBytes):
         value = constants[constantIndex].value
-        canonical += canonicalText
-        plain += plainText
+        canonical += canonicalBytes
+        plain += plainBytes
       case .grid(let axisIndex, let member):
         let axis = axes[axisIndex]
         let offset = digits[axisIndex]
@@ -178,22 +184,53 @@ struct TrialGrid: Sendable {
           canonical += canonicalTexts[offset]
           plain += plainTexts[offset]
         } else {
-          JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
-          JSONWriter.write(value, into: &plain, foldWholeDoubles: false)
+          Self.appendJSON(value, to: &canonical, plain: &plain)
         }
       case .random(let drawIndex, let member):
         value = drawn[drawOffsets[drawIndex] + member]
-        JSONWriter.write(value, into: &canonical, foldWholeDoubles: true)
-        JSONWriter.write(value, into: &plain, foldWholeDoubles: false)
+        Self.appendJSON(value, to: &canonical, plain: &plain)
       case .seed:
         value = .int(Int64(seedValue))
-        canonical += String(seedValue)
-        plain += String(seedValue)
+        Self.appendDecimal(Int64(seedValue), to: &canonical)
+        Self.appendDecimal(Int64(seedValue), to: &plain)
       }
       params[entry.name] = value
     }
-    canonical += "}"
-    plain += "}"
-    return Trial(index: index, params: params, canonicalJSON: canonical, paramsJSON: plain)
+    canonical.append(UInt8(ascii: "}"))
+    plain.append(UInt8(ascii: "}"))
+    return Trial(index: index, params: params, canonicalBytes: canonical, plainBytes: plain)
+  }
+
+  /// A generous guess of one trial's JSON length, so the buffers rarely grow.
+  private var estimatedJSONLength: Int { slots.count * 40 + 2 }
+
+  /// Appends a computed value's canonical and plain JSON.
+  private static func appendJSON(
+    _ value: ParamValue, to canonical: inout [UInt8], plain: inout [UInt8]
+  ) {
+    switch value {
+    case .int(let integer):
+      appendDecimal(integer, to: &canonical)
+      appendDecimal(integer, to: &plain)
+    default:
+      var canonicalText = ""
+      JSONWriter.write(value, into: &canonicalText, foldWholeDoubles: true)
+      canonical += canonicalText.utf8
+      var plainText = ""
+      JSONWriter.write(value, into: &plainText, foldWholeDoubles: false)
+      plain += plainText.utf8
+    }
+  }
+
+  /// Appends the decimal digits of `integer` without going through a `String`.
+  private static func appendDecimal(_ integer: Int64, to bytes: inout [UInt8]) {
+    if integer < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = integer.magnitude
+    let start = bytes.count
+    repeat {
+      bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+      magnitude /= 10
+    } while magnitude > 0
+    bytes[start...].reverse()
   }
 }

@@ -18,6 +18,11 @@ public struct TrialID: Hashable, Sendable, Comparable, CustomStringConvertible {
     hex = SHA256.hexDigest(canonicalJSON)
   }
 
+  /// The id of a trial whose canonical parameter JSON is these UTF-8 bytes.
+  init(canonicalBytes: [UInt8]) {
+    hex = SHA256.hexString(SHA256.hash(canonicalBytes))
+  }
+
   /// The first 12 hex characters, for logs and tables.
   public var short: String { String(hex.prefix(12)) }
 
@@ -55,5 +60,14 @@ public struct Trial: Sendable, Hashable {
     self.canonicalJSON = canonicalJSON
     self.paramsJSON = paramsJSON
     self.id = TrialID(canonicalJSON: canonicalJSON)
+  }
+
+  /// A trial whose JSON forms were written as UTF-8 bytes (by the grid).
+  init(index: Int, params: [String: ParamValue], canonicalBytes: [UInt8], plainBytes: [UInt8]) {
+    self.index = index
+    self.params = params
+    self.canonicalJSON = String(decoding: canonicalBytes, as: UTF8.self)
+    self.paramsJSON = String(decoding: plainBytes, as: UTF8.self)
+    self.id = TrialID(canonicalBytes: canonicalBytes)
   }
 }
