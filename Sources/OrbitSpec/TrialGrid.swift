@@ -161,28 +161,25 @@ struct TrialGrid: Sendable {
     plain.reserveCapacity(estimatedJSONLength)
     canonical.append(UInt8(ascii: "{"))
     plain.append(UInt8(ascii: "{"))
-    for (position, entry) in slots.enumerated() {
+    for position in slots.indices {
       if position > 0 {
         canonical.append(UInt8(ascii: ","))
         plain.append(UInt8(ascii: ","))
       }
-      canonical += entry.prefix
-      plain += entry.prefix
+      canonical += slots[position].prefix
+      plain += slots[position].prefix
       let value: ParamValue
-      switch entry.slot {
+      switch slots[position].slot {
       case .constant(let constantIndex, let canonicalBytes, let plainBytes):
         value = constants[constantIndex].value
         canonical += canonicalBytes
         plain += plainBytes
       case .grid(let axisIndex, let member):
-        let axis = axes[axisIndex]
         let offset = digits[axisIndex]
-        value = axis.members[member].value(at: offset)
-        if let canonicalTexts = axis.canonicalValues[member],
-          let plainTexts = axis.plainValues[member]
-        {
-          canonical += canonicalTexts[offset]
-          plain += plainTexts[offset]
+        value = axes[axisIndex].members[member].value(at: offset)
+        if axes[axisIndex].canonicalValues[member] != nil {
+          canonical += axes[axisIndex].canonicalValues[member]![offset]
+          plain += axes[axisIndex].plainValues[member]![offset]
         } else {
           Self.appendJSON(value, to: &canonical, plain: &plain)
         }
@@ -194,7 +191,7 @@ struct TrialGrid: Sendable {
         Self.appendDecimal(Int64(seedValue), to: &canonical)
         Self.appendDecimal(Int64(seedValue), to: &plain)
       }
-      params[entry.name] = value
+      params[slots[position].name] = value
     }
     canonical.append(UInt8(ascii: "}"))
     plain.append(UInt8(ascii: "}"))
