@@ -13,6 +13,13 @@ enum Signals {
     let handler: @convention(c) (Int32) -> Void = { _ in interruptCount.add(1, ordering: .relaxed) }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
+    // A process started by Foundation's Process may inherit a mask that blocks them: unblock, or
+    // a SIGTERM (and the parent-death signal) would stay pending forever.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
     // A vanished peer must not kill us through a write to a closed pipe.
     signal(SIGPIPE, SIG_IGN)
   }

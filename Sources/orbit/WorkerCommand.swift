@@ -43,12 +43,13 @@ struct WorkerCommand: ParsableCommand {
   }
 
   func run() throws {
+    Signals.install()
+    let parent = getppid()
     if exitWithParent {
       // Started by `orbit run`: never outlive it, even if it is killed with SIGKILL.
       orbit_set_parent_death_signal(SIGTERM)
-      if getppid() == 1 { throw ExitCode(0) }
+      if getppid() != parent || parent == 1 { throw ExitCode(0) }
     }
-    Signals.install()
     let host = ProcessInfo.processInfo.hostName
     let pid = Int(getpid())
     let identity = WorkerIdentity(
@@ -60,9 +61,11 @@ struct WorkerCommand: ParsableCommand {
       throw fail("cannot start ZeroMQ: \(error)", Exit.unavailable)
     }
     let control = WorkerControl()
+    let watchParent = exitWithParent
     let watcher = Thread {
-      while Signals.interrupts == 0 { usleep(50_000) }
-      control.requestStop(reason: "signal")
+      // The parent check backs up the parent-death signal, which a blocked mask could defeat.
+      while Signals.interrupts == 0 && !(watchParent && getppid() != parent) { usleep(50_000) }
+      control.requestStop(reason: Signals.interrupts > 0 ? "signal" : "parent process gone")
     }
     watcher.start()
     let server = WorkerServer(

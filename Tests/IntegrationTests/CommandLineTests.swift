@@ -1,0 +1,133 @@
+import Foundation
+import OrbitJournal
+import OrbitTesting
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The built binary's exit codes and messages for what users get wrong.
+@Suite("orbit command line", .serialized)
+struct CommandLineTests {
+  @Test func badSpecExits65WithFileLineAndTheParameter() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write(
+      "bad.yaml", "method: grid\nprogram: x.py\nparameters:\n  lr:\n    min: 1.0\n    max: 0.1\n")
+    for command in [["plan", "bad.yaml"], ["run", "bad.yaml"]] {
+      let result = try OrbitProcess.run(command, in: sandbox.path)
+      #expect(result.code == 65)
+      #expect(result.stderr.contains("bad.yaml:"))
+      #expect(result.stderr.contains("lr"))
+      #expect(!result.stderr.contains("Fatal error"))
+    }
+    #expect(!FileManager.default.fileExists(atPath: "\(sandbox.path)/runs/bad/journal.sqlite"))
+  }
+
+  @Test func unknownKeyExits65NamingIt() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("typo.yaml", "method: grid\nprogram: x.py\nparamters:\n  x: {value: 1}\n")
+    let result = try OrbitProcess.run(["plan", "typo.yaml"], in: sandbox.path)
+    #expect(result.code == 65)
+    #expect(result.stderr.contains("paramters"))
+  }
+
+  @Test func missingSpecExits66() throws {
+    let sandbox = try Sandbox()
+    let result = try OrbitProcess.run(["run", "nope.yaml"], in: sandbox.path)
+    #expect(result.code == 66)
+    #expect(result.stderr.contains("nope.yaml"))
+  }
+
+  @Test func badCoreSettingPointsAtItsLine() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write(
+      "core.yaml",
+      """
+      method: grid
+      runner: core
+      task: {kind: manifold}
+      model: {kind: mlp, width: 8}
+      train: {steps: 10, optimizer: adamm}
+      parameters:
+        seed: {value: 0}
+      """)
+    let result = try OrbitProcess.run(["plan", "core.yaml"], in: sandbox.path)
+    #expect(result.code == 65)
+    #expect(result.stderr.contains("core.yaml:5"))
+    #expect(result.stderr.contains("optimizer"))
+  }
+
+  @Test func planCountsALargeGridAndListsTrialsAsJSON() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write(
+      "big.yaml",
+      "method: grid\nprogram: x.py\nparameters:\n  a: {min: 1, max: 1000}\n  b: {min: 1, max: 100}\n  c: {min: 1, max: 100}\n"
+    )
+    let result = try OrbitProcess.run(["plan", "big.yaml"], in: sandbox.path)
+    #expect(result.code == 0)
+    #expect(result.stdout.contains("10000000 trials"))
+    try sandbox.write(
+      "small.yaml",
+      "method: grid\nprogram: x.py\nparameters:\n  a: {values: [1, 2]}\n  b: {values: [x, y]}\n")
+    let json = try OrbitProcess.run(["plan", "small.yaml", "--json"], in: sandbox.path)
+    let lines = json.stdout.split(separator: "\n")
+    #expect(lines.count == 4)
+    #expect(lines[0].contains(#""params":{"a":1,"b":"x"}"#))
+    #expect(lines[1].contains(#""params":{"a":1,"b":"y"}"#))
+  }
+
+  @Test func coordinatorThatCannotBindExits69() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+    let result = try OrbitProcess.run(
+      ["coordinator", "s.yaml", "--bind", "tcp://203.0.113.1:1"], in: sandbox.path, timeout: 30)
+    #expect(result.code == 69)
+    #expect(result.stderr.contains("cannot bind"))
+  }
+
+  @Test func workerWithoutAllowCommandIsRefusedACommandSweep() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+    let coordinator = try OrbitProcess(
+      ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"], in: sandbox.path
+    )
+    defer {
+      coordinator.signal(SIGKILL)
+      _ = coordinator.wait(timeout: 5)
+    }
+    var endpoint: String?
+    _ = OrbitProcess.eventually(timeout: 20) {
+      endpoint = coordinator.stdout.split(separator: " ").first { $0.hasPrefix("tcp://127.0.0.1:") }
+        .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+      return endpoint != nil
+    }
+    let worker = try OrbitProcess.run(
+      ["worker", "--connect", try #require(endpoint)], in: sandbox.path, timeout: 30)
+    #expect(worker.code == 69)
+    #expect(worker.stderr.contains("--allow-command"))
+  }
+
+  @Test func statusAndExportReadAFinishedRun() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("ok.py", "import json\nprint(json.dumps({'loss': 0.5, 'note': 'a,b'}))\n")
+    try sandbox.write(
+      "s.yaml", "method: grid\nprogram: ok.py\nparameters:\n  a: {values: [1, 2, 3]}\n")
+    #expect(
+      try OrbitProcess.run(["run", "s.yaml", "--run-dir", "run", "--no-report"], in: sandbox.path)
+        .code == 0)
+    let status = try OrbitProcess.run(["status", "run"], in: sandbox.path)
+    #expect(status.code == 0)
+    #expect(status.stdout.contains("3 of 3 recorded"))
+    let export = try OrbitProcess.run(["export", "run", "--csv", "out.csv"], in: sandbox.path)
+    #expect(export.code == 0)
+    let csv = try #require(sandbox.read("out.csv"))
+    let lines = csv.split(separator: "\n")
+    #expect(lines.count == 4)
+    #expect(
+      lines[0].hasPrefix("trial_id,index,status,attempt,worker,wall_seconds,exit_code,a,loss,note"))
+    #expect(lines[1].contains(#","a,b""#))
+    let missing = try OrbitProcess.run(["status", "nowhere"], in: sandbox.path)
+    #expect(missing.code == 66)
+  }
+}
