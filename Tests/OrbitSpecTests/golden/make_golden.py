@@ -219,7 +219,9 @@ def sample(body, rng):
     raise ValueError(kind)
 
 
-def expand(spec):
+def trial_function(spec):
+    """A function index -> params (seed included) for the spec, with the trial count as its
+    `count` attribute."""
     leaves = flatten_parameters(spec["parameters"])
     order = [name for name, _ in leaves]
     bodies = dict(leaves)
@@ -300,12 +302,22 @@ def expand(spec):
                     chosen[what] = sample(bodies[what], rng)
             return params_for(point, chosen)
 
-    count = points * replicates
-
-    def trial(index):
+    def params_at(index):
         params = point_params(index // replicates)
         if seeds:
             params["seed"] = index % replicates
+        return params
+
+    params_at.count = points * replicates
+    return params_at
+
+
+def expand(spec):
+    params_at = trial_function(spec)
+    count = params_at.count
+
+    def trial(index):
+        params = params_at(index)
         return {"index": index, "id": trial_id(params), "params": params}
 
     if count <= GOLDEN_SAMPLE:
