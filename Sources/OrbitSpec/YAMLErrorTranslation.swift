@@ -14,14 +14,51 @@ enum YAMLErrorTranslation {
       if let context { message += " (\(context.text) at \(context.mark))" }
       return SpecError(.invalid, message, at: at(mark))
     case .duplicatedKeysInMapping(let duplicates, let context):
+      let first = at(context.mark)
+      let key = duplicates.first ?? ""
+      // Yams marks the first occurrence; point at the second, which is usually the mistake.
+      if let line = lineOfSecondOccurrence(of: key, after: context.mark, in: context.text) {
+        return SpecError(
+          .invalid,
+          "key '\(key)' appears twice in the same mapping (first at \(first)); keep one",
+          at: SourceLocation(file: fileName, line: line, column: context.mark.column))
+      }
       return SpecError(
         .invalid,
         "key '\(duplicates.joined(separator: "', '"))' appears twice in the same mapping; keep one",
-        at: at(context.mark))
+        at: first)
     case .reader(let problem, _, _, _):
       return SpecError(.invalid, "\(fileName): cannot read the YAML text: \(problem)")
     default:
       return SpecError(.invalid, "\(fileName): not valid YAML: \(error)")
     }
+  }
+
+  /// The 1-based line after `first` that has `key:` at the same column — the duplicate in a
+  /// block mapping. Nil for flow mappings or anything unusual.
+  private static func lineOfSecondOccurrence(of key: String, after first: Mark, in text: String)
+    -> Int?
+  {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard first.line >= 1, first.line <= lines.count else { return nil }
+    for index in first.line..<lines.count {
+      let line = lines[index]
+      let indent = first.column - 1
+      guard line.count > indent else { continue }
+      let start = line.index(line.startIndex, offsetBy: indent)
+      guard line[..<start].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
+      let rest = line[start...]
+      if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+        return index + 1
+      }
+      // A line less indented than the key ends its mapping.
+      if let firstNonSpace = line.firstIndex(where: { $0 != " " }),
+        line.distance(from: line.startIndex, to: firstNonSpace) < indent,
+        !line[firstNonSpace...].hasPrefix("#")
+      {
+        return nil
+      }
+    }
+    return nil
   }
 }

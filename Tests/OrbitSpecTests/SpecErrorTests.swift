@@ -304,6 +304,18 @@ struct SpecErrorTests {
         """,
       expected: "spec.yaml:5:12: parameter 'a': the range min..max is too large for 64-bit"
         + " integers"),
+    Case(
+      label: "duplicate key",
+      yaml: """
+        method: grid
+        program: t.py
+        parameters:
+          a: {values: [1, 2]}
+          b: {values: [3]}
+          a: {values: [3]}
+        """,
+      expected: "spec.yaml:6:3: key 'a' appears twice in the same mapping (first at"
+        + " spec.yaml:4:3); keep one"),
   ]
 
   @Test(arguments: cases)
