@@ -7,9 +7,13 @@ enum YAMLErrorTranslation {
       SourceLocation(file: fileName, line: mark.line, column: mark.column)
     }
     switch error {
-    case .scanner(let context, let problem, let mark, _),
-      .parser(let context, let problem, let mark, _),
-      .composer(let context, let problem, let mark, _):
+    case .scanner(let context, let problem, let mark, let yaml),
+      .parser(let context, let problem, let mark, let yaml),
+      .composer(let context, let problem, let mark, let yaml):
+      if character(at: mark, in: yaml) == "\t" {
+        return SpecError(
+          .invalid, "not valid YAML: a tab character; YAML indents with spaces only", at: at(mark))
+      }
       var message = "not valid YAML: \(problem)"
       if let context { message += " (\(context.text) at \(context.mark))" }
       return SpecError(.invalid, message, at: at(mark))
@@ -60,5 +64,14 @@ enum YAMLErrorTranslation {
       }
     }
     return nil
+  }
+
+  /// The character at a 1-based line and column (columns count Unicode scalars, as libyaml's).
+  private static func character(at mark: Mark, in text: String) -> Unicode.Scalar? {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard mark.line >= 1, mark.line <= lines.count else { return nil }
+    let scalars = Array(lines[mark.line - 1].unicodeScalars)
+    guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+    return scalars[mark.column - 1]
   }
 }

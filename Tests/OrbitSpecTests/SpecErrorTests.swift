@@ -316,6 +316,10 @@ struct SpecErrorTests {
         """,
       expected: "spec.yaml:6:3: key 'a' appears twice in the same mapping (first at"
         + " spec.yaml:4:3); keep one"),
+    Case(
+      label: "tab indentation",
+      yaml: "method: grid\nprogram: t.py\nparameters:\n\ta: {values: [1, 2]}\n",
+      expected: "spec.yaml:4:1: not valid YAML: a tab character; YAML indents with spaces only"),
   ]
 
   @Test(arguments: cases)
