@@ -221,11 +221,16 @@ struct ParameterParser {
     var running = 0.0
     var result: [Double] = []
     for item in items {
-      guard let p = item.doubleValue, item != .bool(true), item != .bool(false), p >= 0 else {
+      let probability: Double? =
+        switch item {
+        case .int, .double: item.doubleValue
+        default: nil
+        }
+      guard let probability, probability >= 0 else {
         throw reader.error(
           "\(what): every probability must be a number >= 0 (got \(item.json))", at: node)
       }
-      running += p
+      running += probability
       result.append(running)
     }
     guard abs(running - 1) < 1e-6 else {
