@@ -33,6 +33,26 @@ public struct Metric: Sendable, Hashable {
   }
 }
 
+/// One dimension of a grid, in grid order: a parameter, a `zip:` group, or the `seed`
+/// replicates (always last, varying fastest).
+public struct GridDimension: Sendable, Hashable, CustomStringConvertible {
+  /// One name, or the members of a zip group.
+  public var names: [String]
+  /// How many values the dimension takes.
+  public var count: Int
+
+  public init(names: [String], count: Int) {
+    self.names = names
+    self.count = count
+  }
+
+  /// `lr (3)` or `[width, lr] (4)`.
+  public var description: String {
+    let label = names.count == 1 ? names[0] : "[" + names.joined(separator: ", ") + "]"
+    return "\(label) (\(count))"
+  }
+}
+
 /// A validated sweep spec: a wandb sweep configuration (grid or random) plus Orbit's keys,
 /// with its trials available lazily by index.
 ///
@@ -80,6 +100,15 @@ public struct Spec: Sendable {
   public var trials: LazyMapSequence<Range<Int>, Trial> {
     let grid = self.grid
     return (0..<grid.count).lazy.map { grid.trial(at: $0) }
+  }
+
+  /// The grid's dimensions in grid order (first varies slowest), the `seed` replicates last;
+  /// for random search only the replicates. Their counts multiply to ``trialCount`` unless
+  /// `run_cap` cut the grid short.
+  public var gridDimensions: [GridDimension] {
+    var dimensions = grid.axes.map { GridDimension(names: $0.names, count: $0.count) }
+    if let seeds = grid.seeds { dimensions.append(GridDimension(names: ["seed"], count: seeds)) }
+    return dimensions
   }
 
   /// Every parameter name a trial carries (dotted, sorted), `seed` included when replicated.

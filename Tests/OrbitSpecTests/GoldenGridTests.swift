@@ -48,6 +48,20 @@ struct GoldenGridTests {
     }
   }
 
+  @Test func dimensionsInGridOrder() throws {
+    let yamlText = try String(contentsOf: Self.goldenURL("zip_grid.yaml"), encoding: .utf8)
+    let spec = try Spec.parse(yaml: yamlText, fileName: "zip_grid.yaml")
+    #expect(
+      spec.gridDimensions.map(\.description) == ["data (2)", "[lr, width] (3)", "momentum (2)"])
+    let seeded = try Spec.parse(
+      yaml: try String(contentsOf: Self.goldenURL("seeds_grid.yaml"), encoding: .utf8),
+      fileName: "seeds_grid.yaml")
+    #expect(
+      seeded.gridDimensions == [
+        GridDimension(names: ["lr"], count: 2), GridDimension(names: ["seed"], count: 3),
+      ])
+  }
+
   /// The lazy sequence yields what `trial(at:)` does, in order.
   @Test func sequenceMatchesRandomAccess() throws {
     let yamlText = try String(contentsOf: Self.goldenURL("zip_grid.yaml"), encoding: .utf8)
