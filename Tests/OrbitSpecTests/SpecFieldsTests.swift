@@ -161,6 +161,37 @@ struct SpecFieldsTests {
     #expect(spec.trials.map(\.params) == [["a": 1, "b": 3], ["a": 2, "b": 3]])
   }
 
+  /// The example at the top of docs/SPEC.md, kept in step with it.
+  @Test func documentationExample() throws {
+    let spec = try Spec.parse(
+      yaml: """
+        name: width-ladder
+        method: grid
+        program: train.py            # run as: /usr/bin/env python3 train.py --k=v ...
+        metric: {name: val_loss, goal: minimize}
+        seeds: 3                     # every point three times, seed = 0, 1, 2
+        timeout: 10m
+        zip:
+          - [model.width, optimizer.lr]   # a scale ladder: these advance together
+        parameters:
+          model:
+            parameters:
+              width: {values: [64, 128, 256]}
+              depth: {value: 4}
+          optimizer:
+            parameters:
+              lr: {values: [0.02, 0.01, 0.005]}
+          data_fraction: {values: [0.25, 0.5, 1.0]}
+        """, fileName: "spec.yaml")
+    #expect(spec.trialCount == 27)
+    #expect(spec.timeout == 600)
+    #expect(
+      spec.trial(at: 4).params == [
+        "data_fraction": 0.25, "model.depth": 4, "model.width": 128, "optimizer.lr": 0.01,
+        "seed": 1,
+      ])
+  }
+
   @Test func loadReadsAFile() throws {
     let path = "/tmp/orbit-spec-load-\(getpid()).yaml"
     try Self.full.write(toFile: path, atomically: true, encoding: .utf8)
