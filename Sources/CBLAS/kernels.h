@@ -117,4 +117,39 @@ ORBIT_BODY void orbit_scale_body(float *y, const float *x, float s, long n) {
 }
 ORBIT_VARIANTS(orbit_scale, (float *y, const float *x, float s, long n), (y, x, s, n))
 
+// 16 floats as one vector (one zmm with AVX-512, split by the compiler otherwise); aligned(4) so
+// loads and stores through it may be unaligned.
+typedef float orbit_v16 __attribute__((vector_size(64), aligned(4)));
+
+// out[o][e] (+)= Σ_i coefficients[o·n_in + i] · in[i][e] for e < length: a small matrix (n_in ≤
+// 16) applied to n_in vectors (Winograd transforms). Each block of 16 floats of every input is
+// loaded once and every output written once.
+ORBIT_BODY void orbit_transform_body(float *const *out, const float *const *in,
+                                     const float *coefficients, long n_out, long n_in,
+                                     long length, int accumulate) {
+  long e = 0;
+  for (; e + 16 <= length; e += 16) {
+    orbit_v16 x[16];
+    for (long i = 0; i < n_in; i++) x[i] = *(const orbit_v16 *)(in[i] + e);
+    for (long o = 0; o < n_out; o++) {
+      orbit_v16 sum = accumulate ? *(const orbit_v16 *)(out[o] + e) : (orbit_v16){0};
+      const float *row = coefficients + o * n_in;
+      for (long i = 0; i < n_in; i++)
+        if (row[i] != 0.0f) sum += row[i] * x[i];
+      *(orbit_v16 *)(out[o] + e) = sum;
+    }
+  }
+  for (; e < length; e++) {
+    for (long o = 0; o < n_out; o++) {
+      float sum = accumulate ? out[o][e] : 0.0f;
+      for (long i = 0; i < n_in; i++) sum += coefficients[o * n_in + i] * in[i][e];
+      out[o][e] = sum;
+    }
+  }
+}
+ORBIT_VARIANTS(orbit_transform,
+               (float *const *out, const float *const *in, const float *coefficients, long n_out,
+                long n_in, long length, int accumulate),
+               (out, in, coefficients, n_out, n_in, length, accumulate))
+
 #endif

@@ -20,13 +20,19 @@ final class CircularConvolutionLayer: Layer {
   private var biasGradient: UnsafeMutablePointer<Float>!
   private var preActivation: FloatBuffer?
   private var transposedInput: FloatBuffer?
+  /// The Winograd path for wide layers (see `WinogradConvolution.plan`), nil for the sgemm taps.
+  private var winograd: WinogradConvolution?
   /// Taps in the order that lets the zero shift (one full segment) overwrite first.
   private let tapOrder: [Int]
 
+  /// Whether wide layers may take the Winograd path (tests turn it off to compare).
+  let allowsWinograd: Bool
+
   init(
     channelsIn: Int, channelsOut: Int, kernel: Int, length: Int, activation: Activation,
-    inputIsSampleMajor: Bool
+    inputIsSampleMajor: Bool, allowsWinograd: Bool = true
   ) {
+    self.allowsWinograd = allowsWinograd
     self.channelsIn = channelsIn
     self.channelsOut = channelsOut
     self.kernel = kernel
@@ -51,6 +57,14 @@ final class CircularConvolutionLayer: Layer {
     biasGradient = gradients + weightCount
     if activation.needsPreActivation { preActivation = FloatBuffer(count: maxBatch * outputWidth) }
     if inputIsSampleMajor { transposedInput = FloatBuffer(count: maxBatch * inputWidth) }
+    if allowsWinograd,
+      let tile = WinogradConvolution.outputsPerTile(
+        kernel: kernel, length: length, channelsIn: channelsIn, channelsOut: channelsOut)
+    {
+      winograd = WinogradConvolution(
+        outputsPerTile: tile, kernel: kernel, length: length, channelsIn: channelsIn,
+        channelsOut: channelsOut, maxBatch: maxBatch)
+    }
   }
 
   func initialize(_ random: inout RandomSource, scheme: InitScheme) {
@@ -89,6 +103,10 @@ final class CircularConvolutionLayer: Layer {
     let rowsPerPosition = batch
     if channelsIn == 1 {
       directForward(input, output, batch: batch)
+      product.flops += 2 * Double(batch * forwardMultiplyAdds)
+    } else if let winograd {
+      winograd.forward(
+        input: input, weights: weights, output: output, batch: batch, product: product)
       product.flops += 2 * Double(batch * forwardMultiplyAdds)
     } else {
       var first = true
@@ -136,6 +154,14 @@ final class CircularConvolutionLayer: Layer {
       preActivation: preActivation?.pointer, biasGradient: biasGradient)
     if channelsIn == 1 {
       directBackward(input, outputGradient, inputGradient, batch: batch)
+      let passes = inputGradient == nil ? 1.0 : 2.0
+      product.flops += passes * 2 * Double(batch * forwardMultiplyAdds)
+      return
+    }
+    if let winograd {
+      winograd.backward(
+        outputGradient: outputGradient, weightGradient: weightGradient,
+        inputGradient: inputGradient, batch: batch, product: product)
       let passes = inputGradient == nil ? 1.0 : 2.0
       product.flops += passes * 2 * Double(batch * forwardMultiplyAdds)
       return

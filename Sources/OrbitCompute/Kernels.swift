@@ -130,4 +130,23 @@ enum Kernels {
     case .generic: orbit_scale_generic(y, x, s, count)
     }
   }
+
+  /// out[o] (+)= Σ_i coefficients[o][i]·in[i], elementwise over `length` floats.
+  @inline(__always)
+  static func transform(
+    out: UnsafePointer<UnsafeMutablePointer<Float>?>,
+    in inputs: UnsafePointer<UnsafePointer<Float>?>,
+    coefficients: UnsafePointer<Float>, outputs: Int, inputCount: Int, length: Int,
+    accumulate: Bool
+  ) {
+    let flag: Int32 = accumulate ? 1 : 0
+    switch level {
+    case .avx512:
+      orbit_transform_avx512(out, inputs, coefficients, outputs, inputCount, length, flag)
+    case .avx2:
+      orbit_transform_avx2(out, inputs, coefficients, outputs, inputCount, length, flag)
+    case .generic:
+      orbit_transform_generic(out, inputs, coefficients, outputs, inputCount, length, flag)
+    }
+  }
 }

@@ -19,10 +19,10 @@ final class MatrixProduct {
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, counted: Bool = true
   ) {
     if m == 0 || n == 0 { return }
-    flops += 2 * Double(m) * Double(n) * Double(k)
+    if counted { flops += 2 * Double(m) * Double(n) * Double(k) }
     if recordedShapes != nil {
       recordedShapes!.append(
         GEMMShape(

@@ -80,6 +80,15 @@ struct GradientTests {
     #expect(Self.worstGradientError(config: config) < bound)
   }
 
+  @Test func wideConvolutionGradientsThroughWinograd() throws {
+    let config = try Self.task([
+      "task.kind": .string("cyclic"), "task.length": .int(16), "model.kind": .string("conv1d"),
+      "model.channels": .int(16), "model.kernel": .int(5), "model.depth": .int(2),
+      "model.activation": .string("tanh"),
+    ])
+    #expect(Self.worstGradientError(config: config) < 2e-3)
+  }
+
   @Test(arguments: ["sum", "mean"])
   func deepSetsGradients(pooling: String) throws {
     let config = try Self.task([
