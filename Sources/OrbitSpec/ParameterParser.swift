@@ -47,6 +47,17 @@ struct ParameterParser {
           "parameter '\(name)' is defined twice (first at \(earlier)); keep one", at: entry.keyNode)
       }
       locations[name] = reader.location(of: entry.keyNode)
+      switch entry.value {
+      case .scalar:
+        throw reader.error(
+          "parameter '\(name)' must be a mapping, got \(reader.describe(entry.value)); for a"
+            + " fixed value write '\(entry.key): {value: ...}'", at: entry.value)
+      case .sequence:
+        throw reader.error(
+          "parameter '\(name)' must be a mapping, got a list; to try each value write"
+            + " '\(entry.key): {values: [...]}'", at: entry.value)
+      default: break
+      }
       let fields = try reader.entries(entry.value, of: "parameter '\(name)'")
       if fields.contains(where: { $0.key == "parameters" }) {
         try reader.rejectUnknownKeys(

@@ -108,7 +108,18 @@ struct SpecErrorTests {
         parameters:
           lr: [1, 2]
         """,
-      expected: "spec.yaml:4:7: parameter 'lr' must be a mapping of keys to values, got a list"),
+      expected: "spec.yaml:4:7: parameter 'lr' must be a mapping, got a list; to try each value"
+        + " write 'lr: {values: [...]}'"),
+    Case(
+      label: "parameter given as a bare value",
+      yaml: """
+        method: grid
+        program: t.py
+        parameters:
+          lr: 0.1
+        """,
+      expected: "spec.yaml:4:7: parameter 'lr' must be a mapping, got '0.1'; for a fixed value"
+        + " write 'lr: {value: ...}'"),
     Case(
       label: "zip lists of unequal length",
       yaml: """
