@@ -80,8 +80,8 @@ public struct CoordinatorStateMachine {
   private(set) var leases: [String: Lease] = [:]
   private var retryQueue: [(trial: PlannedTrial, attempt: Int)] = []
   private var cursor = 0
-  /// Ids with a result recorded or on its way to the journal.
-  private var finished: Set<String>
+  /// Trials recorded by earlier runs of this sweep: the cursor skips them.
+  private let resumed: ResumeSet
   private var persisting = 0
   private var malformedPeers: Set<PeerID> = []
   private var stopping = false
@@ -92,11 +92,14 @@ public struct CoordinatorStateMachine {
 
   /// - Parameters:
   ///   - plan: every trial of the sweep, in dispatch order.
-  ///   - alreadyFinished: ids recorded by an earlier run of this sweep: never dispatched again.
-  public init(settings: CoordinatorSettings, plan: TrialPlan, alreadyFinished: Set<String>) {
+  ///   - resumed: trials recorded by an earlier run of this sweep: never dispatched again.
+  ///
+  /// Memory does not grow with the plan or with results: only leases and retries are held.
+  /// (A random search that draws the same point twice runs it twice; the journal keeps the first.)
+  public init(settings: CoordinatorSettings, plan: TrialPlan, resumed: ResumeSet = ResumeSet()) {
     self.settings = settings
     self.plan = plan
-    self.finished = alreadyFinished
+    self.resumed = resumed
   }
 
   public var runningCount: Int { leases.count }
@@ -239,7 +242,6 @@ public struct CoordinatorStateMachine {
         peers[lease.peer]?.leases.remove(outcome.trialID)
       }
       let trial = lease?.trial ?? retryTrial(outcome.trialID)
-      finished.insert(outcome.trialID)
       entries.append(
         JournalEntry(
           outcome: outcome, index: trial?.index ?? -1, paramsJSON: trial?.paramsJSON ?? "{}",
@@ -258,14 +260,13 @@ public struct CoordinatorStateMachine {
   // MARK: Dispatch
 
   private mutating func nextTrial() -> (trial: PlannedTrial, attempt: Int)? {
-    while let next = retryQueue.first {
-      retryQueue.removeFirst()
-      if !finished.contains(next.trial.id) { return next }
-    }
+    if !retryQueue.isEmpty { return retryQueue.removeFirst() }
     while cursor < plan.count {
       let trial = plan.trial(at: cursor)
       cursor += 1
-      if !finished.contains(trial.id) && leases[trial.id] == nil { return (trial, 1) }
+      if !resumed.contains(index: trial.index, id: trial.id) && leases[trial.id] == nil {
+        return (trial, 1)
+      }
     }
     return nil
   }
@@ -311,7 +312,6 @@ public struct CoordinatorStateMachine {
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       if lease.attempt > settings.retries {
-        finished.insert(trialID)
         let outcome = TrialOutcome(
           trialID: trialID, attempt: lease.attempt, status: .lost,
           stderrTail:
@@ -351,7 +351,9 @@ public struct CoordinatorStateMachine {
     guard !announcedFinish, leases.isEmpty, persisting == 0 else { return }
     // Nothing in flight: skip past trials already recorded, so a resumed sweep whose every trial
     // is done finishes without waiting for a worker to ask.
-    while retryQueue.isEmpty, cursor < plan.count, finished.contains(plan.trial(at: cursor).id) {
+    while retryQueue.isEmpty, cursor < plan.count, !resumed.isEmpty(from: cursor) {
+      let trial = plan.trial(at: cursor)
+      guard resumed.contains(index: cursor, id: trial.id) else { break }
       cursor += 1
     }
     let exhausted = retryQueue.isEmpty && cursor >= plan.count

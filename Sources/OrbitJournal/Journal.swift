@@ -188,7 +188,27 @@ public final class Journal {
   /// Every recorded trial, in dispatch order.
   public func trials() throws(JournalError) -> [TrialRecord] {
     try read("trials") { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY idx").map(TrialRecord.init)
+      try Row.fetchAll(db, sql: "SELECT \(TrialRecord.selection) FROM trials ORDER BY idx").map(
+        TrialRecord.init)
+    }
+  }
+
+  /// Calls `body` with every recorded trial in dispatch order, one row in memory at a time.
+  public func forEachTrial(_ body: (TrialRecord) throws -> Void) throws(JournalError) {
+    try read("trials") { db in
+      let rows = try Row.fetchCursor(
+        db, sql: "SELECT \(TrialRecord.selection) FROM trials ORDER BY idx")
+      while let row = try rows.next() { try body(TrialRecord(row: row)) }
+    }
+  }
+
+  /// (id, index) of every recorded trial: what a restarted coordinator needs to skip them.
+  public func finishedTrials() throws(JournalError) -> [(id: String, index: Int)] {
+    try read("finished trials") { db in
+      var result: [(id: String, index: Int)] = []
+      let rows = try Row.fetchCursor(db, sql: "SELECT id, idx FROM trials")
+      while let row = try rows.next() { result.append((row[0], row[1])) }
+      return result
     }
   }
 

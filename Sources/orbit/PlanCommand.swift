@@ -24,7 +24,7 @@ struct PlanCommand: ParsableCommand {
       out.reserveCapacity(1 << 16)
       for trial in spec.trials {
         out +=
-          #"{"id":"\#(trial.id.hex)","index":\#(trial.index),"params":\#(trial.canonicalJSON)}"#
+          #"{"id":"\#(trial.id.hex)","index":\#(trial.index),"params":\#(trial.paramsJSON)}"#
         out += "\n"
         if out.utf8.count > 1 << 16 {
           FileHandle.standardOutput.write(Data(out.utf8))

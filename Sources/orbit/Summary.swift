@@ -13,26 +13,33 @@ struct Summary {
   var failedExamples: [TrialRecord]
 
   init(journal: Journal, spec: Spec, wallSeconds: Double) throws(ExitCode) {
-    let trials: [TrialRecord]
-    do { trials = try journal.trials() } catch { throw fail(error.description, Exit.ioError) }
-    counts = Dictionary(grouping: trials, by: \.status).mapValues(\.count)
     total = spec.trialCount
     metric = spec.metric
     self.wallSeconds = wallSeconds
-    failedExamples = Array(
-      trials.filter { TrialStatus(rawValue: $0.status)?.isFailure == true }.prefix(3))
-    if let metric {
-      var bestSoFar: (TrialRecord, Double)?
-      for trial in trials where trial.status == "ok" {
-        guard case .object(let m) = try? ParamValue.parseJSON(trial.metricsJSON),
-          let v = m[metric.name]?.doubleValue, v.isFinite
-        else { continue }
-        if bestSoFar == nil || (metric.goal == .minimize ? v < bestSoFar!.1 : v > bestSoFar!.1) {
-          bestSoFar = (trial, v)
+    var counts: [String: Int] = [:]
+    var failed: [TrialRecord] = []
+    var bestSoFar: (trial: TrialRecord, value: Double)?
+    let metric = spec.metric
+    do {
+      try journal.forEachTrial { trial in
+        counts[trial.status, default: 0] += 1
+        if failed.count < 3, TrialStatus(rawValue: trial.status)?.isFailure == true {
+          failed.append(trial)
         }
+        guard let metric, trial.status == "ok",
+          case .object(let m) = try? ParamValue.parseJSON(trial.metricsJSON),
+          let v = m[metric.name]?.doubleValue, v.isFinite
+        else { return }
+        let better =
+          bestSoFar.map { metric.goal == .minimize ? v < $0.value : v > $0.value } ?? true
+        if better { bestSoFar = (trial, v) }
       }
-      best = bestSoFar.map { (trial: $0.0, value: $0.1) }
+    } catch {
+      throw fail(error.description, Exit.ioError)
     }
+    self.counts = counts
+    failedExamples = failed
+    best = bestSoFar
   }
 
   var failures: Int {

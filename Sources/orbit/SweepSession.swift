@@ -37,7 +37,7 @@ final class SweepSession {
     do {
       journal = try Journal(path: self.runDirectory + "/journal.sqlite")
       if retryFailed { try journal.forgetFailures() }
-      let done = try journal.finishedTrialIDs()
+      let done = try journal.finishedTrials()
       resumed = done.count
       sweepID = try journal.beginSweep(
         name: spec.name ?? base, specPath: specPath, specText: spec.text,
@@ -54,20 +54,21 @@ final class SweepSession {
     }
   }
 
-  private var finished: Set<String>
+  private var finished: [(id: String, index: Int)]
 
   /// Starts the coordinator thread and waits until it has bound (or failed to).
   func start(bind: String, logger: Logger) throws(ExitCode) -> String {
     let spec = self.spec
     let plan = TrialPlan(count: spec.trialCount) { index in
       let trial = spec.trial(at: index)
-      return PlannedTrial(index: index, id: trial.id.hex, paramsJSON: trial.canonicalJSON)
+      return PlannedTrial(index: index, id: trial.id.hex, paramsJSON: trial.paramsJSON)
     }
     var settings = CoordinatorSettings(
       requiredRunner: spec.runner.rawValue, sweepID: sweepID, specText: spec.text,
       specFileName: URL(fileURLWithPath: specPath).standardizedFileURL.path)
     settings.retries = spec.retries
-    let machine = CoordinatorStateMachine(settings: settings, plan: plan, alreadyFinished: finished)
+    let machine = CoordinatorStateMachine(
+      settings: settings, plan: plan, resumed: ResumeSet(recorded: finished, plan: plan))
     finished = []
     // Handed to the coordinator thread, which alone uses it (and the journal) from here on.
     nonisolated(unsafe) let server = CoordinatorServer(

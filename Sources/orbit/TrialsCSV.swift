@@ -9,41 +9,75 @@ enum TrialsCSV {
     "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "exit_code",
   ]
 
+  /// Streams the journal to `path` in two passes (column names, then rows): memory stays flat
+  /// however many trials the sweep has.
   static func write(journal: Journal, to path: String) throws {
-    let text = try render(journal.trials())
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    var paramNames = Set<String>()
+    var metricNames = Set<String>()
+    try journal.forEachTrial { trial in
+      paramNames.formUnion(object(trial.paramsJSON).keys)
+      metricNames.formUnion(object(trial.metricsJSON).keys)
+    }
+    let columns = Columns(params: paramNames, metrics: metricNames)
+    FileManager.default.createFile(atPath: path + ".part", contents: nil)
+    guard let out = FileHandle(forWritingAtPath: path + ".part") else {
+      throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+    }
+    var buffer = columns.header + "\n"
+    try journal.forEachTrial { trial in
+      buffer += columns.row(trial) + "\n"
+      if buffer.utf8.count > 1 << 20 {
+        out.write(Data(buffer.utf8))
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    out.write(Data(buffer.utf8))
+    try out.close()
+    _ = try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
   }
 
+  /// Renders trials held in memory (small sweeps, tests, the report).
   static func render(_ trials: [TrialRecord]) -> String {
-    var params: [[String: ParamValue]] = []
-    var metrics: [[String: ParamValue]] = []
     var paramNames = Set<String>()
     var metricNames = Set<String>()
     for trial in trials {
+      paramNames.formUnion(object(trial.paramsJSON).keys)
+      metricNames.formUnion(object(trial.metricsJSON).keys)
+    }
+    let columns = Columns(params: paramNames, metrics: metricNames)
+    var lines = [columns.header]
+    lines.reserveCapacity(trials.count + 1)
+    for trial in trials { lines.append(columns.row(trial)) }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The CSV's columns: fixed ones, then parameters, then metrics (all sorted).
+  struct Columns {
+    let params: [String]
+    let metrics: [String]
+    let header: String
+
+    init(params: Set<String>, metrics: Set<String>) {
+      self.params = params.sorted()
+      self.metrics = metrics.sorted()
+      // A metric named like a parameter or a fixed column keeps both: the metric gets a prefix.
+      let taken = Set(fixedColumns).union(params)
+      let metricHeaders = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
+      header = (fixedColumns + self.params + metricHeaders).map(field).joined(separator: ",")
+    }
+
+    func row(_ trial: TrialRecord) -> String {
       let p = object(trial.paramsJSON)
       let m = object(trial.metricsJSON)
-      paramNames.formUnion(p.keys)
-      metricNames.formUnion(m.keys)
-      params.append(p)
-      metrics.append(m)
-    }
-    let paramColumns = paramNames.sorted()
-    let metricColumns = metricNames.sorted()
-    // A metric named like a parameter or a fixed column keeps both: the metric gets a prefix.
-    let taken = Set(fixedColumns).union(paramNames)
-    let metricHeaders = metricColumns.map { taken.contains($0) ? "metric.\($0)" : $0 }
-    var lines = [(fixedColumns + paramColumns + metricHeaders).map(field).joined(separator: ",")]
-    lines.reserveCapacity(trials.count + 1)
-    for (i, trial) in trials.enumerated() {
       var row = [
         trial.id, String(trial.index), trial.status, String(trial.attempt), trial.worker,
         number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "",
       ]
-      row += paramColumns.map { params[i][$0].map(cell) ?? "" }
-      row += metricColumns.map { metrics[i][$0].map(cell) ?? "" }
-      lines.append(row.map(field).joined(separator: ","))
+      row += params.map { p[$0].map(cell) ?? "" }
+      row += metrics.map { m[$0].map(cell) ?? "" }
+      return row.map(field).joined(separator: ",")
     }
-    return lines.joined(separator: "\n") + "\n"
   }
 
   private static func object(_ json: String) -> [String: ParamValue] {

@@ -20,7 +20,9 @@ struct Driver {
     let plan = TrialPlan(count: trials) {
       PlannedTrial(index: $0, id: "t\($0)", paramsJSON: #"{"i":\#($0)}"#)
     }
-    machine = CoordinatorStateMachine(settings: settings, plan: plan, alreadyFinished: finished)
+    let recorded = finished.map { (id: $0, index: Int($0.dropFirst())!) }
+    machine = CoordinatorStateMachine(
+      settings: settings, plan: plan, resumed: ResumeSet(recorded: recorded, plan: plan))
   }
 
   /// Feeds an event, then performs persists as the loop does (first result wins).
@@ -190,6 +192,41 @@ struct CoordinatorStateMachineTests {
     d.hello("w1")
     d.send("w1", .ready(credits: 10))
     #expect(d.takeTasks("w1").map(\.index) == [1, 3])
+  }
+
+  @Test func resultsRecordedUnderAnEditedSpecAreSkippedById() {
+    var settings = CoordinatorSettings(
+      requiredRunner: "core", sweepID: "s", specText: "", specFileName: "s.yaml")
+    settings.retries = 2
+    let plan = TrialPlan(count: 4) { PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}") }
+    // t3 was index 0 in the old spec; t1 sits where it was.
+    let resume = ResumeSet(recorded: [(id: "t3", index: 0), (id: "t1", index: 1)], plan: plan)
+    var machine = CoordinatorStateMachine(settings: settings, plan: plan, resumed: resume)
+    let peer = PeerID(Array("w".utf8))
+    _ = machine.handle(
+      .received(
+        peer,
+        .hello(
+          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: ["core"], orbitVersion: "t")),
+        now: 0))
+    let actions = machine.handle(.received(peer, .ready(credits: 4), now: 0))
+    let sent = actions.compactMap { action -> [Int]? in
+      if case .send(_, .task(let tasks)) = action { return tasks.map(\.index) }
+      return nil
+    }
+    #expect(sent == [[0, 2]])
+  }
+
+  @Test func resumeSetCostsABitPerTrial() {
+    let plan = TrialPlan(count: 10_000_000) {
+      PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}")
+    }
+    var set = ResumeSet()
+    set.insert(index: 9_999_999)
+    #expect(set.contains(index: 9_999_999, id: "t9999999"))
+    #expect(!set.contains(index: 9_999_998, id: "t9999998"))
+    #expect(set.isEmpty(from: 10_000_000))
+    _ = plan
   }
 
   @Test func fullyFinishedSweepFinishesWithoutAnyWorker() {
