@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "OrbitAnalysis", targets: ["OrbitAnalysis"]),
     .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     .library(name: "OrbitSpec", targets: ["OrbitSpec"]),
+    .library(name: "OrbitJournal", targets: ["OrbitJournal"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -14,7 +14,7 @@ let package = Package(
     .executableTarget(
       name: "DispatchBench",
       dependencies: [
-        .product(name: "ZeroMQ", package: "Orbit"), .product(name: "OrbitSpec", package: "Orbit"),
+        .product(name: "ZeroMQ", package: "Orbit"), .product(name: "OrbitJournal", package: "Orbit"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
