@@ -22,8 +22,8 @@ enum Activation: String, Sendable, CaseIterable {
     _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
     bias: UnsafePointer<Float>?, preActivation: UnsafeMutablePointer<Float>?
   ) {
-    if let bias, self == .relu || self == .identity {
-      Kernels.biasActivation(values, bias: bias, rows: rows, columns: columns, relu: self == .relu)
+    if let bias, let code = Kernels.kernelCode(self) {
+      Kernels.biasActivation(values, bias: bias, rows: rows, columns: columns, code: code)
       return
     }
     for row in 0..<rows {
@@ -55,10 +55,10 @@ enum Activation: String, Sendable, CaseIterable {
     _ gradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, rows: Int,
     columns: Int, preActivation: UnsafePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?
   ) {
-    if self == .relu || self == .identity {
+    if let code = Kernels.kernelCode(self) {
       Kernels.activationBackward(
         gradient, output: output, biasGradient: biasGradient, rows: rows, columns: columns,
-        relu: self == .relu)
+        code: code)
       return
     }
     if let biasGradient { biasGradient.update(repeating: 0, count: columns) }

@@ -47,6 +47,10 @@ final class GroupAction {
     }
   }
 
+  /// The input entry that element `element` moves to entry `index`.
+  @inline(__always)
+  func source(_ element: Int, _ index: Int) -> Int { Int(table.pointer[element * width + index]) }
+
   /// output = g · input for one sample of `width` floats.
   @inline(__always)
   func apply(

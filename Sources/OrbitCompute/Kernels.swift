@@ -31,13 +31,22 @@ enum Kernels {
     }
   }()
 
-  /// y[r][c] = relu(y[r][c] + b[c]) or y[r][c] + b[c].
+  /// The activations the kernels implement, as the kernels number them.
+  static func kernelCode(_ activation: Activation) -> Int32? {
+    switch activation {
+    case .identity: return 0
+    case .relu: return 1
+    case .tanh: return 2
+    case .gelu: return nil
+    }
+  }
+
+  /// y[r][c] = act(y[r][c] + b[c]) for act of `kernelCode`.
   @inline(__always)
   static func biasActivation(
     _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int,
-    relu: Bool
+    code flag: Int32
   ) {
-    let flag: Int32 = relu ? 1 : 0
     switch level {
     case .avx512: orbit_bias_activation_avx512(y, bias, rows, columns, flag)
     case .avx2: orbit_bias_activation_avx2(y, bias, rows, columns, flag)
@@ -45,13 +54,12 @@ enum Kernels {
     }
   }
 
-  /// g = relu'(y)·g (when `relu`), and db = Σ_rows g when `biasGradient` is given.
+  /// g = act'(y)·g, and db = Σ_rows g when `biasGradient` is given.
   @inline(__always)
   static func activationBackward(
     _ g: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>,
-    biasGradient: UnsafeMutablePointer<Float>?, rows: Int, columns: Int, relu: Bool
+    biasGradient: UnsafeMutablePointer<Float>?, rows: Int, columns: Int, code flag: Int32
   ) {
-    let flag: Int32 = relu ? 1 : 0
     switch level {
     case .avx512: orbit_activation_backward_avx512(g, output, biasGradient, rows, columns, flag)
     case .avx2: orbit_activation_backward_avx2(g, output, biasGradient, rows, columns, flag)

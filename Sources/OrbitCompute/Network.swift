@@ -21,6 +21,9 @@ final class Network {
   private let activationGradients: [FloatBuffer]
   private let expandedInput: FloatBuffer?
   private let averagedOutput: FloatBuffer?
+  /// The first layer when it applies itself to every group element at once (symmetrize with a
+  /// dense first layer), so the input is never expanded.
+  private let stackedFirstLayer: DenseLayer?
 
   /// Builds the buffers for batches of up to `maxBatch` samples.
   init(layers: [any Layer], inputWidth: Int, maxBatch: Int, symmetrizingGroup: GroupAction? = nil) {
@@ -50,8 +53,16 @@ final class Network {
     }
     activations = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
     activationGradients = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
+    if let group = symmetrizingGroup, let first = layers[0] as? DenseLayer,
+      first.rowsPerSample == 1
+    {
+      first.prepareSymmetrized(group: group)
+      stackedFirstLayer = first
+    } else {
+      stackedFirstLayer = nil
+    }
     if symmetrizingGroup != nil {
-      expandedInput = FloatBuffer(count: rows * inputWidth)
+      expandedInput = stackedFirstLayer == nil ? FloatBuffer(count: rows * inputWidth) : nil
       averagedOutput = FloatBuffer(count: maxBatch * outputWidth)
     } else {
       expandedInput = nil
@@ -75,20 +86,28 @@ final class Network {
     precondition(batch <= maxBatch)
     var rows = batch
     var current = input
-    if let group = symmetrizingGroup, let expandedInput {
-      for sample in 0..<batch {
-        for element in 0..<group.order {
-          group.apply(
-            element, to: input + sample * inputWidth,
-            into: expandedInput.pointer + (sample * group.order + element) * inputWidth)
-        }
-      }
+    var firstLayer = 0
+    if let group = symmetrizingGroup {
       rows = batch * group.order
-      current = UnsafePointer(expandedInput.pointer)
+      if let first = stackedFirstLayer {
+        first.symmetrizedForward(
+          input, activations[0].pointer, samples: batch, group: group, product: product)
+        current = UnsafePointer(activations[0].pointer)
+        firstLayer = 1
+      } else if let expandedInput {
+        for sample in 0..<batch {
+          for element in 0..<group.order {
+            group.apply(
+              element, to: input + sample * inputWidth,
+              into: expandedInput.pointer + (sample * group.order + element) * inputWidth)
+          }
+        }
+        current = UnsafePointer(expandedInput.pointer)
+      }
     }
-    for (layer, output) in zip(layers, activations) {
-      layer.forward(current, output.pointer, batch: rows, product: product)
-      current = UnsafePointer(output.pointer)
+    for index in firstLayer..<layers.count {
+      layers[index].forward(current, activations[index].pointer, batch: rows, product: product)
+      current = UnsafePointer(activations[index].pointer)
     }
     let last = activations[activations.count - 1].pointer
     guard let group = symmetrizingGroup, let averagedOutput else { return last }
@@ -112,9 +131,9 @@ final class Network {
     var rows = batch
     var firstInput = input
     let lastGradient = activationGradients[activationGradients.count - 1].pointer
-    if let group = symmetrizingGroup, let expandedInput {
+    if let group = symmetrizingGroup {
       rows = batch * group.order
-      firstInput = UnsafePointer(expandedInput.pointer)
+      if let expandedInput { firstInput = UnsafePointer(expandedInput.pointer) }
       let scale = 1 / Float(group.order)
       for sample in 0..<batch {
         for element in 0..<group.order {
@@ -129,6 +148,13 @@ final class Network {
     }
     var index = layers.count - 1
     while index >= 0 {
+      if index == 0, let first = stackedFirstLayer, let group = symmetrizingGroup {
+        first.symmetrizedBackward(
+          input: input, output: activations[0].pointer,
+          outputGradient: activationGradients[0].pointer, samples: batch, group: group,
+          product: product)
+        break
+      }
       let layerInput = index == 0 ? firstInput : UnsafePointer(activations[index - 1].pointer)
       layers[index].backward(
         input: layerInput, output: activations[index].pointer,

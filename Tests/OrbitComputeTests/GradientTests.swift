@@ -58,6 +58,9 @@ struct GradientTests {
     ["model.activation": CoreValue.string("relu")],
     ["model.activation": .string("tanh"), "model.depth": .int(3)],
     ["model.activation": .string("gelu")],
+    // Widths that are multiples of 16 take the kernels' whole-vector paths.
+    ["model.activation": .string("relu"), "model.width": .int(32)],
+    ["model.activation": .string("tanh"), "model.width": .int(16)],
   ])
   func mlpGradients(extra: [String: CoreValue]) throws {
     var parameters: [String: CoreValue] = [

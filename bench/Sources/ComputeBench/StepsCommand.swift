@@ -34,33 +34,39 @@ struct StepsCommand: ParsableCommand {
   func run() {
     OpenBLASCore.pinToOneThread()
     print(coreTypeLine())
-    print("median of \(repeats) × \(seconds) s; GFLOP/s by the 6·weights·batch rule")
     print(
-      "| case | bound steps/s | engine steps/s | ratio | engine GFLOP/s | runs (bound/engine) |")
-    print("|---|---|---|---|---|---|")
+      "median of \(repeats) × \(seconds) CPU-s, bound and engine alternated; steps per CPU-second "
+        + "of the benchmark thread (wall-clock figures in brackets); GFLOP/s by 6·weights·batch")
+    print(
+      "| case | bound steps/s | engine steps/s | ratio | engine GFLOP/s | ratio by wall time "
+        + "| runs (bound / engine) |")
+    print("|---|---|---|---|---|---|---|")
     for benchCase in Self.cases where only.map({ benchCase.name.contains($0) }) ?? true {
       let step = StepBenchmark(model: benchCase.model, batch: benchCase.batch)
       if engineOnly {
         let rate = Stopwatch.rate(seconds: seconds) { step.step() }
-        print("| \(benchCase.name) | – | \(format(rate)) | – | – | engine only |")
+        print("| \(benchCase.name) | – | \(format(rate.cpu)) | – | – | – | engine only |")
         continue
       }
       let bound = GEMMReplay(shapes: step.boundProducts())
-      var boundRates: [Double] = []
-      var engineRates: [Double] = []
+      var boundRates: [(cpu: Double, wall: Double)] = []
+      var engineRates: [(cpu: Double, wall: Double)] = []
       for _ in 0..<repeats {
         boundRates.append(Stopwatch.rate(seconds: seconds) { bound.run() })
         engineRates.append(Stopwatch.rate(seconds: seconds) { step.step() })
       }
-      let boundRate = Stopwatch.median(boundRates)
-      let engineRate = Stopwatch.median(engineRates)
+      let boundRate = Stopwatch.median(boundRates.map(\.cpu))
+      let engineRate = Stopwatch.median(engineRates.map(\.cpu))
+      let wallRatio =
+        Stopwatch.median(engineRates.map(\.wall)) / Stopwatch.median(boundRates.map(\.wall))
       let runs =
-        boundRates.map { String(format: "%.1f", $0) }.joined(separator: ",") + " / "
-        + engineRates.map { String(format: "%.1f", $0) }.joined(separator: ",")
+        boundRates.map { format($0.cpu) }.joined(separator: ", ") + " / "
+        + engineRates.map { format($0.cpu) }.joined(separator: ", ")
       print(
         "| \(benchCase.name) | \(format(boundRate)) | \(format(engineRate)) | "
           + "\(String(format: "%.3f", engineRate / boundRate)) | "
-          + "\(String(format: "%.1f", engineRate * step.nominalFlopsPerStep / 1e9)) | \(runs) |")
+          + "\(String(format: "%.1f", engineRate * step.nominalFlopsPerStep / 1e9)) | "
+          + "(\(String(format: "%.3f", wallRatio))) | \(runs) |")
     }
   }
 
