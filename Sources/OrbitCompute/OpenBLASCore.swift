@@ -21,6 +21,35 @@ public enum OpenBLASCore {
   /// parallelism, one per thread.
   public static func pinToOneThread() { openblas_set_num_threads(1) }
 
+  /// `environment` plus `OPENBLAS_CORETYPE` when this CPU needs it (see `recommendedCoreType`):
+  /// the environment to give every process Orbit starts (workers, command runners).
+  public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    guard let coreType = recommendedCoreType(environment: environment) else { return environment }
+    var result = environment
+    result["OPENBLAS_CORETYPE"] = coreType
+    return result
+  }
+
+  /// When the loaded OpenBLAS fell back to old kernels on a CPU that has better ones, re-executes
+  /// this program once (same arguments) with `OPENBLAS_CORETYPE` set, since OpenBLAS reads it
+  /// only while loading. Call it first thing in `main`; it returns when no override is needed,
+  /// when the user set `OPENBLAS_CORETYPE`, after one attempt (`ORBIT_OPENBLAS_REEXEC` marks
+  /// it), or when `execv` fails (the program then runs on, slowly).
+  public static func reexecWithRecommendedCoreTypeIfNeeded() {
+    guard getenv("ORBIT_OPENBLAS_REEXEC") == nil else { return }
+    var environment: [String: String] = [:]
+    if let value = getenv("OPENBLAS_CORETYPE") {
+      environment["OPENBLAS_CORETYPE"] = String(cString: value)
+    }
+    guard let coreType = recommendedCoreType(environment: environment) else { return }
+    setenv("OPENBLAS_CORETYPE", coreType, 1)
+    setenv("ORBIT_OPENBLAS_REEXEC", "1", 1)
+    let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+    execv("/proc/self/exe", arguments)
+    // Only reached when execv failed.
+    for argument in arguments { free(argument) }
+  }
+
   /// Kernel families that mean OpenBLAS did not recognise a modern CPU.
   static let fallbackCores: Set<String> = [
     "prescott", "core2", "katmai", "coppermine", "northwood", "banias", "atom", "penryn",

@@ -110,5 +110,9 @@ struct ConfigTests {
         environment: [:], loadedCore: "Prescott", cpuFlags: ["sse3"], vendor: "GenuineIntel")
         == nil)
     #expect(!OpenBLASCore.coreName.isEmpty)
+    // This machine's library recognises its CPU: child processes get the environment unchanged.
+    if OpenBLASCore.recommendedCoreType(environment: [:]) == nil {
+      #expect(OpenBLASCore.childEnvironment(["A": "1"]) == ["A": "1"])
+    }
   }
 }

@@ -3,7 +3,8 @@
 # Usage (from bench/): reference/run_compute.sh [repeats=3]
 # Builds ComputeBench in release and the C references, then: B1–B3 (engine vs its sgemm bound),
 # the C + OpenBLAS trainer on B1/B2, B4 as fresh processes under /usr/bin/time -v (Swift and C
-# alternated), mallocs in the training loop, and two-thread scaling.
+# alternated), mallocs in the training loop, two-thread scaling, the OpenBLAS core-type trap
+# and the cost of issue 6's flagship trials.
 set -euo pipefail
 repeats=${1:-3}
 bench=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,10 @@ echo "## machine"
 grep -m1 "model name" /proc/cpuinfo
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$binary" threads --repeats 1 --steps 1 | head -1
+
+echo "## OpenBLAS core type (the trap)"
+"$binary" coretype
+OPENBLAS_CORETYPE=Prescott "$binary" coretype
 
 echo "## B1–B3 (engine vs sgemm bound)"
 "$binary" steps --repeats "$repeats"
@@ -53,3 +58,6 @@ LD_PRELOAD="$bench/reference/malloc_count.so" "$binary" mallocs
 
 echo "## two trials on two threads"
 "$binary" threads --repeats "$repeats"
+
+echo "## issue 6 flagship trials (cost; wall and CPU)"
+/usr/bin/time -f "flagship total: real %e s, user %U s" "$binary" flagship
