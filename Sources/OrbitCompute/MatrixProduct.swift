@@ -10,6 +10,9 @@ final class MatrixProduct {
   /// When set, every product's shape is appended here (for the GEMM-bound benchmark).
   var recordedShapes: [GEMMShape]?
 
+  /// Pins OpenBLAS to the calling thread before any product can run.
+  init() { OpenBLASCore.pinToOneThread() }
+
   /// C[M×N] = alpha · op(A) · op(B) + beta · C, all row-major.
   /// - Parameters:
   ///   - transposeA: use Aᵀ, where A is stored K×M; otherwise A is M×K.
@@ -99,6 +102,7 @@ public final class GEMMReplay {
 
   /// Allocates operands for every shape and fills them with small values.
   public init(shapes: [GEMMShape]) {
+    OpenBLASCore.pinToOneThread()
     self.shapes = shapes
     var random = RandomSource(seed: 1)
     operands = shapes.map { shape in

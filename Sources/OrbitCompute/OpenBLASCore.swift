@@ -19,7 +19,12 @@ public enum OpenBLASCore {
 
   /// Makes every OpenBLAS call in this process run on the calling thread: trials are the unit of
   /// parallelism, one per thread.
-  public static func pinToOneThread() { openblas_set_num_threads(1) }
+  public static func pinToOneThread() { _ = pinnedOnce }
+
+  /// `openblas_set_num_threads(1)`, done once per process: calling it while another thread is
+  /// inside OpenBLAS is not safe, and OpenBLAS's own threads (two here by default) must never
+  /// run a trial's products, which would also make trials race for the pool.
+  private static let pinnedOnce: Void = openblas_set_num_threads(1)
 
   /// `environment` plus `OPENBLAS_CORETYPE` when this CPU needs it (see `recommendedCoreType`):
   /// the environment to give every process Orbit starts (workers, command runners).

@@ -1,0 +1,78 @@
+import Testing
+
+@testable import OrbitCompute
+
+/// Early stopping, fresh data, optimisers and every model kind through whole trials.
+struct TrainingOptionsTests {
+  @Test func earlyStoppingStopsAndReportsTheBestValidationStep() throws {
+    let config = try TrialTests.config([
+      "task.n_train": .int(32), "train.steps": .int(3000), "train.eval_every": .int(25),
+      "train.patience": .int(4), "train.lr": .double(1e-2), "model.width": .int(64),
+    ])
+    let report = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+    #expect(report.status == .ok)
+    let steps = report.metrics["steps"]!
+    let best = report.metrics["best_step"]!
+    // 32 points and a wide net over-fit fast: training stops long before 3,000 steps, exactly
+    // `patience` evaluations after the best one.
+    #expect(steps < 3000)
+    #expect(best == steps - 4 * 25)
+    #expect(best.truncatingRemainder(dividingBy: 25) == 0)
+    // The reported losses are those of the parameters at the best step: a run of exactly
+    // best_step steps without early stopping (same batches, constant rate) ends there.
+    let rerun = try TrialTests.config([
+      "task.n_train": .int(32), "train.steps": .int(Int(best)), "train.lr": .double(1e-2),
+      "model.width": .int(64),
+    ])
+    let plain = runCoreTrial(rerun, progress: { _ in }, isCancelled: { false })
+    #expect(plain.metrics["val_loss"] == report.metrics["val_loss"])
+    #expect(plain.metrics["test_loss"] == report.metrics["test_loss"])
+  }
+
+  @Test func freshSamplesCountWhatWasSeen() throws {
+    let config = try TrialTests.config([
+      "task.fresh": .bool(true), "train.steps": .int(200), "train.batch": .int(32),
+    ])
+    let report = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+    #expect(report.status == .ok)
+    #expect(report.metrics["n_train"] == 6400)
+    #expect(report.metrics["samples_seen"] == 6400)
+    #expect(report.metrics["test_loss"]! < 0.9)
+  }
+
+  @Test(arguments: [
+    ["train.optimizer": CoreValue.string("sgd"), "train.lr": .double(0.05)],
+    ["train.optimizer": .string("adamw"), "train.weight_decay": .double(0.01)],
+    ["train.schedule": .string("cosine"), "train.warmup": .double(0.1)],
+    ["model.init": .string("he"), "model.activation": .string("gelu")],
+  ])
+  func optimizersSchedulesAndInitsTrain(extra: [String: CoreValue]) throws {
+    let report = runCoreTrial(
+      try TrialTests.config(extra), progress: { _ in }, isCancelled: { false })
+    #expect(report.status == .ok, "\(extra)")
+    #expect(report.metrics["test_loss"] ?? .infinity < 0.5, "\(extra)")
+  }
+
+  @Test(arguments: [
+    [
+      "task.kind": CoreValue.string("cyclic"), "model.kind": .string("conv1d"),
+      "model.channels": .int(16),
+    ],
+    ["task.kind": .string("cyclic"), "model.symmetry": .string("augment")],
+    ["task.kind": .string("cyclic"), "model.symmetry": .string("symmetrize")],
+    ["task.kind": .string("permutation"), "model.kind": .string("deepsets")],
+    ["task.kind": .string("permutation"), "model.symmetry": .string("symmetrize")],
+  ])
+  func everyModelKindLearnsItsTask(extra: [String: CoreValue]) throws {
+    var parameters = extra
+    parameters["train.steps"] = .int(400)
+    parameters["task.n_train"] = .int(1024)
+    let report = runCoreTrial(
+      try TrialTests.config(parameters), progress: { _ in }, isCancelled: { false })
+    #expect(report.status == .ok)
+    // A unit-variance target: predicting the mean scores 1.
+    #expect(report.metrics["test_loss"] ?? .infinity < 0.8, "\(extra)")
+    let order = report.metrics["group_order"]!
+    #expect(order == (extra["task.kind"] == .string("cyclic") ? 16 : 120))
+  }
+}
