@@ -81,29 +81,39 @@ public final class CoordinatorServer {
     var nextTick = Self.now()
     var nextLive = 0.0
     var stopSent = false
+    let writer = JournalWriter(journal: journal, sweepID: sweepID)
+    defer { writer.close() }
     do {
       // A sweep with nothing left to run (fully resumed) finishes at the first tick.
-      try execute(machine.handle(.tick(now: Self.now())), on: router)
+      try perform(machine.handle(.tick(now: Self.now())), router: router, writer: writer)
       while !machine.isFinished {
         if status.stopRequested && !stopSent {
           stopSent = true
           logger.notice(
             "stop requested: no more dispatch; waiting for workers to return what they hold")
-          try execute(machine.handle(.stop(now: Self.now())), on: router)
+          try perform(machine.handle(.stop(now: Self.now())), router: router, writer: writer)
           continue
         }
         let timeout = max(0, Int((nextTick - Self.now()) * 1000))
-        _ = try router.waitForInput(timeoutMilliseconds: timeout)
-        try drainInput(router)
+        _ = try ZMQPoller.poll(
+          [router], fileDescriptors: [writer.wakeFD], timeoutMilliseconds: timeout)
+        try drainInput(router, writer: writer)
+        // Results now durable: acknowledge them (the state machine sends ACKs only here).
+        for (entries, inserted) in try writer.takeCompleted() {
+          try perform(
+            machine.handle(.persisted(entries, inserted: inserted, now: Self.now())),
+            router: router, writer: writer)
+        }
         let now = Self.now()
         if now >= nextTick {
-          try execute(machine.handle(.tick(now: now)), on: router)
+          try perform(machine.handle(.tick(now: now)), router: router, writer: writer)
           nextTick = now + tickInterval
         }
         if now >= nextLive {
-          try journal.updateLive(
-            sweepID: sweepID, running: machine.runningCount, queued: machine.queuedCount,
-            workers: machine.workerCount, now: now)
+          writer.submit(
+            .live(
+              running: machine.runningCount, queued: machine.queuedCount,
+              workers: machine.workerCount, now: now))
           nextLive = now + 1
         }
         publish()
@@ -120,83 +130,62 @@ public final class CoordinatorServer {
     logger.info("coordinator finished", metadata: ["recorded": "\(status.snapshot.recorded)"])
   }
 
-  /// Reads every queued message (bounded, so ticks still happen under load) and feeds them in;
-  /// results are collected into one journal transaction per pass: a group commit.
-  private func drainInput(_ router: ZMQSocket) throws {
-    var pending: [JournalEntry] = []
+  /// Reads every queued message (bounded, so ticks still happen under load) and feeds them in.
+  /// Results go to the journal thread; their ACKs wait until it reports them durable.
+  private func drainInput(_ router: ZMQSocket, writer: JournalWriter) throws {
     for _ in 0..<10_000 {
       guard let frames = try router.receive(dontWait: true) else { break }
       let now = Self.now()
-      guard frames.count == 2 else {
-        let peer = PeerID(frames.first ?? [])
-        pending += try collect(
-          machine.handle(
-            .malformed(
-              peer, ProtocolError(.invalid, "\(frames.count) frames, expected 2"), now: now)),
-          on: router)
-        continue
-      }
-      let peer = PeerID(frames[0])
+      let peer = PeerID(frames.first ?? [])
       let event: CoordinatorEvent
-      do {
-        event = .received(peer, try MessageCodec.decode(frames[1]), now: now)
-      } catch {
-        event = .malformed(peer, error, now: now)
+      if frames.count != 2 {
+        event = .malformed(
+          peer, ProtocolError(.invalid, "\(frames.count) frames, expected 2"), now: now)
+      } else {
+        do {
+          event = .received(peer, try MessageCodec.decode(frames[1]), now: now)
+        } catch {
+          event = .malformed(peer, error, now: now)
+        }
       }
-      pending += try collect(machine.handle(event), on: router)
-    }
-    while !pending.isEmpty {
-      let batch = pending
-      pending = []
-      let inserted = try journal.record(batch, sweepID: sweepID)
-      pending += try collect(
-        machine.handle(.persisted(batch, inserted: inserted, now: Self.now())), on: router)
+      try perform(machine.handle(event), router: router, writer: writer)
     }
   }
 
-  private func execute(_ actions: [CoordinatorAction], on router: ZMQSocket) throws {
-    var pending = try collect(actions, on: router)
-    while !pending.isEmpty {
-      let batch = pending
-      pending = []
-      let inserted = try journal.record(batch, sweepID: sweepID)
-      pending += try collect(
-        machine.handle(.persisted(batch, inserted: inserted, now: Self.now())), on: router)
-    }
-  }
-
-  /// Performs every action but `.persist`, whose entries it returns for one group commit.
-  private func collect(_ actions: [CoordinatorAction], on router: ZMQSocket) throws
-    -> [JournalEntry]
+  /// Performs the state machine's actions: sends now, journal writes on the writer thread.
+  private func perform(_ actions: [CoordinatorAction], router: ZMQSocket, writer: JournalWriter)
+    throws
   {
-    var persist: [JournalEntry] = []
     for action in actions {
       switch action {
       case .send(let peer, let message):
         let sent = try router.send([peer.bytes, MessageCodec.encode(message)], dontWait: true)
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
       case .persist(let entries):
-        persist += entries
+        writer.submit(.results(entries))
       case .recordProgress(let p):
-        try journal.recordProgress(
-          trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON)
+        writer.submit(
+          .progress(
+            trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON))
       case .workerJoined(let hello, let now):
         logger.info(
           "worker joined",
           metadata: [
             "worker": "\(hello.workerID)", "host": "\(hello.host)", "slots": "\(hello.slots)",
           ])
-        try journal.workerJoined(
-          id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots, now: now)
+        writer.submit(
+          .workerJoined(
+            id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots, now: now))
       case .workerLeft(let workerID, let reason, let requeued, let now):
         let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning
         logger.log(
           level: level, "worker left",
           metadata: ["worker": "\(workerID)", "reason": "\(reason)", "requeued": "\(requeued)"])
-        try journal.workerLeft(id: workerID, reason: reason, now: now)
-        try journal.event(
-          "worker_left", workerID: workerID, detail: "\(reason); \(requeued) trials re-queued",
-          now: now)
+        writer.submit(.workerLeft(id: workerID, reason: reason, now: now))
+        writer.submit(
+          .event(
+            kind: "worker_left", trialID: nil, workerID: workerID,
+            detail: "\(reason); \(requeued) trials re-queued", now: now))
       case .log(let level, let text):
         switch level {
         case .debug: logger.debug("\(text)")
@@ -208,7 +197,6 @@ public final class CoordinatorServer {
         break
       }
     }
-    return persist
   }
 
   private func publish() {

@@ -35,7 +35,6 @@ enum JournalSchema {
             exit_code INTEGER,
             sweep_id TEXT NOT NULL REFERENCES sweeps(id)
           );
-          CREATE INDEX trials_by_status ON trials(status);
           CREATE TABLE workers (
             id TEXT PRIMARY KEY,
             host TEXT NOT NULL,

@@ -1,0 +1,111 @@
+import Foundation
+import OrbitJournal
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The coordinator's journal on a thread of its own, so the dispatch loop never waits on fsync.
+///
+/// Jobs queue while a commit is under way and go into the next transaction together: the longer
+/// a commit takes, the larger the next group. Completed result batches come back through
+/// `takeCompleted()`, and `wakeFD` becomes readable when there are some: only then are their
+/// results acknowledged to workers.
+final class JournalWriter: Sendable {
+  private struct State {
+    var queued: [JournalJob] = []
+    var completed: [([JournalEntry], [Bool])] = []
+    var failure: JournalError?
+    var closing = false
+    var busy = false
+  }
+
+  private let state = Mutex(State())
+  private let work = DispatchSemaphore(value: 0)
+  private let stopped = DispatchSemaphore(value: 0)
+  private let wakePipe: (read: Int32, write: Int32)
+
+  /// Readable when completed batches (or a failure) wait to be taken.
+  var wakeFD: Int32 { wakePipe.read }
+
+  init(journal: Journal, sweepID: String) {
+    var fds: [Int32] = [0, 0]
+    _ = pipe(&fds)
+    for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+    wakePipe = (fds[0], fds[1])
+    // The journal moves to the writer thread, which alone uses it until `close()` returns.
+    nonisolated(unsafe) let journal = journal
+    let thread = Thread { [self] in self.loop(journal: journal, sweepID: sweepID) }
+    thread.name = "orbit-journal"
+    thread.start()
+  }
+
+  func submit(_ job: JournalJob) {
+    state.withLock { $0.queued.append(job) }
+    work.signal()
+  }
+
+  /// Result batches now durable, with which entries were fresh; throws the writer's failure.
+  func takeCompleted() throws(JournalError) -> [([JournalEntry], [Bool])] {
+    var byte: UInt8 = 0
+    while read(wakePipe.read, &byte, 1) > 0 {}
+    let (done, failure) = state.withLock { s in
+      defer { s.completed.removeAll() }
+      return (s.completed, s.failure)
+    }
+    if let failure { throw failure }
+    return done
+  }
+
+  /// True while jobs are queued or being committed.
+  var isIdle: Bool { state.withLock { $0.queued.isEmpty && !$0.busy } }
+
+  /// Commits what is queued, then stops the thread.
+  func close() {
+    state.withLock { $0.closing = true }
+    work.signal()
+    stopped.wait()
+    _ = Glibc.close(wakePipe.read)
+    _ = Glibc.close(wakePipe.write)
+  }
+
+  private func loop(journal: Journal, sweepID: String) {
+    while true {
+      work.wait()
+      let (jobs, closing) = state.withLock { s in
+        defer {
+          s.queued.removeAll()
+          s.busy = true
+        }
+        return (s.queued, s.closing)
+      }
+      if !jobs.isEmpty {
+        do {
+          let inserted = try journal.apply(jobs, sweepID: sweepID)
+          var batches: [([JournalEntry], [Bool])] = []
+          var i = 0
+          for case .results(let entries) in jobs {
+            batches.append((entries, inserted[i]))
+            i += 1
+          }
+          state.withLock {
+            $0.completed += batches
+            $0.busy = false
+          }
+        } catch {
+          state.withLock {
+            $0.failure = error
+            $0.busy = false
+          }
+        }
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)
+      } else {
+        state.withLock { $0.busy = false }
+      }
+      if closing && state.withLock({ $0.queued.isEmpty }) { break }
+    }
+    stopped.signal()
+  }
+}

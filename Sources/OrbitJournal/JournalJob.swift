@@ -1,0 +1,56 @@
+import GRDB
+import OrbitSpec
+
+/// One write the coordinator asks of its journal thread.
+public enum JournalJob: Sendable {
+  case results([JournalEntry])
+  case progress(trialID: String, attempt: Int, step: Int, metricsJSON: String)
+  case workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
+  case workerLeft(id: String, reason: String, now: Double)
+  case event(kind: String, trialID: String?, workerID: String?, detail: String, now: Double)
+  case live(running: Int, queued: Int, workers: Int, now: Double)
+}
+
+extension Journal {
+  /// Applies every job in one transaction: a group commit, one fsync for the lot.
+  ///
+  /// Returns, for each `.results` job in order, which entries were recorded (false: duplicate).
+  public func apply(_ jobs: [JournalJob], sweepID: String) throws(JournalError) -> [[Bool]] {
+    try write("\(jobs.count) journal updates") { db in
+      var inserted: [[Bool]] = []
+      for job in jobs {
+        switch job {
+        case .results(let entries):
+          inserted.append(try Self.insert(entries, sweepID: sweepID, in: db))
+        case .progress(let trialID, let attempt, let step, let metrics):
+          try db.execute(
+            sql:
+              "INSERT OR REPLACE INTO progress (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?)",
+            arguments: [trialID, attempt, step, metrics])
+        case .workerJoined(let id, let host, let pid, let slots, let now):
+          try db.execute(
+            sql: """
+              INSERT INTO workers (id, host, pid, slots, joined_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT(id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                slots = excluded.slots, joined_at = excluded.joined_at, left_at = NULL, left_reason = NULL
+              """, arguments: [id, host, pid, slots, now])
+        case .workerLeft(let id, let reason, let now):
+          try db.execute(
+            sql: "UPDATE workers SET left_at = ?, left_reason = ? WHERE id = ?",
+            arguments: [now, reason, id])
+        case .event(let kind, let trialID, let workerID, let detail, let now):
+          try db.execute(
+            sql:
+              "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [now, kind, trialID, workerID, detail])
+        case .live(let running, let queued, let workers, let now):
+          try db.execute(
+            sql:
+              "INSERT OR REPLACE INTO live (sweep_id, updated_at, running, queued, workers) VALUES (?, ?, ?, ?, ?)",
+            arguments: [sweepID, now, running, queued, workers])
+        }
+      }
+      return inserted
+    }
+  }
+}
