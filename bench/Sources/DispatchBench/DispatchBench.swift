@@ -147,7 +147,8 @@ func median(_ values: [Double]) -> Double {
 enum RawPingPong {
   static func measure(dealers: Int, window: Int, seconds: Double) throws -> Double {
     let context = try ZMQContext()
-    let router = try ZMQSocket(context, type: .router)
+    // Moved to the echo thread, which alone uses it until it is closed after that thread ends.
+    nonisolated(unsafe) let router = try ZMQSocket(context, type: .router)
     try router.bind("tcp://127.0.0.1:*")
     let endpoint = router.lastEndpoint
     let stop = Atomic(false)
