@@ -55,8 +55,9 @@ public final class CoordinatorServer {
       try router.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
       // A worker reconnecting under the same id takes over its old connection.
       try router.setOption(ZMQ_ROUTER_HANDOVER, Int32(1))
-      try router.setOption(ZMQ_SNDHWM, Int32(100_000))
-      try router.setOption(ZMQ_RCVHWM, Int32(100_000))
+      // Credits already bound what is queued per peer; the high-water marks are a backstop.
+      try router.setOption(ZMQ_SNDHWM, Int32(10_000))
+      try router.setOption(ZMQ_RCVHWM, Int32(10_000))
     } catch {
       throw CoordinatorError(
         kind: .socket, message: "cannot create the coordinator socket: \(error)")

@@ -12,6 +12,9 @@ public struct CoordinatorSettings: Sendable {
   public var retries: Int = 2
   /// Most trials in one TASK message.
   public var maxBatch: Int = 1024
+  /// Results received but not yet durable above which dispatch pauses: backpressure from the
+  /// journal, so a disk slower than the workers bounds memory instead of growing a backlog.
+  public var maxUnpersisted: Int = 16_384
   /// The runner every worker must offer ("command" or "core").
   public var requiredRunner: String
   public var sweepID: String
@@ -272,7 +275,7 @@ public struct CoordinatorStateMachine {
   }
 
   private mutating func dispatch(now: Double, into actions: inout [CoordinatorAction]) {
-    guard !stopping else { return }
+    guard !stopping, persisting < settings.maxUnpersisted else { return }
     for id in peers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
       var batch: [TaskAssignment] = []
       while peers[id]!.credits > 0, batch.count < settings.maxBatch,

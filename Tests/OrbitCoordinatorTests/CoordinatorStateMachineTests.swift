@@ -283,3 +283,40 @@ struct CoordinatorStateMachineTests {
     #expect(d.takeTasks("w2").map(\.attempt) == [2, 2])
   }
 }
+
+@Suite("Journal backpressure")
+struct BackpressureTests {
+  @Test func dispatchPausesWhileTooManyResultsAwaitTheJournal() {
+    var settings = CoordinatorSettings(
+      requiredRunner: "core", sweepID: "s", specText: "", specFileName: "s.yaml")
+    settings.maxUnpersisted = 4
+    let plan = TrialPlan(count: 100) { PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}") }
+    var machine = CoordinatorStateMachine(settings: settings, plan: plan)
+    let peer = PeerID(Array("w".utf8))
+    func tasks(_ actions: [CoordinatorAction]) -> [TaskAssignment] {
+      actions.flatMap { action -> [TaskAssignment] in
+        if case .send(_, .task(let t)) = action { return t }
+        return []
+      }
+    }
+    _ = machine.handle(
+      .received(
+        peer,
+        .hello(
+          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: ["core"], orbitVersion: "t")),
+        now: 0))
+    let first = tasks(machine.handle(.received(peer, .ready(credits: 4), now: 0)))
+    #expect(first.count == 4)
+    // Four results arrive and are not yet durable: the credits they return are not used.
+    let actions = machine.handle(
+      .received(peer, .result(results: first.map(ok), credits: 4), now: 1))
+    #expect(tasks(actions).isEmpty)
+    let entries = actions.flatMap { action -> [JournalEntry] in
+      if case .persist(let e) = action { return e }
+      return []
+    }
+    let resumed = tasks(
+      machine.handle(.persisted(entries, inserted: entries.map { _ in true }, now: 2)))
+    #expect(resumed.count == 4)
+  }
+}
