@@ -37,21 +37,29 @@ for shape in "256 64 3 128 B1_W=64" "256 256 3 128 B1_W=256" "256 1024 3 128 B1_
 done
 
 echo "## B4: whole manifold trial as a fresh process"
-swift_walls=(); swift_rss=(); c_walls=(); c_rss=()
+# Wall time counts process start; CPU time (user + sys) is the figure that other processes on
+# the shared machine do not inflate.
+swift_walls=(); swift_cpu=(); swift_rss=(); c_walls=(); c_cpu=(); c_rss=()
+measure() {  # command… → "wall cpu rss"
+  local out
+  out=$( { /usr/bin/time -v "$@" >/tmp/b4_last.json; } 2>&1 )
+  echo "$out" | awk -F': ' '/Elapsed/ {split($2,t,":"); w=t[1]*60+t[2]}
+    /User time/ {u=$2} /System time/ {s=$2} /Maximum resident/ {r=$2}
+    END {printf "%.2f %.2f %d\n", w, u+s, r}'
+}
 for _ in $(seq "$repeats"); do
-  out=$( { /usr/bin/time -v "$binary" trial >/tmp/b4_swift.json; } 2>&1 )
-  swift_walls+=("$(echo "$out" | awk -F': ' '/Elapsed/ {split($2,t,":"); print t[1]*60+t[2]}')")
-  swift_rss+=("$(echo "$out" | awk -F': ' '/Maximum resident/ {print $2}')")
-  out=$( { /usr/bin/time -v reference/ctrainer trial >/tmp/b4_c.json; } 2>&1 )
-  c_walls+=("$(echo "$out" | awk -F': ' '/Elapsed/ {split($2,t,":"); print t[1]*60+t[2]}')")
-  c_rss+=("$(echo "$out" | awk -F': ' '/Maximum resident/ {print $2}')")
+  read -r w c r < <(measure "$binary" trial); cp /tmp/b4_last.json /tmp/b4_swift.json
+  swift_walls+=("$w"); swift_cpu+=("$c"); swift_rss+=("$r")
+  read -r w c r < <(measure reference/ctrainer trial); cp /tmp/b4_last.json /tmp/b4_c.json
+  c_walls+=("$w"); c_cpu+=("$c"); c_rss+=("$r")
 done
-echo "Swift: wall median $(printf '%s\n' "${swift_walls[@]}" | median) s (runs ${swift_walls[*]}),"\
-  "peak RSS median $(printf '%s\n' "${swift_rss[@]}" | median) KiB"
-echo "   $(cat /tmp/b4_swift.json)"
-echo "C:     wall median $(printf '%s\n' "${c_walls[@]}" | median) s (runs ${c_walls[*]}),"\
-  "peak RSS median $(printf '%s\n' "${c_rss[@]}" | median) KiB"
-echo "   $(cat /tmp/b4_c.json)"
+for who in swift c; do
+  declare -n walls="${who}_walls" cpus="${who}_cpu" rss="${who}_rss"
+  echo "$who: wall median $(printf '%s\n' "${walls[@]}" | median) s (runs ${walls[*]}),"\
+    "CPU median $(printf '%s\n' "${cpus[@]}" | median) s (runs ${cpus[*]}),"\
+    "peak RSS median $(printf '%s\n' "${rss[@]}" | median) KiB"
+  echo "   $(cat /tmp/b4_$who.json)"
+done
 
 echo "## mallocs in the training loop"
 LD_PRELOAD="$bench/reference/malloc_count.so" "$binary" mallocs
