@@ -150,8 +150,9 @@ static inline void orbit_adam_generic(float *restrict p, const float *restrict g
                                       float l2, float shrink) {
   orbit_adam_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink);
 }
-// AVX-512: the division by the denominator becomes vrcp14ps and one Newton step (≤ 1 ulp from
-// the quotient): Zen 4's divider, shared with vsqrtps, otherwise bounds the update.
+// AVX-512: the square root and the division become vrsqrt14ps and vrcp14ps, each with one Newton
+// step (a few ulp from the exact quotient): Zen 4's divider, which runs both vsqrtps and vdivps,
+// otherwise bounds the update.
 static inline ORBIT_AVX512 void orbit_adam_avx512(float *restrict p, const float *restrict g,
                                                   float *restrict m, float *restrict v, long n,
                                                   float b1, float b2, float step_size,
@@ -162,7 +163,8 @@ static inline ORBIT_AVX512 void orbit_adam_avx512(float *restrict p, const float
   const __m512 vc2 = _mm512_set1_ps(1.0f - b2), vr2 = _mm512_set1_ps(inverse_root2);
   const __m512 veps = _mm512_set1_ps(eps), vl2 = _mm512_set1_ps(l2);
   const __m512 vshrink = _mm512_set1_ps(shrink), vstep = _mm512_set1_ps(step_size);
-  const __m512 two = _mm512_set1_ps(2.0f);
+  const __m512 two = _mm512_set1_ps(2.0f), half = _mm512_set1_ps(0.5f);
+  const __m512 threeHalves = _mm512_set1_ps(1.5f);
   for (; i + 16 <= n; i += 16) {
     __m512 parameter = _mm512_mul_ps(_mm512_loadu_ps(p + i), vshrink);
     __m512 grad = _mm512_fmadd_ps(vl2, parameter, _mm512_loadu_ps(g + i));
@@ -172,7 +174,14 @@ static inline ORBIT_AVX512 void orbit_adam_avx512(float *restrict p, const float
                                     _mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)));
     _mm512_storeu_ps(m + i, mean);
     _mm512_storeu_ps(v + i, square);
-    __m512 denominator = _mm512_fmadd_ps(_mm512_sqrt_ps(square), vr2, veps);
+    // sqrt(v) = v·rsqrt(v) with one Newton step on the estimate (y·(1.5 − 0.5·v·y²)); v ≥ the
+    // smallest normal keeps rsqrt finite so that v = 0 gives 0.
+    __m512 clamped = _mm512_max_ps(square, _mm512_set1_ps(1.17549435e-38f));
+    __m512 y = _mm512_rsqrt14_ps(clamped);
+    y = _mm512_mul_ps(y, _mm512_fnmadd_ps(_mm512_mul_ps(half, clamped), _mm512_mul_ps(y, y),
+                                          threeHalves));
+    __m512 root = _mm512_mul_ps(square, y);
+    __m512 denominator = _mm512_fmadd_ps(root, vr2, veps);
     __m512 r = _mm512_rcp14_ps(denominator);
     r = _mm512_mul_ps(r, _mm512_fnmadd_ps(denominator, r, two));
     __m512 update = _mm512_mul_ps(mean, r);
