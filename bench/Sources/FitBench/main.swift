@@ -1,1 +1,137 @@
-print("todo")
+// FitBench: Orbit's Chinchilla fit against scipy's L-BFGS-B on the same work, same machine.
+//
+//   cd bench && swift run -c release FitBench [--resamples 1000] [--repeat 3] [--no-scipy]
+//
+// Work: the 4,500-start grid fit of Epoch's 240 Chinchilla points, then 1,000 bootstrap refits
+// started at the optimum, on 1 thread and on 2; scipy's run of the same work is
+// bench/reference/fit_scipy.py (one core). Prints medians of the repeats and the ratios.
+import ArgumentParser
+import Foundation
+import OrbitAnalysis
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// CPU seconds used by this process so far (all threads).
+func processCPUSeconds() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+  let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  return user + system
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// Wall and CPU seconds of one run of `body`.
+func measure<T>(_ body: () -> T) -> (wall: Double, cpu: Double, value: T) {
+  let cpu0 = processCPUSeconds()
+  let wall0 = Date()
+  let value = body()
+  return (Date().timeIntervalSince(wall0), processCPUSeconds() - cpu0, value)
+}
+
+@main
+struct FitBench: ParsableCommand {
+  @Option(help: "Bootstrap resamples.") var resamples = 1000
+  @Option(help: "Repeats (medians are reported).") var `repeat` = 3
+  @Option(help: "The Chinchilla CSV (Epoch's points).")
+  var data = "../Tests/OrbitAnalysisTests/data/chinchilla-epoch-2024.csv"
+  @Flag(help: "Skip the scipy reference run.") var noScipy = false
+
+  func points() throws -> (n: [Double], d: [Double], loss: [Double]) {
+    let table = try Table.parseCSV(String(contentsOfFile: data, encoding: .utf8))
+    let n = table.numbers("Model Size").map { $0! }
+    let c = table.numbers("Training FLOP").map { $0! }
+    let loss = table.numbers("loss").map { $0! }
+    let kept = loss.indices.sorted { loss[$0] > loss[$1] }.dropFirst(5).sorted()
+    return (kept.map { n[$0] }, kept.map { c[$0] / (6 * n[$0]) }, kept.map { loss[$0] })
+  }
+
+  func run() throws {
+    let p = try points()
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(p.n.count) points")
+    var results: [Int: (grid: Double, gridWall: Double, boot: Double, bootWall: Double)] = [:]
+    for threads in [1, 2] {
+      var fitter = LawFitter(law: .chinchilla)
+      fitter.threads = threads
+      let objective = try fitter.makeObjective(x: p.n, secondX: p.d, y: p.loss)
+      var grid: [(wall: Double, cpu: Double)] = []
+      var boot: [(wall: Double, cpu: Double)] = []
+      var fit: LawFit?
+      for _ in 0..<self.repeat {
+        let g = measure { fitter.fit(objective) }
+        grid.append((g.wall, g.cpu))
+        fit = g.value
+        var bootstrap = Bootstrap()
+        bootstrap.resamples = resamples
+        bootstrap.threads = threads
+        let b = measure { bootstrap.run(fitter: fitter, objective: objective, fit: g.value) }
+        boot.append((b.wall, b.cpu))
+        if threads == 1 && boot.count == 1 {
+          let names = g.value.law.parameterNames
+          print(
+            "objective \(g.value.objective); "
+              + names.indices.map { "\(names[$0]) \(g.value.parameters[$0])" }.joined(
+                separator: ", ") + "; starts at optimum \(g.value.startsAtOptimum)/4500")
+          print(
+            "bootstrap 95 %: "
+              + names.indices.map {
+                "\(names[$0]) [\(b.value.intervals[$0].lower), \(b.value.intervals[$0].upper)]"
+              }.joined(separator: ", "))
+        }
+      }
+      _ = fit
+      let r = (
+        median(grid.map(\.cpu)), median(grid.map(\.wall)), median(boot.map(\.cpu)),
+        median(boot.map(\.wall))
+      )
+      results[threads] = r
+      print(
+        String(
+          format:
+            "orbit, %d thread(s): grid %.3f CPU s (%.3f s wall), bootstrap %.3f CPU s (%.3f s wall)"
+            + "  [medians of %d: grid wall %@; bootstrap wall %@]",
+          threads, r.0, r.1, r.2, r.3, self.repeat,
+          grid.map { String(format: "%.3f", $0.wall) }.joined(separator: " "),
+          boot.map { String(format: "%.3f", $0.wall) }.joined(separator: " ")))
+    }
+    let one = results[1]!
+    let two = results[2]!
+    print(
+      String(
+        format: "speed-up on 2 threads (wall): grid %.2f×, bootstrap %.2f×",
+        one.gridWall / two.gridWall,
+        one.bootWall / two.bootWall))
+    guard !noScipy else { return }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+      "python3", "reference/fit_scipy.py", "--data", data, "--resamples", "\(resamples)",
+      "--repeat", "\(self.repeat)",
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard
+      let scipy = try JSONSerialization.jsonObject(with: output) as? [String: Any],
+      let gridCPU = scipy["grid_cpu_median"] as? Double,
+      let bootCPU = scipy["bootstrap_cpu_median"] as? Double
+    else {
+      print("scipy reference failed: \(String(decoding: output, as: UTF8.self))")
+      throw ExitCode(1)
+    }
+    print("scipy: \(String(decoding: output, as: UTF8.self))")
+    print(
+      String(
+        format:
+          "scipy %@ (1 core): grid %.2f CPU s, bootstrap %.2f CPU s → orbit/scipy on 1 thread: "
+          + "grid %.4f (%.0f× faster), bootstrap %.4f (%.0f× faster)",
+        (scipy["scipy"] as? String) ?? "?", gridCPU, bootCPU, one.grid / gridCPU,
+        gridCPU / one.grid,
+        one.boot / bootCPU, bootCPU / one.boot))
+  }
+}
