@@ -56,6 +56,11 @@ public struct CoreTrialConfig: Sendable {
       ),
       ("task.teacher_bias_scale", "Teacher hidden-bias standard deviation. Default 0.5."),
       ("task.noise", "Label-noise standard deviation added to training targets. Default 0."),
+      (
+        "task.teacher_seed",
+        "Seed of the teacher (the task itself); the trial seed varies data, "
+          + "init and batches only. Default 0."
+      ),
       ("model.kind", "mlp | conv1d | deepsets. Default mlp."),
       ("model.width", "Hidden width W (mlp, deepsets). Default 64."),
       (

@@ -29,7 +29,10 @@ final class TaskData {
     self.settings = settings
     inputWidth = settings.inputWidth
     let maxChunk = max(Self.chunkSize, freshBatch)
-    var teacherRandom = RandomSource(seed: seed, stream: RandomStream.teacher)
+    // The teacher and the target's scale define the task: they come from the teacher seed, so
+    // every trial seed learns the same function.
+    let taskSeed = UInt64(bitPattern: Int64(settings.teacherSeed))
+    var teacherRandom = RandomSource(seed: taskSeed, stream: RandomStream.teacher)
     switch settings.kind {
     case .manifold, .noop:
       teacher = ManifoldTeacher(settings: settings, maxChunk: maxChunk, random: &teacherRandom)
@@ -48,7 +51,7 @@ final class TaskData {
     noiseRandom = RandomSource(seed: seed, stream: RandomStream.noise)
 
     let normalization = DataSplit(count: Self.normalizationCount, inputWidth: inputWidth)
-    var normalizationRandom = RandomSource(seed: seed, stream: RandomStream.normalization)
+    var normalizationRandom = RandomSource(seed: taskSeed, stream: RandomStream.normalization)
     Self.fill(
       normalization, teacher: teacher, random: &normalizationRandom, chunk: chunkInputs,
       chunkTargets: chunkTargets)

@@ -55,9 +55,12 @@ final class Trainer {
     self.config = config
     let seed = UInt64(bitPattern: Int64(config.seed))
     batch = config.train.batch
-    evalBatch = config.train.evalBatch
     data = TaskData(settings: config.task, seed: seed, freshBatch: batch)
     let symmetrizing = config.model.symmetry == .symmetrize ? data.group : nil
+    // A symmetrized network runs |G| rows per sample: keep evaluation chunks to ~16k rows so the
+    // buffers stay small (120 copies per sample for sets of 5).
+    let groupOrder = symmetrizing?.order ?? 1
+    evalBatch = max(1, min(config.train.evalBatch, 16_384 / groupOrder))
     network = Network(
       layers: ModelBuilder.layers(model: config.model, task: config.task),
       inputWidth: data.inputWidth, maxBatch: max(batch, evalBatch),

@@ -22,6 +22,9 @@ public struct TaskSettings: Sendable {
   public var teacherWeightScale: Double
   public var teacherBiasScale: Double
   public var noise: Double
+  /// Seed of the teacher and of the target's normalisation: the task itself. Fixed (0) unless
+  /// set, so the trial seed varies data, init and batches but not the function learned.
+  public var teacherSeed: Int
 
   init(_ reader: ParameterReader) throws(CoreConfigError) {
     kind = try reader.choice("task.kind", default: .manifold)
@@ -38,6 +41,7 @@ public struct TaskSettings: Sendable {
     teacherWeightScale = try reader.double("task.teacher_weight_scale", default: 1)
     teacherBiasScale = try reader.double("task.teacher_bias_scale", default: 0.5)
     noise = try reader.double("task.noise", default: 0)
+    teacherSeed = try reader.int("task.teacher_seed", default: 0, minimum: Int.min)
     if kind == .manifold && intrinsicDimension > inputDimension {
       throw CoreConfigError(
         key: "task.intrinsic_dim",
