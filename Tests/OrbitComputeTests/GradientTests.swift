@@ -10,8 +10,12 @@ struct GradientTests {
     try CoreTrialConfig(parameters: parameters)
   }
 
-  /// Largest |analytic − numeric| / max|numeric| over a sample of parameters.
-  static func worstGradientError(config: CoreTrialConfig, batch: Int = 6) -> Double {
+  /// Largest |analytic − numeric| / max|numeric| over a sample of parameters; with
+  /// `kinkQuantile` < 1, that quantile instead of the maximum, because a difference step can
+  /// straddle a ReLU kink, where the numeric derivative is meaningless.
+  static func worstGradientError(
+    config: CoreTrialConfig, batch: Int = 6, kinkQuantile: Double = 1
+  ) -> Double {
     let layers = ModelBuilder.layers(model: config.model, task: config.task)
     let data = TaskData(settings: config.task, seed: 3, freshBatch: batch)
     let group = config.model.symmetry == .symmetrize ? data.group : nil
@@ -51,7 +55,9 @@ struct GradientTests {
       checked.append(Double(analytic[index]))
     }
     let scale = numeric.map(abs).max()!
-    return zip(checked, numeric).map { abs($0 - $1) }.max()! / scale
+    let errors = zip(checked, numeric).map { abs($0 - $1) / scale }.sorted()
+    let index = min(errors.count - 1, Int((kinkQuantile * Double(errors.count)).rounded(.down)))
+    return errors[kinkQuantile >= 1 ? errors.count - 1 : index]
   }
 
   @Test(arguments: [
@@ -67,7 +73,9 @@ struct GradientTests {
       "task.kind": .string("manifold"), "task.input_dim": .int(10), "model.width": .int(12),
     ]
     parameters.merge(extra) { _, new in new }
-    #expect(Self.worstGradientError(config: try Self.task(parameters)) < 2e-3)
+    let quantile = extra["model.activation"] == .string("relu") ? 0.95 : 1
+    #expect(
+      Self.worstGradientError(config: try Self.task(parameters), kinkQuantile: quantile) < 2e-3)
   }
 
   @Test(arguments: ["relu", "tanh", "gelu"])
@@ -77,10 +85,9 @@ struct GradientTests {
       "model.channels": .int(5), "model.kernel": .int(5), "model.depth": .int(3),
       "model.activation": .string(activation),
     ])
-    // A difference step can straddle a ReLU kink (many units × 9 positions here), so ReLU gets a
-    // looser bound; its exact gradient is pinned by the numpy golden test.
-    let bound = activation == "relu" ? 1e-2 : 2e-3
-    #expect(Self.worstGradientError(config: config) < bound)
+    // ReLU: 95 % of the parameters (kinks); its exact gradient is pinned by the numpy goldens.
+    let quantile = activation == "relu" ? 0.95 : 1
+    #expect(Self.worstGradientError(config: config, kinkQuantile: quantile) < 2e-3)
   }
 
   @Test func wideConvolutionGradientsThroughWinograd() throws {
