@@ -49,6 +49,7 @@ final class Trainer {
   private var batchRandom: RandomSource
   private var augmentRandom: RandomSource
   private let augmentGroup: GroupAction?
+  private let augmentScratch: FloatBuffer
   private let evalBatch: Int
 
   init(config: CoreTrialConfig) {
@@ -82,6 +83,7 @@ final class Trainer {
     batchRandom = RandomSource(seed: seed, stream: RandomStream.batches)
     augmentRandom = RandomSource(seed: seed, stream: RandomStream.augmentation)
     augmentGroup = config.model.symmetry == .augment ? data.group : nil
+    augmentScratch = FloatBuffer(count: data.inputWidth)
   }
 
   /// The learning-curve steps: `points` log-spaced steps in [1, steps], always ending at `steps`.
@@ -130,14 +132,13 @@ final class Trainer {
   }
 
   private func augmentInPlace(_ group: GroupAction) {
-    // Fresh samples are drawn i.i.d., so augmenting them is applying g to a copy.
+    // Fresh samples are i.i.d., so augmenting them only re-draws from the same distribution;
+    // done anyway so that `augment` means the same thing everywhere.
     let width = data.inputWidth
     for row in 0..<batch {
       let line = batchInputs.pointer + row * width
-      outputGradient.pointer.update(from: line, count: min(width, batch))
-      if width <= batch {
-        group.apply(augmentRandom.below(group.order), to: outputGradient.pointer, into: line)
-      }
+      augmentScratch.pointer.update(from: line, count: width)
+      group.apply(augmentRandom.below(group.order), to: augmentScratch.pointer, into: line)
     }
   }
 

@@ -62,6 +62,10 @@ struct TrainingOptionsTests {
     ["task.kind": .string("cyclic"), "model.symmetry": .string("symmetrize")],
     ["task.kind": .string("permutation"), "model.kind": .string("deepsets")],
     ["task.kind": .string("permutation"), "model.symmetry": .string("symmetrize")],
+    [
+      "task.kind": .string("permutation"), "model.symmetry": .string("augment"),
+      "task.fresh": .bool(true), "train.batch": .int(16),
+    ],
   ])
   func everyModelKindLearnsItsTask(extra: [String: CoreValue]) throws {
     var parameters = extra
