@@ -18,6 +18,8 @@ public struct Analysis: Sendable {
   public var frontiers: [ComputeFrontier]
   /// IsoFLOP analysis per group, when the sweep has IsoFLOP structure (n_params × flops).
   public var isoFLOP: [String: IsoFLOPAnalysis]
+  /// Chinchilla fits L(N, D) per group, when both n_params and samples_seen vary (≥ 3 values).
+  public var chinchilla: [String: ChinchillaFit]
   /// Notes on what was skipped and why.
   public var warnings: [String]
   /// The verdict paragraph (plain words, for the top of the report).
@@ -75,10 +77,13 @@ public struct Analysis: Sendable {
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
     let (frontiers, isoFLOP) = computeAnalyses(
       ok: ok, labels: labels, groups: groups, y: y, settings: settings)
+    let chinchilla = chinchillaFits(
+      ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
+      warnings: &warnings)
     var analysis = Analysis(
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
-      warnings: warnings, verdict: "")
+      chinchilla: chinchilla, warnings: warnings, verdict: "")
     analysis.verdict = analysis.verdictParagraph()
     return analysis
   }
@@ -141,6 +146,34 @@ public struct Analysis: Sendable {
       }
     }
     return (frontiers, isoFLOP)
+  }
+
+  static func chinchillaFits(
+    ok: Table, labels: [String], groups: [String], y: [Double?], seeds: [String],
+    settings: AnalysisSettings, warnings: inout [String]
+  ) -> [String: ChinchillaFit] {
+    guard ok.columns.contains("n_params"), ok.columns.contains("samples_seen") else { return [:] }
+    let n = ok.numbers("n_params")
+    let d = ok.numbers("samples_seen")
+    var fits: [String: ChinchillaFit] = [:]
+    for group in groups {
+      let rows = labels.indices.filter {
+        labels[$0] == group && (n[$0] ?? 0) > 0 && (d[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
+      }
+      guard Set(rows.map { n[$0]! }).count >= 3, Set(rows.map { d[$0]! }).count >= 3 else {
+        continue
+      }
+      let ids = Array(Set(rows.map { seeds[$0] })).sorted()
+      let clusters = ids.count >= 2 ? rows.map { ids.firstIndex(of: seeds[$0])! } : nil
+      do {
+        fits[group] = try ChinchillaFit.make(
+          n: rows.map { n[$0]! }, d: rows.map { d[$0]! }, y: rows.map { y[$0]! },
+          clusters: clusters, settings: settings)
+      } catch {
+        warnings.append("\(group), Chinchilla law: \(error.message)")
+      }
+    }
+    return fits
   }
 
   /// The verdict paragraph: comparisons first; without any, each family's exponent and floor.

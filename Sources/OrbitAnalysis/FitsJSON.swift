@@ -79,6 +79,7 @@ enum FitsJSON {
           },
         ]
       },
+      "chinchilla": analysis.chinchilla.mapValues(chinchilla),
       "verdict": analysis.verdict, "warnings": analysis.warnings,
     ]
     if let metadata {

@@ -148,6 +148,7 @@ struct ReportHTML {
       body += "<h2>Compute frontier</h2>\n<figure>\(frontier.render())</figure>\n"
       body += ReportTables.frontiers(analysis)
     }
+    body += ReportTables.chinchilla(analysis)
     body += ReportTables.isoFLOP(analysis)
     body += ReportTables.metadata(metadata, analysis: analysis)
     return """

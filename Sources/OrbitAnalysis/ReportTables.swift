@@ -93,6 +93,18 @@ enum ReportTables {
       + table(["group", "budgets", "a in N_opt ∝ C^a", "vertices"], rows)
   }
 
+  static func chinchilla(_ a: Analysis) -> String {
+    guard !a.chinchilla.isEmpty else { return "" }
+    let rows = a.chinchilla.sorted { $0.key < $1.key }.map { group, c in
+      let f = c.result
+      return text(group)
+        + ["A", "alpha", "B", "beta", "E"].map { cell(f.fit.parameter($0), f.interval($0)) }
+        .joined() + cell(c.a, c.aInterval) + text(String(format: "%.6g", f.fit.objective))
+    }
+    return "<h2>Chinchilla law L(N, D) = E + A/N^α + B/D^β</h2>\n"
+      + table(["group", "A", "α", "B", "β", "E", "a in N_opt ∝ C^a", "objective"], rows)
+  }
+
   static func metadata(_ m: SweepMetadata, analysis: Analysis) -> String {
     let counts = m.countsByStatus.isEmpty ? analysis.countsByStatus : m.countsByStatus
     let countText = counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }

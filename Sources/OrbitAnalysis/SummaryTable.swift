@@ -56,6 +56,9 @@ enum SummaryTable {
       out +=
         "\nIsoFLOP \(group): N_opt ∝ C^\(format(iso.exponent)) over \(iso.budgets.count) budgets\n"
     }
+    for (group, fit) in analysis.chinchilla.sorted(by: { $0.key < $1.key }) {
+      out += "\nChinchilla \(group):\n" + chinchillaText(fit, level: analysis.settings.level)
+    }
     out += "\nVerdict: " + analysis.verdict + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
     return out

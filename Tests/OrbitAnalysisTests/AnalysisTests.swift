@@ -77,3 +77,44 @@ import Testing
     #expect(frontier.loss == [5, 4, 3, 2, 1])
   }
 }
+
+@Suite struct ChinchillaSweepTests {
+  /// Epoch's points as a trials.csv: n_params, samples_seen, flops, test_loss.
+  static func table() throws -> Table {
+    let points = try TestData.chinchillaPoints()
+    let rows = points.n.indices.map { i -> [String] in
+      [
+        "t\(i)", "\(i)", "ok", "1", "w0", "1", "\(points.n[i])", "\(points.d[i])",
+        "\(6 * points.n[i] * points.d[i])", "\(points.loss[i])",
+      ]
+    }
+    return Table(
+      columns: [
+        "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "n_params",
+        "samples_seen", "flops", "test_loss",
+      ], rows: rows)
+  }
+
+  @Test func chinchillaShapedSweepGetsTheLawTheFrontierAndIsoFLOP() throws {
+    let table = try Self.table()
+    var settings = AnalysisSettings.inferred(from: table, y: "test_loss")
+    #expect(settings.xs == ["n_params", "samples_seen", "flops"])
+    #expect(settings.groupBy.isEmpty)
+    settings.bootstrap = 20
+    let analysis = Analysis.run(table: table, settings: settings)
+    let law = try #require(analysis.chinchilla["all"])
+    #expect(abs(law.result.fit.parameter("alpha") - 0.3473) < 0.0035)
+    #expect(abs(law.a - 0.514) < 0.005)
+    #expect(analysis.isoFLOP["all"] != nil)
+    let frontier = try #require(analysis.frontiers.first)
+    #expect(frontier.compute.count >= 4 && frontier.fit != nil)
+    let report = Report.build(
+      analysis: analysis,
+      metadata: SweepMetadata(
+        name: "chinchilla", specText: "", countsByStatus: [:], workers: [], wallSeconds: 0,
+        createdAt: ""))
+    #expect(report.html.contains("Chinchilla law"))
+    #expect(report.html.contains("id=\"frontier\""))
+    #expect(report.summary.contains("Chinchilla all:"))
+  }
+}

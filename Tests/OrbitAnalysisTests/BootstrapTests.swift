@@ -11,10 +11,8 @@ import Testing
   ]
 
   @Test func chinchillaIntervalsMatchEpochWithinFivePercent() throws {
-    let points = try TestData.chinchillaPoints()
     let fitter = LawFitter(law: .chinchilla)
-    let objective = try fitter.makeObjective(x: points.n, secondX: points.d, y: points.loss)
-    let fit = fitter.fit(objective)
+    let (objective, fit) = TestData.chinchillaFit
     let result = Bootstrap().run(fitter: fitter, objective: objective, fit: fit)
     #expect(result.failed == 0)
     for (p, name) in fit.law.parameterNames.enumerated() {
@@ -26,10 +24,8 @@ import Testing
   }
 
   @Test func absoluteStoppingTestsMakeIntervalsFarTooNarrow() throws {
-    let points = try TestData.chinchillaPoints()
     let fitter = LawFitter(law: .chinchilla)
-    let objective = try fitter.makeObjective(x: points.n, secondX: points.d, y: points.loss)
-    let fit = fitter.fit(objective)
+    let (objective, fit) = TestData.chinchillaFit
     var bootstrap = Bootstrap()
     bootstrap.resamples = 200
     var scipyLike = fitter

@@ -10,9 +10,8 @@ import Testing
   ]
 
   @Test func reproducesEpochWithinHalfAPercent() throws {
-    let points = try TestData.chinchillaPoints()
-    #expect(points.n.count == 240)
-    let fit = try LawFitter(law: .chinchilla).fit(x: points.n, secondX: points.d, y: points.loss)
+    #expect(try TestData.chinchillaPoints().n.count == 240)
+    let fit = TestData.chinchillaFit.fit
     #expect(fit.starts == 4500)
     #expect(fit.converged)
     for (name, value) in Self.epoch {
@@ -27,10 +26,8 @@ import Testing
     fitter.useMean = true
     fitter.options.tests = .scipyDefaults
     let mean = try fitter.fit(x: points.n, secondX: points.d, y: points.loss)
-    let sum = try LawFitter(law: .chinchilla).fit(x: points.n, secondX: points.d, y: points.loss)
+    let (objective, sum) = TestData.chinchillaFit
     // Evaluated on the same (sum) objective, the mean fit is visibly worse and far from Epoch.
-    let objective = try LawFitter(law: .chinchilla).makeObjective(
-      x: points.n, secondX: points.d, y: points.loss)
     var g = [Double](repeating: 0, count: 5)
     let meanOnSum = objective.value(at: mean.logParameters, gradient: &g)
     #expect(meanOnSum > sum.objective * 1.01)

@@ -21,4 +21,12 @@ enum TestData {
     let kept = loss.indices.sorted { loss[$0] > loss[$1] }.dropFirst(5).sorted()
     return (kept.map { n[$0] }, kept.map { c[$0] / (6 * n[$0]) }, kept.map { loss[$0] })
   }
+
+  /// The full 4,500-start fit of those points, computed once and shared by the suites.
+  static let chinchillaFit: (objective: HuberLogObjective, fit: LawFit) = {
+    let points = try! chinchillaPoints()
+    let fitter = LawFitter(law: .chinchilla)
+    let objective = try! fitter.makeObjective(x: points.n, secondX: points.d, y: points.loss)
+    return (objective, fitter.fit(objective))
+  }()
 }
