@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Golden values for OrbitCompute's layers, losses and optimisers, from a plain numpy (float64)
-reference with hand-written backward passes, following PyTorch's definitions.
+reference with hand-written backward passes, following PyTorch's definitions. Every backward
+pass is checked here against Float64 central finite differences before anything is written.
 
 Regenerate (from the repository root):
     python3 Tests/OrbitComputeTests/golden/make_golden.py Tests/OrbitComputeTests/golden
@@ -196,6 +197,14 @@ def case(name, net, x, y, description):
     pred = net.forward(params, x)
     loss, g = mse(pred, y)
     grad = net.backward(g)
+    # The reference's own check: its hand-written backward against Float64 central differences.
+    step = 1e-6
+    numeric = np.array([
+        (mse(net.forward(params + e, x), y)[0] - mse(net.forward(params - e, x), y)[0]) / (2 * step)
+        for e in np.eye(net.size) * step])
+    worst = np.abs(numeric - grad).max() / np.abs(numeric).max()
+    assert worst < 1e-6, f"{name}: numpy backward disagrees with finite differences ({worst})"
+    grad = net.backward(mse(net.forward(params, x), y)[1])
     return {
         "name": name,
         "description": description,
