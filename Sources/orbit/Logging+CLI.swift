@@ -5,10 +5,16 @@ import Logging
 /// `--log-level` shared by every command that logs.
 struct LogOptions: ParsableArguments {
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-  var logLevel: Logger.Level = .info
+  var logLevel: String = "info"
+
+  func validate() throws {
+    if Logger.Level(rawValue: logLevel) == nil {
+      throw ValidationError("--log-level takes trace, debug, info, notice, warning, error or critical; got '\(logLevel)'")
+    }
+  }
 
   func logger(_ label: String, file: String? = nil) -> Logger {
-    let level = logLevel
+    let level = Logger.Level(rawValue: logLevel) ?? .info
     if let file {
       let handle = FileLogHandler.open(file)
       var logger = Logger(label: label) { label in FileLogHandler(label: label, handle: handle) }
@@ -21,7 +27,6 @@ struct LogOptions: ParsableArguments {
   }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Appends log lines to a file: `orbit run` keeps the terminal for its progress line.
 struct FileLogHandler: LogHandler {

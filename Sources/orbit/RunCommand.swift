@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
     )
     let local = LocalWorkers(
       count: workers, slots: perWorker, endpoint: endpoint,
-      logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel.rawValue)
+      logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel)
     do {
       try local.startAll()
     } catch {
