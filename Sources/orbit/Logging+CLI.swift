@@ -9,7 +9,9 @@ struct LogOptions: ParsableArguments {
 
   func validate() throws {
     if Logger.Level(rawValue: logLevel) == nil {
-      throw ValidationError("--log-level takes trace, debug, info, notice, warning, error or critical; got '\(logLevel)'")
+      throw ValidationError(
+        "--log-level takes trace, debug, info, notice, warning, error or critical; got '\(logLevel)'"
+      )
     }
   }
 
@@ -26,7 +28,6 @@ struct LogOptions: ParsableArguments {
     return logger
   }
 }
-
 
 /// Appends log lines to a file: `orbit run` keeps the terminal for its progress line.
 struct FileLogHandler: LogHandler {
