@@ -103,7 +103,7 @@ public struct CoreTrialConfig: Sendable {
           + "but still report the test loss at the best validation step. Default 0."
       ),
       ("train.curve_points", "Log-spaced learning-curve points (PROGRESS). Default 20."),
-      ("train.eval_batch", "Samples per evaluation chunk. Default 512."),
+      ("train.eval_batch", "Samples per evaluation chunk. Default 256."),
     ]
   }
 }

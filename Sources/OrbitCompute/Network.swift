@@ -13,12 +13,12 @@ final class Network {
   let parameters: FloatBuffer
   /// dLoss/dParameters, laid out as `parameters`.
   let gradients: FloatBuffer
-  /// Which entries of `parameters` are biases (1) or weights (0), for reports and decay masks.
-  let biasMask: FloatBuffer
   let product = MatrixProduct()
   let symmetrizingGroup: GroupAction?
   private let activations: [FloatBuffer]
-  private let activationGradients: [FloatBuffer]
+  /// Two buffers for the gradients at layer outputs, used alternately (layer i's output
+  /// gradient lives in buffer i mod 2): backward needs only a layer's output and input gradient.
+  private let gradientBuffers: [FloatBuffer]
   private let expandedInput: FloatBuffer?
   private let averagedOutput: FloatBuffer?
   /// The first layer when it applies itself to every group element at once (symmetrize with a
@@ -36,7 +36,6 @@ final class Network {
     let total = layers.reduce(0) { $0 + $1.parameterCount }
     parameters = FloatBuffer(count: total)
     gradients = FloatBuffer(count: total)
-    biasMask = FloatBuffer(count: total)
     let rows = maxBatch * (symmetrizingGroup?.order ?? 1)
     var offset = 0
     var width = inputWidth
@@ -45,14 +44,12 @@ final class Network {
       layer.bind(
         parameters: parameters.pointer + offset, gradients: gradients.pointer + offset,
         maxBatch: rows)
-      for index in 0..<layer.biasCount {
-        biasMask.pointer[offset + layer.weightCount + index] = 1
-      }
       offset += layer.parameterCount
       width = layer.outputWidth
     }
     activations = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
-    activationGradients = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
+    let widest = layers.map(\.outputWidth).max()!
+    gradientBuffers = [FloatBuffer(count: rows * widest), FloatBuffer(count: rows * widest)]
     if let group = symmetrizingGroup, let first = layers[0] as? DenseLayer,
       first.rowsPerSample == 1
     {
@@ -130,7 +127,7 @@ final class Network {
   ) {
     var rows = batch
     var firstInput = input
-    let lastGradient = activationGradients[activationGradients.count - 1].pointer
+    let lastGradient = gradientBuffers[(layers.count - 1) & 1].pointer
     if let group = symmetrizingGroup {
       rows = batch * group.order
       if let expandedInput { firstInput = UnsafePointer(expandedInput.pointer) }
@@ -151,15 +148,15 @@ final class Network {
       if index == 0, let first = stackedFirstLayer, let group = symmetrizingGroup {
         first.symmetrizedBackward(
           input: input, output: activations[0].pointer,
-          outputGradient: activationGradients[0].pointer, samples: batch, group: group,
+          outputGradient: gradientBuffers[0].pointer, samples: batch, group: group,
           product: product)
         break
       }
       let layerInput = index == 0 ? firstInput : UnsafePointer(activations[index - 1].pointer)
       layers[index].backward(
         input: layerInput, output: activations[index].pointer,
-        outputGradient: activationGradients[index].pointer,
-        inputGradient: index == 0 ? nil : activationGradients[index - 1].pointer,
+        outputGradient: gradientBuffers[index & 1].pointer,
+        inputGradient: index == 0 ? nil : gradientBuffers[(index - 1) & 1].pointer,
         batch: rows, product: product)
       index -= 1
     }

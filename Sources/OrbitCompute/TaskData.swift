@@ -23,6 +23,7 @@ final class TaskData {
   private var freshRandom: RandomSource
   private var noiseRandom: RandomSource
   private let chunkInputs: FloatBuffer
+  private let freshFeatures: FloatBuffer
   private let chunkTargets: FloatBuffer
 
   init(settings: TaskSettings, seed: UInt64, freshBatch: Int) {
@@ -45,31 +46,35 @@ final class TaskData {
       group = GroupAction.permutations(
         elements: settings.setSize, features: settings.elementDimension)
     }
-    chunkInputs = FloatBuffer(count: maxChunk * inputWidth)
+    chunkInputs = FloatBuffer(count: maxChunk * teacher.storedWidth)
+    freshFeatures = FloatBuffer(count: settings.fresh ? freshBatch * teacher.storedWidth : 0)
     chunkTargets = FloatBuffer(count: maxChunk)
     freshRandom = RandomSource(seed: seed, stream: RandomStream.fresh)
     noiseRandom = RandomSource(seed: seed, stream: RandomStream.noise)
 
-    let normalization = DataSplit(count: Self.normalizationCount, inputWidth: inputWidth)
+    // The normalisation draw is reduced chunk by chunk, never stored.
     var normalizationRandom = RandomSource(seed: taskSeed, stream: RandomStream.normalization)
-    Self.fill(
-      normalization, teacher: teacher, random: &normalizationRandom, chunk: chunkInputs,
-      chunkTargets: chunkTargets)
     var sum: Double = 0
     var sumSquares: Double = 0
-    for index in 0..<normalization.count {
-      let value = Double(normalization.targets.pointer[index])
-      sum += value
-      sumSquares += value * value
+    for _ in 0..<(Self.normalizationCount / Self.chunkSize) {
+      teacher.draw(
+        count: Self.chunkSize, random: &normalizationRandom, inputs: chunkInputs.pointer,
+        targets: chunkTargets.pointer)
+      for index in 0..<Self.chunkSize {
+        let value = Double(chunkTargets.pointer[index])
+        sum += value
+        sumSquares += value * value
+      }
     }
-    let mean = sum / Double(normalization.count)
-    let variance = max(sumSquares / Double(normalization.count) - mean * mean, 1e-30)
+    let mean = sum / Double(Self.normalizationCount)
+    let variance = max(sumSquares / Double(Self.normalizationCount) - mean * mean, 1e-30)
     targetMean = Float(mean)
     targetScale = Float(1 / variance.squareRoot())
 
-    train = settings.fresh ? nil : DataSplit(count: settings.trainCount, inputWidth: inputWidth)
-    validation = DataSplit(count: settings.validationCount, inputWidth: inputWidth)
-    test = DataSplit(count: settings.testCount, inputWidth: inputWidth)
+    let stored = teacher.storedWidth
+    train = settings.fresh ? nil : DataSplit(count: settings.trainCount, featureWidth: stored)
+    validation = DataSplit(count: settings.validationCount, featureWidth: stored)
+    test = DataSplit(count: settings.testCount, featureWidth: stored)
     // All stored properties are set; now fill the splits, each from its own stream.
     let streams: [(DataSplit?, UInt64)] = [
       (train, RandomStream.train), (validation, RandomStream.validation),
@@ -89,12 +94,12 @@ final class TaskData {
     chunkTargets: FloatBuffer
   ) {
     var start = 0
-    let width = split.inputWidth
+    let width = split.featureWidth
     while start < split.count {
       teacher.draw(
         count: chunkSize, random: &random, inputs: chunk.pointer, targets: chunkTargets.pointer)
       let taken = min(chunkSize, split.count - start)
-      (split.inputs.pointer + start * width).update(from: chunk.pointer, count: taken * width)
+      (split.features.pointer + start * width).update(from: chunk.pointer, count: taken * width)
       (split.targets.pointer + start).update(from: chunkTargets.pointer, count: taken)
       start += taken
     }
@@ -111,27 +116,43 @@ final class TaskData {
     for index in 0..<count { targets[index] += Float(noiseRandom.normal() * settings.noise) }
   }
 
-  /// Draws `count` new normalised training samples (for `fresh: true`).
+  /// Draws `count` new normalised training samples (for `fresh: true`) as model inputs.
   func drawFresh(
     count: Int, inputs: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>
   ) {
-    teacher.draw(count: count, random: &freshRandom, inputs: inputs, targets: targets)
+    teacher.draw(
+      count: count, random: &freshRandom, inputs: freshFeatures.pointer, targets: targets)
+    teacher.expand(freshFeatures.pointer, count: count, into: inputs)
     for index in 0..<count { targets[index] = (targets[index] - targetMean) * targetScale }
     addNoise(targets, count: count)
   }
+
+  /// Whether stored samples are the model inputs themselves (no expansion needed).
+  var storesInputs: Bool { !teacher.expandsInputs }
+
+  /// Model inputs of samples start..<start+count of `split`: the stored rows themselves, or
+  /// their expansion written into `scratch` (at least count × inputWidth floats).
+  func inputs(
+    _ split: DataSplit, start: Int, count: Int, scratch: UnsafeMutablePointer<Float>
+  ) -> UnsafePointer<Float> {
+    let stored = split.features.pointer + start * split.featureWidth
+    if storesInputs { return UnsafePointer(stored) }
+    teacher.expand(stored, count: count, into: scratch)
+    return UnsafePointer(scratch)
+  }
 }
 
-/// Inputs and targets of one split.
+/// Stored samples (see `Teacher.storedWidth`) and targets of one split.
 final class DataSplit {
   let count: Int
-  let inputWidth: Int
-  let inputs: FloatBuffer
+  let featureWidth: Int
+  let features: FloatBuffer
   let targets: FloatBuffer
 
-  init(count: Int, inputWidth: Int) {
+  init(count: Int, featureWidth: Int) {
     self.count = count
-    self.inputWidth = inputWidth
-    inputs = FloatBuffer(count: count * inputWidth)
+    self.featureWidth = featureWidth
+    features = FloatBuffer(count: count * featureWidth)
     targets = FloatBuffer(count: count)
   }
 }

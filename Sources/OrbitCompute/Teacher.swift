@@ -1,15 +1,34 @@
 /// A random network that defines a task's target, and the distribution of its inputs.
 ///
-/// Teachers draw samples in chunks: a call draws `count` inputs from `random` and computes their
+/// Teachers draw samples in chunks: a call draws `count` samples from `random` and computes their
 /// raw (unnormalised) targets with `sgemm`. Callers draw fixed-size chunks so that a sample's
-/// bits never depend on how many samples were asked for (nested training sets).
+/// bits never depend on how many samples were asked for (nested training sets). A sample is
+/// stored as its `storedWidth` features, from which `expand` makes the model's input: for the
+/// manifold task the d latent coordinates (x = E·z is 8× larger at d = 4, D = 32), for the others
+/// the input itself.
 protocol Teacher: AnyObject {
-  /// Floats per input sample.
+  /// Floats per model input.
   var inputWidth: Int { get }
-  /// Draws `count` samples into `inputs` ([count][inputWidth]) and `targets` ([count]).
+  /// Floats per stored sample.
+  var storedWidth: Int { get }
+  /// Whether stored samples must go through `expand` (false: they are the inputs).
+  var expandsInputs: Bool { get }
+  /// Draws `count` samples into `features` ([count][storedWidth]) and `targets` ([count]).
   func draw(
-    count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
+    count: Int, random: inout RandomSource, inputs features: UnsafeMutablePointer<Float>,
     targets: UnsafeMutablePointer<Float>)
+  /// The model inputs ([count][inputWidth]) of `count` stored samples.
+  func expand(_ stored: UnsafePointer<Float>, count: Int, into inputs: UnsafeMutablePointer<Float>)
+}
+
+extension Teacher {
+  var storedWidth: Int { inputWidth }
+  var expandsInputs: Bool { false }
+
+  func expand(_ stored: UnsafePointer<Float>, count: Int, into inputs: UnsafeMutablePointer<Float>)
+  {
+    inputs.update(from: stored, count: count * inputWidth)
+  }
 }
 
 /// Random matrices shared by the teachers.
@@ -48,7 +67,6 @@ final class ManifoldTeacher: Teacher {
   private let weights: FloatBuffer  // d×width
   private let bias: FloatBuffer
   private let readout: FloatBuffer
-  private let latent: FloatBuffer
   private let hidden: FloatBuffer
   private let product = MatrixProduct()
 
@@ -79,27 +97,39 @@ final class ManifoldTeacher: Teacher {
       rows: 1, columns: width, scale: settings.teacherBiasScale, random: &random)
     readout = TeacherWeights.normal(
       rows: 1, columns: width, scale: 1 / Double(width).squareRoot(), random: &random)
-    latent = FloatBuffer(count: maxChunk * d)
     hidden = FloatBuffer(count: maxChunk * width)
   }
 
+  var storedWidth: Int { intrinsic }
+  var expandsInputs: Bool { true }
+
   func draw(
-    count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
+    count: Int, random: inout RandomSource, inputs latent: UnsafeMutablePointer<Float>,
     targets: UnsafeMutablePointer<Float>
   ) {
     random.fillUniform(
-      UnsafeMutableBufferPointer(start: latent.pointer, count: count * intrinsic), bound: 1)
-    // x = z·Eᵀ.
+      UnsafeMutableBufferPointer(start: latent, count: count * intrinsic), bound: 1)
     product.multiply(
-      transposeA: false, transposeB: true, m: count, n: inputWidth, k: intrinsic,
-      a: latent.pointer, lda: intrinsic, b: embedding.pointer, ldb: intrinsic, beta: 0,
-      c: inputs, ldc: inputWidth)
-    product.multiply(
-      transposeA: false, transposeB: false, m: count, n: width, k: intrinsic, a: latent.pointer,
+      transposeA: false, transposeB: false, m: count, n: width, k: intrinsic, a: latent,
       lda: intrinsic, b: weights.pointer, ldb: width, beta: 0, c: hidden.pointer, ldc: width)
     TeacherWeights.tanhReadout(
       hidden: hidden.pointer, rows: count, width: width, bias: bias.pointer,
       readout: readout.pointer, output: targets)
+  }
+
+  /// x = E·z, row by row with a fixed summation order (the same bits in every use).
+  func expand(_ stored: UnsafePointer<Float>, count: Int, into inputs: UnsafeMutablePointer<Float>)
+  {
+    let e = embedding.pointer
+    for row in 0..<count {
+      let z = stored + row * intrinsic
+      let x = inputs + row * inputWidth
+      for index in 0..<inputWidth {
+        var sum: Float = 0
+        for k in 0..<intrinsic { sum += e[index * intrinsic + k] * z[k] }
+        x[index] = sum
+      }
+    }
   }
 }
 

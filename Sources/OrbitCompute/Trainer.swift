@@ -50,6 +50,8 @@ final class Trainer {
   private var augmentRandom: RandomSource
   private let augmentGroup: GroupAction?
   private let augmentScratch: FloatBuffer
+  /// Expanded inputs of one evaluation chunk (empty when the task stores its inputs).
+  private let evalInputs: FloatBuffer
   private let evalBatch: Int
 
   init(config: CoreTrialConfig) {
@@ -77,13 +79,15 @@ final class Trainer {
     batchInputs = FloatBuffer(count: batch * data.inputWidth)
     batchTargets = FloatBuffer(count: batch)
     outputGradient = FloatBuffer(count: batch)
-    bestParameters = FloatBuffer(count: network.parameterCount)
+    // Only early stopping keeps a copy of the best parameters.
+    bestParameters = FloatBuffer(count: train.evalEvery > 0 ? network.parameterCount : 0)
     order = IndexBuffer(count: data.train?.count ?? 0)
     orderCursor = order.count  // forces a shuffle before the first batch
     batchRandom = RandomSource(seed: seed, stream: RandomStream.batches)
     augmentRandom = RandomSource(seed: seed, stream: RandomStream.augmentation)
     augmentGroup = config.model.symmetry == .augment ? data.group : nil
     augmentScratch = FloatBuffer(count: data.inputWidth)
+    evalInputs = FloatBuffer(count: data.storesInputs ? 0 : evalBatch * data.inputWidth)
   }
 
   /// The learning-curve steps: `points` log-spaced steps in [1, steps], always ending at `steps`.
@@ -120,12 +124,13 @@ final class Trainer {
         index = Int(order.pointer[orderCursor])
         orderCursor += 1
       }
-      let source = train.inputs.pointer + index * width
+      let source = train.features.pointer + index * train.featureWidth
       let target = batchInputs.pointer + row * width
       if let group = augmentGroup {
+        // Augmentation exists only for tasks that store their inputs as they are.
         group.apply(augmentRandom.below(group.order), to: source, into: target)
       } else {
-        target.update(from: source, count: width)
+        data.teacher.expand(source, count: 1, into: target)
       }
       batchTargets.pointer[row] = train.targets.pointer[index]
     }
@@ -149,8 +154,8 @@ final class Trainer {
     var start = 0
     while start < count {
       let rows = min(evalBatch, count - start)
-      let output = network.forward(
-        split.inputs.pointer + start * split.inputWidth, batch: rows)
+      let inputs = data.inputs(split, start: start, count: rows, scratch: evalInputs.pointer)
+      let output = network.forward(inputs, batch: rows)
       total +=
         Loss.meanSquaredError(
           prediction: output, target: split.targets.pointer + start, count: rows, gradient: nil)

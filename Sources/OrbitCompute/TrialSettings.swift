@@ -176,7 +176,7 @@ public struct TrainSettings: Sendable {
     evalEvery = try reader.int("train.eval_every", default: 0)
     patience = try reader.int("train.patience", default: 0)
     curvePoints = try reader.int("train.curve_points", default: 20)
-    evalBatch = try reader.int("train.eval_batch", default: 512, minimum: 1)
+    evalBatch = try reader.int("train.eval_batch", default: 256, minimum: 1)
     if learningRateFloor > learningRate {
       throw CoreConfigError(
         key: "train.lr_floor",

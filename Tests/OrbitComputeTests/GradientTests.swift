@@ -23,7 +23,8 @@ struct GradientTests {
       layers: layers, inputWidth: data.inputWidth, maxBatch: batch, symmetrizingGroup: group)
     var random = RandomSource(seed: 11)
     network.initialize(&random, scheme: .pytorch)
-    let x = data.validation.inputs.pointer
+    let scratch = FloatBuffer(count: batch * data.inputWidth)
+    let x = data.inputs(data.validation, start: 0, count: batch, scratch: scratch.pointer)
     let y = data.validation.targets.pointer
     let gradient = FloatBuffer(count: batch)
     func loss() -> Double {

@@ -14,11 +14,12 @@ struct TaskTests {
     let large = try Self.settings(["task.kind": .string(kind), "task.n_train": .int(600)])
     let a = TaskData(settings: small.task, seed: 5, freshBatch: 1)
     let b = TaskData(settings: large.task, seed: 5, freshBatch: 1)
-    let width = a.inputWidth
-    #expect(Array(a.train!.inputs.elements) == Array(b.train!.inputs.elements.prefix(300 * width)))
+    let width = a.train!.featureWidth
+    #expect(
+      Array(a.train!.features.elements) == Array(b.train!.features.elements.prefix(300 * width)))
     #expect(Array(a.train!.targets.elements) == Array(b.train!.targets.elements.prefix(300)))
     #expect(a.test.targets.array == b.test.targets.array)
-    #expect(a.validation.inputs.array == b.validation.inputs.array)
+    #expect(a.validation.features.array == b.validation.features.array)
     // Targets are standardised: test-set variance near 1.
     let targets = a.test.targets.array.map(Double.init)
     let mean = targets.reduce(0, +) / Double(targets.count)
@@ -97,7 +98,7 @@ struct TaskTests {
       var random = RandomSource(seed: 1)
       network.initialize(&random, scheme: .pytorch)
       let width = data.inputWidth
-      let x = data.test.inputs.pointer
+      let x = data.test.features.pointer
       let original = Array(UnsafeBufferPointer(start: network.forward(x, batch: 8), count: 8))
       let moved = FloatBuffer(count: 8 * width)
       for sample in 0..<8 {
@@ -120,10 +121,28 @@ struct TaskTests {
       inputWidth: data.inputWidth, maxBatch: 1)
     var random = RandomSource(seed: 1)
     network.initialize(&random, scheme: .pytorch)
-    let original = network.forward(data.test.inputs.pointer, batch: 1)[0]
+    let original = network.forward(data.test.features.pointer, batch: 1)[0]
     let moved = FloatBuffer(count: 16)
-    GroupAction.cyclicShifts(length: 16).apply(3, to: data.test.inputs.pointer, into: moved.pointer)
+    GroupAction.cyclicShifts(length: 16).apply(
+      3, to: data.test.features.pointer, into: moved.pointer)
     #expect(abs(network.forward(moved.pointer, batch: 1)[0] - original) > 1e-4)
+  }
+
+  @Test func manifoldSamplesAreStoredAsLatentsAndExpandOntoTheManifold() throws {
+    let config = try Self.settings(["task.input_dim": .int(12), "task.intrinsic_dim": .int(3)])
+    let data = TaskData(settings: config.task, seed: 4, freshBatch: 1)
+    #expect(data.test.featureWidth == 3)
+    let scratch = FloatBuffer(count: 50 * 12)
+    let x = data.inputs(data.test, start: 0, count: 50, scratch: scratch.pointer)
+    for row in 0..<50 {
+      // E has orthonormal columns, so |x| = |z|.
+      let z = (0..<3).map { Double(data.test.features.pointer[row * 3 + $0]) }
+      let xs = (0..<12).map { Double(x[row * 12 + $0]) }
+      let normZ = z.reduce(0) { $0 + $1 * $1 }
+      let normX = xs.reduce(0) { $0 + $1 * $1 }
+      #expect(abs(normX - normZ) < 1e-5)
+      #expect(z.allSatisfy { abs($0) <= 1 })
+    }
   }
 
   @Test func groupActionsAreBijections() {
