@@ -26,11 +26,14 @@ public final class CoordinatorServer {
   private let status: CoordinatorStatus
   private let bindEndpoint: String
   private let sweepID: String
+  private let curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
 
   public init(
     context: ZMQContext, bind: String, journal: Journal, machine: CoordinatorStateMachine,
-    resumed: Int, status: CoordinatorStatus, logger: Logger
+    resumed: Int, status: CoordinatorStatus, logger: Logger,
+    curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
   ) {
+    self.curve = curve
     self.context = context
     self.bindEndpoint = bind
     self.journal = journal
@@ -63,6 +66,16 @@ public final class CoordinatorServer {
         kind: .socket, message: "cannot create the coordinator socket: \(error)")
     }
     defer { router.close(lingerMilliseconds: 2000) }
+    var authenticator: ZAPAuthenticator?
+    if let curve {
+      do {
+        authenticator = try ZAPAuthenticator(context: context, allowedKeys: curve.allowed)
+        try router.makeCurveServer(curve.keypair)
+      } catch {
+        throw CoordinatorError(kind: .socket, message: "cannot set up CurveZMQ: \(error)")
+      }
+    }
+    defer { authenticator?.stop() }
     do {
       try router.bind(bindEndpoint)
     } catch {

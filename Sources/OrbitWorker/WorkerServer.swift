@@ -31,11 +31,14 @@ public final class WorkerServer {
   private var executor: TrialExecutor?
   private var inlineRunner: (any TrialRunner)?
   private var socket: ZMQSocket?
+  private let curve: (keypair: ZMQCurveKeypair, serverKey: String)?
 
   public init(
     context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
-    allowCommand: Bool, control: WorkerControl, logger: Logger
+    allowCommand: Bool, control: WorkerControl, logger: Logger,
+    curve: (keypair: ZMQCurveKeypair, serverKey: String)?
   ) {
+    self.curve = curve
     self.context = context
     self.endpoint = endpoint
     self.machine = WorkerStateMachine(identity: identity, giveUpAfter: giveUpAfter)
@@ -112,6 +115,7 @@ public final class WorkerServer {
     try socket.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
     try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
     try socket.setOption(ZMQ_RCVHWM, Int32(100_000))
+    if let curve { try socket.makeCurveClient(curve.keypair, serverKey: curve.serverKey) }
     do {
       try socket.connect(endpoint)
     } catch {

@@ -2,13 +2,14 @@ import CZeroMQ
 
 /// The socket types Orbit uses.
 public enum ZMQSocketType: Sendable {
-  case router, dealer, pair
+  case router, dealer, pair, rep
 
   var rawValue: Int32 {
     switch self {
     case .router: ZMQ_ROUTER
     case .dealer: ZMQ_DEALER
     case .pair: ZMQ_PAIR
+    case .rep: ZMQ_REP
     }
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitSpec
+import ZeroMQ
 
 /// `orbit coordinator SPEC --bind …`: the coordinator alone, for workers on other machines.
 struct CoordinatorCommand: ParsableCommand {
@@ -21,24 +22,45 @@ struct CoordinatorCommand: ParsableCommand {
   @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
   var retryFailed = false
 
+  @Option(
+    help: "This coordinator's CurveZMQ keypair (from `orbit keys`): encrypt and authenticate.")
+  var curveKey: String?
+
+  @Option(help: "With --curve-key: the workers' public keys, a .pub file or a folder of them.")
+  var allowKeys: String?
+
+  func validate() throws {
+    if (curveKey == nil) != (allowKeys == nil) {
+      throw ValidationError(
+        "--curve-key and --allow-keys go together: the key secures the socket, the list says who may join"
+      )
+    }
+  }
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
-    if !(bind.hasPrefix("tcp://127.") || bind.hasPrefix("tcp://localhost")
-      || bind.hasPrefix("ipc://") || bind.hasPrefix("inproc://"))
-    {
+    var curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
+    if let curveKey, let allowKeys {
+      curve = (try CurveKeyFiles.keypair(curveKey), try CurveKeyFiles.allowList(allowKeys))
+    }
+    let loopback =
+      bind.hasPrefix("tcp://127.") || bind.hasPrefix("tcp://localhost") || bind.hasPrefix("ipc://")
+    if curve == nil && !loopback {
       warn(
-        "binding \(bind) with plain TCP: anyone who can reach this port can join the sweep and run its trials. Use it only on a trusted network."
+        "binding \(bind) with plain TCP: anyone who can reach this port can join the sweep and run its trials. Use it only on a trusted network, or secure it with --curve-key and --allow-keys (see orbit keys --help)."
       )
     }
     let session = try SweepSession(specPath: spec, runDirectory: runDir, retryFailed: retryFailed)
     let logger = log.logger("orbit.coordinator")
     Signals.install()
-    let endpoint = try session.start(bind: bind, logger: logger)
+    let endpoint = try session.start(bind: bind, logger: logger, curve: curve)
     print(
       "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(endpoint) · \(session.runDirectory)"
     )
-    print("start workers with: orbit worker --connect \(endpoint)")
+    print(
+      "start workers with: orbit worker --connect \(endpoint)\(curve == nil ? "" : " --curve-key WORKER.key --server-key \(curve!.keypair.publicKey)")"
+    )
     flushStandardOutput()
     var interrupted = false
     var display = ProgressDisplay(interactive: false)

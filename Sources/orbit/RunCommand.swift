@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()
-    let endpoint = try session.start(bind: bind, logger: logger)
+    let endpoint = try session.start(bind: bind, logger: logger, curve: nil)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let perWorker = slots ?? max(1, cores / workers)
     print(

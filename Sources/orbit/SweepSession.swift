@@ -57,7 +57,9 @@ final class SweepSession {
   private var finished: [(id: String, index: Int)]
 
   /// Starts the coordinator thread and waits until it has bound (or failed to).
-  func start(bind: String, logger: Logger) throws(ExitCode) -> String {
+  func start(bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?)
+    throws(ExitCode) -> String
+  {
     let spec = self.spec
     let plan = TrialPlan(count: spec.trialCount) { index in
       let trial = spec.trial(at: index)
@@ -73,8 +75,7 @@ final class SweepSession {
     // Handed to the coordinator thread, which alone uses it (and the journal) from here on.
     nonisolated(unsafe) let server = CoordinatorServer(
       context: context, bind: bind, journal: journal, machine: machine, resumed: resumed,
-      status: status,
-      logger: logger)
+      status: status, logger: logger, curve: curve)
     let outcome = self.outcome
     let thread = Thread {
       do throws(CoordinatorError) {

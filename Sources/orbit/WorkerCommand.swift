@@ -33,16 +33,33 @@ struct WorkerCommand: ParsableCommand {
   @Flag(help: .hidden)
   var exitWithParent = false
 
+  @Option(
+    help:
+      "This worker's CurveZMQ keypair (from `orbit keys`), for a coordinator started with --curve-key."
+  )
+  var curveKey: String?
+
+  @Option(
+    help: "With --curve-key: the coordinator's public key (its .pub file, or the key itself).")
+  var serverKey: String?
+
   @OptionGroup var log: LogOptions
 
   func validate() throws {
     if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    if (curveKey == nil) != (serverKey == nil) {
+      throw ValidationError("--curve-key and --server-key go together")
+    }
     if !(connect.hasPrefix("tcp://") || connect.hasPrefix("ipc://")) {
       throw ValidationError("--connect takes tcp://HOST:PORT, got '\(connect)'")
     }
   }
 
   func run() throws {
+    var curve: (keypair: ZMQCurveKeypair, serverKey: String)?
+    if let curveKey, let serverKey {
+      curve = (try CurveKeyFiles.keypair(curveKey), try CurveKeyFiles.publicKey(serverKey))
+    }
     Signals.install()
     let parent = getppid()
     if exitWithParent {
@@ -71,7 +88,7 @@ struct WorkerCommand: ParsableCommand {
     let server = WorkerServer(
       context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
       allowCommand: allowCommand,
-      control: control, logger: logger)
+      control: control, logger: logger, curve: curve)
     let code: Int32
     do { code = try server.run() } catch { throw fail(error.message, Exit.unavailable) }
     if code != 0 { throw ExitCode(code) }

@@ -16,7 +16,7 @@ struct Orbit: ParsableCommand {
     subcommands: [
       RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, PlanCommand.self,
       StatusCommand.self, ExportCommand.self, ReportCommand.self, FitCommand.self,
-      TrialCommand.self,
+      TrialCommand.self, KeysCommand.self,
     ])
 }
 

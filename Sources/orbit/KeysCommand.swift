@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import ZeroMQ
+
+/// `orbit keys NAME`: a CurveZMQ keypair for a coordinator or a worker.
+struct KeysCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "keys", abstract: "Generate a CurveZMQ keypair (NAME.key, secret, and NAME.pub).",
+    discussion: """
+      Secure a sweep across machines:
+        orbit keys coordinator && orbit keys node1        (then copy node1.pub to the login node)
+        orbit coordinator spec.yaml --bind tcp://0.0.0.0:5555 --curve-key coordinator.key --allow-keys node1.pub
+        orbit worker --connect tcp://login:5555 --curve-key node1.key --server-key coordinator.pub
+      --allow-keys also takes a folder of .pub files.
+      """)
+
+  @Argument(help: "Base name of the files to write.")
+  var name: String
+
+  @Option(help: "Folder to write them in.")
+  var dir: String = "."
+
+  func run() throws {
+    let pair: ZMQCurveKeypair
+    do { pair = try ZMQCurveKeypair.generate() } catch {
+      throw fail("this libzmq cannot make CURVE keys: \(error)", Exit.unavailable)
+    }
+    let secretPath = "\(dir)/\(name).key"
+    let publicPath = "\(dir)/\(name).pub"
+    for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
+      throw fail("\(path) exists; remove it first (a key is never overwritten)", Exit.usage)
+    }
+    do {
+      try "public: \(pair.publicKey)\nsecret: \(pair.secretKey)\n".write(
+        toFile: secretPath, atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
+      try "public: \(pair.publicKey)\n".write(toFile: publicPath, atomically: true, encoding: .utf8)
+    } catch {
+      throw fail(
+        "cannot write the key files in \(dir): \(error.localizedDescription)", Exit.ioError)
+    }
+    print("wrote \(secretPath) (secret: keep it on this machine) and \(publicPath) (share it)")
+  }
+}
+
+/// Reading key files written by `orbit keys`.
+enum CurveKeyFiles {
+  /// The keypair in a `.key` file.
+  static func keypair(_ path: String) throws(ExitCode) -> ZMQCurveKeypair {
+    let fields = try read(path)
+    guard let secret = fields["secret"], let derived = ZMQCurveKeypair.publicKey(ofSecret: secret)
+    else {
+      throw fail("\(path) holds no secret key; make one with: orbit keys NAME", Exit.badData)
+    }
+    return ZMQCurveKeypair(publicKey: derived, secretKey: secret)
+  }
+
+  /// A public key: a `.pub` or `.key` file, or the 40-character Z85 key itself.
+  static func publicKey(_ pathOrKey: String) throws(ExitCode) -> String {
+    if ZMQCurveKeypair.isZ85Key(pathOrKey) && !FileManager.default.fileExists(atPath: pathOrKey) {
+      return pathOrKey
+    }
+    guard let key = try read(pathOrKey)["public"], ZMQCurveKeypair.isZ85Key(key) else {
+      throw fail("\(pathOrKey) holds no public key; make one with: orbit keys NAME", Exit.badData)
+    }
+    return key
+  }
+
+  /// The public keys of a `.pub` file, or of every `.pub` file in a folder.
+  static func allowList(_ path: String) throws(ExitCode) -> Set<String> {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw fail("\(path) does not exist: pass a .pub file or a folder of them", Exit.noInput)
+    }
+    if !isDirectory.boolValue { return [try publicKey(path)] }
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter {
+      $0.hasSuffix(".pub")
+    }
+    var keys = Set<String>()
+    for file in files { keys.insert(try publicKey("\(path)/\(file)")) }
+    if keys.isEmpty {
+      throw fail("\(path) holds no .pub files: no worker could join", Exit.badData)
+    }
+    return keys
+  }
+
+  private static func read(_ path: String) throws(ExitCode) -> [String: String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw fail("cannot read the key file \(path)", Exit.noInput)
+    }
+    var fields: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: ":", maxSplits: 1).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
+      if parts.count == 2 { fields[parts[0]] = parts[1] }
+    }
+    return fields
+  }
+}

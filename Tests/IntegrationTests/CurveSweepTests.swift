@@ -1,0 +1,73 @@
+import Foundation
+import OrbitJournal
+import OrbitTesting
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite("A sweep secured with CurveZMQ", .serialized)
+struct CurveSweepTests {
+  @Test(.timeLimit(.minutes(2)))
+  func onlyWorkersInTheAllowListJoin() throws {
+    let sandbox = try Sandbox()
+    for name in ["coordinator", "friend", "stranger"] {
+      #expect(try OrbitProcess.run(["keys", name], in: sandbox.path).code == 0)
+    }
+    let secret = try #require(sandbox.read("coordinator.key"))
+    #expect(secret.contains("secret: "))
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: "\(sandbox.path)/coordinator.key")[
+        .posixPermissions] as? Int
+    #expect(mode == 0o600)
+    #expect(try OrbitProcess.run(["keys", "friend"], in: sandbox.path).code == 64)  // never overwrites
+
+    try sandbox.write("ok.py", "import json\nprint(json.dumps({'loss': 1}))\n")
+    try sandbox.write(
+      "s.yaml", "method: grid\nprogram: ok.py\nparameters:\n  x: {min: 1, max: 6}\n")
+    let coordinator = try OrbitProcess(
+      [
+        "coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run", "--curve-key",
+        "coordinator.key", "--allow-keys", "friend.pub",
+      ],
+      in: sandbox.path, name: "coordinator")
+    var endpoint: String?
+    #expect(
+      OrbitProcess.eventually(timeout: 20) {
+        endpoint = coordinator.stdout.split(separator: " ").first {
+          $0.hasPrefix("tcp://127.0.0.1:")
+        }.map {
+          String($0).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return endpoint != nil
+      })
+    let address = try #require(endpoint)
+    #expect(!coordinator.stdout.contains(secret.split(separator: "\n")[1].dropFirst(8)))  // no secret printed
+    let stranger = try OrbitProcess(
+      [
+        "worker", "--connect", address, "--allow-command", "--worker-id", "stranger", "--curve-key",
+        "stranger.key", "--server-key", "coordinator.pub", "--give-up", "4",
+      ],
+      in: sandbox.path, name: "stranger")
+    let plain = try OrbitProcess(
+      [
+        "worker", "--connect", address, "--allow-command", "--worker-id", "plain", "--give-up", "4",
+      ], in: sandbox.path, name: "plain")
+    usleep(500_000)
+    let friend = try OrbitProcess(
+      [
+        "worker", "--connect", address, "--allow-command", "--worker-id", "friend", "--curve-key",
+        "friend.key", "--server-key", "coordinator.pub",
+      ],
+      in: sandbox.path, name: "friend")
+    #expect(coordinator.wait(timeout: 60) == 0, "coordinator: \(coordinator.stderr)")
+    #expect(friend.wait(timeout: 20) == 0)
+    #expect(stranger.wait(timeout: 30) == 69)
+    #expect(plain.wait(timeout: 30) == 69)
+    let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+    #expect(try journal.workers().map(\.id) == ["friend"])
+    #expect(try journal.trials().count == 6)
+    #expect(sandbox.livingProcesses().isEmpty)
+  }
+}
