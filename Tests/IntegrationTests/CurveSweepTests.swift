@@ -21,7 +21,8 @@ struct CurveSweepTests {
       try FileManager.default.attributesOfItem(atPath: "\(sandbox.path)/coordinator.key")[
         .posixPermissions] as? Int
     #expect(mode == 0o600)
-    #expect(try OrbitProcess.run(["keys", "friend"], in: sandbox.path).code == 64)  // never overwrites
+    // A key is never overwritten.
+    #expect(try OrbitProcess.run(["keys", "friend"], in: sandbox.path).code == 64)
 
     try sandbox.write("ok.py", "import json\nprint(json.dumps({'loss': 1}))\n")
     try sandbox.write(
@@ -43,7 +44,8 @@ struct CurveSweepTests {
         return endpoint != nil
       })
     let address = try #require(endpoint)
-    #expect(!coordinator.stdout.contains(secret.split(separator: "\n")[1].dropFirst(8)))  // no secret printed
+    // The secret key is never printed.
+    #expect(!coordinator.stdout.contains(secret.split(separator: "\n")[1].dropFirst(8)))
     let stranger = try OrbitProcess(
       [
         "worker", "--connect", address, "--allow-command", "--worker-id", "stranger", "--curve-key",
