@@ -157,9 +157,11 @@ public struct Analysis: Sendable {
     let d = ok.numbers("samples_seen")
     var fits: [String: ChinchillaFit] = [:]
     for group in groups {
-      let rows = labels.indices.filter {
+      var rows = labels.indices.filter {
         labels[$0] == group && (n[$0] ?? 0) > 0 && (d[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
       }
+      let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
+      rows.removeAll { drop.contains($0) }
       guard Set(rows.map { n[$0]! }).count >= 3, Set(rows.map { d[$0]! }).count >= 3 else {
         continue
       }
@@ -187,11 +189,7 @@ public struct Analysis: Sendable {
           && !comparisons.contains(where: {
             $0.baseline == family.group || $0.other == family.group
           })
-        ? " It reached a floor (E = \(format(family.withFloor.fit.parameter("E")))"
-          + "\(bracket(family.withFloor.interval("E")))) at \(family.axis) ≈ "
-          + "\(format(family.floorOnset)): more width or steps are needed before reading its"
-          + " exponent."
-        : ""
+        ? " " + family.floorSentence(subject: "It", purpose: "reading its exponent") : ""
       if comparisons.isEmpty || !floorSentence.isEmpty {
         sentences.append(
           "\(family.group): loss falls as \(family.axis)^−α with α = "

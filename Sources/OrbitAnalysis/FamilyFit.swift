@@ -106,9 +106,13 @@ public struct FamilyFit: Sendable {
     }
   }
 
+  /// Scales beyond this many distinct values are not a sweep grid: neighbours are too close
+  /// for a slope between them to mean anything.
+  static let maxGridValues = 24
+
   static func localSlopes(x: [Double], y: [Double]) -> [LocalSlope] {
     let m = medians(x: x, y: y)
-    guard m.count >= 2 else { return [] }
+    guard m.count >= 2, m.count <= maxGridValues else { return [] }
     return (1..<m.count).map { i in
       LocalSlope(
         from: m[i - 1].x, to: m[i].x,
@@ -136,5 +140,18 @@ public struct FamilyFit: Sendable {
     let variance =
       exponents.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(exponents.count - 1)
     return variance.squareRoot() / abs(mean)
+  }
+
+  /// The floor trap in words: a significant floor means more width or steps, never a changed
+  /// exponent. "Reached" only when the onset lies inside the measured range.
+  func floorSentence(subject: String, purpose: String) -> String {
+    let e = "E = \(format(withFloor.fit.parameter("E")))\(bracket(withFloor.interval("E")))"
+    let onset = format(floorOnset)
+    if floorOnset <= (x.max() ?? 0) {
+      return "\(subject) reached a floor (\(e)) at \(axis) ≈ \(onset): more width or steps are"
+        + " needed before \(purpose)."
+    }
+    return "\(subject) has a significant floor (\(e)) that would dominate beyond \(axis) ≈ "
+      + "\(onset), outside the measured range: more width or steps are needed before \(purpose)."
   }
 }

@@ -93,11 +93,7 @@ public struct GroupComparison: Sendable {
     var words: [String] = []
     let floored = [baseline, other].filter(\.floorIsSignificant)
     for family in floored {
-      words.append(
-        "\(family.group) reached a floor (E = \(format(family.withFloor.fit.parameter("E")))"
-          + "\(bracket(family.withFloor.interval("E")))) at \(family.axis) ≈ "
-          + "\(format(family.floorOnset)): more width or steps are needed before comparing"
-          + " exponents.")
+      words.append(family.floorSentence(subject: family.group, purpose: "comparing exponents"))
     }
     // Below the earliest floor onset, multipliers still measure a constant factor.
     let limit = floored.map(\.floorOnset).min() ?? .infinity

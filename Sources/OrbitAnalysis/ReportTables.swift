@@ -44,7 +44,8 @@ enum ReportTables {
     for f in a.families {
       let slopes = f.localSlopes.map { "\(format($0.from))→\(format($0.to)): \(format($0.slope))" }
       rows.append(
-        text(f.group) + text(f.axis) + text(slopes.joined(separator: ", "))
+        text(f.group) + text(f.axis)
+          + text(slopes.isEmpty ? "— (\(f.axis) is not on a grid)" : slopes.joined(separator: ", "))
           + text(f.seedSpread.map { String(format: "%.1f %%", 100 * $0) } ?? "—"))
     }
     return "<h2>Local slopes and seed spread</h2>\n"

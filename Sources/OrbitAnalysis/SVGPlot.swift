@@ -162,7 +162,7 @@ struct SVGPlot {
           let value = pow(10, exponent)
           if m == 1 {
             ticks.append((value, "10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
-          } else if span < 2 && (m == 2 || m == 5) {
+          } else if span < 1 || (span < 2 && (m == 2 || m == 5)) {
             ticks.append(
               (value, "\(Int(m))×10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
           } else {

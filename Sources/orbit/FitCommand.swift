@@ -34,6 +34,8 @@ struct FitCommand: ParsableCommand {
   @Option(help: "Seed of the bootstrap.") var seed: UInt64 = 0
   @Option(help: "Threads for grid starts and refits (default: all cores).") var threads: Int?
   @Option(help: "Also write every fit and interval as JSON to this file.") var json: String?
+  @Option(help: "Also write a self-contained HTML report to this file (power laws).")
+  var html: String?
   @Flag(help: "Fit the power law without a floor (E = 0).") var noFloor = false
 
   func validate() throws {
@@ -98,6 +100,19 @@ struct FitCommand: ParsableCommand {
     let analysis = Analysis.run(table: table, settings: settings)
     if analysis.families.isEmpty {
       throw AnalysisError(.notEnoughData, analysis.warnings.joined(separator: "; "))
+    }
+    if let html {
+      let metadata = SweepMetadata(
+        name: "orbit fit \((file as NSString).lastPathComponent)",
+        specText: CommandLine.arguments.joined(separator: " "),
+        countsByStatus: analysis.countsByStatus, workers: [], wallSeconds: 0,
+        createdAt: ISO8601DateFormatter().string(from: Date()))
+      let page = Report.build(analysis: analysis, metadata: metadata).html
+      do {
+        try page.write(toFile: html, atomically: true, encoding: .utf8)
+      } catch {
+        throw AnalysisError(.invalidSetting, "cannot write \(html): \(error.localizedDescription)")
+      }
     }
     return (analysis.summary(pureOnly: noFloor), analysis.fitsJSON())
   }
