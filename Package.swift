@@ -63,8 +63,9 @@ let package = Package(
     .testTarget(name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
     .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator"]),
     .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker"]),
-    .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"]),
-    .testTarget(name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"]),
+    .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
+    .testTarget(
+      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"], exclude: ["bad-specs"]),
   ],
   swiftLanguageModes: [.v6]
 )
