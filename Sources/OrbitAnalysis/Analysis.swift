@@ -55,9 +55,23 @@ public struct Analysis: Sendable {
     var fitted = Set<Int>()
     for axis in settings.xs where table.columns.contains(axis) {
       let x = ok.numbers(axis)
-      for group in groups {
-        var rows = labels.indices.filter { i in
-          labels[i] == group && (x[i] ?? 0) > 0 && (y[i] ?? 0) > 0
+      // Other swept parameters are held fixed along a swept axis: a width × n grid gives one
+      // family per width on the n axis ("mlp @ model.width=64"), never a pooled one.
+      let held = settings.xs.filter { other in
+        other != axis && axis.contains(".") && other.contains(".") && ok.columns.contains(other)
+      }
+      let heldValues = held.map { ok.strings($0) }
+      let axisLabels = labels.indices.map { i in
+        held.isEmpty
+          ? labels[i]
+          : labels[i] + " @ "
+            + held.indices.map { "\(held[$0])=\(heldValues[$0][i])" }.joined(separator: ", ")
+      }
+      var axisGroups: [String] = []
+      for l in axisLabels.sorted() where axisGroups.last != l { axisGroups.append(l) }
+      for group in axisGroups {
+        var rows = axisLabels.indices.filter { i in
+          axisLabels[i] == group && (x[i] ?? 0) > 0 && (y[i] ?? 0) > 0
         }
         if settings.dropTop > 0 {
           let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
@@ -98,13 +112,22 @@ public struct Analysis: Sendable {
     if let asked = settings.compare {
       pairs = asked
     } else {
-      // Baseline: the family with the highest fitted loss at the middle of the pooled range.
-      let all = onAxis.flatMap(\.x)
-      let middle = (all.min()! * all.max()!).squareRoot()
-      let baseline = onAxis.max {
-        $0.withFloor.fit.predict(middle) < $1.withFloor.fit.predict(middle)
-      }!
-      pairs = onAxis.filter { $0.group != baseline.group }.map { (baseline.group, $0.group) }
+      // Families that hold the same other parameters (the part after " @ ") are compared with
+      // each other; the baseline is the one with the highest fitted loss mid-range.
+      func held(_ group: String) -> Substring {
+        group.range(of: " @ ").map { group[$0.upperBound...] } ?? ""
+      }
+      pairs = []
+      for slice in Set(onAxis.map { held($0.group) }).sorted() {
+        let members = onAxis.filter { held($0.group) == slice }
+        guard members.count >= 2 else { continue }
+        let all = members.flatMap(\.x)
+        let middle = (all.min()! * all.max()!).squareRoot()
+        let baseline = members.max {
+          $0.withFloor.fit.predict(middle) < $1.withFloor.fit.predict(middle)
+        }!
+        pairs += members.filter { $0.group != baseline.group }.map { (baseline.group, $0.group) }
+      }
     }
     return pairs.compactMap { pair in
       guard let a = onAxis.first(where: { $0.group == pair.0 }),

@@ -50,8 +50,11 @@ public struct AnalysisSettings: Sendable {
   static let knownAxes = ["n_params", "samples_seen", "flops"]
 
   /// Sensible defaults from the table: y given; xs = numeric columns that vary (≥ 3 distinct
-  /// positive values) among parameters and the known axes n_params, samples_seen, flops;
-  /// groupBy = non-numeric varying columns other than ids/status/seed.
+  /// positive values spanning at least a factor 4) among parameters and the known axes
+  /// n_params, samples_seen, flops; groupBy = the other varying parameters (non-numeric ones,
+  /// and numeric ones too few or too close to be a scale, such as d ∈ {2, 4, 6}) other than
+  /// ids/status/seed. Parameters are the dotted columns; other text metrics are never groups
+  /// when a dotted one varies.
   public static func inferred(from table: Table, y: String) -> AnalysisSettings {
     let ok = table.filter { row in
       guard let s = table.columns.firstIndex(of: "status") else { return true }
@@ -61,22 +64,31 @@ public struct AnalysisSettings: Sendable {
     var groupBy: [String] = []
     for column in table.columns where column != y && !bookkeeping.contains(column) {
       let values = ok.strings(column)
-      let distinct = Set(values)
-      guard distinct.count > 1 else { continue }
+      guard Set(values).count > 1 else { continue }
+      let isParameter = column.contains(".")
       let numbers = ok.numbers(column)
       if numbers.allSatisfy({ $0 != nil }) {
         let positive = Set(numbers.compactMap { $0 }.filter { $0 > 0 })
-        // Parameters are dotted names; other numeric metrics count only if they are known axes.
-        let isParameter = column.contains(".")
-        if positive.count >= 3 && (isParameter || knownAxes.contains(column)) {
+        let spansScale = positive.count >= 3 && positive.max()! >= 4 * positive.min()!
+        if spansScale && (isParameter || knownAxes.contains(column)) {
           xs.append(column)
+        } else if isParameter {
+          groupBy.append(column)
         }
       } else {
         groupBy.append(column)
       }
     }
-    // Swept parameters first (they are what the study varies), then the known axes.
-    xs = xs.filter { $0.contains(".") } + xs.filter { !$0.contains(".") }
+    if groupBy.contains(where: { $0.contains(".") }) {
+      groupBy.removeAll { !$0.contains(".") }
+    }
+    // Swept parameters first (they are what the study varies), the most finely swept first:
+    // the first axis is the one groups are compared on. Then the known axes.
+    let distinct = Dictionary(uniqueKeysWithValues: xs.map { ($0, Set(ok.strings($0)).count) })
+    let swept = xs.filter { $0.contains(".") }.enumerated().sorted {
+      (distinct[$0.element]!, -$0.offset) > (distinct[$1.element]!, -$1.offset)
+    }.map(\.element)
+    xs = swept + xs.filter { !$0.contains(".") }
     let seed = table.columns.contains("seed") ? "seed" : nil
     return AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
   }

@@ -18,7 +18,11 @@ struct ReportHTML {
   }
 
   func color(_ group: String) -> String {
-    let i = analysis.groups.firstIndex(of: group) ?? 0
+    var labels: [String] = []
+    for family in analysis.families where !labels.contains(family.group) {
+      labels.append(family.group)
+    }
+    let i = labels.firstIndex(of: group) ?? 0
     return SVGPlot.palette[i % SVGPlot.palette.count]
   }
 
