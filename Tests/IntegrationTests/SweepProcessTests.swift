@@ -199,4 +199,35 @@ struct SweepProcessTests {
     #expect(ran.count - 30 <= 4)
     #expect(sandbox.livingProcesses().isEmpty)
   }
+
+  @Test(.timeLimit(.minutes(2)))
+  func interruptedRunStopsCleanlyWith130AndResumes() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write(
+      "slow.py",
+      """
+      import json, time
+      time.sleep(0.3)
+      print(json.dumps({"loss": 1.0}))
+      """)
+    try sandbox.write(
+      "sweep.yaml", "method: grid\nprogram: slow.py\nparameters:\n  x: {min: 1, max: 40}\n")
+    let run = try OrbitProcess(
+      ["run", "sweep.yaml", "--run-dir", "run", "--no-report", "--slots", "2"], in: sandbox.path)
+    #expect(OrbitProcess.eventually(timeout: 60) { ((try? self.trials(sandbox)) ?? []).count >= 3 })
+    run.signal(SIGINT)
+    #expect(run.wait(timeout: 30) == 130)
+    #expect(run.stderr.contains("stopping"))
+    #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+    let partial = try trials(sandbox)
+    #expect(partial.count < 40)
+    // Trials cut short by the stop are not recorded as results: they run again on resume.
+    #expect(partial.allSatisfy { $0.status == "ok" })
+    let status = try OrbitProcess.run(["status", "run"], in: sandbox.path)
+    #expect(status.stdout.contains("stopped"))
+    let resumed = try OrbitProcess.run(
+      ["run", "sweep.yaml", "--run-dir", "run", "--no-report", "--slots", "2"], in: sandbox.path)
+    #expect(resumed.code == 0)
+    #expect(try trials(sandbox).count == 40)
+  }
 }
