@@ -58,7 +58,8 @@ public struct Analysis: Sendable {
       // Other swept parameters are held fixed along a swept axis: a width × n grid gives one
       // family per width on the n axis ("mlp @ model.width=64"), never a pooled one.
       let held = settings.xs.filter { other in
-        other != axis && axis.contains(".") && other.contains(".") && ok.columns.contains(other)
+        other != axis && AnalysisSettings.isParameter(axis) && AnalysisSettings.isParameter(other)
+          && ok.columns.contains(other)
       }
       let heldValues = held.map { ok.strings($0) }
       let axisLabels = labels.indices.map { i in
@@ -220,6 +221,15 @@ public struct Analysis: Sendable {
             + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
             + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
       }
+    }
+    let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }
+    if !scattered.isEmpty {
+      let worst = scattered.map { $0.seedLossRatio! }.max()!
+      sentences.append(
+        "Seeds disagree: at the same \(primary ?? "scale") one seed's loss is up to "
+          + "\(format(worst))× another's (median over \(primary ?? "scale")) in "
+          + "\(scattered.map(\.group).joined(separator: ", ")); the intervals are wide for that"
+          + " reason — check that each seed's target is normalised, or run more seeds.")
     }
     if sentences.isEmpty {
       return "No family had enough ok trials with a loss and a scale to fit a law."

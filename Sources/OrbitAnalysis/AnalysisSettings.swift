@@ -44,8 +44,14 @@ public struct AnalysisSettings: Sendable {
 
   /// Columns trials.csv always has that are bookkeeping, not parameters.
   static let bookkeeping: Set<String> = [
-    "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "seed",
+    "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "seed", "exit_code",
   ]
+
+  /// Parameters are dotted names (`model.kind`); `metric.*` columns are results that happen to
+  /// be dotted (`metric.wall_seconds`), never swept.
+  static func isParameter(_ column: String) -> Bool {
+    column.contains(".") && !column.hasPrefix("metric.")
+  }
   /// Metric columns that are scale axes when they vary.
   static let knownAxes = ["n_params", "samples_seen", "flops"]
 
@@ -65,7 +71,7 @@ public struct AnalysisSettings: Sendable {
     for column in table.columns where column != y && !bookkeeping.contains(column) {
       let values = ok.strings(column)
       guard Set(values).count > 1 else { continue }
-      let isParameter = column.contains(".")
+      let isParameter = Self.isParameter(column)
       let numbers = ok.numbers(column)
       if numbers.allSatisfy({ $0 != nil }) {
         let positive = Set(numbers.compactMap { $0 }.filter { $0 > 0 })
@@ -79,16 +85,16 @@ public struct AnalysisSettings: Sendable {
         groupBy.append(column)
       }
     }
-    if groupBy.contains(where: { $0.contains(".") }) {
-      groupBy.removeAll { !$0.contains(".") }
+    if groupBy.contains(where: Self.isParameter) {
+      groupBy.removeAll { !Self.isParameter($0) }
     }
     // Swept parameters first (they are what the study varies), the most finely swept first:
     // the first axis is the one groups are compared on. Then the known axes.
     let distinct = Dictionary(uniqueKeysWithValues: xs.map { ($0, Set(ok.strings($0)).count) })
-    let swept = xs.filter { $0.contains(".") }.enumerated().sorted {
+    let swept = xs.filter(Self.isParameter).enumerated().sorted {
       (distinct[$0.element]!, -$0.offset) > (distinct[$1.element]!, -$1.offset)
     }.map(\.element)
-    xs = swept + xs.filter { !$0.contains(".") }
+    xs = swept + xs.filter { !Self.isParameter($0) }
     let seed = table.columns.contains("seed") ? "seed" : nil
     return AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
   }

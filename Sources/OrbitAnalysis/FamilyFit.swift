@@ -64,6 +64,9 @@ public struct FamilyFit: Sendable {
   public var localSlopes: [LocalSlope]
   /// Relative standard deviation of the pure-law exponent fitted per seed (nil: < 2 seeds).
   public var seedSpread: Double?
+  /// Median over x of the largest over the smallest loss among seeds at that x (nil: < 2
+  /// seeds): 1 means seeds agree; 10 means one seed's curve sits 10× above another's.
+  public var seedLossRatio: Double?
 
   /// A slope between two neighbouring scales.
   public struct LocalSlope: Sendable {
@@ -93,7 +96,8 @@ public struct FamilyFit: Sendable {
     return FamilyFit(
       group: group, axis: axis, x: x, y: y, seeds: seeds, withFloor: withFloor, pure: pure,
       floorIsSignificant: significant, floorOnset: onset, localSlopes: localSlopes(x: x, y: y),
-      seedSpread: seedSpread(x: x, y: y, seeds: seeds, seedIDs: seedIDs, settings: settings))
+      seedSpread: seedSpread(x: x, y: y, seeds: seeds, seedIDs: seedIDs, settings: settings),
+      seedLossRatio: seedLossRatio(x: x, y: y, seedCount: seedIDs.count))
   }
 
   /// Median loss at each distinct x, ascending in x.
@@ -118,6 +122,14 @@ public struct FamilyFit: Sendable {
         from: m[i - 1].x, to: m[i].x,
         slope: -(log(m[i].loss) - log(m[i - 1].loss)) / (log(m[i].x) - log(m[i - 1].x)))
     }
+  }
+
+  static func seedLossRatio(x: [Double], y: [Double], seedCount: Int) -> Double? {
+    guard seedCount >= 2 else { return nil }
+    var byX: [Double: [Double]] = [:]
+    for i in x.indices { byX[x[i], default: []].append(y[i]) }
+    let ratios = byX.values.filter { $0.count >= 2 }.map { $0.max()! / $0.min()! }.sorted()
+    return ratios.isEmpty ? nil : quantile(ratios, 0.5)
   }
 
   static func seedSpread(

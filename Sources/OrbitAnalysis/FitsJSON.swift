@@ -30,6 +30,7 @@ enum FitsJSON {
       "group": f.group, "axis": f.axis, "points": f.x.count, "with_floor": fit(f.withFloor),
       "pure": fit(f.pure), "floor_significant": f.floorIsSignificant,
       "floor_onset": number(f.floorOnset), "seed_spread": number(f.seedSpread),
+      "seed_loss_ratio": number(f.seedLossRatio),
       "local_slopes": f.localSlopes.map {
         ["from": number($0.from), "to": number($0.to), "slope": number($0.slope)]
       },

@@ -119,7 +119,26 @@ public struct GroupComparison: Sendable {
         $0.contains(0) && max(-$0.lower, $0.upper) <= settings.exponentTolerance * alphaA
       } ?? false
     let verdict: Verdict
-    if !floored.isEmpty {
+    // A floor only flattens a pure power law (its log–log slope is α·A x^−α / L < α). So when
+    // only one family has a floor and its pure exponent is still the larger one, the
+    // difference is real and, if anything, understated; every other floor case stays open.
+    let steeperDespiteFloor =
+      differenceInterval.map { interval in
+        (other.floorIsSignificant && !baseline.floorIsSignificant && interval.lower > 0)
+          || (baseline.floorIsSignificant && !other.floorIsSignificant && interval.upper < 0)
+      } ?? false
+    if steeperDespiteFloor {
+      verdict = .differentExponent
+      let floored = floored[0].group
+      words.append(
+        "A floor can only flatten a pure power law, and \(floored) is still the steeper curve:"
+          + " Δα = \(format(c.exponentDifference))\(bracket(differenceInterval)) (\(c.other) − "
+          + "\(c.baseline)), so the exponents differ, by at least this much"
+          + (usable.isEmpty
+            ? "."
+            : "; the multiplier goes from \(format(ks.first!))× at \(c.axis) = "
+              + "\(format(usable.first!.x)) to \(format(ks.last!))× at \(format(usable.last!.x))."))
+    } else if !floored.isEmpty {
       verdict = constant ? .sameExponentConstantFactor : .cannotTell
       if constant {
         words.append(

@@ -46,12 +46,14 @@ enum ReportTables {
       rows.append(
         text(f.group) + text(f.axis)
           + text(slopes.isEmpty ? "— (\(f.axis) is not on a grid)" : slopes.joined(separator: ", "))
-          + text(f.seedSpread.map { String(format: "%.1f %%", 100 * $0) } ?? "—"))
+          + text(f.seedSpread.map { String(format: "%.1f %%", 100 * $0) } ?? "—")
+          + text(f.seedLossRatio.map { format($0) + "×" } ?? "—"))
     }
     return "<h2>Local slopes and seed spread</h2>\n"
       + "<p>Local slope: −Δlog loss / Δlog x between neighbouring x (median over seeds). "
-      + "Seed spread: relative standard deviation of the pure-law exponent fitted per seed.</p>\n"
-      + table(["group", "axis", "local slopes", "seed spread"], rows)
+      + "Seed spread: relative standard deviation of the pure-law exponent fitted per seed. "
+      + "Seed loss ratio: median over x of the highest over the lowest seed's loss.</p>\n"
+      + table(["group", "axis", "local slopes", "seed spread", "seed loss ratio"], rows)
   }
 
   static func comparisons(_ a: Analysis) -> String {

@@ -137,7 +137,7 @@ struct SVGPlot {
 
   private func legend(plotRight: Double) -> String {
     var out = ""
-    for (i, s) in series.enumerated() where !s.name.isEmpty {
+    for (i, s) in series.filter({ !$0.name.isEmpty }).enumerated() {
       let y = top + 14 + Double(i) * 16
       out +=
         "<rect x=\"\(n(plotRight - 150))\" y=\"\(n(y - 9))\" width=\"10\" height=\"10\" "

@@ -60,6 +60,17 @@ import Testing
     #expect(analysis.verdict.contains("different exponents"))
   }
 
+  @Test func aSteeperCurveOnAFloorIsStillADifferentExponent() throws {
+    let table = StudyData.trials([StudyData.plain, StudyData.steeperFloored])
+    let analysis = Analysis.run(table: table, settings: StudyData.settings(table))
+    let comparison = try #require(analysis.comparisons.first)
+    #expect(comparison.baseline == "none")
+    #expect(analysis.families.first { $0.group == "steeper-floored" }!.floorIsSignificant)
+    #expect(comparison.verdict == .differentExponent)
+    #expect(comparison.sentence.contains("reached a floor"))
+    #expect(comparison.sentence.contains("still the steeper curve"))
+  }
+
   @Test func isoFLOPVerticesOfChinchillaScaleAsHalfAPower() throws {
     let points = try TestData.chinchillaPoints()
     let compute = points.n.indices.map { 6 * points.n[$0] * points.d[$0] }

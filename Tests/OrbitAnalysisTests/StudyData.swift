@@ -15,6 +15,8 @@ enum StudyData {
   static let augment = Family(symmetry: "augment") { 1.5 * pow(16 * $0, -0.32) }
   /// Symmetrized: worth ~52× data, but stuck on a floor from too small a model.
   static let floored = Family(symmetry: "symmetrize", loss: { 0.03 + 1.5 * pow(52 * $0, -0.32) })
+  /// Steeper and on a floor: the floor can only flatten it, so the difference is real.
+  static let steeperFloored = Family(symmetry: "steeper-floored") { 0.02 + 3 * pow($0, -0.6) }
   /// A genuinely steeper curve.
   static let steeper = Family(symmetry: "steeper") { 8 * pow($0, -0.55) }
 
