@@ -50,6 +50,18 @@ private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser
     #expect(html.contains("model.symmetry: [none, augment]"))
   }
 
+  @Test func aSweepWithNothingToFitStillGetsAReport() {
+    var table = StudyData.trials([StudyData.plain])
+    let status = table.columns.firstIndex(of: "status")!
+    for i in table.rows.indices { table.rows[i][status] = "failed" }
+    let settings = AnalysisSettings(y: "test_loss", xs: ["task.n_train"], groupBy: ["nope"])
+    let report = Report.build(table: table, settings: settings, metadata: Self.metadata)
+    #expect(report.html.contains("No family had enough ok trials"))
+    #expect(report.html.contains("column &quot;nope&quot; is not in the table"))
+    #expect(report.summary.contains("Verdict: No family"))
+    #expect(report.fitsJSON.contains("\"failed\" : 33"))
+  }
+
   @Test func lossPlotHasOnePointPerTrialAndACurveAndBandPerFamily() throws {
     let report = Self.build()
     let plot = try #require(Self.svg("loss-vs-task.n_train", in: report.html))
