@@ -263,4 +263,24 @@ ORBIT_VARIANTS(orbit_transform,
                 long n_in, long length, int accumulate),
                (out, in, coefficients, n_out, n_in, length, accumulate))
 
+// x[r][i] = Σ_k z[r][k]·et[k][i] for `rows` rows (d latents → D inputs): the manifold task's
+// x = E·z, with a fixed summation order (k ascending) whatever the number of rows.
+ORBIT_BODY void orbit_expand_body(float *restrict x, const float *restrict z,
+                                  const float *restrict et, long rows, long d, long D) {
+  for (long r = 0; r < rows; r++) {
+    float *restrict line = x + r * D;
+    const float *restrict latent = z + r * d;
+    for (long i = 0; i < D; i++) line[i] = latent[0] * et[i];
+    for (long k = 1; k < d; k++) {
+      float value = latent[k];
+      const float *restrict column = et + k * D;
+      for (long i = 0; i < D; i++) line[i] += value * column[i];
+    }
+  }
+}
+ORBIT_VARIANTS(orbit_expand,
+               (float *restrict x, const float *restrict z, const float *restrict et, long rows,
+                long d, long D),
+               (x, z, et, rows, d, D))
+
 #endif

@@ -4,7 +4,7 @@ public struct CurvePoint: Sendable, Equatable {
   public var step: Int
   /// Training samples seen so far (steps × batch).
   public var samplesSeen: Int
-  /// Loss on the training set (up to its first 16,384 samples; for `fresh`, the mean batch loss
+  /// Loss on the training set (on its first 4,096 samples at most; for `fresh`, the mean batch loss
   /// since the previous point).
   public var trainLoss: Double
   /// Loss on the validation set.

@@ -157,4 +157,17 @@ enum Kernels {
       orbit_transform_generic(out, inputs, coefficients, outputs, inputCount, length, flag)
     }
   }
+
+  /// x[r] = Σ_k z[r][k]·et[k] (the manifold embedding, Eᵀ stored d×D).
+  @inline(__always)
+  static func expand(
+    _ x: UnsafeMutablePointer<Float>, latents z: UnsafePointer<Float>,
+    transposedEmbedding et: UnsafePointer<Float>, rows: Int, latentWidth d: Int, inputWidth: Int
+  ) {
+    switch level {
+    case .avx512: orbit_expand_avx512(x, z, et, rows, d, inputWidth)
+    case .avx2: orbit_expand_avx2(x, z, et, rows, d, inputWidth)
+    case .generic: orbit_expand_generic(x, z, et, rows, d, inputWidth)
+    }
+  }
 }

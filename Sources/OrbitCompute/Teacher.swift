@@ -63,7 +63,7 @@ final class ManifoldTeacher: Teacher {
   let inputWidth: Int
   let intrinsic: Int
   let width: Int
-  private let embedding: FloatBuffer  // D×d, orthonormal columns
+  private let transposedEmbedding: FloatBuffer  // Eᵀ, d×D (E has orthonormal columns)
   private let weights: FloatBuffer  // d×width
   private let bias: FloatBuffer
   private let readout: FloatBuffer
@@ -87,9 +87,11 @@ final class ManifoldTeacher: Teacher {
       let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
       columns[column] = vector.map { $0 / norm }
     }
-    embedding = FloatBuffer(count: dimension * d)
-    for row in 0..<dimension {
-      for column in 0..<d { embedding.pointer[row * d + column] = Float(columns[column][row]) }
+    transposedEmbedding = FloatBuffer(count: d * dimension)
+    for column in 0..<d {
+      for row in 0..<dimension {
+        transposedEmbedding.pointer[column * dimension + row] = Float(columns[column][row])
+      }
     }
     weights = TeacherWeights.normal(
       rows: d, columns: width, scale: settings.teacherWeightScale, random: &random)
@@ -120,16 +122,9 @@ final class ManifoldTeacher: Teacher {
   /// x = E·z, row by row with a fixed summation order (the same bits in every use).
   func expand(_ stored: UnsafePointer<Float>, count: Int, into inputs: UnsafeMutablePointer<Float>)
   {
-    let e = embedding.pointer
-    for row in 0..<count {
-      let z = stored + row * intrinsic
-      let x = inputs + row * inputWidth
-      for index in 0..<inputWidth {
-        var sum: Float = 0
-        for k in 0..<intrinsic { sum += e[index * intrinsic + k] * z[k] }
-        x[index] = sum
-      }
-    }
+    Kernels.expand(
+      inputs, latents: stored, transposedEmbedding: transposedEmbedding.pointer, rows: count,
+      latentWidth: intrinsic, inputWidth: inputWidth)
   }
 }
 
