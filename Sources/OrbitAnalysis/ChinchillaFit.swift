@@ -56,11 +56,7 @@ extension Analysis {
   /// The terminal table: every fit with intervals, the comparisons and the verdict.
   /// - Parameter pureOnly: show only the no-floor power laws (`orbit fit --no-floor`).
   public func summary(pureOnly: Bool = false) -> String {
-    guard pureOnly else { return SummaryTable.text(self) }
-    var trimmed = self
-    for i in trimmed.families.indices { trimmed.families[i].withFloor = trimmed.families[i].pure }
-    return SummaryTable.text(trimmed).replacingOccurrences(
-      of: "\n(.*)\n\\1\n", with: "\n$1\n", options: .regularExpression)
+    SummaryTable.text(self, pureOnly: pureOnly)
   }
 
   /// fits.json for this analysis, with the sweep's metadata when given.

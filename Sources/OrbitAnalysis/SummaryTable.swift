@@ -31,11 +31,13 @@ enum SummaryTable {
     ]
   }
 
-  static func text(_ analysis: Analysis) -> String {
+  static func text(_ analysis: Analysis, pureOnly: Bool = false) -> String {
     let level = Int((analysis.settings.level * 100).rounded())
     var rows = [["group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv"]]
     for family in analysis.families {
-      rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
+      if !pureOnly {
+        rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
+      }
       rows.append(fitRows(family.pure, group: family.group, axis: family.axis))
     }
     var out = render(rows)
