@@ -62,10 +62,10 @@ struct FitCommand: ParsableCommand {
     do {
       text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
-      FileHandle.standardError.write(
-        Data("orbit fit: cannot read \(file): \(error.localizedDescription)\n".utf8))
-      throw ExitCode(66)
+      throw fail("cannot read \(file): \(error.localizedDescription)", Exit.noInput)
     }
+    let summary: String
+    let jsonText: String
     do {
       let table = try Table.parseCSV(text)
       var settings = AnalysisSettings(y: y, xs: x, groupBy: group, seedColumn: seedColumn)
@@ -75,16 +75,19 @@ struct FitCommand: ParsableCommand {
       settings.randomSeed = seed
       settings.dropTop = dropTop
       if let threads { settings.threads = max(1, threads) }
-      let (summary, jsonText) =
+      (summary, jsonText) =
         try law == .chinchilla
         ? fitChinchilla(table, settings) : fitPowerLaw(table, settings)
-      print(summary, terminator: "")
-      if let json {
-        try jsonText.write(toFile: json, atomically: true, encoding: .utf8)
-      }
     } catch let error as AnalysisError {
-      FileHandle.standardError.write(Data("orbit fit: \(file): \(error.message)\n".utf8))
-      throw ExitCode(65)
+      throw fail("\(file): \(error.message)", Exit.badData)
+    }
+    print(summary, terminator: "")
+    if let json {
+      do {
+        try jsonText.write(toFile: json, atomically: true, encoding: .utf8)
+      } catch {
+        throw fail("cannot write \(json): \(error.localizedDescription)", Exit.ioError)
+      }
     }
   }
 
