@@ -54,6 +54,25 @@ import Testing
     #expect(first != bootstrap.weights(clusters: clusters, index: 8))
   }
 
+  @Test func intervalsDoNotDependOnThreadCount() throws {
+    let data = PowerLawFitTests.synthetic()
+    let fitter = LawFitter(law: .powerLaw)
+    let objective = try fitter.makeObjective(x: data.x, y: data.y)
+    let fit = fitter.fit(objective)
+    var one = Bootstrap()
+    one.resamples = 64
+    one.threads = 1
+    var three = one
+    three.threads = 3
+    let a = one.run(fitter: fitter, objective: objective, fit: fit)
+    let b = three.run(fitter: fitter, objective: objective, fit: fit)
+    #expect(a.samples == b.samples)
+    #expect(a.intervals == b.intervals)
+    var reseeded = one
+    reseeded.seed = 1
+    #expect(reseeded.run(fitter: fitter, objective: objective, fit: fit).samples != a.samples)
+  }
+
   @Test func percentileInterpolatesLikeNumpy() {
     let values = (0...100).map(Double.init)
     let interval = Interval.percentile(values.shuffled(), level: 0.95)!
