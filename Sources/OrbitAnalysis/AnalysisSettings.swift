@@ -30,6 +30,8 @@ public struct AnalysisSettings: Sendable {
   public var exponentTolerance: Double = 0.25
   /// Multipliers count as constant when their point estimates stay within this ratio.
   public var constantMultiplierRatio: Double = 1.6
+  /// …and when each one's interval spans at most this ratio (upper/lower).
+  public var maxMultiplierSpread: Double = 4
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.

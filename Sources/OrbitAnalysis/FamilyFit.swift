@@ -52,6 +52,8 @@ public struct FamilyFit: Sendable {
   public var x: [Double]
   public var y: [Double]
   public var seeds: [String]
+  /// Bootstrap cluster of each point (its seed's index); nil when points resample alone.
+  public var clusters: [Int]?
   /// L = E + A·x^(−α).
   public var withFloor: FitWithIntervals
   /// L = A·x^(−α).
@@ -94,7 +96,8 @@ public struct FamilyFit: Sendable {
     let significant = eLower >= settings.floorFraction * lowestLoss
     let onset = pow(withFloor.fit.parameter("A") / e, 1 / withFloor.fit.parameter("alpha"))
     return FamilyFit(
-      group: group, axis: axis, x: x, y: y, seeds: seeds, withFloor: withFloor, pure: pure,
+      group: group, axis: axis, x: x, y: y, seeds: seeds, clusters: clusters,
+      withFloor: withFloor, pure: pure,
       floorIsSignificant: significant, floorOnset: onset, localSlopes: localSlopes(x: x, y: y),
       seedSpread: seedSpread(x: x, y: y, seeds: seeds, seedIDs: seedIDs, settings: settings),
       seedLossRatio: seedLossRatio(x: x, y: y, seedCount: seedIDs.count))

@@ -22,7 +22,7 @@ public struct GroupComparison: Sendable {
 
   /// k at one loss.
   public struct Multiplier: Sendable {
-    /// The other family's x and its fitted loss there.
+    /// The other family's x and its measured loss there (median over seeds).
     public var x: Double
     public var loss: Double
     /// How many times more x the baseline needs for that loss (∞ if its floor is above it).
@@ -58,23 +58,30 @@ public struct GroupComparison: Sendable {
       ? Interval.percentile(
         (0..<pairs).map { other.pure.samples[$0][1] - baseline.pure.samples[$0][1] }, level: level)
       : nil
+    // k at each loss the other family measured (median over seeds at each x), through the
+    // baseline's fitted law: the other family's own law, floor or not, plays no part.
     let qA = baseline.withFloor.fit.parameters
-    let qB = other.withFloor.fit.parameters
     let lowA = baseline.x.min()!
     let highA = baseline.x.max()!
-    let floorPairs = min(baseline.withFloor.samples.count, other.withFloor.samples.count)
-    let multipliers = Set(other.x).sorted().map { x -> Multiplier in
-      let loss = predictLaw(.powerLaw, qB, x, 1)
+    var bootstrap = Bootstrap()
+    bootstrap.seed = settings.randomSeed
+    let clusters = other.clusters ?? Array(other.x.indices)
+    let resampledWeights = baseline.withFloor.samples.indices.map {
+      bootstrap.weights(clusters: clusters, index: $0)
+    }
+    let multipliers = FamilyFit.medians(x: other.x, y: other.y).map { x, loss -> Multiplier in
       let needed = xNeeded(qA, loss: loss)
-      let samples = (0..<floorPairs).map { b -> Double in
-        let sB = other.withFloor.samples[b]
-        return xNeeded(baseline.withFloor.samples[b], loss: predictLaw(.powerLaw, sB, x, 1)) / x
+      let rows = other.x.indices.filter { other.x[$0] == x }
+      let samples = resampledWeights.indices.map { b -> Double in
+        let resampledLoss = weightedMedian(
+          rows.map { other.y[$0] }, rows.map { resampledWeights[b][$0] })
+        return xNeeded(baseline.withFloor.samples[b], loss: resampledLoss) / x
       }
       // A 1 % margin keeps points at the ends of the measured range from flickering out.
       let inside = needed >= lowA * 0.99 && needed <= highA * 1.01
       return Multiplier(
         x: x, loss: loss, k: needed / x,
-        interval: floorPairs > 0 ? Interval.percentile(samples, level: level) : nil,
+        interval: samples.isEmpty ? nil : Interval.percentile(samples, level: level),
         extrapolated: !inside)
     }
     var comparison = GroupComparison(
@@ -99,7 +106,11 @@ public struct GroupComparison: Sendable {
     let limit = floored.map(\.floorOnset).min() ?? .infinity
     let usable = c.multipliers.filter { !$0.extrapolated && $0.k.isFinite && $0.x <= limit }
     let ks = usable.map(\.k)
-    let constant = ks.count >= 2 && ks.max()! / ks.min()! <= settings.constantMultiplierRatio
+    let steady = ks.count >= 2 && ks.max()! / ks.min()! <= settings.constantMultiplierRatio
+    // A constant factor is only a finding when each k is pinned down, not merely steady.
+    let widest = usable.compactMap { $0.interval.map { $0.upper / $0.lower } }.max() ?? 1
+    let precise = widest <= settings.maxMultiplierSpread
+    let constant = steady && precise
     let alphaA = baseline.pure.fit.parameter("alpha")
     let range =
       usable.isEmpty
@@ -149,9 +160,13 @@ public struct GroupComparison: Sendable {
           usable.isEmpty
             ? "Below the floor no measured loss of \(c.other) is inside \(c.baseline)'s range,"
               + " so no multiplier can be read without extrapolating."
-            : "Below the floor, at \(range), the multiplier is not constant (k from "
-              + "\(format(ks.first!))× to \(format(ks.last!))×): cannot tell the exponents apart"
-              + " until the floor is removed.")
+            : steady
+              ? "Below the floor, at \(range), \(kText), but the intervals span up to "
+                + "\(format(widest))× (upper/lower): cannot tell a constant factor at this sample"
+                + " size."
+              : "Below the floor, at \(range), the multiplier is not constant (k from "
+                + "\(format(ks.first!))× to \(format(ks.last!))×): cannot tell the exponents"
+                + " apart until the floor is removed.")
       }
     } else if exponentsDiffer {
       verdict = .differentExponent
@@ -191,4 +206,22 @@ func format(_ value: Double) -> String {
 func bracket(_ interval: Interval?) -> String {
   guard let interval else { return "" }
   return " [\(format(interval.lower)), \(format(interval.upper))]"
+}
+
+/// The weighted median (weights are resample counts); NaN when every weight is 0.
+func weightedMedian(_ values: [Double], _ weights: [Double]) -> Double {
+  let order = values.indices.sorted { values[$0] < values[$1] }
+  let total = weights.reduce(0, +)
+  guard total > 0 else { return .nan }
+  var running = 0.0
+  for (position, i) in order.enumerated() {
+    running += weights[i]
+    if running > total / 2 { return values[i] }
+    if running == total / 2 {
+      // An exact half: average with the next value that carries weight, as a median does.
+      let next = order[(position + 1)...].first { weights[$0] > 0 }
+      return next.map { (values[i] + values[$0]) / 2 } ?? values[i]
+    }
+  }
+  return values[order.last!]
 }
