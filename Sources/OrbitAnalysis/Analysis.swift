@@ -72,7 +72,7 @@ public struct Analysis: Sendable {
       for l in axisLabels.sorted() where axisGroups.last != l { axisGroups.append(l) }
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
-          axisLabels[i] == group && (x[i] ?? 0) > 0 && (y[i] ?? 0) > 0
+          axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
         }
         if settings.dropTop > 0 {
           let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
@@ -154,7 +154,7 @@ public struct Analysis: Sendable {
     var isoFLOP: [String: IsoFLOPAnalysis] = [:]
     for group in groups {
       let rows = labels.indices.filter {
-        labels[$0] == group && (compute[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
+        labels[$0] == group && isFittable(compute[$0]) && isFittable(y[$0])
       }
       // A frontier needs compute that varies; a sweep at one budget has none.
       guard Set(rows.map { compute[$0]! }).count >= 3 else { continue }
@@ -162,7 +162,7 @@ public struct Analysis: Sendable {
         ComputeFrontier.build(
           group: group, axis: computeAxis, compute: rows.map { compute[$0]! },
           loss: rows.map { y[$0]! }, settings: settings))
-      let sized = rows.filter { (n[$0] ?? 0) > 0 }
+      let sized = rows.filter { isFittable(n[$0]) }
       if let iso = IsoFLOPAnalysis.fit(
         n: sized.map { n[$0]! }, compute: sized.map { compute[$0]! }, loss: sized.map { y[$0]! })
       {
@@ -182,7 +182,7 @@ public struct Analysis: Sendable {
     var fits: [String: ChinchillaFit] = [:]
     for group in groups {
       var rows = labels.indices.filter {
-        labels[$0] == group && (n[$0] ?? 0) > 0 && (d[$0] ?? 0) > 0 && (y[$0] ?? 0) > 0
+        labels[$0] == group && isFittable(n[$0]) && isFittable(d[$0]) && isFittable(y[$0])
       }
       let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
       rows.removeAll { drop.contains($0) }
@@ -236,4 +236,10 @@ public struct Analysis: Sendable {
     }
     return sentences.joined(separator: " ")
   }
+}
+
+/// A scale or loss that can be fitted in log space: present, finite and positive.
+func isFittable(_ value: Double?) -> Bool {
+  guard let value else { return false }
+  return value.isFinite && value > 0
 }

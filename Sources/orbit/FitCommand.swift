@@ -133,7 +133,7 @@ struct FitCommand: ParsableCommand {
     let size = table.numbers(n!)
     let second = table.numbers(d ?? dFromFlops!)
     var rows = loss.indices.filter {
-      (loss[$0] ?? 0) > 0 && (size[$0] ?? 0) > 0 && (second[$0] ?? 0) > 0
+      [loss[$0], size[$0], second[$0]].allSatisfy { ($0 ?? .nan).isFinite && ($0 ?? 0) > 0 }
     }
     let dropped = Set(rows.sorted { loss[$0]! > loss[$1]! }.prefix(dropTop))
     rows.removeAll { dropped.contains($0) }
