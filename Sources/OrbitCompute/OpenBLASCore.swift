@@ -26,28 +26,42 @@ public enum OpenBLASCore {
   /// run a trial's products, which would also make trials race for the pool.
   private static let pinnedOnce: Void = openblas_set_num_threads(1)
 
-  /// `environment` plus `OPENBLAS_CORETYPE` when this CPU needs it (see `recommendedCoreType`):
-  /// the environment to give every process Orbit starts (workers, command runners).
-  public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
-    guard let coreType = recommendedCoreType(environment: environment) else { return environment }
-    var result = environment
-    result["OPENBLAS_CORETYPE"] = coreType
-    return result
+  /// The OpenBLAS settings a process of Orbit's must load with, given its `environment`:
+  ///
+  /// * `OPENBLAS_CORETYPE` when the loaded library fell back to old kernels on this CPU (see
+  ///   `recommendedCoreType`); a value the user set is never touched;
+  /// * `OPENBLAS_NUM_THREADS=1` unless the user set it (or `OMP_NUM_THREADS`): trials are the unit
+  ///   of parallelism, and the pthread build otherwise starts a pool in every process whose idle
+  ///   threads spin in `sched_yield`, stealing the cores the coordinator and workers need.
+  public static func requiredSettings(environment: [String: String]) -> [String: String] {
+    var settings: [String: String] = [:]
+    if let coreType = recommendedCoreType(environment: environment) {
+      settings["OPENBLAS_CORETYPE"] = coreType
+    }
+    if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
+      settings["OPENBLAS_NUM_THREADS"] = "1"
+    }
+    return settings
   }
 
-  /// When the loaded OpenBLAS fell back to old kernels on a CPU that has better ones, re-executes
-  /// this program once (same arguments) with `OPENBLAS_CORETYPE` set, since OpenBLAS reads it
-  /// only while loading. Call it first thing in `main`; it returns when no override is needed,
-  /// when the user set `OPENBLAS_CORETYPE`, after one attempt (`ORBIT_OPENBLAS_REEXEC` marks
-  /// it), or when `execv` fails (the program then runs on, slowly).
-  public static func reexecWithRecommendedCoreTypeIfNeeded() {
+  /// `environment` with `requiredSettings` applied: for every process Orbit starts.
+  public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    environment.merging(requiredSettings(environment: environment)) { _, new in new }
+  }
+
+  /// OpenBLAS reads its settings only while loading, before `main`: when this process lacks one
+  /// of `requiredSettings`, re-executes it once (same arguments) with them set. Call it first
+  /// thing in `main`; it returns when nothing is needed, after one attempt
+  /// (`ORBIT_OPENBLAS_REEXEC` marks it), or when `execv` fails (the program then runs on).
+  public static func reexecWithRequiredSettingsIfNeeded() {
     guard getenv("ORBIT_OPENBLAS_REEXEC") == nil else { return }
     var environment: [String: String] = [:]
-    if let value = getenv("OPENBLAS_CORETYPE") {
-      environment["OPENBLAS_CORETYPE"] = String(cString: value)
+    for key in ["OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
+      if let value = getenv(key) { environment[key] = String(cString: value) }
     }
-    guard let coreType = recommendedCoreType(environment: environment) else { return }
-    setenv("OPENBLAS_CORETYPE", coreType, 1)
+    let settings = requiredSettings(environment: environment)
+    guard !settings.isEmpty else { return }
+    for (key, value) in settings { setenv(key, value, 1) }
     setenv("ORBIT_OPENBLAS_REEXEC", "1", 1)
     let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
     execv("/proc/self/exe", arguments)

@@ -38,11 +38,7 @@ final class LocalWorkers {
       "local-\(getpid())-\(i)",
       "--allow-command", "--exit-with-parent", "--log-level", logLevel,
     ]
-    var environment = ProcessInfo.processInfo.environment
-    if let core = OpenBLASCore.recommendedCoreType(environment: environment) {
-      environment["OPENBLAS_CORETYPE"] = core
-    }
-    process.environment = environment
+    process.environment = OpenBLASCore.childEnvironment(ProcessInfo.processInfo.environment)
     let log = "\(logDirectory)/worker-\(i).log"
     if !FileManager.default.fileExists(atPath: log) {
       FileManager.default.createFile(atPath: log, contents: nil)

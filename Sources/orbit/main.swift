@@ -24,5 +24,6 @@ enum OrbitVersion {
   static let current = "0.1.0"
 }
 
-OpenBLASEnvironment.reexecIfNeeded()
+// OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only while loading: set them, once.
+OpenBLASCore.reexecWithRequiredSettingsIfNeeded()
 Orbit.main()

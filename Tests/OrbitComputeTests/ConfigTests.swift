@@ -110,9 +110,16 @@ struct ConfigTests {
         environment: [:], loadedCore: "Prescott", cpuFlags: ["sse3"], vendor: "GenuineIntel")
         == nil)
     #expect(!OpenBLASCore.coreName.isEmpty)
-    // This machine's library recognises its CPU: child processes get the environment unchanged.
+    // Child processes always get one BLAS thread unless the user chose; the core type only
+    // where this machine's library fell back.
     if OpenBLASCore.recommendedCoreType(environment: [:]) == nil {
-      #expect(OpenBLASCore.childEnvironment(["A": "1"]) == ["A": "1"])
+      #expect(OpenBLASCore.childEnvironment(["A": "1"]) == ["A": "1", "OPENBLAS_NUM_THREADS": "1"])
     }
+    #expect(
+      OpenBLASCore.childEnvironment(["OPENBLAS_NUM_THREADS": "4"])["OPENBLAS_NUM_THREADS"] == "4")
+    #expect(OpenBLASCore.childEnvironment(["OMP_NUM_THREADS": "2"])["OPENBLAS_NUM_THREADS"] == nil)
+    #expect(
+      OpenBLASCore.childEnvironment(["OPENBLAS_CORETYPE": "Haswell"])["OPENBLAS_CORETYPE"]
+        == "Haswell")
   }
 }
