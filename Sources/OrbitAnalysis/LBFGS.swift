@@ -137,8 +137,14 @@ public enum LBFGS {
       let step = search.run(
         x: &x, f: &f, gradient: &g, direction: direction, slope: slope, initialStep: initialStep)
       evaluations += search.evaluations
+      if !step.accepted && stored > 0 && f.isFinite {
+        // The quasi-Newton direction found no decrease: drop the curvature pairs and try the
+        // steepest-descent direction before concluding anything.
+        stored = 0
+        continue
+      }
       guard step.accepted else {
-        // No decrease is possible along the direction: the objective is at its rounding floor.
+        // No decrease along steepest descent either: the objective is at its rounding floor.
         return MinimizationResult(
           x: x, value: f, iterations: iteration + 1, evaluations: evaluations,
           reason: f.isFinite ? .lineSearchStalled : .nonFinite)
@@ -156,7 +162,9 @@ public enum LBFGS {
       } else {
         newest = (newest - 1 + m) % m
       }
-      if functionConverged(previous: previousF, current: f, options: options) {
+      // Only a step that met the Wolfe conditions may end the run on a small decrease: a
+      // weaker step out of a capped zoom says nothing about being near the optimum.
+      if step.wolfe && functionConverged(previous: previousF, current: f, options: options) {
         return MinimizationResult(
           x: x, value: f, iterations: iteration + 1, evaluations: evaluations,
           reason: .functionDecrease)
