@@ -64,8 +64,7 @@ struct FitCommand: ParsableCommand {
     } catch {
       throw fail("cannot read \(file): \(error.localizedDescription)", Exit.noInput)
     }
-    let summary: String
-    let jsonText: String
+    let output: (summary: String, json: String, html: String?)
     do {
       let table = try Table.parseCSV(text)
       var settings = AnalysisSettings(y: y, xs: x, groupBy: group, seedColumn: seedColumn)
@@ -75,24 +74,25 @@ struct FitCommand: ParsableCommand {
       settings.randomSeed = seed
       settings.dropTop = dropTop
       if let threads { settings.threads = max(1, threads) }
-      (summary, jsonText) =
+      output =
         try law == .chinchilla
         ? fitChinchilla(table, settings) : fitPowerLaw(table, settings)
     } catch let error as AnalysisError {
       throw fail("\(file): \(error.message)", Exit.badData)
     }
-    print(summary, terminator: "")
-    if let json {
+    print(output.summary, terminator: "")
+    for (path, text) in [(json, output.json), (html, output.html)] {
+      guard let path, let text else { continue }
       do {
-        try jsonText.write(toFile: json, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
       } catch {
-        throw fail("cannot write \(json): \(error.localizedDescription)", Exit.ioError)
+        throw fail("cannot write \(path): \(error.localizedDescription)", Exit.ioError)
       }
     }
   }
 
   private func fitPowerLaw(_ table: Table, _ settings: AnalysisSettings) throws(AnalysisError)
-    -> (String, String)
+    -> (summary: String, json: String, html: String?)
   {
     for column in [y] + x + group + [seedColumn].compactMap({ $0 })
     where !table.columns.contains(column) {
@@ -104,24 +104,20 @@ struct FitCommand: ParsableCommand {
     if analysis.families.isEmpty {
       throw AnalysisError(.notEnoughData, analysis.warnings.joined(separator: "; "))
     }
-    if let html {
+    var page: String?
+    if html != nil {
       let metadata = SweepMetadata(
         name: "orbit fit \((file as NSString).lastPathComponent)",
         specText: CommandLine.arguments.joined(separator: " "),
         countsByStatus: analysis.countsByStatus, workers: [], wallSeconds: 0,
         createdAt: ISO8601DateFormatter().string(from: Date()))
-      let page = Report.build(analysis: analysis, metadata: metadata).html
-      do {
-        try page.write(toFile: html, atomically: true, encoding: .utf8)
-      } catch {
-        throw AnalysisError(.invalidSetting, "cannot write \(html): \(error.localizedDescription)")
-      }
+      page = Report.build(analysis: analysis, metadata: metadata).html
     }
-    return (analysis.summary(pureOnly: noFloor), analysis.fitsJSON())
+    return (analysis.summary(pureOnly: noFloor), analysis.fitsJSON(), page)
   }
 
   private func fitChinchilla(_ table: Table, _ settings: AnalysisSettings) throws(AnalysisError)
-    -> (String, String)
+    -> (summary: String, json: String, html: String?)
   {
     let needed = [y, n!, d ?? dFromFlops!] + [seedColumn].compactMap { $0 }
     for column in needed where !table.columns.contains(column) {
@@ -148,6 +144,6 @@ struct FitCommand: ParsableCommand {
       "\(rows.count) runs fitted (\(dropped.count) highest losses dropped, "
       + "\(loss.count - rows.count - dropped.count) unusable); "
       + "\(settings.bootstrap) bootstrap resamples\n"
-    return (header + fit.summary(level: settings.level), fit.json())
+    return (header + fit.summary(level: settings.level), fit.json(), nil)
   }
 }
