@@ -34,8 +34,8 @@ public enum CoreTrialStatus: String, Sendable {
 public struct CoreTrialReport: Sendable {
   public var status: CoreTrialStatus
   /// n_params, n_params_no_bias, samples_seen, flops, eval_flops, train_loss, val_loss,
-  /// test_loss, best_step, steps, wall_seconds, n_train, group_order (losses are absent when the
-  /// trial diverged; diverged_step is then set).
+  /// test_loss, best_step, steps, wall_seconds, cpu_seconds (the trial thread's CPU time),
+  /// n_train, group_order (losses are absent when the trial diverged; diverged_step is then set).
   public var metrics: [String: Double]
   /// Learning curve at log-spaced steps.
   public var curve: [CurvePoint]

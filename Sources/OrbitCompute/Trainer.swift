@@ -10,23 +10,36 @@ public func runCoreTrial(
   _ config: CoreTrialConfig, progress: (CurvePoint) -> Void, isCancelled: () -> Bool
 ) -> CoreTrialReport {
   let start = MonotonicClock.now()
+  let cpuStart = MonotonicClock.threadCPUNow()
+  var report: CoreTrialReport
   if config.task.kind == .noop {
-    return CoreTrialReport(
-      status: .ok, metrics: ["test_loss": 0, "wall_seconds": MonotonicClock.now() - start],
-      curve: [])
+    report = CoreTrialReport(status: .ok, metrics: ["test_loss": 0], curve: [])
+  } else {
+    OpenBLASCore.pinToOneThread()
+    let trainer = Trainer(config: config)
+    report = trainer.run(progress: progress, isCancelled: isCancelled)
   }
-  OpenBLASCore.pinToOneThread()
-  let trainer = Trainer(config: config)
-  var report = trainer.run(progress: progress, isCancelled: isCancelled)
+  // The trial runs on this thread alone (OpenBLAS pinned to one thread), so its CPU time is its
+  // cost whatever else shares the machine; wall time grows with the load.
+  report.metrics["cpu_seconds"] = MonotonicClock.threadCPUNow() - cpuStart
   report.metrics["wall_seconds"] = MonotonicClock.now() - start
   return report
 }
 
-/// Seconds from a monotonic clock.
+/// Seconds from a monotonic clock, and the calling thread's CPU time.
 enum MonotonicClock {
   static func now() -> Double {
+    seconds(of: CLOCK_MONOTONIC)
+  }
+
+  /// CPU seconds the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`).
+  static func threadCPUNow() -> Double {
+    seconds(of: CLOCK_THREAD_CPUTIME_ID)
+  }
+
+  private static func seconds(of clock: clockid_t) -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
+    clock_gettime(clock, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
   }
 }
@@ -194,6 +207,16 @@ final class Trainer {
       return value
     }
 
+    // Step 0 is a candidate too: when training only hurts (a tiny n), the untrained network is
+    // the best one seen and must be what the trial reports.
+    if earlyStopping {
+      let validation = measured { evaluate(data.validation) }
+      if validation.isFinite {
+        bestValidation = validation
+        bestParameters.copy(from: network.parameters)
+      }
+    }
+
     stepLoop: for step in 0..<train.steps {
       if isCancelled() {
         status = .cancelled
@@ -263,7 +286,7 @@ final class Trainer {
     if status == .diverged {
       metrics["diverged_step"] = Double(divergedStep)
     } else {
-      if earlyStopping && bestStep > 0 {
+      if earlyStopping && bestValidation.isFinite {
         network.parameters.copy(from: bestParameters)
       } else {
         bestStep = stepsRun

@@ -29,6 +29,28 @@ struct TrainingOptionsTests {
     #expect(plain.metrics["test_loss"] == report.metrics["test_loss"])
   }
 
+  @Test func earlyStoppingKeepsTheInitialNetworkWhenTrainingOnlyHurts() throws {
+    // 64 samples of the flagship's cyclic task (teacher 1): the plain MLP over-fits so fast that
+    // its validation loss at steps 200, 400, … is worse than the untrained network's.
+    let config = try TrialTests.config([
+      "task.kind": .string("cyclic"), "task.n_train": .int(64), "task.teacher_seed": .int(1),
+      "task.n_val": .int(2048), "task.n_test": .int(2048), "model.width": .int(64),
+      "train.steps": .int(6000), "train.batch": .int(128), "train.lr": .double(1e-3),
+      "train.schedule": .string("cosine"), "train.eval_every": .int(200),
+      "train.patience": .int(5), "seed": .int(0),
+    ])
+    let untrained = Trainer(config: config)
+    let initialValidation = untrained.evaluate(untrained.data.validation)
+    let initialTest = untrained.evaluate(untrained.data.test)
+    let report = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+    #expect(report.status == .ok)
+    #expect(report.metrics["best_step"] == 0)
+    // `patience` evaluations after step 0, then the initial parameters come back.
+    #expect(report.metrics["steps"] == 1000)
+    #expect(report.metrics["val_loss"] == initialValidation)
+    #expect(report.metrics["test_loss"] == initialTest)
+  }
+
   @Test func freshSamplesCountWhatWasSeen() throws {
     let config = try TrialTests.config([
       "task.fresh": .bool(true), "train.steps": .int(200), "train.batch": .int(32),

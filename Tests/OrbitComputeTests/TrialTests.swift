@@ -38,6 +38,22 @@ struct TrialTests {
     #expect(zip(points, points.dropFirst()).allSatisfy { $0.step < $1.step })
   }
 
+  @Test func everyTrialReportsTheCPUTimeOfItsOwnThread() throws {
+    let noop = try CoreTrialConfig(parameters: ["task.kind": .string("noop")])
+    for config in [try Self.config(), noop] {
+      let report = runCoreTrial(config, progress: { _ in }, isCancelled: { false })
+      let cpu = try #require(report.metrics["cpu_seconds"])
+      let wall = try #require(report.metrics["wall_seconds"])
+      #expect(cpu >= 0)
+      // One thread cannot use more CPU time than wall time (slack: the two clocks' reads).
+      #expect(cpu <= wall + 1e-3)
+      if config.task.kind != .noop {
+        // 300 steps of a 2k-parameter MLP take milliseconds of CPU, not nothing.
+        #expect(cpu > 1e-3)
+      }
+    }
+  }
+
   @Test func sameSeedGivesTheSameBitsAndAnotherSeedDoesNot() throws {
     let first = runCoreTrial(try Self.config(), progress: { _ in }, isCancelled: { false })
     let second = runCoreTrial(try Self.config(), progress: { _ in }, isCancelled: { false })
