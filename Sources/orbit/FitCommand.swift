@@ -65,7 +65,7 @@ struct FitCommand: ParsableCommand {
       throw fail("cannot read \(file): \(error.localizedDescription)", Exit.noInput)
     }
     let output: (summary: String, json: String, html: String?)
-    do {
+    do throws(AnalysisError) {
       let table = try Table.parseCSV(text)
       var settings = AnalysisSettings(y: y, xs: x, groupBy: group, seedColumn: seedColumn)
       settings.bootstrap = bootstrap
@@ -77,7 +77,7 @@ struct FitCommand: ParsableCommand {
       output =
         try law == .chinchilla
         ? fitChinchilla(table, settings) : fitPowerLaw(table, settings)
-    } catch let error as AnalysisError {
+    } catch {
       throw fail("\(file): \(error.message)", Exit.badData)
     }
     print(output.summary, terminator: "")
