@@ -1,32 +1,8 @@
 import OrbitProtocol
 import OrbitSpec
 
-/// Who the worker is, as announced in HELLO.
-public struct WorkerIdentity: Sendable {
-  public var workerID: String
-  public var host: String
-  public var pid: Int
-  public var slots: Int
-  public var runners: [String]
-  public var orbitVersion: String
-
-  public init(
-    workerID: String, host: String, pid: Int, slots: Int, runners: [String], orbitVersion: String
-  ) {
-    self.workerID = workerID
-    self.host = host
-    self.pid = pid
-    self.slots = slots
-    self.runners = runners
-    self.orbitVersion = orbitVersion
-  }
-
-  var hello: Hello {
-    Hello(
-      workerID: workerID, host: host, pid: pid, slots: slots, runners: runners,
-      orbitVersion: orbitVersion)
-  }
-}
+/// Who the worker is: exactly what it announces in HELLO.
+public typealias WorkerIdentity = Hello
 
 public enum WorkerEvent: Sendable {
   /// The socket is connected (first time or after a reconnect): introduce ourselves.
@@ -87,7 +63,7 @@ public struct WorkerStateMachine {
       lastHeard = now
       lastConnect = now
       phase = phase == .leaving ? .leaving : (phase == .draining ? .draining : .introducing)
-      send(.hello(identity.hello), now: now, into: &actions)
+      send(.hello(identity), now: now, into: &actions)
     case .received(let message, let now):
       lastHeard = now
       reconnectDelay = 1
@@ -168,7 +144,7 @@ public struct WorkerStateMachine {
       creditsToReturn = 0
     case .unknownPeer:
       phase = phase == .draining ? .draining : .introducing
-      send(.hello(identity.hello), now: now, into: &actions)
+      send(.hello(identity), now: now, into: &actions)
     case .heartbeat:
       break
     case .bye(let reason):

@@ -25,7 +25,7 @@ struct WorkerStateMachineTests {
 
   @Test func introducesItselfThenOffersEverySlotOnWelcome() {
     var m = WorkerStateMachine(identity: Self.identity)
-    #expect(m.handle(.connected(now: 0)) == [.send(.hello(Self.identity.hello))])
+    #expect(m.handle(.connected(now: 0)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 0))
     #expect(actions.contains(.configure(Self.welcome)))
     #expect(actions.contains(.send(.result(results: [], credits: 2))))
@@ -55,7 +55,7 @@ struct WorkerStateMachineTests {
     _ = m.flush(now: 2)
     _ = m.handle(.received(.ack(trialIDs: ["a"]), now: 3))
     // The coordinator restarted: it asks us to introduce ourselves again.
-    #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(Self.identity.hello))])
+    #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 4))
     #expect(actions == [.send(.result(results: [b], credits: 2))])
   }
