@@ -57,20 +57,40 @@ public struct LawFitter: Sendable {
     return objective
   }
 
-  /// Runs every start on `objective` and keeps the lowest objective (ties: the first start).
+  /// Objectives within this relative distance of the lowest one are ties: rounding, not the
+  /// data, tells them apart, so which start "won" must not decide the reported fit.
+  static let tieTolerance = 1e-9
+
+  /// Runs every start on `objective` and keeps the lowest objective; ties go to `tieBreak`.
   public func fit(_ objective: HuberLogObjective) -> LawFit {
     let starts = self.starts ?? law.defaultStarts
     let options = self.options
     let runs = parallelMap(count: starts.count, threads: threads) { i in
       LBFGS.minimize(objective, from: starts[i], options: options)
     }
-    var best = 0
-    for i in runs.indices where runs[i].value < runs[best].value || !runs[best].value.isFinite {
-      if runs[i].value.isFinite { best = i }
-    }
+    let best = Self.tieBreak(runs)
     let bestValue = runs[best].value
     let atOptimum = runs.count { abs($0.value - bestValue) <= 1e-6 * abs(bestValue) }
     return makeFit(runs[best], starts: starts.count, atOptimum: atOptimum, points: objective)
+  }
+
+  /// The run to report: among the finite runs within `tieTolerance` (relative) of the lowest
+  /// objective, the median of them ordered by their parameter vector (lexicographically, then
+  /// by objective). In a flat valley (Huber's linear arms with an even number of seeds per x
+  /// make it exactly flat) many parameter vectors share the optimum; taking the first start or
+  /// the one lower by 1e-15 made the fit depend on start order and optimiser details. The median
+  /// depends only on where the starts ended, and sits inside the valley rather than at an edge.
+  static func tieBreak(_ runs: [MinimizationResult]) -> Int {
+    let finite = runs.indices.filter { runs[$0].value.isFinite }
+    guard let lowest = finite.map({ runs[$0].value }).min() else { return 0 }
+    let tied = finite.filter {
+      runs[$0].value - lowest <= tieTolerance * max(abs(lowest), .leastNormalMagnitude)
+    }
+    let ordered = tied.sorted { i, j in
+      for (a, b) in zip(runs[i].x, runs[j].x) where a != b { return a < b }
+      return (runs[i].value, i) < (runs[j].value, j)
+    }
+    return ordered[(ordered.count - 1) / 2]
   }
 
   /// One L-BFGS run from `start` (a bootstrap refit starts at the full-sample optimum).
