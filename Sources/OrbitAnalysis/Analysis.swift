@@ -113,15 +113,9 @@ public struct Analysis: Sendable {
     if let asked = settings.compare {
       pairs = asked
     } else {
-      // Families that hold the same other parameters (the part after " @ ") are compared with
-      // each other; the baseline is the one with the highest fitted loss mid-range.
-      func held(_ group: String) -> Substring {
-        group.range(of: " @ ").map { group[$0.upperBound...] } ?? ""
-      }
       pairs = []
-      for slice in Set(onAxis.map { held($0.group) }).sorted() {
-        let members = onAxis.filter { held($0.group) == slice }
-        guard members.count >= 2 else { continue }
+      for slice in comparisonSlices(onAxis.map(\.group), groupBy: settings.groupBy) {
+        let members = onAxis.filter { slice.contains($0.group) }
         let all = members.flatMap(\.x)
         let middle = (all.min()! * all.max()!).squareRoot()
         let baseline = members.max {
@@ -140,6 +134,30 @@ public struct Analysis: Sendable {
       }
       return GroupComparison.compare(baseline: a, other: b, settings: settings)
     }
+  }
+
+  /// Families that may be compared with each other, in slices of two or more: those that
+  /// differ only in the first grouping column (the structure under study, e.g. model.symmetry)
+  /// and share every other grouping column (e.g. task.teacher_seed) and every held parameter
+  /// (the part after " @ "). Comparing augment / 2 with none / 1 would mix the structure's
+  /// effect with the teacher's, so such pairs are never formed.
+  /// - Parameters:
+  ///   - groups: family labels: grouping values joined by " / ", then " @ " and held values.
+  ///   - groupBy: the grouping columns, in the order the labels join them.
+  static func comparisonSlices(_ groups: [String], groupBy: [String]) -> [[String]] {
+    func sharedPart(_ group: String) -> String {
+      let cut = group.range(of: " @ ")
+      let grouping = cut.map { String(group[..<$0.lowerBound]) } ?? group
+      let held = cut.map { String(group[$0.upperBound...]) } ?? ""
+      let values = grouping.components(separatedBy: " / ")
+      // A value that itself contains " / " makes the split ambiguous: then the whole label is
+      // the compared part, as with a single grouping column.
+      let others = values.count == groupBy.count ? values.dropFirst() : []
+      return others.joined(separator: " / ") + " @ " + held
+    }
+    var slices: [String: [String]] = [:]
+    for group in groups { slices[sharedPart(group), default: []].append(group) }
+    return slices.keys.sorted().compactMap { slices[$0]!.count >= 2 ? slices[$0]! : nil }
   }
 
   static func computeAnalyses(

@@ -19,8 +19,9 @@ public struct AnalysisSettings: Sendable {
   public var huberDelta: Double = 1e-3
   /// Seed of the bootstrap, so a report is reproducible.
   public var randomSeed: UInt64 = 0
-  /// Pairs (baseline, other) of group labels to compare; nil compares every group against the
-  /// baseline (the group with the highest fitted loss mid-range).
+  /// Pairs (baseline, other) of group labels to compare; nil compares families that differ
+  /// only in the first grouping column and share the others (and any held parameters), each
+  /// against the one of its slice with the highest fitted loss mid-range.
   public var compare: [(String, String)]?
   /// A floor is significant when the lower bound of E's interval is at least this fraction of
   /// the family's lowest measured loss (an E that small changes nothing measurable).
