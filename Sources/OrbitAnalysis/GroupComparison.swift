@@ -32,7 +32,8 @@ public struct GroupComparison: Sendable {
     public var extrapolated: Bool
   }
 
-  /// The three answers a comparison can give; a floor never yields `differentExponent`.
+  /// The three answers a comparison can give; with a floor, `differentExponent` only when the
+  /// floored curve is still the steeper one (a floor can only flatten it).
   public enum Verdict: String, Sendable, Codable {
     case differentExponent = "different exponent"
     case sameExponentConstantFactor = "same exponent, constant multiplier"
@@ -150,11 +151,33 @@ public struct GroupComparison: Sendable {
             : "; the multiplier goes from \(format(ks.first!))× at \(c.axis) = "
               + "\(format(usable.first!.x)) to \(format(ks.last!))× at \(format(usable.last!.x))."))
     } else if !floored.isEmpty {
-      verdict = constant ? .sameExponentConstantFactor : .cannotTell
-      if constant {
+      // A constant factor means the same exponent, so Δα's interval must hold 0, unless the
+      // flatter family is the one whose floor is reached inside its measured range (and the
+      // steeper one's is not): a reached floor flattens a pure power law, so then Δα measures
+      // the floor, not the exponents. Two steady multipliers never outweigh an unexplained Δα.
+      let flatter: FamilyFit? = differenceInterval.flatMap { interval in
+        interval.upper < 0 ? other : (interval.lower > 0 ? baseline : nil)
+      }
+      let reached = Set(floored.filter { $0.floorOnset <= ($0.x.max() ?? 0) }.map(\.group))
+      let floorExplainsDifference = flatter.map { flatter in
+        let steeper = flatter.group == other.group ? baseline : other
+        return reached.contains(flatter.group) && !reached.contains(steeper.group)
+      }
+      let sameExponent = floorExplainsDifference ?? true
+      verdict = constant && sameExponent ? .sameExponentConstantFactor : .cannotTell
+      if constant && sameExponent {
         words.append(
           "Below the floor, at \(range), \(c.other) is worth a constant \(kText) data over"
             + " \(c.baseline): same exponent, constant factor there.")
+      } else if steady, let flatter, !sameExponent {
+        words.append(
+          "Below the floor, at \(range), \(kText), but Δα = \(format(c.exponentDifference))"
+            + "\(bracket(differenceInterval)) (\(c.other) − \(c.baseline)) excludes 0 and no floor"
+            + " reached inside the measured range explains it ("
+            + (reached.contains(flatter.group)
+              ? "both curves reach their floors there"
+              : "\(flatter.group), the flatter curve, has not reached its floor there")
+            + "): not a constant factor, and the floors leave the exponents undecided.")
       } else {
         words.append(
           usable.isEmpty
