@@ -15,6 +15,8 @@ final class Network {
   let gradients: FloatBuffer
   let product = MatrixProduct()
   let symmetrizingGroup: GroupAction?
+  /// Where each layer's parameters start in `parameters`.
+  private let parameterOffsets: [Int]
   private let activations: [FloatBuffer]
   /// Two buffers for the gradients at layer outputs, used alternately (layer i's output
   /// gradient lives in buffer i mod 2): backward needs only a layer's output and input gradient.
@@ -39,7 +41,9 @@ final class Network {
     let rows = maxBatch * (symmetrizingGroup?.order ?? 1)
     var offset = 0
     var width = inputWidth
+    var offsets: [Int] = []
     for layer in layers {
+      offsets.append(offset)
       precondition(layer.inputWidth == width, "layer widths do not chain")
       layer.bind(
         parameters: parameters.pointer + offset, gradients: gradients.pointer + offset,
@@ -47,6 +51,7 @@ final class Network {
       offset += layer.parameterCount
       width = layer.outputWidth
     }
+    parameterOffsets = offsets
     activations = layers.map { FloatBuffer(count: rows * $0.outputWidth) }
     let widest = layers.map(\.outputWidth).max()!
     gradientBuffers = [FloatBuffer(count: rows * widest), FloatBuffer(count: rows * widest)]
@@ -122,8 +127,13 @@ final class Network {
   }
 
   /// Sets `gradients` from dLoss/dOutput of the last `forward` (same input and batch).
+  ///
+  /// With an `optimizer` (after its `beginStep`), each layer's parameters are updated as soon as
+  /// that layer's backward pass is done — its input gradient already used its old weights — while
+  /// its gradient is still in cache: the same update as one pass over all parameters afterwards.
   func backward(
-    input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int
+    input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
+    updating optimizer: Optimizer? = nil
   ) {
     var rows = batch
     var firstInput = input
@@ -150,6 +160,7 @@ final class Network {
           input: input, output: activations[0].pointer,
           outputGradient: gradientBuffers[0].pointer, samples: batch, group: group,
           product: product)
+        update(layer: 0, with: optimizer)
         break
       }
       let layerInput = index == 0 ? firstInput : UnsafePointer(activations[index - 1].pointer)
@@ -158,7 +169,17 @@ final class Network {
         outputGradient: gradientBuffers[index & 1].pointer,
         inputGradient: index == 0 ? nil : gradientBuffers[(index - 1) & 1].pointer,
         batch: rows, product: product)
+      update(layer: index, with: optimizer)
       index -= 1
     }
+  }
+
+  @inline(__always)
+  private func update(layer index: Int, with optimizer: Optimizer?) {
+    guard let optimizer else { return }
+    let offset = parameterOffsets[index]
+    optimizer.update(
+      parameters.pointer + offset, gradients: gradients.pointer + offset, offset: offset,
+      count: layers[index].parameterCount)
   }
 }

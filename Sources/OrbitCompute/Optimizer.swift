@@ -46,14 +46,41 @@ final class Optimizer {
   /// FLOPs of one update, counted per parameter (not part of the model's compute C).
   var flopsPerParameter: Int { kind == .sgd ? 4 : 12 }
 
-  /// Applies one update with learning rate `learningRate`.
+  /// This step's learning rate and Adam's bias-corrected coefficients, set by `beginStep`.
+  private var learningRate: Float = 0
+  private var stepSize: Float = 0
+  private var inverseRoot2: Float = 1
+
+  /// Applies one update with learning rate `learningRate` to all parameters.
   func step(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Double) {
+    beginStep(learningRate: learningRate)
+    update(parameters.pointer, gradients: gradients.pointer, offset: 0, count: parameters.count)
+  }
+
+  /// Starts a step with learning rate `learningRate`: `update` then applies it to slices of the
+  /// parameters, each exactly once (a network updates each layer as soon as its gradient is
+  /// ready, while that gradient is still in cache). Every rule is elementwise, so slices give the
+  /// same result as one pass.
+  func beginStep(learningRate: Double) {
     stepCount += 1
-    let count = parameters.count
-    let p = parameters.pointer
-    let g = gradients.pointer
-    let m = firstMoment.pointer
-    let lr = Float(learningRate)
+    self.learningRate = Float(learningRate)
+    if kind != .sgd {
+      let t = Double(stepCount)
+      stepSize = Float(learningRate / (1 - pow(Double(beta1), t)))
+      inverseRoot2 = Float(1 / (1 - pow(Double(beta2), t)).squareRoot())
+    }
+  }
+
+  /// Updates `count` parameters starting at `offset` of the flat vector, given as `parameters` and
+  /// `gradients` already advanced by `offset`.
+  func update(
+    _ parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, offset: Int,
+    count: Int
+  ) {
+    let p = parameters
+    let g = gradients
+    let m = firstMoment.pointer + offset
+    let lr = learningRate
     let decay = weightDecay
     switch kind {
     case .sgd:
@@ -73,21 +100,12 @@ final class Optimizer {
         }
       }
     case .adam, .adamw:
-      let v = secondMoment.pointer
-      let t = Double(stepCount)
-      let correction1 = 1 - pow(Double(beta1), t)
-      let correction2 = 1 - pow(Double(beta2), t)
-      let stepSize = Float(learningRate / correction1)
-      let inverseRoot2 = Float(1 / correction2.squareRoot())
-      let b1 = beta1
-      let b2 = beta2
-      let eps = epsilon
       let l2: Float = kind == .adam ? decay : 0
       let shrink: Float = kind == .adamw ? 1 - lr * decay : 1
       Kernels.adam(
-        parameters: p, gradients: g, firstMoment: m, secondMoment: v, count: count, beta1: b1,
-        beta2: b2, stepSize: stepSize, inverseRoot2: inverseRoot2, epsilon: eps, l2: l2,
-        shrink: shrink)
+        parameters: p, gradients: g, firstMoment: m, secondMoment: secondMoment.pointer + offset,
+        count: count, beta1: beta1, beta2: beta2, stepSize: stepSize, inverseRoot2: inverseRoot2,
+        epsilon: epsilon, l2: l2, shrink: shrink)
     }
   }
 }

@@ -93,8 +93,9 @@ public final class StepBenchmark {
     let output = network.forward(x, batch: batch)
     let loss = Loss.meanSquaredError(
       prediction: output, target: y, count: batch, gradient: outputGradient.pointer)
-    network.backward(input: x, outputGradient: outputGradient.pointer, batch: batch)
-    optimizer.step(parameters: network.parameters, gradients: network.gradients, learningRate: 1e-3)
+    optimizer.beginStep(learningRate: 1e-3)
+    network.backward(
+      input: x, outputGradient: outputGradient.pointer, batch: batch, updating: optimizer)
     return loss
   }
 

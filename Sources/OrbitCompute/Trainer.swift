@@ -232,11 +232,10 @@ final class Trainer {
         divergedStep = step + 1
         break
       }
+      optimizer.beginStep(learningRate: schedule.rate(at: step))
       network.backward(
-        input: batchInputs.pointer, outputGradient: outputGradient.pointer, batch: batch)
-      optimizer.step(
-        parameters: network.parameters, gradients: network.gradients,
-        learningRate: schedule.rate(at: step))
+        input: batchInputs.pointer, outputGradient: outputGradient.pointer, batch: batch,
+        updating: optimizer)
       stepsRun = step + 1
       freshLossSum += loss
       freshLossCount += 1

@@ -102,3 +102,48 @@ struct TrainingOptionsTests {
     #expect(order == (extra["task.kind"] == .string("cyclic") ? 16 : 120))
   }
 }
+
+/// Updating each layer during the backward pass (as trials and the step benchmark do) is the
+/// same update as one pass over all parameters after it.
+struct LayerwiseUpdateTests {
+  @Test(arguments: [OptimizerKind.adam, .adamw, .sgd])
+  func updatingDuringBackwardMatchesOnePassAfterIt(kind: OptimizerKind) throws {
+    let config = try TrialTests.config(["model.width": .int(48), "model.depth": .int(3)])
+    let batch = 16
+    let data = TaskData(settings: config.task, seed: 5, freshBatch: batch)
+    let scratch = FloatBuffer(count: batch * data.inputWidth)
+    let gradient = FloatBuffer(count: batch)
+    var finalParameters: [[Float]] = []
+    for layerwise in [false, true] {
+      let network = Network(
+        layers: ModelBuilder.layers(model: config.model, task: config.task),
+        inputWidth: data.inputWidth, maxBatch: batch)
+      var random = RandomSource(seed: 9)
+      network.initialize(&random, scheme: .pytorch)
+      let optimizer = Optimizer(
+        kind: kind, parameterCount: network.parameterCount, weightDecay: 0.01)
+      for step in 0..<5 {
+        let x = data.inputs(
+          data.validation, start: step * batch, count: batch, scratch: scratch.pointer)
+        let output = network.forward(x, batch: batch)
+        _ = Loss.meanSquaredError(
+          prediction: output, target: data.validation.targets.pointer + step * batch,
+          count: batch, gradient: gradient.pointer)
+        if layerwise {
+          optimizer.beginStep(learningRate: 1e-2)
+          network.backward(
+            input: x, outputGradient: gradient.pointer, batch: batch, updating: optimizer)
+        } else {
+          network.backward(input: x, outputGradient: gradient.pointer, batch: batch)
+          optimizer.step(
+            parameters: network.parameters, gradients: network.gradients, learningRate: 1e-2)
+        }
+      }
+      finalParameters.append(network.parameters.array)
+    }
+    // 32→48→48→48→1: every layer but the last has a multiple of 16 parameters, so both ways
+    // run the same vector and scalar code on every element: the same bits.
+    #expect(finalParameters[0] == finalParameters[1])
+    #expect(finalParameters[0].count == 32 * 48 + 48 + 2 * (48 * 48 + 48) + 49)
+  }
+}
