@@ -152,16 +152,18 @@ public struct GroupComparison: Sendable {
               + "\(format(usable.first!.x)) to \(format(ks.last!))× at \(format(usable.last!.x))."))
     } else if !floored.isEmpty {
       // A constant factor means the same exponent, so Δα's interval must hold 0, unless the
-      // flatter family is the one whose floor is reached inside its measured range (and the
-      // steeper one's is not): a reached floor flattens a pure power law, so then Δα measures
-      // the floor, not the exponents. Two steady multipliers never outweigh an unexplained Δα.
+      // flatter family is the one whose floor comes in first, inside its measured range: a
+      // floor flattens a pure power law from its onset on, so then Δα measures the floor, not
+      // the exponents. Two steady multipliers never outweigh an unexplained Δα.
       let flatter: FamilyFit? = differenceInterval.flatMap { interval in
         interval.upper < 0 ? other : (interval.lower > 0 ? baseline : nil)
       }
-      let reached = Set(floored.filter { $0.floorOnset <= ($0.x.max() ?? 0) }.map(\.group))
+      func onset(_ family: FamilyFit) -> Double {
+        family.floorIsSignificant ? family.floorOnset : .infinity
+      }
       let floorExplainsDifference = flatter.map { flatter in
         let steeper = flatter.group == other.group ? baseline : other
-        return reached.contains(flatter.group) && !reached.contains(steeper.group)
+        return onset(flatter) <= (flatter.x.max() ?? 0) && onset(flatter) < onset(steeper)
       }
       let sameExponent = floorExplainsDifference ?? true
       verdict = constant && sameExponent ? .sameExponentConstantFactor : .cannotTell
@@ -173,11 +175,9 @@ public struct GroupComparison: Sendable {
         words.append(
           "Below the floor, at \(range), \(kText), but Δα = \(format(c.exponentDifference))"
             + "\(bracket(differenceInterval)) (\(c.other) − \(c.baseline)) excludes 0 and no floor"
-            + " reached inside the measured range explains it ("
-            + (reached.contains(flatter.group)
-              ? "both curves reach their floors there"
-              : "\(flatter.group), the flatter curve, has not reached its floor there")
-            + "): not a constant factor, and the floors leave the exponents undecided.")
+            + " reached inside the measured range explains it (\(flatter.group), the flatter"
+            + " curve, does not reach its floor there before the other does): not a constant"
+            + " factor, and the floors leave the exponents undecided.")
       } else {
         words.append(
           usable.isEmpty
