@@ -218,7 +218,7 @@ final class CircularConvolutionLayer: Layer {
 
 /// Mean over positions of position-major [L][batch][C] activations, giving [batch][C]: the
 /// translation-invariant readout of a circular convolution stack. No parameters, no FLOPs counted.
-final class GlobalAveragePoolLayer: Layer {
+final class GlobalAveragePoolLayer: ParameterFreeLayer {
   let channels: Int
   let length: Int
 
@@ -229,16 +229,6 @@ final class GlobalAveragePoolLayer: Layer {
 
   var inputWidth: Int { channels * length }
   var outputWidth: Int { channels }
-  var weightCount: Int { 0 }
-  var biasCount: Int { 0 }
-  var forwardMultiplyAdds: Int { 0 }
-
-  func bind(
-    parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>, maxBatch: Int
-  ) {}
-
-  func initialize(_ random: inout RandomSource, scheme: InitScheme) {}
-
   func forward(
     _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int,
     product: MatrixProduct

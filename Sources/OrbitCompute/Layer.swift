@@ -44,6 +44,21 @@ extension Layer {
   var parameterCount: Int { weightCount + biasCount }
 }
 
+/// A layer without parameters or scratch (pooling): it only maps inputs to outputs.
+protocol ParameterFreeLayer: Layer {}
+
+extension ParameterFreeLayer {
+  var weightCount: Int { 0 }
+  var biasCount: Int { 0 }
+  var forwardMultiplyAdds: Int { 0 }
+
+  func bind(
+    parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>, maxBatch: Int
+  ) {}
+
+  func initialize(_ random: inout RandomSource, scheme: InitScheme) {}
+}
+
 /// Draws `count` weights and `biasCount` biases for a layer with fan-in `fanIn`.
 func initializeParameters(
   weights: UnsafeMutablePointer<Float>, count: Int, biases: UnsafeMutablePointer<Float>,

@@ -1,6 +1,6 @@
 /// DeepSets' pooling: [batch][elements][features] → [batch][features] by sum or mean over the
 /// set's elements, so everything after it is invariant to the elements' order. No parameters.
-final class SetPoolingLayer: Layer {
+final class SetPoolingLayer: ParameterFreeLayer {
   let elements: Int
   let features: Int
   let usesMean: Bool
@@ -13,16 +13,6 @@ final class SetPoolingLayer: Layer {
 
   var inputWidth: Int { elements * features }
   var outputWidth: Int { features }
-  var weightCount: Int { 0 }
-  var biasCount: Int { 0 }
-  var forwardMultiplyAdds: Int { 0 }
-
-  func bind(
-    parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>, maxBatch: Int
-  ) {}
-
-  func initialize(_ random: inout RandomSource, scheme: InitScheme) {}
-
   func forward(
     _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int,
     product: MatrixProduct
