@@ -122,7 +122,7 @@ public final class Journal {
 
   // MARK: Trials
 
-  /// Ids of every trial with a recorded result: a restarted coordinator skips them.
+  /// Ids of every trial with a recorded result.
   public func finishedTrialIDs() throws(JournalError) -> Set<String> {
     try read("finished trials") { db in
       Set(try String.fetchAll(db, sql: "SELECT id FROM trials"))
@@ -183,18 +183,6 @@ public final class Journal {
     }
   }
 
-  /// Appends a learning-curve point of a running trial.
-  public func recordProgress(trialID: String, attempt: Int, step: Int, metricsJSON: String)
-    throws(JournalError)
-  {
-    try write("progress") { db in
-      try db.execute(
-        sql:
-          "INSERT OR REPLACE INTO progress (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?)",
-        arguments: [trialID, attempt, step, metricsJSON])
-    }
-  }
-
   /// Every recorded trial, in dispatch order.
   public func trials() throws(JournalError) -> [TrialRecord] {
     try read("trials") { db in
@@ -237,43 +225,9 @@ public final class Journal {
 
   // MARK: Workers, events, live state
 
-  public func workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
-    throws(JournalError)
-  {
-    try write("a worker") { db in
-      try db.execute(
-        sql: """
-          INSERT INTO workers (id, host, pid, slots, joined_at) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT(id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
-            slots = excluded.slots, joined_at = excluded.joined_at, left_at = NULL, left_reason = NULL
-          """, arguments: [id, host, pid, slots, now])
-    }
-  }
-
-  public func workerLeft(id: String, reason: String, now: Double) throws(JournalError) {
-    try write("a worker's exit") { db in
-      try db.execute(
-        sql: "UPDATE workers SET left_at = ?, left_reason = ? WHERE id = ?",
-        arguments: [now, reason, id])
-    }
-  }
-
   public func workers() throws(JournalError) -> [WorkerRecord] {
     try read("workers") { db in
       try Row.fetchAll(db, sql: "SELECT * FROM workers ORDER BY joined_at").map(WorkerRecord.init)
-    }
-  }
-
-  public func event(
-    _ kind: String, trialID: String? = nil, workerID: String? = nil, detail: String = "",
-    now: Double
-  )
-    throws(JournalError)
-  {
-    try write("an event") { db in
-      try db.execute(
-        sql: "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
-        arguments: [now, kind, trialID, workerID, detail])
     }
   }
 
@@ -286,17 +240,6 @@ public final class Journal {
         .map(EventRecord.init)
       }
       return try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq").map(EventRecord.init)
-    }
-  }
-
-  public func updateLive(sweepID: String, running: Int, queued: Int, workers: Int, now: Double)
-    throws(JournalError)
-  {
-    try write("the live state") { db in
-      try db.execute(
-        sql:
-          "INSERT OR REPLACE INTO live (sweep_id, updated_at, running, queued, workers) VALUES (?, ?, ?, ?, ?)",
-        arguments: [sweepID, now, running, queued, workers])
     }
   }
 
