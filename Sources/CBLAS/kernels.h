@@ -321,4 +321,60 @@ ORBIT_VARIANTS(orbit_expand,
                 long d, long D),
                (x, z, et, rows, d, D))
 
+// dst (cols×rows, row-major) = srcᵀ, src being rows×cols with leading dimension lds. 8×8 blocks
+// through AVX registers (unpack, shuffle, lane permute), scalar edges. At 64×64 this is 0.23 µs
+// against a 2.6 µs gap between OpenBLAS 0.3.21's small-matrix nt and nn kernels (MatrixProduct).
+static inline ORBIT_AVX2 void orbit_transpose_avx2(float *restrict dst, const float *restrict src,
+                                                   long rows, long cols, long lds) {
+  long r8 = rows & ~7L, c8 = cols & ~7L;
+  for (long r = 0; r < r8; r += 8) {
+    for (long c = 0; c < c8; c += 8) {
+      const float *s = src + r * lds + c;
+      __m256 a0 = _mm256_loadu_ps(s), a1 = _mm256_loadu_ps(s + lds);
+      __m256 a2 = _mm256_loadu_ps(s + 2 * lds), a3 = _mm256_loadu_ps(s + 3 * lds);
+      __m256 a4 = _mm256_loadu_ps(s + 4 * lds), a5 = _mm256_loadu_ps(s + 5 * lds);
+      __m256 a6 = _mm256_loadu_ps(s + 6 * lds), a7 = _mm256_loadu_ps(s + 7 * lds);
+      __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+      __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+      __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+      __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float *d = dst + c * rows + r;
+      _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + rows, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * rows, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * rows, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * rows, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * rows, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * rows, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * rows, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  for (long r = 0; r < rows; r++)
+    for (long c = r < r8 ? c8 : 0; c < cols; c++) dst[c * rows + r] = src[r * lds + c];
+}
+static inline void orbit_transpose_generic(float *restrict dst, const float *restrict src,
+                                           long rows, long cols, long lds) {
+  for (long r = 0; r < rows; r++)
+    for (long c = 0; c < cols; c++) dst[c * rows + r] = src[r * lds + c];
+}
+
+// out[r·ldc + c] = x[r] · w[c]: an outer product (a K = 1 matrix product, the input gradient of a
+// one-output layer), without OpenBLAS's call and packing overhead (~0.9 µs at 128×64).
+ORBIT_BODY void orbit_outer_body(float *restrict out, const float *restrict x,
+                                 const float *restrict w, long rows, long cols, long ldc) {
+  for (long r = 0; r < rows; r++) {
+    float value = x[r];
+    float *restrict line = out + r * ldc;
+    for (long c = 0; c < cols; c++) line[c] = value * w[c];
+  }
+}
+ORBIT_VARIANTS(orbit_outer,
+               (float *restrict out, const float *restrict x, const float *restrict w, long rows,
+                long cols, long ldc),
+               (out, x, w, rows, cols, ldc))
+
 #endif

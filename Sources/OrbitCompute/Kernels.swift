@@ -170,4 +170,29 @@ enum Kernels {
     case .generic: orbit_expand_generic(x, z, et, rows, d, inputWidth)
     }
   }
+
+  /// dst (columns×rows) = srcᵀ, src rows×columns with leading dimension `sourceStride`.
+  @inline(__always)
+  static func transpose(
+    _ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, rows: Int, columns: Int,
+    sourceStride: Int
+  ) {
+    switch level {
+    case .avx512, .avx2: orbit_transpose_avx2(dst, src, rows, columns, sourceStride)
+    case .generic: orbit_transpose_generic(dst, src, rows, columns, sourceStride)
+    }
+  }
+
+  /// out[r·stride + c] = x[r]·w[c].
+  @inline(__always)
+  static func outer(
+    _ out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+    rows: Int, columns: Int, stride: Int
+  ) {
+    switch level {
+    case .avx512: orbit_outer_avx512(out, x, w, rows, columns, stride)
+    case .avx2: orbit_outer_avx2(out, x, w, rows, columns, stride)
+    case .generic: orbit_outer_generic(out, x, w, rows, columns, stride)
+    }
+  }
 }
