@@ -64,6 +64,11 @@ public enum OpenBLASCore {
     for (key, value) in settings { setenv(key, value, 1) }
     setenv("ORBIT_OPENBLAS_REEXEC", "1", 1)
     let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+    // The resolved path, not /proc/self/exe itself: the kernel names a process after the file it
+    // executed, and `ps`, `top` and `pkill orbit` would see "exe".
+    var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink("/proc/self/exe", &path, Int(PATH_MAX))
+    if length > 0 { execv(path, arguments) }
     execv("/proc/self/exe", arguments)
     // Only reached when execv failed.
     for argument in arguments { free(argument) }

@@ -26,10 +26,11 @@ public final class OrbitProcess: @unchecked Sendable {
     return root.appendingPathComponent(".build/debug/orbit").path
   }
 
-  /// Starts `orbit ARGUMENTS` in `directory`.
+  /// Starts `orbit ARGUMENTS` in `directory`, with this process's environment plus
+  /// `environment` and without the variables named in `unsetting`.
   public init(
     _ arguments: [String], in directory: String, environment: [String: String] = [:],
-    name: String = "orbit"
+    unsetting: [String] = [], name: String = "orbit"
   )
     throws
   {
@@ -42,6 +43,7 @@ public final class OrbitProcess: @unchecked Sendable {
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }
+    for key in unsetting { env[key] = nil }
     process.environment = env
     process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
     process.standardError = FileHandle(forWritingAtPath: stderrPath)

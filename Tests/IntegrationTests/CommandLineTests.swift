@@ -108,6 +108,27 @@ struct CommandLineTests {
     #expect(worker.stderr.contains("--allow-command"))
   }
 
+  @Test func orbitReexecsWithOneOpenBLASThreadUnderItsOwnName() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+    let coordinator = try OrbitProcess(
+      ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
+      in: sandbox.path, unsetting: ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
+    defer {
+      coordinator.signal(SIGKILL)
+      _ = coordinator.wait(timeout: 5)
+    }
+    #expect(OrbitProcess.eventually(timeout: 20) { coordinator.stdout.contains("tcp://127.0.0.1:") })
+    // The same pid after the re-exec, named after the binary (what `ps`, `top` and `pkill orbit`
+    // see), with OpenBLAS's pool pinned to one thread.
+    let name = try String(contentsOfFile: "/proc/\(coordinator.pid)/comm", encoding: .utf8)
+    #expect(name.trimmingCharacters(in: .whitespacesAndNewlines) == "orbit")
+    let environment = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(coordinator.pid)/environ"))
+      .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    #expect(environment.contains("OPENBLAS_NUM_THREADS=1"))
+    #expect(environment.contains("ORBIT_OPENBLAS_REEXEC=1"))
+  }
+
   @Test func statusAndExportReadAFinishedRun() throws {
     let sandbox = try Sandbox()
     try sandbox.write("ok.py", "import json\nprint(json.dumps({'loss': 0.5, 'note': 'a,b'}))\n")
