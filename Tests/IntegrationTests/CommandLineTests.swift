@@ -118,7 +118,8 @@ struct CommandLineTests {
       coordinator.signal(SIGKILL)
       _ = coordinator.wait(timeout: 5)
     }
-    #expect(OrbitProcess.eventually(timeout: 20) { coordinator.stdout.contains("tcp://127.0.0.1:") })
+    #expect(
+      OrbitProcess.eventually(timeout: 20) { coordinator.stdout.contains("tcp://127.0.0.1:") })
     // The same pid after the re-exec, named after the binary (what `ps`, `top` and `pkill orbit`
     // see), with OpenBLAS's pool pinned to one thread.
     let name = try String(contentsOfFile: "/proc/\(coordinator.pid)/comm", encoding: .utf8)
