@@ -32,8 +32,8 @@ public struct GroupComparison: Sendable {
     public var extrapolated: Bool
   }
 
-  /// The three answers a comparison can give; with a floor, `differentExponent` only when the
-  /// floored curve is still the steeper one (a floor can only flatten it).
+  /// The three answers a comparison can give; never `differentExponent` when either family has
+  /// a significant floor (the floor trap).
   public enum Verdict: String, Sendable, Codable {
     case differentExponent = "different exponent"
     case sameExponentConstantFactor = "same exponent, constant multiplier"
@@ -131,21 +131,23 @@ public struct GroupComparison: Sendable {
         $0.contains(0) && max(-$0.lower, $0.upper) <= settings.exponentTolerance * alphaA
       } ?? false
     let verdict: Verdict
-    // A floor only flattens a pure power law (its log–log slope is α·A x^−α / L < α). So when
-    // only one family has a floor and its pure exponent is still the larger one, the
-    // difference is real and, if anything, understated; every other floor case stays open.
+    // The floor trap: once either family has a significant floor, no verdict on exponents. A
+    // floor only flattens a pure power law, so a floored curve that is still the steeper one
+    // hints at a larger exponent; but a family that under-fits (too narrow, too few steps) is
+    // not a measurement of its exponent, and the prototype shows naive fits of such
+    // curves landing on either side. The hint is reported as a hint.
     let steeperDespiteFloor =
       differenceInterval.map { interval in
         (other.floorIsSignificant && !baseline.floorIsSignificant && interval.lower > 0)
           || (baseline.floorIsSignificant && !other.floorIsSignificant && interval.upper < 0)
       } ?? false
     if steeperDespiteFloor {
-      verdict = .differentExponent
+      verdict = .cannotTell
       let floored = floored[0].group
       words.append(
-        "A floor can only flatten a pure power law, and \(floored) is still the steeper curve:"
-          + " Δα = \(format(c.exponentDifference))\(bracket(differenceInterval)) (\(c.other) − "
-          + "\(c.baseline)), so the exponents differ, by at least this much"
+        "\(floored) is the steeper curve even so (Δα = \(format(c.exponentDifference))"
+          + "\(bracket(differenceInterval)), \(c.other) − \(c.baseline)), and a floor only flattens"
+          + " a curve: a hint of a larger exponent, not a measurement of one"
           + (usable.isEmpty
             ? "."
             : "; the multiplier goes from \(format(ks.first!))× at \(c.axis) = "

@@ -60,15 +60,17 @@ import Testing
     #expect(analysis.verdict.contains("different exponents"))
   }
 
-  @Test func aSteeperCurveOnAFloorIsStillADifferentExponent() throws {
+  @Test func aSteeperCurveOnAFloorIsTheFloorVerdictNeverADifferentExponent() throws {
     let table = StudyData.trials([StudyData.plain, StudyData.steeperFloored])
     let analysis = Analysis.run(table: table, settings: StudyData.settings(table))
     let comparison = try #require(analysis.comparisons.first)
     #expect(comparison.baseline == "none")
     #expect(analysis.families.first { $0.group == "steeper-floored" }!.floorIsSignificant)
-    #expect(comparison.verdict == .differentExponent)
+    #expect(comparison.verdict == .cannotTell)
     #expect(comparison.sentence.contains("reached a floor"))
-    #expect(comparison.sentence.contains("still the steeper curve"))
+    #expect(comparison.sentence.contains("more width or steps are needed"))
+    #expect(comparison.sentence.contains("not a measurement"))
+    #expect(!comparison.sentence.contains("exponents differ"))
   }
 
   @Test func isoFLOPVerticesOfChinchillaScaleAsHalfAPower() throws {
