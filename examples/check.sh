@@ -109,7 +109,7 @@ check_manifold() {
       "$(jq -c "[.families[] | select(.group | tostring | test(\"(^|[=: ])$d\$\"))][0].seed_spread" "$f" | round)" \
       '. != null and . < 0.10'
   done
-  cost manifold 1.9
+  cost manifold 2.3
 }
 
 check_symmetry() {
@@ -124,11 +124,11 @@ check_symmetry() {
   check "symmetry: plain seed spread < 5 %" "$(jq '.seed_spread' <<<"$plain" | round)" '. != null and . < 0.05'
   aug=$(comparison "$f" none augment)
   check "symmetry: augment multiplier at n = 64–512 in [11, 22]" \
-    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 512) | .k]' <<<"$aug" | round)" \
+    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 512 and (.extrapolated | not)) | .k]' <<<"$aug" | round)" \
     'length > 0 and all(. >= 11 and . <= 22)'
   sym=$(comparison "$f" none symmetrize)
   check "symmetry: symmetrize multiplier at n ≤ 128 in [30, 80]" \
-    "$(jq -c '[.multipliers[] | select(.x <= 128) | .k]' <<<"$sym" | round)" \
+    "$(jq -c '[.multipliers[] | select(.x <= 128 and (.extrapolated | not)) | .k]' <<<"$sym" | round)" \
     'length > 0 and all(. >= 30 and . <= 80)'
   check "symmetry: floors flagged for augment and symmetrize" \
     "[$(family "$f" augment | jq -c '.floor_significant'),$(family "$f" symmetrize | jq -c '.floor_significant')]" \
@@ -138,7 +138,7 @@ check_symmetry() {
   echo "      augment: $(jq -r '.sentence' <<<"$aug")"
   echo "      symmetrize: $(jq -r '.sentence' <<<"$sym")"
   echo "      verdict: $(jq -c '.verdict' "$f")"
-  cost symmetry 2.3
+  cost symmetry 1.9
 }
 
 check_permutation() {
@@ -149,10 +149,10 @@ check_permutation() {
     "$(jq '.pure.parameters.alpha.value' <<<"$mlp" | round)" '. >= 0.22 and . <= 0.30'
   ds=$(comparison "$f" mlp deepsets)
   check "permutation: DeepSets multiplier at n = 64–256 in [5, 30]" \
-    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 256) | .k]' <<<"$ds" | round)" \
+    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 256 and (.extrapolated | not)) | .k]' <<<"$ds" | round)" \
     'length > 0 and all(. >= 5 and . <= 30)'
   check "permutation: DeepSets multiplier rising with n (64–256)" \
-    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 256) | .k]' <<<"$ds" | round)" \
+    "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 256 and (.extrapolated | not)) | .k]' <<<"$ds" | round)" \
     'length > 1 and ([range(1; length) as $i | .[$i] > .[$i - 1]] | all)'
   echo "      deepsets: $(jq -r '.sentence' <<<"$ds")"
   cost permutation 1.1
