@@ -198,10 +198,6 @@ final class Trainer {
     // samples, an unbiased estimate beyond, at a bounded cost.
     let trainEvalLimit = 4096
     let earlyStopping = train.evalEvery > 0
-    // Three early checks inside the first interval (eval_every/8, /4, /2): on a few dozen
-    // samples a network can over-fit before the first regular check, whose loss would then stand
-    // for the whole run (the flagship's plain MLPs at n ≤ 256 had their best check at step 200).
-    let earlyChecks = earlyStopping ? TrainSettings.earlyChecks(every: train.evalEvery) : []
 
     func measured<T>(_ body: () -> T) -> T {
       let before = network.product.flops
@@ -244,10 +240,7 @@ final class Trainer {
       freshLossSum += loss
       freshLossCount += 1
 
-      if earlyStopping
-        && (stepsRun % train.evalEvery == 0 || stepsRun == train.steps
-          || (stepsRun < train.evalEvery && earlyChecks.contains(stepsRun)))
-      {
+      if earlyStopping && (stepsRun % train.evalEvery == 0 || stepsRun == train.steps) {
         let validation = measured { evaluate(data.validation) }
         if !validation.isFinite {
           status = .diverged

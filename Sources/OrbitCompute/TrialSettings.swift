@@ -154,16 +154,6 @@ public struct TrainSettings: Sendable {
   public var epsilon: Double
   public var evalEvery: Int
   public var patience: Int
-
-  /// The steps of the early validation checks inside the first `every` steps: every/8, /4 and
-  /// /2, those that are at least 1 and distinct (none below every = 2).
-  static func earlyChecks(every: Int) -> [Int] {
-    var steps: [Int] = []
-    for divisor in [8, 4, 2] where every / divisor >= 1 && !steps.contains(every / divisor) {
-      steps.append(every / divisor)
-    }
-    return steps
-  }
   public var curvePoints: Int
   public var evalBatch: Int
 
