@@ -45,6 +45,14 @@ comparison() {
   jq -c --arg b "$2" --arg o "$3" \
     '[.comparisons[] | select((.baseline | tostring | contains($b)) and (.other | tostring | contains($o)))][0]' "$1"
 }
+# floor_trap STUDY FITS: the verdicts of every comparison that involves a family with a
+# significant floor; none may be "different exponent" (issue 6's floor trap).
+floor_trap() {
+  check "$1: comparisons with a floored family never say different exponent" \
+    "$(jq -c '(.families | map({key: (.group | tostring), value: .floor_significant}) | from_entries) as $floored
+      | [.comparisons[] | select($floored[.baseline | tostring] or $floored[.other | tostring]) | .verdict]' "$2")" \
+    'length > 0 and all(. != "different exponent")'
+}
 round() { jq -c 'if type == "number" then (. * 1000 | round / 1000) elif type == "array" then map(if type == "number" then (. * 1000 | round / 1000) else . end) else . end'; }
 
 # run STUDY: runs (or resumes) the sweep, then prints its cost from the journal.
@@ -133,6 +141,7 @@ check_symmetry() {
   check "symmetry: floors flagged for augment and symmetrize" \
     "[$(family "$f" augment | jq -c '.floor_significant'),$(family "$f" symmetrize | jq -c '.floor_significant')]" \
     'all(. == true)'
+  floor_trap symmetry "$f"
   check "symmetry: augment verdict is same exponent, constant factor" \
     "$(jq -c '.verdict' <<<"$aug")" '. == "same exponent, constant multiplier"'
   echo "      augment: $(jq -r '.sentence' <<<"$aug")"
@@ -154,6 +163,7 @@ check_permutation() {
   check "permutation: DeepSets multiplier rising with n (64–256)" \
     "$(jq -c '[.multipliers[] | select(.x >= 64 and .x <= 256 and (.extrapolated | not)) | .k]' <<<"$ds" | round)" \
     'length > 1 and ([range(1; length) as $i | .[$i] > .[$i - 1]] | all)'
+  floor_trap permutation "$f"
   echo "      deepsets: $(jq -r '.sentence' <<<"$ds")"
   cost permutation 1.1
 }
