@@ -2,6 +2,10 @@ import Testing
 
 @testable import OrbitCompute
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The engine's faster roads for some products (transpose then multiply; outer product for
 /// K = 1) against the plain `cblas_sgemm` call, on shapes with ragged 8×8 edges and strides.
 struct MatrixProductTests {
@@ -39,5 +43,23 @@ struct MatrixProductTests {
         == [GEMMShape(transposeA: false, transposeB: true, m: m, n: n, k: k, beta: 0)],
       "the bound replays the product as asked for")
     #expect(product.flops == 2 * Double(m * n * k))
+  }
+}
+
+/// scripts/test runs the compute suites again with ORBIT_KERNELS=avx2 and =generic, so that the
+/// narrower kernels (what an AVX2-only or older node runs) pass the same goldens and gradient
+/// checks; this makes sure the override took effect.
+struct KernelLevelTests {
+  @Test func theForcedLevelIsTheOneInUse() throws {
+    guard let raw = getenv("ORBIT_KERNELS") else { return }
+    let forced = try #require(Kernels.Level(rawValue: String(cString: raw)))
+    let flags = OpenBLASCore.cpuFlags()
+    let available: Bool
+    switch forced {
+    case .avx512: available = flags.contains("avx512f")
+    case .avx2: available = flags.contains("avx2")
+    case .generic: available = true
+    }
+    if available { #expect(Kernels.level == forced) }
   }
 }
