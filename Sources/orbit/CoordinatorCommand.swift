@@ -75,11 +75,6 @@ struct CoordinatorCommand: ParsableCommand {
     }
     try session.wait()
     try session.finish(interrupted: interrupted)
-    let summary = try Summary(
-      journal: session.journal, spec: session.spec,
-      wallSeconds: Date().timeIntervalSince(session.startedAt))
-    print(summary.render(runDirectory: session.runDirectory))
-    if interrupted { throw Exit.interrupted }
-    if summary.failures > 0 { throw Exit.trialsFailed }
+    try session.printSummary(interrupted: interrupted)
   }
 }

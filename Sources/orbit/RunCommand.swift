@@ -97,11 +97,6 @@ struct RunCommand: ParsableCommand {
     if !noReport && !interrupted {
       Reporting.writeReport(runDirectory: session.runDirectory, quiet: false)
     }
-    let summary = try Summary(
-      journal: session.journal, spec: session.spec,
-      wallSeconds: Date().timeIntervalSince(session.startedAt))
-    print(summary.render(runDirectory: session.runDirectory))
-    if interrupted { throw Exit.interrupted }
-    if summary.failures > 0 { throw Exit.trialsFailed }
+    try session.printSummary(interrupted: interrupted)
   }
 }

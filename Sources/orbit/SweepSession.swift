@@ -115,6 +115,16 @@ final class SweepSession {
       throw fail("\(error)", Exit.ioError)
     }
   }
+
+  /// Prints the summary table, then ends the command with its exit code: 130 when interrupted,
+  /// 1 when a trial failed.
+  func printSummary(interrupted: Bool) throws {
+    let summary = try Summary(
+      journal: journal, spec: spec, wallSeconds: Date().timeIntervalSince(startedAt))
+    print(summary.render(runDirectory: runDirectory))
+    if interrupted { throw Exit.interrupted }
+    if summary.failures > 0 { throw Exit.trialsFailed }
+  }
 }
 
 /// The coordinator thread's result, read by the main thread.
