@@ -31,6 +31,22 @@ extension Teacher {
   }
 }
 
+/// A teacher whose inputs are N(0, 1) draws and whose targets are a function of them alone.
+protocol GaussianInputTeacher: Teacher {
+  /// The raw targets of `count` given inputs ([count][inputWidth]).
+  func evaluate(count: Int, inputs: UnsafePointer<Float>, targets: UnsafeMutablePointer<Float>)
+}
+
+extension GaussianInputTeacher {
+  func draw(
+    count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
+    targets: UnsafeMutablePointer<Float>
+  ) {
+    random.fillNormal(UnsafeMutableBufferPointer(start: inputs, count: count * inputWidth))
+    evaluate(count: count, inputs: inputs, targets: targets)
+  }
+}
+
 /// Random matrices shared by the teachers.
 enum TeacherWeights {
   /// A `rows`×`columns` row-major matrix of N(0, scale²) draws.
@@ -131,7 +147,7 @@ final class ManifoldTeacher: Teacher {
 /// `cyclic`: x ~ N(0, I_L); y = (1/L)·Σ_g f(g·x) over the L cyclic shifts, f(x) = v·tanh(Aᵀx + c)
 /// a random network on the whole vector (A ~ N(0, s_w²/L)), so the target is shift-invariant
 /// without being local.
-final class CyclicTeacher: Teacher {
+final class CyclicTeacher: GaussianInputTeacher {
   let inputWidth: Int
   let width: Int
   let group: GroupAction
@@ -158,14 +174,6 @@ final class CyclicTeacher: Teacher {
     shifted = FloatBuffer(count: rows * inputWidth)
     hidden = FloatBuffer(count: rows * width)
     perShift = FloatBuffer(count: rows)
-  }
-
-  func draw(
-    count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
-    targets: UnsafeMutablePointer<Float>
-  ) {
-    random.fillNormal(UnsafeMutableBufferPointer(start: inputs, count: count * inputWidth))
-    evaluate(count: count, inputs: inputs, targets: targets)
   }
 
   /// The raw targets of `count` given inputs.
@@ -198,7 +206,7 @@ final class CyclicTeacher: Teacher {
 
 /// `permutation`: a set of k elements x_i ~ N(0, I_m); y = v·tanh(R·Σ_i tanh(Aᵀx_i + c) + d),
 /// a random DeepSets-form teacher (A ~ N(0, s_w²/m), R ~ N(0, s_w²/width), c, d ~ N(0, s_b²)).
-final class PermutationTeacher: Teacher {
+final class PermutationTeacher: GaussianInputTeacher {
   let inputWidth: Int
   let elements: Int
   let features: Int
@@ -233,14 +241,6 @@ final class PermutationTeacher: Teacher {
     hidden = FloatBuffer(count: maxChunk * elements * width)
     pooled = FloatBuffer(count: maxChunk * width)
     outer = FloatBuffer(count: maxChunk * width)
-  }
-
-  func draw(
-    count: Int, random: inout RandomSource, inputs: UnsafeMutablePointer<Float>,
-    targets: UnsafeMutablePointer<Float>
-  ) {
-    random.fillNormal(UnsafeMutableBufferPointer(start: inputs, count: count * inputWidth))
-    evaluate(count: count, inputs: inputs, targets: targets)
   }
 
   /// The raw targets of `count` given inputs.
