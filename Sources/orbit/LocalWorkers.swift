@@ -41,7 +41,7 @@ final class LocalWorkers {
     process.environment = OpenBLASCore.childEnvironment(ProcessInfo.processInfo.environment)
     let log = "\(logDirectory)/worker-\(i).log"
     if !FileManager.default.fileExists(atPath: log) {
-      FileManager.default.createFile(atPath: log, contents: nil)
+      _ = FileManager.default.createFile(atPath: log, contents: nil)
     }
     let handle = FileHandle(forWritingAtPath: log)
     handle?.seekToEndOfFile()
