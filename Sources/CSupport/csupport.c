@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int orbit_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
@@ -14,3 +15,72 @@ int orbit_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) 
 }
 
 int orbit_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal); }
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+/* fork + exec of a trial's program that dies with the worker.
+
+   posix_spawn cannot run code in the child, and PR_SET_PDEATHSIG must be set there: the child
+   gets SIGKILL when the thread that forked it (a worker slot thread, alive as long as the
+   worker) ends — including when the worker is SIGKILLed, where no cleanup of ours runs. Between
+   fork and exec only async-signal-safe calls. An exec failure's errno comes back through a
+   close-on-exec pipe, so the caller can tell "cannot start" from "exited 127". */
+pid_t orbit_spawn_guarded(const char *file, char *const argv[], char *const envp[],
+                          const char *directory, int stdout_fd, int stderr_fd, int *spawn_errno) {
+  int report[2];
+  *spawn_errno = 0;
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    *spawn_errno = errno;
+    return -1;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *spawn_errno = errno;
+    close(report[0]);
+    close(report[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    int error = 0;
+    setpgid(0, 0); /* its own group: a timeout or cancel kills everything it starts */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127); /* the worker died before prctl took effect */
+    struct sigaction defaults;
+    memset(&defaults, 0, sizeof defaults);
+    defaults.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++) sigaction(s, &defaults, NULL);
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) {
+      error = errno;
+    } else if (directory && chdir(directory) != 0) {
+      error = errno;
+    } else {
+      execvpe(file, argv, envp);
+      error = errno;
+    }
+    ssize_t ignored = write(report[1], &error, sizeof error);
+    (void)ignored;
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also here, so a signal to the group right after spawn cannot miss it */
+  close(report[1]);
+  int error = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &error, sizeof error);
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == sizeof error) {
+    int status;
+    waitpid(pid, &status, 0);
+    *spawn_errno = error;
+    return -1;
+  }
+  return pid;
+}

@@ -47,7 +47,15 @@ public final class CoordinatorServer {
     }
   }
 
-  private static func now() -> Double { Date().timeIntervalSince1970 }
+  /// Monotonic seconds: every timer (liveness, heartbeats, ticks) runs on this, so a step of the
+  /// wall clock neither kills nor immortalises a worker.
+  private static func now() -> Double { MonotonicClock.seconds() }
+  /// Wall-clock seconds, only for timestamps recorded in the journal.
+  private static func wallNow() -> Double { Date().timeIntervalSince1970 }
+  /// Which connection (descriptor) each admitted peer last spoke on, and back: the socket
+  /// monitor names connections by descriptor, the state machine names peers by routing id.
+  private var peerOfFD: [Int32: PeerID] = [:]
+  private var fdOfPeer: [PeerID: Int32] = [:]
 
   public func run() throws(CoordinatorError) {
     let router: ZMQSocket
@@ -59,13 +67,21 @@ public final class CoordinatorServer {
       // A worker reconnecting under the same id takes over its old connection.
       try router.setOption(ZMQ_ROUTER_HANDOVER, Int32(1))
       // Credits already bound what is queued per peer; the high-water marks are a backstop.
-      try router.setOption(ZMQ_SNDHWM, Int32(10_000))
-      try router.setOption(ZMQ_RCVHWM, Int32(10_000))
+      try router.setOption(ZMQ_SNDHWM, Timing.highWaterMark)
+      try router.setOption(ZMQ_RCVHWM, Timing.highWaterMark)
     } catch {
       throw CoordinatorError(
         kind: .socket, message: "cannot create the coordinator socket: \(error)")
     }
-    defer { router.close(lingerMilliseconds: 2000) }
+    // Linger so the closing BYEs reach the workers.
+    defer { router.close(lingerMilliseconds: Timing.closingLingerMilliseconds) }
+    let monitor: ZMQMonitor
+    do {
+      monitor = try ZMQMonitor(router, context: context)
+    } catch {
+      throw CoordinatorError(kind: .socket, message: "cannot monitor the coordinator socket: \(error)")
+    }
+    defer { monitor.close() }
     var authenticator: ZAPAuthenticator?
     if let curve {
       do {
@@ -91,7 +107,7 @@ public final class CoordinatorServer {
     logger.info(
       "coordinator listening", metadata: ["endpoint": "\(endpoint)", "sweep": "\(sweepID)"])
 
-    let tickInterval = min(0.25, machine.settings.heartbeatInterval / 2)
+    let tickInterval = min(Timing.maxTickSeconds, machine.settings.heartbeatInterval / 2)
     var nextTick = Self.now()
     var nextLive = 0.0
     var stopSent = false
@@ -110,8 +126,9 @@ public final class CoordinatorServer {
         }
         let timeout = max(0, Int((nextTick - Self.now()) * 1000))
         _ = try ZMQPoller.poll(
-          [router], fileDescriptors: [writer.wakeFD], timeoutMilliseconds: timeout)
-        try drainInput(router, writer: writer)
+          [router, monitor.socket], fileDescriptors: [writer.wakeFD], timeoutMilliseconds: timeout)
+        try drainMonitor(monitor, router: router, writer: writer)
+        try drainInput(router, monitor: monitor, writer: writer)
         // Results now durable: acknowledge them (the state machine sends ACKs only here).
         for (entries, inserted) in try writer.takeCompleted() {
           try perform(
@@ -127,8 +144,8 @@ public final class CoordinatorServer {
           writer.submit(
             .live(
               running: machine.runningCount, queued: machine.queuedCount,
-              workers: machine.workerCount, now: now))
-          nextLive = now + 1
+              workers: machine.workerCount, now: Self.wallNow()))
+          nextLive = now + Timing.liveSnapshotSeconds
         }
         publish()
       }
@@ -146,11 +163,19 @@ public final class CoordinatorServer {
 
   /// Reads every queued message (bounded, so ticks still happen under load) and feeds them in.
   /// Results go to the journal thread; their ACKs wait until it reports them durable.
-  private func drainInput(_ router: ZMQSocket, writer: JournalWriter) throws {
-    for _ in 0..<10_000 {
-      guard let frames = try router.receive(dontWait: true) else { break }
-      let now = Self.now()
+  private func drainInput(_ router: ZMQSocket, monitor: ZMQMonitor, writer: JournalWriter) throws {
+    for _ in 0..<Timing.maxMessagesPerDrain {
+      guard let (frames, fd) = try router.receiveWithSource(dontWait: true) else { break }
       let peer = PeerID(frames.first ?? [])
+      if fd >= 0 && fdOfPeer[peer] != fd {
+        // A connection we have not seen this peer on: first take every pending monitor event,
+        // so a stale DISCONNECTED of an earlier owner of this descriptor is not applied to it.
+        try drainMonitor(monitor, router: router, writer: writer)
+        if let old = fdOfPeer[peer], peerOfFD[old] == peer { peerOfFD[old] = nil }
+        fdOfPeer[peer] = fd
+        peerOfFD[fd] = peer
+      }
+      let now = Self.now()
       let event: CoordinatorEvent
       if frames.count != 2 {
         event = .malformed(
@@ -166,6 +191,26 @@ public final class CoordinatorServer {
     }
   }
 
+  /// Feeds closed connections to the state machine: a worker whose process died is noticed as
+  /// soon as the kernel closes its TCP connection, not after liveness.
+  private func drainMonitor(_ monitor: ZMQMonitor, router: ZMQSocket, writer: JournalWriter) throws {
+    while let event = try monitor.next() {
+      switch event {
+      case .disconnected(let fd):
+        guard let peer = peerOfFD.removeValue(forKey: fd) else { continue }
+        if fdOfPeer[peer] == fd { fdOfPeer[peer] = nil }
+        try perform(
+          machine.handle(.disconnected(peer, now: Self.now())), router: router, writer: writer)
+      case .handshakeFailed(_, let code):
+        logger.warning(
+          "refused a connection: its CurveZMQ handshake failed (code \(code)): a worker without the coordinator's public key, or whose key is not in --allow-keys"
+        )
+      case .accepted:
+        break
+      }
+    }
+  }
+
   /// Performs the state machine's actions: sends now, journal writes on the writer thread.
   private func perform(_ actions: [CoordinatorAction], router: ZMQSocket, writer: JournalWriter)
     throws
@@ -175,13 +220,20 @@ public final class CoordinatorServer {
       case .send(let peer, let message):
         let sent = try router.send([peer.bytes, MessageCodec.encode(message)], dontWait: true)
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
-      case .persist(let entries):
+      case .persist(var entries):
+        let wall = Self.wallNow()
+        for i in entries.indices { entries[i].finishedAt = wall }
         writer.submit(.results(entries))
+      case .event(let kind, let trialID, let workerID, let detail):
+        writer.submit(
+          .event(
+            kind: kind, trialID: trialID, workerID: workerID, detail: detail, now: Self.wallNow()))
       case .recordProgress(let p):
         writer.submit(
           .progress(
             trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON))
-      case .workerJoined(let hello, let now):
+      case .workerJoined(let hello):
+        let now = Self.wallNow()
         logger.info(
           "worker joined",
           metadata: [
@@ -190,7 +242,8 @@ public final class CoordinatorServer {
         writer.submit(
           .workerJoined(
             id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots, now: now))
-      case .workerLeft(let workerID, let reason, let requeued, let now):
+      case .workerLeft(let workerID, let reason, let requeued):
+        let now = Self.wallNow()
         let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning
         logger.log(
           level: level, "worker left",
@@ -222,6 +275,7 @@ public final class CoordinatorServer {
       $0.workers = m.workerCount
       $0.malformed = m.malformedCount
       $0.duplicates = m.duplicateCount
+      $0.refused = m.refusedCount
     }
   }
 }

@@ -8,8 +8,15 @@ public struct CoordinatorSettings: Sendable {
   public var heartbeatInterval: Double = Double(Wire.heartbeatIntervalMilliseconds) / 1000
   /// Heartbeat intervals a worker may stay silent before it is declared dead.
   public var liveness: Int = Wire.heartbeatLiveness
-  /// How many times a trial lost to a dead worker is re-queued before it is recorded as `lost`.
-  public var retries: Int = 2
+  /// How many times a trial may be lost with a dead worker (while running on it) before it is
+  /// recorded `lost`. Generous: a worker dying is the cluster's fault, not the trial's, and on a
+  /// preemptible cluster one trial can see several deaths in a long sweep.
+  public var lossLimit: Int = 5
+  /// How often a trial that failed by itself (`failed`, `timeout`) is run again: the spec's
+  /// `retries` (default 0: a failure is a result).
+  public var retries: Int = 0
+  /// The secret lease tokens are signed with (32 random bytes kept in the run directory).
+  public var leaseSecret: [UInt8] = []
   /// Most trials in one TASK message.
   public var maxBatch: Int = 1024
   /// Results received but not yet durable above which dispatch pauses: backpressure from the
@@ -29,9 +36,12 @@ public struct CoordinatorSettings: Sendable {
   }
 }
 
-/// Inputs to the coordinator's logic.
+/// Inputs to the coordinator's logic. Every `now` is a monotonic clock reading in seconds.
 public enum CoordinatorEvent: Sendable {
   case received(PeerID, Message, now: Double)
+  /// The peer's connection closed (the socket monitor saw it): the process is gone or its host
+  /// is unreachable. Its leases go back to the queue at once, without waiting for liveness.
+  case disconnected(PeerID, now: Double)
   /// A peer sent bytes that do not decode; counted, logged once per peer.
   case malformed(PeerID, ProtocolError, now: Double)
   /// Time passes: liveness checks and heartbeats.
@@ -48,8 +58,11 @@ public enum CoordinatorAction: Sendable {
   /// Write these to the journal in one transaction, then feed `.persisted` back.
   case persist([JournalEntry])
   case recordProgress(TrialProgress)
-  case workerJoined(Hello, now: Double)
-  case workerLeft(workerID: String, reason: String, requeued: Int, now: Double)
+  case workerJoined(Hello)
+  case workerLeft(workerID: String, reason: String, requeued: Int)
+  /// Something a peer sent that was refused (a forged or stale result, a misbehaving peer):
+  /// recorded in the journal's events, never as a trial row.
+  case event(kind: String, trialID: String?, workerID: String?, detail: String)
   case log(LogLevel, String)
   /// Every trial has a recorded result (or the sweep was stopped and nothing is in flight).
   case finished
@@ -59,9 +72,15 @@ public enum LogLevel: Sendable { case debug, info, warning, error }
 
 /// The coordinator's dispatch logic as a pure state machine: leases, credits, liveness, retries.
 ///
-/// Fed events, it returns actions; it never touches a socket or a file, so every rule is tested
-/// directly. Trials are dispatched from a retry queue first, then from a cursor over the lazy plan
-/// that skips ids already recorded (resume).
+/// Fed events, it returns actions; it never touches a socket, a clock or a file, so every rule is
+/// tested directly (and the whole protocol in one process, in `ProtocolSimulationTests`).
+/// Trials are dispatched from a retry queue first, then from a cursor over the lazy plan that
+/// skips ids already recorded (resume).
+///
+/// What a peer sends is never trusted: a result is accepted only for a lease this coordinator
+/// issued to that worker (a live lease, or a valid lease token after a restart) and only for a
+/// trial of the plan; credits never exceed the slots a worker announced; every number a peer
+/// supplies is clamped before arithmetic.
 public struct CoordinatorStateMachine {
   struct Peer {
     var hello: Hello
@@ -69,29 +88,47 @@ public struct CoordinatorStateMachine {
     var leases: Set<String> = []
     var lastHeard: Double
     var lastSent: Double
+    /// Protocol violations so far; past `PeerPolicy.strikesBeforeDrop` the peer is dropped.
+    var strikes = 0
+    /// Whether a refused result from this peer was already logged (once per peer).
+    var loggedRefusal = false
   }
 
   struct Lease {
     var trial: PlannedTrial
     var attempt: Int
     var peer: PeerID
+    /// Times this trial was lost with a dead worker before this lease.
+    var losses: Int
+  }
+
+  struct Queued {
+    var trial: PlannedTrial
+    var attempt: Int
+    var losses: Int
   }
 
   public let settings: CoordinatorSettings
   let plan: TrialPlan
+  let signer: LeaseSigner
   private(set) var peers: [PeerID: Peer] = [:]
   private(set) var leases: [String: Lease] = [:]
-  private var retryQueue: [(trial: PlannedTrial, attempt: Int)] = []
+  private var retryQueue: [Queued] = []
   private var cursor = 0
   /// Trials recorded by earlier runs of this sweep: the cursor skips them.
   private let resumed: ResumeSet
   private var persisting = 0
   private var malformedPeers: Set<PeerID> = []
+  /// Worker ids dropped for misbehaving, and how often; past `PeerPolicy.dropsBeforeBan` the id
+  /// is refused for the rest of the sweep. Bounded: see `PeerPolicy.maxTrackedOffenders`.
+  private var offenders: [String: Int] = [:]
   private var stopping = false
   private var announcedFinish = false
   public private(set) var counts: [TrialStatus: Int] = [:]
   public private(set) var malformedCount = 0
   public private(set) var duplicateCount = 0
+  /// Results refused: no lease of this peer's, a bad token, a trial not in the plan, another sweep.
+  public private(set) var refusedCount = 0
 
   /// - Parameters:
   ///   - plan: every trial of the sweep, in dispatch order.
@@ -103,6 +140,7 @@ public struct CoordinatorStateMachine {
     self.settings = settings
     self.plan = plan
     self.resumed = resumed
+    self.signer = LeaseSigner(secret: settings.leaseSecret)
   }
 
   public var runningCount: Int { leases.count }
@@ -119,9 +157,16 @@ public struct CoordinatorStateMachine {
     switch event {
     case .received(let peer, let message, let now):
       receive(message, from: peer, now: now, into: &actions)
+    case .disconnected(let peer, let now):
+      if peers[peer] != nil {
+        drop(peer, reason: "connection closed", now: now, into: &actions)
+        dispatch(now: now, into: &actions)
+      }
     case .malformed(let peer, let error, _):
       malformedCount += 1
-      if malformedPeers.insert(peer).inserted {
+      if malformedPeers.count < PeerPolicy.maxTrackedOffenders,
+        malformedPeers.insert(peer).inserted
+      {
         actions.append(
           .log(
             .warning,
@@ -149,7 +194,7 @@ public struct CoordinatorStateMachine {
         }
         acks[entry.workerID, default: []].append(entry.outcome.trialID)
       }
-      for (workerID, ids) in acks {
+      for (workerID, ids) in acks.sorted(by: { $0.key < $1.key }) {
         if let peer = peerID(ofWorker: workerID) {
           send(.ack(trialIDs: ids), to: peer, now: now, into: &actions)
         }
@@ -157,9 +202,9 @@ public struct CoordinatorStateMachine {
       dispatch(now: now, into: &actions)
     case .stop(let now):
       stopping = true
-      for id in peers.keys { send(.drain, to: id, now: now, into: &actions) }
+      for id in sortedPeers() { send(.drain, to: id, now: now, into: &actions) }
     }
-    checkFinished(into: &actions)
+    checkFinished(now: event.now, into: &actions)
     return actions
   }
 
@@ -181,29 +226,64 @@ public struct CoordinatorStateMachine {
     peers[id]!.lastHeard = now
     switch message {
     case .ready(let credits):
-      peers[id]!.credits += max(0, credits)
+      grant(credits, to: id, now: now, into: &actions)
       dispatch(now: now, into: &actions)
-    case .result(let results, let credits):
-      peers[id]!.credits += max(0, credits)
-      accept(results, from: id, now: now, into: &actions)
+    case .result(let sweepID, let results, let credits):
+      accept(results, ofSweep: sweepID, from: id, now: now, into: &actions)
+      // The peer may have been dropped for what it sent.
+      if peers[id] != nil { grant(credits, to: id, now: now, into: &actions) }
       dispatch(now: now, into: &actions)
     case .progress(let progress):
-      actions.append(.recordProgress(progress))
+      // Only for a trial this peer runs, and small: a peer cannot make the journal store
+      // points for trials it does not hold, nor grow it without bound.
+      if let lease = leases[progress.trialID], lease.peer == id,
+        lease.trial.index == progress.index, lease.attempt == progress.attempt,
+        progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
+      {
+        actions.append(.recordProgress(progress))
+      }
     case .heartbeat:
       break
     case .bye(let reason):
-      drop(id, reason: "left: \(reason)", now: now, into: &actions)
+      drop(id, reason: "left: \(reason.prefix(PeerPolicy.maxReasonBytes))", now: now, into: &actions)
       dispatch(now: now, into: &actions)
     case .hello, .welcome, .reject, .task, .ack, .cancel, .drain, .unknownPeer:
       malformedCount += 1
-      actions.append(
-        .log(.warning, "\(peers[id]!.hello.workerID) sent a coordinator-only message; dropped"))
+      strike(id, "sent a coordinator-only message", now: now, into: &actions)
     }
+  }
+
+  /// Adds credits a peer granted, never past the slots it announced minus what it holds.
+  private mutating func grant(
+    _ credits: Int, to id: PeerID, now: Double, into actions: inout [CoordinatorAction]
+  ) {
+    guard let peer = peers[id] else { return }
+    let room = max(0, peer.hello.slots - peer.leases.count)
+    if credits < 0 || credits > peer.hello.slots {
+      strike(
+        id, "granted \(credits) credits with \(peer.hello.slots) slots", now: now, into: &actions)
+      guard peers[id] != nil else { return }
+    }
+    // Both operands are within 0...slots (≤ PeerPolicy.maxSlots): the sum cannot overflow.
+    let clamped = min(max(0, credits), peer.hello.slots)
+    peers[id]!.credits = min(room, peer.credits + clamped)
   }
 
   private mutating func admit(
     _ hello: Hello, as id: PeerID, now: Double, into actions: inout [CoordinatorAction]
   ) {
+    if let problem = PeerPolicy.problem(with: hello) {
+      send(.reject(reason: problem), to: id, now: now, into: &actions)
+      return
+    }
+    if (offenders[hello.workerID] ?? 0) >= PeerPolicy.dropsBeforeBan {
+      send(
+        .reject(
+          reason:
+            "worker \(hello.workerID) was dropped \(PeerPolicy.dropsBeforeBan) times for protocol violations and is refused for the rest of this sweep"
+        ), to: id, now: now, into: &actions)
+      return
+    }
     guard hello.runners.contains(settings.requiredRunner) else {
       let hint = settings.requiredRunner == "command" ? " (start it with --allow-command)" : ""
       send(
@@ -213,12 +293,36 @@ public struct CoordinatorStateMachine {
         ), to: id, now: now, into: &actions)
       return
     }
-    if peers[id] != nil {
-      // The same connection said HELLO again: its earlier leases are void.
-      drop(id, reason: "re-introduced itself", now: now, into: &actions)
+    var inherited: Set<String> = []
+    if let (otherID, other) = peers.first(where: {
+      $0.key != id && $0.value.hello.workerID == hello.workerID
+    }) {
+      guard other.hello.host == hello.host && other.hello.pid == hello.pid else {
+        send(
+          .reject(
+            reason:
+              "worker id '\(hello.workerID)' is already in use by the worker on \(other.hello.host) (pid \(other.hello.pid)); give each worker its own --worker-id"
+          ), to: id, now: now, into: &actions)
+        actions.append(
+          .log(
+            .warning,
+            "refused a second worker with id '\(hello.workerID)' (from \(hello.host), pid \(hello.pid)); the one on \(other.hello.host) pid \(other.hello.pid) keeps it"
+          ))
+        return
+      }
+      // The same process on a new connection (it reconnected): its trials keep running there,
+      // so its leases move with it instead of being re-queued.
+      peers[otherID] = nil
+      inherited = other.leases
+      for trialID in inherited { leases[trialID]?.peer = id }
     }
-    peers[id] = Peer(hello: hello, lastHeard: now, lastSent: now)
-    actions.append(.workerJoined(hello, now: now))
+    if let existing = peers[id] {
+      // The same connection said HELLO again (it saw UNKNOWN_PEER, or reconnected under the same
+      // routing id): it keeps running what it holds, so keep its leases.
+      inherited.formUnion(existing.leases)
+    }
+    peers[id] = Peer(hello: hello, leases: inherited, lastHeard: now, lastSent: now)
+    actions.append(.workerJoined(hello))
     let welcome = Welcome(
       sweepID: settings.sweepID,
       heartbeatIntervalMilliseconds: Int(settings.heartbeatInterval * 1000),
@@ -228,65 +332,165 @@ public struct CoordinatorStateMachine {
   }
 
   private mutating func accept(
-    _ results: [TrialOutcome], from id: PeerID, now: Double, into actions: inout [CoordinatorAction]
+    _ reports: [ResultReport], ofSweep sweepID: String, from id: PeerID, now: Double,
+    into actions: inout [CoordinatorAction]
   ) {
     var entries: [JournalEntry] = []
-    entries.reserveCapacity(results.count)
+    var refusedIDs: [String] = []
+    entries.reserveCapacity(reports.count)
     let workerID = peers[id]!.hello.workerID
-    for outcome in results {
-      let lease = leases[outcome.trialID]
-      if let lease, lease.peer == id {
+    for report in reports {
+      let outcome = report.outcome.boundedForWire()
+      let trial: PlannedTrial
+      if sweepID == settings.sweepID, let lease = leases[outcome.trialID], lease.peer == id,
+        lease.attempt == outcome.attempt, lease.trial.index == outcome.index
+      {
+        // The common case: the lease this peer holds.
+        trial = lease.trial
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
-      } else if let lease {
-        // Another worker holds the lease now (this one was declared dead, then came back).
-        // The first result wins: take this one, and void the other lease.
-        leases[outcome.trialID] = nil
-        peers[lease.peer]?.leases.remove(outcome.trialID)
+      } else if let reason = refusal(of: report, sweepID: sweepID, workerID: workerID) {
+        refusedCount += 1
+        refusedIDs.append(outcome.trialID)
+        actions.append(
+          .event(
+            kind: "refused_result", trialID: String(outcome.trialID.prefix(64)),
+            workerID: workerID, detail: reason))
+        if !peers[id]!.loggedRefusal {
+          peers[id]!.loggedRefusal = true
+          actions.append(
+            .log(
+              .warning,
+              "refused a result from \(workerID): \(reason) (further refusals from this peer are counted, and recorded as events)"
+            ))
+        }
+        continue
+      } else {
+        // A lease we issued to this worker and no longer hold (we restarted, or declared it dead
+        // and re-queued the trial): the token proves it. The first result wins.
+        trial = plan.trial(at: outcome.index)
+        if let other = leases.removeValue(forKey: outcome.trialID) {
+          peers[other.peer]?.leases.remove(outcome.trialID)
+        }
+        retryQueue.removeAll { $0.trial.id == outcome.trialID }
       }
-      let trial = lease?.trial ?? retryTrial(outcome.trialID)
+      if requeueFailure(outcome, trial: trial, into: &actions) {
+        refusedIDs.append(outcome.trialID)  // acknowledged: the worker may forget it
+        continue
+      }
       entries.append(
         JournalEntry(
-          outcome: outcome, index: trial?.index ?? -1, paramsJSON: trial?.paramsJSON ?? "{}",
+          outcome: outcome, index: trial.index, paramsJSON: trial.paramsJSON,
           workerID: workerID, finishedAt: now))
+    }
+    if !refusedIDs.isEmpty {
+      // Acknowledged so an honest worker holding a stale result stops re-sending it; nothing
+      // was written for them.
+      send(.ack(trialIDs: refusedIDs), to: id, now: now, into: &actions)
     }
     persisting += entries.count
     if !entries.isEmpty { actions.append(.persist(entries)) }
+    if refusedIDs.count > entries.count && refusedCount > 0 && peers[id] != nil {
+      // Mostly refused: more likely a forger than a stale worker.
+      strike(id, "sent results for leases it does not hold", now: now, into: &actions)
+    }
   }
 
-  /// A trial re-queued after its worker was declared dead, whose result arrives anyway.
-  private mutating func retryTrial(_ id: String) -> PlannedTrial? {
-    guard let i = retryQueue.firstIndex(where: { $0.trial.id == id }) else { return nil }
-    return retryQueue.remove(at: i).trial
+  /// Why a result without a live lease of this peer is refused, or nil when it answers a lease
+  /// this coordinator issued to this worker for a trial of the plan.
+  private func refusal(of report: ResultReport, sweepID: String, workerID: String) -> String? {
+    let o = report.outcome
+    guard sweepID == settings.sweepID else {
+      return "result of another sweep (\(sweepID.prefix(40))), not \(settings.sweepID)"
+    }
+    guard o.index >= 0, o.index < plan.count else {
+      return "trial index \(o.index) is not in the plan of \(plan.count) trials"
+    }
+    guard plan.trial(at: o.index).id == o.trialID else {
+      return "trial \(o.trialID.prefix(12)) is not trial \(o.index) of the plan"
+    }
+    guard
+      signer.verify(
+        report.leaseToken, sweepID: settings.sweepID, trialID: o.trialID, index: o.index,
+        attempt: o.attempt, workerID: workerID)
+    else {
+      return "no lease of trial \(o.trialID.prefix(12)) attempt \(o.attempt) was issued to \(workerID)"
+    }
+    return nil
+  }
+
+  /// Re-queues a trial that failed by itself while `retries` allows; true when it did.
+  private mutating func requeueFailure(
+    _ outcome: TrialOutcome, trial: PlannedTrial, into actions: inout [CoordinatorAction]
+  ) -> Bool {
+    guard outcome.status == .failed || outcome.status == .timeout,
+      outcome.attempt <= settings.retries
+    else { return false }
+    retryQueue.append(Queued(trial: trial, attempt: outcome.attempt + 1, losses: 0))
+    retryQueue.sort { $0.trial.index < $1.trial.index }
+    actions.append(
+      .event(
+        kind: "retry", trialID: outcome.trialID, workerID: nil,
+        detail:
+          "attempt \(outcome.attempt) ended \(outcome.status.rawValue); run again (retries: \(settings.retries))"
+      ))
+    return true
+  }
+
+  /// Counts a protocol violation; past `PeerPolicy.strikesBeforeDrop` the peer is dropped.
+  private mutating func strike(
+    _ id: PeerID, _ what: String, now: Double, into actions: inout [CoordinatorAction]
+  ) {
+    guard let peer = peers[id] else { return }
+    peers[id]!.strikes += 1
+    guard peer.strikes + 1 >= PeerPolicy.strikesBeforeDrop else { return }
+    let workerID = peer.hello.workerID
+    if offenders.count < PeerPolicy.maxTrackedOffenders || offenders[workerID] != nil {
+      offenders[workerID, default: 0] += 1
+    }
+    actions.append(
+      .event(kind: "peer_dropped", trialID: nil, workerID: workerID, detail: what))
+    send(
+      .reject(reason: "dropped for protocol violations: \(what)"), to: id, now: now,
+      into: &actions)
+    drop(id, reason: "dropped for protocol violations: \(what)", now: now, into: &actions)
   }
 
   // MARK: Dispatch
 
-  private mutating func nextTrial() -> (trial: PlannedTrial, attempt: Int)? {
+  private mutating func nextTrial() -> Queued? {
     if !retryQueue.isEmpty { return retryQueue.removeFirst() }
     while cursor < plan.count {
       let trial = plan.trial(at: cursor)
       cursor += 1
       if !resumed.contains(index: trial.index, id: trial.id) && leases[trial.id] == nil {
-        return (trial, 1)
+        return Queued(trial: trial, attempt: 1, losses: 0)
       }
     }
     return nil
   }
 
+  private func sortedPeers() -> [PeerID] {
+    peers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+  }
+
   private mutating func dispatch(now: Double, into actions: inout [CoordinatorAction]) {
     guard !stopping, persisting < settings.maxUnpersisted else { return }
-    for id in peers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+    for id in sortedPeers() {
       var batch: [TaskAssignment] = []
-      while peers[id]!.credits > 0, batch.count < settings.maxBatch,
-        let (trial, attempt) = nextTrial()
-      {
+      let workerID = peers[id]!.hello.workerID
+      while peers[id]!.credits > 0, batch.count < settings.maxBatch, let next = nextTrial() {
         peers[id]!.credits -= 1
-        peers[id]!.leases.insert(trial.id)
-        leases[trial.id] = Lease(trial: trial, attempt: attempt, peer: id)
+        peers[id]!.leases.insert(next.trial.id)
+        leases[next.trial.id] = Lease(
+          trial: next.trial, attempt: next.attempt, peer: id, losses: next.losses)
         batch.append(
           TaskAssignment(
-            trialID: trial.id, index: trial.index, attempt: attempt, paramsJSON: trial.paramsJSON))
+            trialID: next.trial.id, index: next.trial.index, attempt: next.attempt,
+            paramsJSON: next.trial.paramsJSON,
+            leaseToken: signer.token(
+              sweepID: settings.sweepID, trialID: next.trial.id, index: next.trial.index,
+              attempt: next.attempt, workerID: workerID)))
       }
       if !batch.isEmpty { send(.task(batch), to: id, now: now, into: &actions) }
     }
@@ -296,7 +500,8 @@ public struct CoordinatorStateMachine {
 
   private mutating func checkLiveness(now: Double, into actions: inout [CoordinatorAction]) {
     let limit = settings.heartbeatInterval * Double(settings.liveness)
-    for (id, peer) in peers where now - peer.lastHeard > limit {
+    for id in sortedPeers() {
+      guard let peer = peers[id], now - peer.lastHeard > limit else { continue }
       drop(
         id,
         reason:
@@ -306,7 +511,8 @@ public struct CoordinatorStateMachine {
     dispatch(now: now, into: &actions)
   }
 
-  /// Forgets a peer and puts its leases back in the queue (or records them lost past `retries`).
+  /// Forgets a peer and puts its leases back in the queue (or records them lost past
+  /// `lossLimit` losses).
   private mutating func drop(
     _ id: PeerID, reason: String, now: Double, into actions: inout [CoordinatorAction]
   ) {
@@ -314,25 +520,25 @@ public struct CoordinatorStateMachine {
     var lost: [JournalEntry] = []
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
-      if lease.attempt > settings.retries {
+      let losses = lease.losses + 1
+      if losses >= settings.lossLimit {
         let outcome = TrialOutcome(
-          trialID: trialID, attempt: lease.attempt, status: .lost,
+          trialID: trialID, index: lease.trial.index, attempt: lease.attempt, status: .lost,
           stderrTail:
-            "lost with its worker \(lease.attempt) times (retries: \(settings.retries)); last: \(peer.hello.workerID) \(reason)",
+            "lost with its worker \(losses) times (limit \(settings.lossLimit)); last: \(peer.hello.workerID) \(reason)",
         )
         lost.append(
           JournalEntry(
             outcome: outcome, index: lease.trial.index, paramsJSON: lease.trial.paramsJSON,
             workerID: peer.hello.workerID, finishedAt: now))
       } else {
-        retryQueue.append((lease.trial, lease.attempt + 1))
+        retryQueue.append(Queued(trial: lease.trial, attempt: lease.attempt + 1, losses: losses))
       }
     }
     retryQueue.sort { $0.trial.index < $1.trial.index }
     actions.append(
       .workerLeft(
-        workerID: peer.hello.workerID, reason: reason, requeued: peer.leases.count - lost.count,
-        now: now))
+        workerID: peer.hello.workerID, reason: reason, requeued: peer.leases.count - lost.count))
     if !lost.isEmpty {
       persisting += lost.count
       actions.append(.persist(lost))
@@ -350,7 +556,7 @@ public struct CoordinatorStateMachine {
     actions.append(.send(id, message))
   }
 
-  private mutating func checkFinished(into actions: inout [CoordinatorAction]) {
+  private mutating func checkFinished(now: Double, into actions: inout [CoordinatorAction]) {
     guard !announcedFinish, leases.isEmpty, persisting == 0 else { return }
     // Nothing in flight: skip past trials already recorded, so a resumed sweep whose every trial
     // is done finishes without waiting for a worker to ask.
@@ -361,10 +567,60 @@ public struct CoordinatorStateMachine {
     }
     let exhausted = retryQueue.isEmpty && cursor >= plan.count
     guard exhausted || stopping else { return }
-    if !stopping {
-      for id in peers.keys { actions.append(.send(id, .drain)) }
+    // The sweep is over: every worker leaves now, even one that re-took work after it was
+    // declared dead (its results would be duplicates).
+    for id in sortedPeers() {
+      send(.bye(reason: stopping ? "sweep stopped" : "sweep complete"), to: id, now: now, into: &actions)
     }
     announcedFinish = true
     actions.append(.finished)
+  }
+
+  // MARK: Invariants
+
+  /// Every rule the tables must keep, checked after every event by the tests (as dask's
+  /// `validate_state`): empty when all hold.
+  public func invariantViolations() -> [String] {
+    var problems: [String] = []
+    for (trialID, lease) in leases {
+      guard let peer = peers[lease.peer] else {
+        problems.append("lease \(trialID) held by unknown peer \(lease.peer)")
+        continue
+      }
+      if !peer.leases.contains(trialID) {
+        problems.append("lease \(trialID) missing from its peer's set")
+      }
+      if lease.trial.id != trialID { problems.append("lease \(trialID) for trial \(lease.trial.id)") }
+    }
+    for (id, peer) in peers {
+      for trialID in peer.leases where leases[trialID]?.peer != id {
+        problems.append("peer \(id) lists lease \(trialID) it does not hold")
+      }
+      if peer.credits < 0 { problems.append("peer \(id) has \(peer.credits) credits") }
+      if peer.credits + peer.leases.count > peer.hello.slots {
+        problems.append(
+          "peer \(id): \(peer.credits) credits + \(peer.leases.count) leases > \(peer.hello.slots) slots"
+        )
+      }
+    }
+    var queued: Set<String> = []
+    for q in retryQueue {
+      if !queued.insert(q.trial.id).inserted { problems.append("\(q.trial.id) queued twice") }
+      if leases[q.trial.id] != nil { problems.append("\(q.trial.id) both queued and leased") }
+    }
+    if persisting < 0 { problems.append("persisting \(persisting) < 0") }
+    let workerIDs = peers.values.map(\.hello.workerID)
+    if Set(workerIDs).count != workerIDs.count { problems.append("two peers share a worker id") }
+    return problems
+  }
+}
+
+extension CoordinatorEvent {
+  var now: Double {
+    switch self {
+    case .received(_, _, let now), .disconnected(_, let now), .malformed(_, _, let now),
+      .tick(let now), .persisted(_, _, let now), .stop(let now):
+      now
+    }
   }
 }

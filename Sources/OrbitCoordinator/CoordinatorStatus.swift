@@ -14,6 +14,8 @@ public struct CoordinatorSnapshot: Sendable {
   public var workers: Int = 0
   public var malformed: Int = 0
   public var duplicates: Int = 0
+  /// Results refused: no lease of the sender's, a bad lease token, not in the plan, another sweep.
+  public var refused: Int = 0
   public var finished: Bool = false
 
   public var recorded: Int { counts.values.reduce(0, +) }

@@ -103,6 +103,28 @@ public final class Journal {
     return id
   }
 
+  /// Continues sweep `id` under `specText` (the same sweep, resumed, perhaps with grid points
+  /// added): the sweep keeps its id, so leases and results issued before a restart stay valid.
+  public func resumeSweep(
+    id: String, specPath: String, specText: String, fingerprint: String, trialCount: Int
+  ) throws(JournalError) {
+    try write("the sweep") { db in
+      try db.execute(
+        sql: """
+          UPDATE sweeps SET spec_path = ?, spec_text = ?, fingerprint = ?, trial_count = ?,
+            state = 'running', finished_at = NULL WHERE id = ?
+          """, arguments: [specPath, specText, fingerprint, trialCount, id])
+    }
+  }
+
+  /// `PRAGMA quick_check`: nil when the file is sound, else what SQLite found.
+  public func damage() throws(JournalError) -> String? {
+    let lines = try read("the journal's integrity") { db in
+      try String.fetchAll(db, sql: "PRAGMA quick_check")
+    }
+    return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
+  }
+
   public func finishSweep(id: String, state: String, now: Double) throws(JournalError) {
     try write("the sweep's end") { db in
       try db.execute(
@@ -141,13 +163,16 @@ public final class Journal {
     }
   }
 
-  /// The first-result-wins insert, inside the caller's transaction.
+  /// The first-result-wins insert, inside the caller's transaction. Only a second result for
+  /// an id is skipped: a row breaking the table's CHECKs (no plan index, no parameters) fails
+  /// the transaction loudly rather than vanishing.
   static func insert(_ entries: [JournalEntry], sweepID: String, in db: Database) throws -> [Bool] {
     let insert = try db.cachedStatement(
       sql: """
-        INSERT OR IGNORE INTO trials (id, idx, params, status, attempt, worker, started_at,
+        INSERT INTO trials (id, idx, params, status, attempt, worker, started_at,
           finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO NOTHING
         """)
     var inserted: [Bool] = []
     inserted.reserveCapacity(entries.count)

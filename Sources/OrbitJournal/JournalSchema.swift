@@ -69,6 +69,40 @@ enum JournalSchema {
           );
           """)
     }
+    migrator.registerMigration("v2-trial-identity") { db in
+      // Every trial row names its plan position and parameters: a row without them (an earlier
+      // Orbit wrote `idx = -1`, `params = '{}'` for results re-sent after a coordinator restart)
+      // is not a result of a known trial. Such rows are dropped here, so those trials run again,
+      // and the CHECK makes them impossible from now on.
+      try db.execute(
+        sql: """
+          CREATE TABLE trials_v2 (
+            id TEXT PRIMARY KEY,
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            params TEXT NOT NULL CHECK (params LIKE '{%}' AND params <> '{}'),
+            status TEXT NOT NULL
+              CHECK (status IN ('ok', 'failed', 'diverged', 'cancelled', 'timeout', 'lost')),
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            worker TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            wall_seconds REAL NOT NULL,
+            metrics TEXT NOT NULL,
+            stderr_tail TEXT NOT NULL,
+            exit_code INTEGER,
+            sweep_id TEXT NOT NULL REFERENCES sweeps(id)
+          );
+          INSERT INTO events (at, kind, detail)
+            SELECT strftime('%s', 'now'), 'migration',
+              'dropped ' || count(*) || ' trial rows without plan index or parameters; they run again'
+            FROM trials WHERE NOT (idx >= 0 AND params LIKE '{%}' AND params <> '{}' AND attempt >= 1)
+            HAVING count(*) > 0;
+          INSERT INTO trials_v2 SELECT * FROM trials
+            WHERE idx >= 0 AND params LIKE '{%}' AND params <> '{}' AND attempt >= 1;
+          DROP TABLE trials;
+          ALTER TABLE trials_v2 RENAME TO trials;
+          """)
+    }
     return migrator
   }
 }

@@ -14,8 +14,9 @@ public enum Message: Sendable, Equatable {
   case task([TaskAssignment])
   /// Worker → coordinator: an intermediate point of a running trial (learning curve).
   case progress(TrialProgress)
-  /// Worker → coordinator: finished trials, plus credits freed (so READY is rarely needed).
-  case result(results: [TrialOutcome], credits: Int)
+  /// Worker → coordinator: finished trials of sweep `sweepID`, each with the lease token its
+  /// TASK carried, plus credits freed (so READY is rarely needed).
+  case result(sweepID: String, results: [ResultReport], credits: Int)
   /// Coordinator → worker: these results are in the journal; the worker may forget them.
   case ack(trialIDs: [String])
   /// Coordinator → worker: stop this trial (early stopping, sweep stopped).
@@ -80,23 +81,61 @@ public struct TaskAssignment: Sendable, Equatable {
   public var attempt: Int
   /// The trial's canonical parameters as a JSON object.
   public var paramsJSON: String
+  /// The coordinator's signature over this lease: the worker returns it with the result, so a
+  /// restarted coordinator (which keeps no leases on disk) can tell it issued the lease.
+  public var leaseToken: LeaseToken
 
-  public init(trialID: String, index: Int, attempt: Int, paramsJSON: String) {
+  public init(
+    trialID: String, index: Int, attempt: Int, paramsJSON: String,
+    leaseToken: LeaseToken = LeaseToken()
+  ) {
     self.trialID = trialID
     self.index = index
     self.attempt = attempt
     self.paramsJSON = paramsJSON
+    self.leaseToken = leaseToken
+  }
+}
+
+/// An HMAC-SHA256 tag over (sweep id, trial id, plan index, attempt, worker id), issued by the
+/// coordinator with each TASK. Opaque to the worker: it only hands it back.
+public struct LeaseToken: Sendable, Equatable, Hashable {
+  public static let byteCount = 32
+  public var bytes: [UInt8]
+  /// The empty token: never valid, used by tests and for outcomes with no lease.
+  public init(_ bytes: [UInt8] = []) { self.bytes = bytes }
+}
+
+/// One finished attempt as a worker reports it: the outcome and the lease it answers.
+public struct ResultReport: Sendable, Equatable {
+  public var outcome: TrialOutcome
+  public var leaseToken: LeaseToken
+
+  public init(outcome: TrialOutcome, leaseToken: LeaseToken) {
+    self.outcome = outcome
+    self.leaseToken = leaseToken
+  }
+
+  /// Bytes this report takes in a RESULT frame (exact: the codec's layout).
+  public var encodedSize: Int {
+    let o = outcome
+    return 4 + o.trialID.utf8.count + 8 + 8 + 4 + leaseToken.bytes.count + 4
+      + o.status.rawValue.utf8.count + 4 + o.metricsJSON.utf8.count + 8 + 8 + 4
+      + o.stderrTail.utf8.count + 1 + 8
   }
 }
 
 public struct TrialProgress: Sendable, Equatable {
   public var trialID: String
+  /// The trial's plan index, so the coordinator checks the point against its plan.
+  public var index: Int
   public var attempt: Int
   public var step: Int
   public var metricsJSON: String
 
-  public init(trialID: String, attempt: Int, step: Int, metricsJSON: String) {
+  public init(trialID: String, index: Int, attempt: Int, step: Int, metricsJSON: String) {
     self.trialID = trialID
+    self.index = index
     self.attempt = attempt
     self.step = step
     self.metricsJSON = metricsJSON

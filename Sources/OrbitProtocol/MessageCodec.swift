@@ -56,20 +56,26 @@ public enum MessageCodec {
         w.int(t.index)
         w.int(t.attempt)
         w.string(t.paramsJSON)
+        w.token(t.leaseToken.bytes)
       }
     case .progress(let p):
       w.u8(Tag.progress.rawValue)
       w.string(p.trialID)
+      w.int(p.index)
       w.int(p.attempt)
       w.int(p.step)
       w.string(p.metricsJSON)
-    case .result(let results, let credits):
+    case .result(let sweepID, let reports, let credits):
       w.u8(Tag.result.rawValue)
+      w.string(sweepID)
       w.int(credits)
-      w.u32(UInt32(results.count))
-      for r in results {
+      w.u32(UInt32(reports.count))
+      for report in reports {
+        let r = report.outcome
         w.string(r.trialID)
+        w.int(r.index)
         w.int(r.attempt)
+        w.token(report.leaseToken.bytes)
         w.string(r.status.rawValue)
         w.string(r.metricsJSON)
         w.f64(r.wallSeconds)
@@ -141,22 +147,25 @@ public enum MessageCodec {
         tasks.append(
           TaskAssignment(
             trialID: try r.string(), index: try r.int(), attempt: try r.int(),
-            paramsJSON: try r.string()))
+            paramsJSON: try r.string(), leaseToken: LeaseToken(try r.token())))
       }
       message = .task(tasks)
     case .progress:
       message = .progress(
         TrialProgress(
-          trialID: try r.string(), attempt: try r.int(), step: try r.int(),
+          trialID: try r.string(), index: try r.int(), attempt: try r.int(), step: try r.int(),
           metricsJSON: try r.string()))
     case .result:
+      let sweepID = try r.string()
       let credits = try r.int()
       let n = try r.count()
-      var results: [TrialOutcome] = []
+      var results: [ResultReport] = []
       results.reserveCapacity(n)
       for _ in 0..<n {
         let id = try r.string()
+        let index = try r.int()
         let attempt = try r.int()
+        let token = LeaseToken(try r.token())
         let statusText = try r.string()
         guard let status = TrialStatus(rawValue: statusText) else {
           throw ProtocolError(.invalid, "unknown trial status '\(statusText)'")
@@ -168,11 +177,14 @@ public enum MessageCodec {
         let hasExit = try r.u8()
         let exit = try r.int()
         results.append(
-          TrialOutcome(
-            trialID: id, attempt: attempt, status: status, metricsJSON: metrics, wallSeconds: wall,
-            startedAt: started, stderrTail: stderr, exitCode: hasExit == 1 ? exit : nil))
+          ResultReport(
+            outcome: TrialOutcome(
+              trialID: id, index: index, attempt: attempt, status: status, metricsJSON: metrics,
+              wallSeconds: wall, startedAt: started, stderrTail: stderr,
+              exitCode: hasExit == 1 ? exit : nil),
+            leaseToken: token))
       }
-      message = .result(results: results, credits: credits)
+      message = .result(sweepID: sweepID, results: results, credits: credits)
     case .ack:
       message = .ack(trialIDs: try r.strings())
     case .cancel:

@@ -20,6 +20,10 @@ struct WireWriter {
       bytes.append(contentsOf: utf8)
     }
   }
+  mutating func token(_ b: [UInt8]) {
+    u32(UInt32(b.count))
+    bytes.append(contentsOf: b)
+  }
   mutating func strings(_ list: [String]) {
     u32(UInt32(list.count))
     for s in list { string(s) }
@@ -81,6 +85,15 @@ struct WireReader {
       throw ProtocolError(.invalid, "string field is not UTF-8")
     }
     return s
+  }
+
+  /// A short opaque byte field (a lease token).
+  mutating func token() throws(ProtocolError) -> [UInt8] {
+    let n = Int(try u32())
+    guard n <= Wire.maxTokenBytes else {
+      throw ProtocolError(.tooLarge, "token of \(n) bytes exceeds \(Wire.maxTokenBytes)")
+    }
+    return Array(try take(n))
   }
 
   mutating func strings() throws(ProtocolError) -> [String] {

@@ -21,6 +21,8 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
 public struct TrialOutcome: Sendable, Equatable {
   /// Hex trial id (`TrialID.hex`).
   public var trialID: String
+  /// The trial's position in the plan: with the id, what the coordinator checks the trial against.
+  public var index: Int
   /// 1 for the first dispatch, incremented each time a lease is lost and the trial re-queued.
   public var attempt: Int
   public var status: TrialStatus
@@ -40,10 +42,11 @@ public struct TrialOutcome: Sendable, Equatable {
   public static let stderrTailLimit = 4096
 
   public init(
-    trialID: String, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
+    trialID: String, index: Int, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
     wallSeconds: Double = 0, startedAt: Double = 0, stderrTail: String = "", exitCode: Int? = nil
   ) {
     self.trialID = trialID
+    self.index = index
     self.attempt = attempt
     self.status = status
     self.metricsJSON = metricsJSON

@@ -33,43 +33,24 @@ struct ChildProcess {
     guard orbit_pipe_cloexec(&outPipe) == 0, orbit_pipe_cloexec(&errPipe) == 0 else {
       throw SpawnError(errno: errno, executable: arguments.first ?? "")
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-    if let directory { orbit_spawn_addchdir(&actions, directory) }
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // Its own process group (pgid = its pid), so a timeout kills the whole tree it starts.
-    // Default signal dispositions and an empty mask: the worker's own handlers must not leak in.
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
+    // fork + exec in C: the child sets PR_SET_PDEATHSIG before exec, so it dies with the worker
+    // even when the worker is SIGKILLed; it gets its own process group (pgid = its pid) so a
+    // timeout kills the whole tree it starts, and default signal dispositions and an empty mask.
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
       for pointer in argv { free(pointer) }
       for pointer in envp { free(pointer) }
     }
-    var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+    var spawnErrno: Int32 = 0
+    let pid = orbit_spawn_guarded(
+      arguments[0], argv, envp, directory, outPipe[1], errPipe[1], &spawnErrno)
     close(outPipe[1])
     close(errPipe[1])
-    if rc != 0 {
+    if pid < 0 {
       close(outPipe[0])
       close(errPipe[0])
-      throw SpawnError(errno: rc, executable: arguments[0])
+      throw SpawnError(errno: spawnErrno, executable: arguments[0])
     }
     return ChildProcess(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
   }

@@ -13,7 +13,7 @@ public struct CoreRunner: TrialRunner {
       -> TrialOutcome
     {
       TrialOutcome(
-        trialID: task.trialID, attempt: task.attempt, status: status,
+        trialID: task.trialID, index: task.index, attempt: task.attempt, status: status,
         metricsJSON: metrics.metricsJSON,
         wallSeconds: metrics["wall_seconds"] ?? (Date().timeIntervalSince1970 - started),
         startedAt: started,

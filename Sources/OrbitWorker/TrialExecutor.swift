@@ -19,10 +19,13 @@ final class TrialExecutor: Sendable {
     var progress: [TrialProgress] = []
     var cancelled: Set<String> = []
     var shuttingDown = false
+    /// Replaced when the coordinator's spec changes (a resumed sweep that gained grid points):
+    /// trials already running finish with the runner they started with.
+    var runner: any TrialRunner
   }
 
-  private let runner: any TrialRunner
-  private let queues = Mutex(Queues())
+
+  private let queues: Mutex<Queues>
   private let available = DispatchSemaphore(value: 0)
   private let finishedThreads = DispatchSemaphore(value: 0)
   let slots: Int
@@ -31,7 +34,7 @@ final class TrialExecutor: Sendable {
 
   init(slots: Int, runner: any TrialRunner) {
     self.slots = slots
-    self.runner = runner
+    self.queues = Mutex(Queues(runner: runner))
     self.wakeFD = orbit_eventfd()
     for i in 0..<slots {
       let thread = Thread { [self] in self.slotLoop() }
@@ -40,6 +43,11 @@ final class TrialExecutor: Sendable {
       thread.stackSize = 8 << 20
       thread.start()
     }
+  }
+
+  /// Runs trials started from now on with `runner`.
+  func replaceRunner(_ runner: any TrialRunner) {
+    queues.withLock { $0.runner = runner }
   }
 
   func start(_ task: TaskAssignment) {
@@ -53,7 +61,7 @@ final class TrialExecutor: Sendable {
       q.tasks.removeAll { task in
         guard task.trialID == trialID else { return false }
         q.completions.append(
-          TrialOutcome(trialID: task.trialID, attempt: task.attempt, status: .cancelled))
+          TrialOutcome(trialID: task.trialID, index: task.index, attempt: task.attempt, status: .cancelled))
         return true
       }
     }
@@ -89,11 +97,11 @@ final class TrialExecutor: Sendable {
   private func slotLoop() {
     while true {
       available.wait()
-      let next: TaskAssignment? = queues.withLock { q in
+      let next: (TaskAssignment, any TrialRunner)? = queues.withLock { q in
         if q.shuttingDown { return nil }
-        return q.tasks.isEmpty ? nil : q.tasks.removeFirst()
+        return q.tasks.isEmpty ? nil : (q.tasks.removeFirst(), q.runner)
       }
-      guard let task = next else {
+      guard let (task, runner) = next else {
         if queues.withLock({ $0.shuttingDown }) { break }
         continue
       }
@@ -105,7 +113,8 @@ final class TrialExecutor: Sendable {
         reportProgress: { [self] step, metrics in
           self.queues.withLock {
             $0.progress.append(
-              TrialProgress(trialID: id, attempt: task.attempt, step: step, metricsJSON: metrics))
+              TrialProgress(
+                trialID: id, index: task.index, attempt: task.attempt, step: step, metricsJSON: metrics))
           }
           self.wake()
         })

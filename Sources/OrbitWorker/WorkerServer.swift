@@ -47,7 +47,10 @@ public final class WorkerServer {
     self.logger = logger
   }
 
-  private static func now() -> Double { Date().timeIntervalSince1970 }
+  /// Monotonic seconds: heartbeats, liveness and backoff must not follow wall-clock steps.
+  private static func now() -> Double { MonotonicClock.seconds() }
+  /// This worker's private scratch folder (mode 0700, from mkdtemp), made on first use.
+  private var scratchDirectory: String?
 
   /// Runs until the sweep is complete, the worker is stopped, or the coordinator is gone.
   /// Returns the process exit code.
@@ -105,13 +108,18 @@ public final class WorkerServer {
     }
     executor?.shutdown()
     socket?.close(lingerMilliseconds: 1000)
+    if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return exitCode
   }
 
   private func connect() throws {
     socket?.close()
     let socket = try ZMQSocket(context, type: .dealer)
-    try socket.setOption(ZMQ_ROUTING_ID, bytes: Array(machine.identity.workerID.utf8))
+    // A routing id of its own per connection: two workers started with the same --worker-id
+    // cannot take over each other's connection; the coordinator refuses the second by name.
+    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    try socket.setOption(
+      ZMQ_ROUTING_ID, bytes: Array("\(machine.identity.workerID)#\(suffix)".utf8))
     try socket.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
     try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
     try socket.setOption(ZMQ_RCVHWM, Int32(100_000))
@@ -198,11 +206,7 @@ public final class WorkerServer {
       let directory =
         FileManager.default.fileExists(atPath: specDirectory, isDirectory: &isDirectory)
           && isDirectory.boolValue ? specDirectory : nil
-      let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "orbit-\(machine.identity.workerID)"
-      ).path
-      try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-      runner = CommandRunner(spec: spec, directory: directory, scratch: scratch)
+      runner = CommandRunner(spec: spec, directory: directory, scratch: try privateScratch())
     case .core:
       if spec.trialCount > 0, spec.trial(at: 0).params["task.kind"] == .string("noop") {
         inlineRunner = NoopRunner()
@@ -210,6 +214,28 @@ public final class WorkerServer {
       }
       runner = CoreRunner()
     }
-    executor = TrialExecutor(slots: machine.identity.slots, runner: runner)
+    if let executor {
+      // The coordinator's spec changed (a resumed sweep gained grid points): trials started from
+      // now on run under it.
+      executor.replaceRunner(runner)
+    } else {
+      executor = TrialExecutor(slots: machine.identity.slots, runner: runner)
+    }
+  }
+
+  /// A folder only this user can enter, with an unpredictable name (mkdtemp: mode 0700), so no
+  /// other local user can plant or swap a trial's files. Under $XDG_RUNTIME_DIR when set.
+  private func privateScratch() throws -> String {
+    if let scratchDirectory { return scratchDirectory }
+    let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap {
+      FileManager.default.isWritableFile(atPath: $0) ? $0 : nil
+    } ?? FileManager.default.temporaryDirectory.path
+    var template = Array("\(base)/orbit-worker-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else {
+      throw WorkerError(message: "cannot make a scratch folder under \(base): \(String(cString: strerror(errno)))")
+    }
+    let path = String(cString: made)
+    scratchDirectory = path
+    return path
   }
 }

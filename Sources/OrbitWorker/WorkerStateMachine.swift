@@ -40,13 +40,14 @@ public struct WorkerStateMachine {
   private var lastSent = 0.0
   private var lastConnect = 0.0
   private var reconnectDelay = 1.0
-  /// Trials started and not yet finished, by id.
-  private(set) var running: [String: Int] = [:]
+  /// Trials started and not yet finished, by id, with the lease they answer.
+  private(set) var running: [String: TaskAssignment] = [:]
   /// Results sent but not yet acknowledged: re-sent after a reconnect, so none is lost.
-  private(set) var unacked: [String: TrialOutcome] = [:]
-  private var outbox: [TrialOutcome] = []
+  private(set) var unacked: [String: ResultReport] = [:]
+  private var outbox: [ResultReport] = []
   private var creditsToReturn = 0
-  private var configured = false
+  /// The sweep and spec the runner was built for (nil before the first WELCOME).
+  private var configuredFor: (sweepID: String, specText: String)?
 
   public init(identity: WorkerIdentity, giveUpAfter: Double = 300) {
     self.identity = identity
@@ -69,9 +70,10 @@ public struct WorkerStateMachine {
       reconnectDelay = 1
       receive(message, now: now, into: &actions)
     case .trialFinished(let outcome, _):
-      guard running.removeValue(forKey: outcome.trialID) != nil else { break }
-      unacked[outcome.trialID] = outcome
-      outbox.append(outcome)
+      guard let task = running.removeValue(forKey: outcome.trialID) else { break }
+      let report = ResultReport(outcome: outcome.boundedForWire(), leaseToken: task.leaseToken)
+      unacked[outcome.trialID] = report
+      outbox.append(report)
       if phase == .active { creditsToReturn += 1 }
     case .tick(let now):
       let silence = now - lastHeard
@@ -94,7 +96,8 @@ public struct WorkerStateMachine {
     return actions
   }
 
-  /// The results finished since the last flush, in one RESULT message with the credits they free.
+  /// The results finished since the last flush, in RESULT messages (each under
+  /// `Wire.maxResultBatchBytes`) with the credits they free.
   public mutating func flush(now: Double) -> [WorkerAction] {
     guard !outbox.isEmpty || creditsToReturn > 0, phase != .introducing else { return [] }
     var actions: [WorkerAction] = []
@@ -102,29 +105,59 @@ public struct WorkerStateMachine {
       outbox.removeAll()
       return []
     }
-    send(.result(results: outbox, credits: creditsToReturn), now: now, into: &actions)
+    sendResults(outbox, credits: creditsToReturn, now: now, into: &actions)
     outbox.removeAll(keepingCapacity: true)
     creditsToReturn = 0
     return actions
+  }
+
+  /// Sends `reports` in as many RESULT frames as their size needs; the credits ride on the first.
+  private mutating func sendResults(
+    _ reports: [ResultReport], credits: Int, now: Double, into actions: inout [WorkerAction]
+  ) {
+    let sweepID = configuredFor?.sweepID ?? ""
+    var batch: [ResultReport] = []
+    var bytes = 0
+    var credits = credits
+    for report in reports {
+      let size = report.encodedSize
+      if !batch.isEmpty && (bytes + size > Wire.maxResultBatchBytes || batch.count == 4096) {
+        send(.result(sweepID: sweepID, results: batch, credits: credits), now: now, into: &actions)
+        credits = 0
+        batch.removeAll(keepingCapacity: true)
+        bytes = 0
+      }
+      batch.append(report)
+      bytes += size
+    }
+    if !batch.isEmpty || credits > 0 {
+      send(.result(sweepID: sweepID, results: batch, credits: credits), now: now, into: &actions)
+    }
   }
 
   private mutating func receive(_ message: Message, now: Double, into actions: inout [WorkerAction])
   {
     switch message {
     case .welcome(let welcome):
-      heartbeatInterval = Double(welcome.heartbeatIntervalMilliseconds) / 1000
-      liveness = welcome.liveness
-      if !configured {
-        configured = true
+      heartbeatInterval = max(0.01, Double(welcome.heartbeatIntervalMilliseconds) / 1000)
+      liveness = max(1, welcome.liveness)
+      if let old = configuredFor, old.sweepID != welcome.sweepID {
+        // Another sweep now runs in this coordinator's place: what we hold belongs to the old
+        // one, whose coordinator would drop it. Stop it and forget it.
+        for id in running.keys.sorted() { actions.append(.cancel(trialID: id)) }
+        unacked.removeAll()
+      }
+      if configuredFor?.sweepID != welcome.sweepID || configuredFor?.specText != welcome.specText {
+        configuredFor = (welcome.sweepID, welcome.specText)
         actions.append(.configure(welcome))
       }
       if phase == .introducing { phase = .active }
       // Anything not acknowledged may have been lost with the old connection: send it again.
-      let pending = unacked.values.sorted { $0.trialID < $1.trialID }
+      let pending = unacked.values.sorted { $0.outcome.trialID < $1.outcome.trialID }
       outbox.removeAll()
       let free = phase == .active ? identity.slots - running.count : 0
       creditsToReturn = 0
-      send(.result(results: pending, credits: max(0, free)), now: now, into: &actions)
+      sendResults(pending, credits: max(0, free), now: now, into: &actions)
     case .reject(let reason):
       leave(
         code: 69, reason: "rejected by the coordinator: \(reason)", now: now, into: &actions,
@@ -132,7 +165,7 @@ public struct WorkerStateMachine {
     case .task(let tasks):
       for task in tasks {
         if phase != .active || running[task.trialID] != nil { continue }
-        running[task.trialID] = task.attempt
+        running[task.trialID] = task
         actions.append(.start(task))
       }
     case .ack(let ids):

@@ -42,6 +42,10 @@ public final class ZMQSocket {
 
   /// Runs `body` with the raw handle; the only way the pointer leaves this type.
   public func withUnsafeHandle<R>(_ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+    try withHandle(body)
+  }
+
+  func withHandle<R>(_ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
     guard let handle else { preconditionFailure("ZMQSocket used after close()") }
     return try body(handle)
   }
@@ -108,6 +112,15 @@ public final class ZMQSocket {
 
   /// Receives one multipart message, or nil when `dontWait` and nothing is queued.
   public func receive(dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
+    try receiveWithSource(dontWait: dontWait)?.frames
+  }
+
+  /// Receives one multipart message and the descriptor of the connection it came in on
+  /// (`ZMQ_SRCFD`; -1 for transports without one), or nil when `dontWait` and nothing is queued.
+  public func receiveWithSource(dontWait: Bool = false) throws(ZMQError) -> (
+    frames: [[UInt8]], sourceFD: Int32
+  )? {
+    var sourceFD: Int32 = -1
     var frames: [[UInt8]] = []
     var message = zmq_msg_t()
     zmq_msg_init(&message)
@@ -122,8 +135,9 @@ public final class ZMQSocket {
       }
       let size = zmq_msg_size(&message)
       let data = zmq_msg_data(&message)!
+      if frames.isEmpty { sourceFD = zmq_msg_get(&message, ZMQ_SRCFD) }
       frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
-      if zmq_msg_more(&message) == 0 { return frames }
+      if zmq_msg_more(&message) == 0 { return (frames, sourceFD) }
     }
   }
 

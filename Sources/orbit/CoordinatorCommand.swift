@@ -22,6 +22,12 @@ struct CoordinatorCommand: ParsableCommand {
   @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
   var retryFailed = false
 
+  @Flag(
+    help:
+      "Start a new sweep in the run directory even if the spec does not continue the recorded one (that journal is kept beside it)."
+  )
+  var newSweep = false
+
   @Option(
     help: "This coordinator's CurveZMQ keypair (from `orbit keys`): encrypt and authenticate.")
   var curveKey: String?
@@ -51,7 +57,8 @@ struct CoordinatorCommand: ParsableCommand {
         "binding \(bind) with plain TCP: anyone who can reach this port can join the sweep and run its trials. Use it only on a trusted network, or secure it with --curve-key and --allow-keys (see orbit keys --help)."
       )
     }
-    let session = try SweepSession(specPath: spec, runDirectory: runDir, retryFailed: retryFailed)
+    let session = try SweepSession(
+      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep)
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     let endpoint = try session.start(bind: bind, logger: logger, curve: curve)

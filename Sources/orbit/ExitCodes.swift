@@ -9,6 +9,8 @@ enum Exit {
   static let noInput = ExitCode(66)
   static let unavailable = ExitCode(69)
   static let ioError = ExitCode(74)
+  /// EX_TEMPFAIL: the run directory is in use by another coordinator; try again later.
+  static let tempFailure = ExitCode(75)
   static let interrupted = ExitCode(130)
 }
 

@@ -35,6 +35,12 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
   var retryFailed = false
 
+  @Flag(
+    help:
+      "Start a new sweep in the run directory even if the spec does not continue the recorded one (that journal is kept beside it)."
+  )
+  var newSweep = false
+
   @Flag(help: "Skip the analysis report at the end.")
   var noReport = false
 
@@ -46,7 +52,8 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let session = try SweepSession(specPath: spec, runDirectory: runDir, retryFailed: retryFailed)
+    let session = try SweepSession(
+      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep)
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()

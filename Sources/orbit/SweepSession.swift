@@ -21,32 +21,87 @@ final class SweepSession {
   private var thread: Thread?
   private let outcome = OutcomeBox()
 
-  init(specPath: String, runDirectory: String?, retryFailed: Bool) throws(ExitCode) {
+  /// The run directory's lock, held for the process's life (see `RunDirectory.lock`).
+  private let lockFD: Int32
+  let leaseSecret: [UInt8]
+
+  init(specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false)
+    throws(ExitCode)
+  {
     spec = try SpecLoading.load(specPath)
     self.specPath = specPath
     let base = URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent
-    self.runDirectory = runDirectory ?? "runs/\(base)"
+    let directory = runDirectory ?? "runs/\(base)"
+    self.runDirectory = directory
     do {
       try FileManager.default.createDirectory(
-        atPath: self.runDirectory + "/logs", withIntermediateDirectories: true)
+        atPath: directory + "/logs", withIntermediateDirectories: true)
     } catch {
       throw fail(
-        "cannot create the run directory \(self.runDirectory): \(error.localizedDescription)",
+        "cannot create the run directory \(directory): \(error.localizedDescription)",
         Exit.ioError)
     }
+    lockFD = try RunDirectory.lock(directory)
+    leaseSecret = try RunDirectory.leaseSecret(directory)
+    let journalPath = directory + "/journal.sqlite"
+    var journal: Journal
     do {
-      journal = try Journal(path: self.runDirectory + "/journal.sqlite")
+      journal = try Journal(path: journalPath)
+      if let damage = try journal.damage() {
+        throw JournalError(
+          .io,
+          "\(journalPath) is damaged (\(damage)). Move it away and start again, or restore it from a copy; trials.csv beside it lists what was recorded."
+        )
+      }
+      var continuing = try journal.latestSweep()
+      if let latest = continuing {
+        let recorded = try journal.finishedTrials()
+        if newSweep {
+          try journal.close()
+          let kept = directory + "/journal-\(latest.id).sqlite"
+          try? FileManager.default.removeItem(atPath: journalPath + "-wal")
+          try? FileManager.default.removeItem(atPath: journalPath + "-shm")
+          guard rename(journalPath, kept) == 0 else {
+            throw JournalError(.io, "cannot move \(journalPath) to \(kept): \(String(cString: strerror(errno)))")
+          }
+          FileHandle.standardError.write(
+            Data("orbit: new sweep in \(directory); the previous one is kept in \(kept)\n".utf8))
+          journal = try Journal(path: journalPath)
+          continuing = nil
+        } else if let why = SweepContinuity.difference(
+          spec: spec, recordedSpecText: latest.specText, recordedFileName: latest.specPath,
+          recorded: recorded)
+        {
+          throw fail(
+            "\(specPath) does not continue the sweep recorded in \(directory): \(why). Pass --new-sweep to start a new sweep there (the recorded one is kept beside it), or --run-dir to use another directory.",
+            Exit.badData)
+        }
+      }
       if retryFailed { try journal.forgetFailures() }
       let done = try journal.finishedTrials()
       resumed = done.count
-      sweepID = try journal.beginSweep(
-        name: spec.name ?? base, specPath: specPath, specText: spec.text,
-        fingerprint: spec.fingerprint,
-        trialCount: spec.trialCount, now: Date().timeIntervalSince1970)
+      if let latest = continuing {
+        // The same sweep, resumed: it keeps its id, so leases issued before a restart and the
+        // results re-sent for them stay valid.
+        sweepID = latest.id
+        try journal.resumeSweep(
+          id: latest.id, specPath: specPath, specText: spec.text, fingerprint: spec.fingerprint,
+          trialCount: spec.trialCount)
+      } else {
+        sweepID = try journal.beginSweep(
+          name: spec.name ?? base, specPath: specPath, specText: spec.text,
+          fingerprint: spec.fingerprint,
+          trialCount: spec.trialCount, now: Date().timeIntervalSince1970)
+      }
       finished = done
-    } catch {
+    } catch let error as JournalError {
       throw fail(error.description, Exit.ioError)
+    } catch let code as ExitCode {
+      throw code
+    } catch {
+      throw fail("\(error)", Exit.ioError)
     }
+    self.journal = journal
     do {
       context = try ZMQContext()
     } catch {
@@ -69,6 +124,7 @@ final class SweepSession {
       requiredRunner: spec.runner.rawValue, sweepID: sweepID, specText: spec.text,
       specFileName: URL(fileURLWithPath: specPath).standardizedFileURL.path)
     settings.retries = spec.retries
+    settings.leaseSecret = leaseSecret
     let machine = CoordinatorStateMachine(
       settings: settings, plan: plan, resumed: ResumeSet(recorded: finished, plan: plan))
     finished = []

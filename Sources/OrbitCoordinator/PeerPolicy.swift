@@ -1,0 +1,37 @@
+import OrbitProtocol
+
+/// What the coordinator accepts from a peer, in one place: every bound a peer's input meets,
+/// with its unit and reason. docs/PROTOCOL.md ("Limits") lists the same numbers.
+public enum PeerPolicy {
+  /// Most slots one worker may announce: a 4,096-core node is already larger than any here, and
+  /// the bound keeps every credit sum far from overflow.
+  public static let maxSlots = 4096
+  /// Longest worker id, host name and Orbit version string in HELLO, in bytes.
+  public static let maxNameBytes = 256
+  /// Largest PROGRESS metrics object kept, in bytes: a learning-curve point is a few numbers.
+  public static let maxProgressBytes = 16 << 10
+  /// Longest BYE reason kept, in bytes.
+  public static let maxReasonBytes = 512
+  /// Protocol violations (credits beyond slots, results for leases it does not hold, messages
+  /// only a coordinator sends) after which a peer is dropped.
+  public static let strikesBeforeDrop = 3
+  /// Drops after which a worker id is refused for the rest of the sweep.
+  public static let dropsBeforeBan = 3
+  /// Most peers whose misbehaviour is remembered (malformed-message log, offender counts): the
+  /// memory a flood of fresh identities can make the coordinator keep.
+  public static let maxTrackedOffenders = 10_000
+
+  /// Why a HELLO is refused, or nil.
+  static func problem(with hello: Hello) -> String? {
+    guard (1...maxSlots).contains(hello.slots) else {
+      return "slots must be between 1 and \(maxSlots) (got \(hello.slots))"
+    }
+    guard !hello.workerID.isEmpty, hello.workerID.utf8.count <= maxNameBytes,
+      hello.host.utf8.count <= maxNameBytes, hello.orbitVersion.utf8.count <= maxNameBytes,
+      hello.runners.count <= 8
+    else {
+      return "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes)"
+    }
+    return nil
+  }
+}

@@ -1,0 +1,22 @@
+import OrbitSpec
+
+extension TrialOutcome {
+  /// An outcome within the wire's limits: metrics over `Wire.maxMetricsBytes` make it `failed`
+  /// with a message saying so (a result must never be too large to send), and the stderr tail is
+  /// cut to its last `TrialOutcome.stderrTailLimit` bytes.
+  public func boundedForWire() -> TrialOutcome {
+    var o = self
+    if o.metricsJSON.utf8.count > Wire.maxMetricsBytes {
+      // Last, so cutting the tail to its limit keeps it.
+      o.stderrTail +=
+        "\norbit: the trial reported \(o.metricsJSON.utf8.count) bytes of metrics, over the limit of \(Wire.maxMetricsBytes): report a few numbers as metrics and write artifacts (curves, checkpoints) to files"
+      o.metricsJSON = "{}"
+      o.status = .failed
+    }
+    if o.stderrTail.utf8.count > TrialOutcome.stderrTailLimit {
+      o.stderrTail = String(
+        decoding: o.stderrTail.utf8.suffix(TrialOutcome.stderrTailLimit), as: UTF8.self)
+    }
+    return o
+  }
+}
