@@ -13,10 +13,15 @@ struct Driver {
   var left: [String] = []
   var finished = false
 
-  init(trials: Int, finished: Set<String> = [], retries: Int = 2, runner: String = "core") {
+  init(
+    trials: Int, finished: Set<String> = [], retries: Int = 0, lossLimit: Int = 5,
+    runner: String = "core", secret: [UInt8] = Array("secret".utf8)
+  ) {
     var settings = CoordinatorSettings(
       requiredRunner: runner, sweepID: "s", specText: "", specFileName: "s.yaml")
     settings.retries = retries
+    settings.lossLimit = lossLimit
+    settings.leaseSecret = secret
     let plan = TrialPlan(count: trials) {
       PlannedTrial(index: $0, id: "t\($0)", paramsJSON: #"{"i":\#($0)}"#)
     }
@@ -28,6 +33,8 @@ struct Driver {
   /// Feeds an event, then performs persists as the loop does (first result wins).
   mutating func feed(_ event: CoordinatorEvent) {
     var actions = machine.handle(event)
+    // After every event, the tables must be consistent (dask's validate_state).
+    #expect(machine.invariantViolations() == [])
     while !actions.isEmpty {
       var next: [CoordinatorAction] = []
       for action in actions {
@@ -39,8 +46,12 @@ struct Driver {
             journal[e.outcome.trialID] = e.outcome
             return true
           }
+          for e in entries {
+            #expect(e.index >= 0 && e.paramsJSON != "{}", "a journal row without its trial")
+          }
           next += machine.handle(.persisted(entries, inserted: inserted, now: 0))
-        case .workerLeft(let id, _, _, _): left.append(id)
+          #expect(machine.invariantViolations() == [])
+        case .workerLeft(let id, _, _): left.append(id)
         case .finished: finished = true
         default: break
         }
@@ -81,15 +92,17 @@ struct Driver {
   }
 }
 
-func ok(_ t: TaskAssignment) -> TrialOutcome {
-  TrialOutcome(trialID: t.trialID, attempt: t.attempt, status: .ok)
+func ok(_ t: TaskAssignment) -> ResultReport {
+  ResultReport(
+    outcome: TrialOutcome(trialID: t.trialID, index: t.index, attempt: t.attempt, status: .ok),
+    leaseToken: t.leaseToken)
 }
 
 @Suite("Coordinator dispatch logic, without sockets")
 struct CoordinatorStateMachineTests {
   @Test func welcomesThenNeverSendsMoreThanTheCreditsGranted() {
     var d = Driver(trials: 10)
-    d.hello("w1")
+    d.hello("w1", slots: 3)
     #expect(d.messages(to: "w1").contains { if case .welcome = $0 { true } else { false } })
     #expect(d.takeTasks("w1").isEmpty)  // no credits yet
     d.send("w1", .ready(credits: 3))
@@ -107,7 +120,7 @@ struct CoordinatorStateMachineTests {
     let first = d.takeTasks("w1")
     d.sent.removeAll()
     let actions = d.machine.handle(
-      .received(PeerID(Array("w1".utf8)), .result(results: first.map(ok), credits: 2), now: 0))
+      .received(PeerID(Array("w1".utf8)), .result(sweepID: "s", results: first.map(ok), credits: 2), now: 0))
     // The state machine asks to persist before any ACK is sent.
     let persistIndex = actions.firstIndex { if case .persist = $0 { true } else { false } }
     let ackIndex = actions.firstIndex { if case .send(_, .ack) = $0 { true } else { false } }
@@ -126,21 +139,21 @@ struct CoordinatorStateMachineTests {
       rounds += 1
       for w in ["w1", "w2"] {
         let tasks = d.takeTasks(w)
-        if !tasks.isEmpty { d.send(w, .result(results: tasks.map(ok), credits: tasks.count)) }
+        if !tasks.isEmpty { d.send(w, .result(sweepID: "s", results: tasks.map(ok), credits: tasks.count)) }
       }
     }
     #expect(d.finished)
     #expect(d.journal.count == 25)
     #expect(d.machine.counts[.ok] == 25)
-    #expect(d.messages(to: "w1").contains(.drain))
+    #expect(d.messages(to: "w1").contains(.bye(reason: "sweep complete")))
   }
 
   @Test func deadWorkerLosesItsLeasesToTheQueueWithTheAttemptIncremented() {
     var d = Driver(trials: 3)
-    d.hello("w1", now: 0)
+    d.hello("w1", slots: 3, now: 0)
     d.send("w1", .ready(credits: 3), now: 0)
     #expect(d.takeTasks("w1").count == 3)
-    d.hello("w2", now: 0)
+    d.hello("w2", slots: 3, now: 0)
     // w2 keeps talking; w1 goes silent past liveness (5 × 1 s).
     d.send("w2", .heartbeat, now: 5.5)
     d.feed(.tick(now: 5.5))
@@ -151,8 +164,8 @@ struct CoordinatorStateMachineTests {
     #expect(retried.allSatisfy { $0.attempt == 2 })
   }
 
-  @Test func trialLostMoreThanRetriesTimesIsRecordedLost() {
-    var d = Driver(trials: 1, retries: 1)
+  @Test func trialLostLossLimitTimesIsRecordedLost() {
+    var d = Driver(trials: 1, lossLimit: 2)
     var now = 0.0
     for name in ["a", "b"] {
       d.hello(name, now: now)
@@ -177,11 +190,11 @@ struct CoordinatorStateMachineTests {
     let retry = d.takeTasks("w2")[0]
     #expect(retry.attempt == 2)
     // w1 comes back: unknown now, so it is told to introduce itself again.
-    d.send("w1", .result(results: [ok(task)], credits: 1), now: 7)
+    d.send("w1", .result(sweepID: "s", results: [ok(task)], credits: 1), now: 7)
     #expect(d.messages(to: "w1").last == .unknownPeer)
     d.hello("w1", now: 7)
-    d.send("w1", .result(results: [ok(task)], credits: 1), now: 7)
-    d.send("w2", .result(results: [ok(retry)], credits: 1), now: 8)
+    d.send("w1", .result(sweepID: "s", results: [ok(task)], credits: 1), now: 7)
+    d.send("w2", .result(sweepID: "s", results: [ok(retry)], credits: 1), now: 8)
     #expect(d.journal["t0"]?.attempt == 1)
     #expect(d.machine.duplicateCount == 1)
     #expect(d.finished)
@@ -197,7 +210,6 @@ struct CoordinatorStateMachineTests {
   @Test func resultsRecordedUnderAnEditedSpecAreSkippedById() {
     var settings = CoordinatorSettings(
       requiredRunner: "core", sweepID: "s", specText: "", specFileName: "s.yaml")
-    settings.retries = 2
     let plan = TrialPlan(count: 4) { PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}") }
     // t3 was index 0 in the old spec; t1 sits where it was.
     let resume = ResumeSet(recorded: [(id: "t3", index: 0), (id: "t1", index: 1)], plan: plan)
@@ -254,7 +266,7 @@ struct CoordinatorStateMachineTests {
     d.feed(.stop(now: 1))
     #expect(d.messages(to: "w1").contains(.drain))
     #expect(!d.finished)
-    d.send("w1", .result(results: tasks.map(ok), credits: 2), now: 2)
+    d.send("w1", .result(sweepID: "s", results: tasks.map(ok), credits: 2), now: 2)
     #expect(d.takeTasks("w1").isEmpty)
     #expect(d.finished)
     #expect(d.journal.count == 2)
@@ -309,7 +321,7 @@ struct BackpressureTests {
     #expect(first.count == 4)
     // Four results arrive and are not yet durable: the credits they return are not used.
     let actions = machine.handle(
-      .received(peer, .result(results: first.map(ok), credits: 4), now: 1))
+      .received(peer, .result(sweepID: "s", results: first.map(ok), credits: 4), now: 1))
     #expect(tasks(actions).isEmpty)
     let entries = actions.flatMap { action -> [JournalEntry] in
       if case .persist(let e) = action { return e }

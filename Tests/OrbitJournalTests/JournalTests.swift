@@ -19,7 +19,7 @@ struct JournalTests {
   {
     JournalEntry(
       outcome: TrialOutcome(
-        trialID: id, attempt: attempt, status: status, metricsJSON: #"{"loss":\#(attempt)}"#),
+        trialID: id, index: 0, attempt: attempt, status: status, metricsJSON: #"{"loss":\#(attempt)}"#),
       index: 0, paramsJSON: #"{"x":1}"#, workerID: worker, finishedAt: 1)
   }
 
@@ -81,5 +81,24 @@ struct JournalTests {
     try writer.record([entry("a")], sweepID: sweep)
     let reader = try Journal(path: path, readOnly: true)
     #expect(try reader.trials().map(\.id) == ["a"])
+  }
+
+  @Test func theSchemaRefusesATrialRowWithoutItsPlanIndexOrParameters() throws {
+    let journal = try Journal(path: temporaryPath())
+    let sweep = try journal.beginSweep(
+      name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 2, now: 0)
+    var noIndex = entry("a")
+    noIndex.index = -1
+    #expect(throws: JournalError.self) { try journal.record([noIndex], sweepID: sweep) }
+    var noParams = entry("b")
+    noParams.paramsJSON = "{}"
+    #expect(throws: JournalError.self) { try journal.record([noParams], sweepID: sweep) }
+    #expect(try journal.trials().isEmpty)
+    #expect(try journal.record([entry("c")], sweepID: sweep) == [true])
+  }
+
+  @Test func aSoundJournalPassesItsIntegrityCheck() throws {
+    let journal = try Journal(path: temporaryPath())
+    #expect(try journal.damage() == nil)
   }
 }

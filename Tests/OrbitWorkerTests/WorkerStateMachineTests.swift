@@ -16,6 +16,8 @@ struct WorkerStateMachineTests {
     TaskAssignment(trialID: id, index: 0, attempt: 1, paramsJSON: "{}")
   }
 
+  func r(_ o: TrialOutcome) -> ResultReport { ResultReport(outcome: o, leaseToken: LeaseToken()) }
+
   func joined() -> WorkerStateMachine {
     var m = WorkerStateMachine(identity: Self.identity)
     _ = m.handle(.connected(now: 0))
@@ -28,7 +30,7 @@ struct WorkerStateMachineTests {
     #expect(m.handle(.connected(now: 0)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 0))
     #expect(actions.contains(.configure(Self.welcome)))
-    #expect(actions.contains(.send(.result(results: [], credits: 2))))
+    #expect(actions.contains(.send(.result(sweepID: "s", results: [], credits: 2))))
   }
 
   @Test func finishedTrialsGoOutBatchedWithTheCreditsTheyFree() {
@@ -37,19 +39,19 @@ struct WorkerStateMachineTests {
       m.handle(.received(.task([task("a"), task("b")]), now: 1)) == [
         .start(task("a")), .start(task("b")),
       ])
-    let a = TrialOutcome(trialID: "a", attempt: 1, status: .ok)
-    let b = TrialOutcome(trialID: "b", attempt: 1, status: .failed)
+    let a = TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok)
+    let b = TrialOutcome(trialID: "b", index: 0, attempt: 1, status: .failed)
     _ = m.handle(.trialFinished(a, now: 2))
     _ = m.handle(.trialFinished(b, now: 2))
-    #expect(m.flush(now: 2) == [.send(.result(results: [a, b], credits: 2))])
+    #expect(m.flush(now: 2) == [.send(.result(sweepID: "s", results: [r(a), r(b)], credits: 2))])
     #expect(m.flush(now: 2).isEmpty)
   }
 
   @Test func unacknowledgedResultsAreSentAgainAfterTheCoordinatorForgetsUs() {
     var m = joined()
     _ = m.handle(.received(.task([task("a"), task("b")]), now: 1))
-    let a = TrialOutcome(trialID: "a", attempt: 1, status: .ok)
-    let b = TrialOutcome(trialID: "b", attempt: 1, status: .ok)
+    let a = TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok)
+    let b = TrialOutcome(trialID: "b", index: 0, attempt: 1, status: .ok)
     _ = m.handle(.trialFinished(a, now: 2))
     _ = m.handle(.trialFinished(b, now: 2))
     _ = m.flush(now: 2)
@@ -57,7 +59,7 @@ struct WorkerStateMachineTests {
     // The coordinator restarted: it asks us to introduce ourselves again.
     #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 4))
-    #expect(actions == [.send(.result(results: [b], credits: 2))])
+    #expect(actions == [.send(.result(sweepID: "s", results: [r(b)], credits: 2))])
   }
 
   @Test func silentCoordinatorTriggersAReconnectThenGivingUp() {
@@ -75,9 +77,9 @@ struct WorkerStateMachineTests {
     var m = joined()
     _ = m.handle(.received(.task([task("a")]), now: 1))
     #expect(m.handle(.received(.drain, now: 2)).isEmpty)
-    let a = TrialOutcome(trialID: "a", attempt: 1, status: .ok)
+    let a = TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok)
     _ = m.handle(.trialFinished(a, now: 3))
-    #expect(m.flush(now: 3) == [.send(.result(results: [a], credits: 0))])
+    #expect(m.flush(now: 3) == [.send(.result(sweepID: "s", results: [r(a)], credits: 0))])
     let actions = m.handle(.received(.ack(trialIDs: ["a"]), now: 4))
     #expect(
       actions == [.send(.bye(reason: "sweep complete")), .exit(code: 0, reason: "sweep complete")])
@@ -89,7 +91,7 @@ struct WorkerStateMachineTests {
     let actions = m.handle(.stop(reason: "SIGTERM", now: 2))
     #expect(actions == [.cancel(trialID: "a"), .send(.bye(reason: "SIGTERM"))])
     let end = m.handle(
-      .trialFinished(TrialOutcome(trialID: "a", attempt: 1, status: .cancelled), now: 3))
+      .trialFinished(TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .cancelled), now: 3))
     #expect(end == [.exit(code: 0, reason: "SIGTERM")])
   }
 
@@ -104,5 +106,100 @@ struct WorkerStateMachineTests {
     var m = joined()
     _ = m.handle(.received(.task([task("a")]), now: 1))
     #expect(m.handle(.received(.task([task("a")]), now: 1)).isEmpty)
+  }
+
+  @Test func manyUnacknowledgedResultsAreResentInFramesUnderTheLimit() {
+    let ids = (0..<100).map { "t\($0)" }
+    // Each result carries 60 KiB of metrics: 100 of them (6 MiB) do not fit one 4 MiB batch.
+    let metrics = "{\"x\":\"" + String(repeating: "a", count: 60 << 10) + "\"}"
+    var m2 = WorkerStateMachine(identity: WorkerIdentity(
+      workerID: "w", host: "h", pid: 1, slots: 100, runners: ["core"], orbitVersion: "t"))
+    _ = m2.handle(.connected(now: 0))
+    _ = m2.handle(.received(.welcome(Self.welcome), now: 0))
+    _ = m2.handle(.received(.task(ids.map(task)), now: 1))
+    for id in ids {
+      _ = m2.handle(
+        .trialFinished(
+          TrialOutcome(trialID: id, index: 0, attempt: 1, status: .ok, metricsJSON: metrics),
+          now: 2))
+    }
+    _ = m2.flush(now: 2)
+    _ = m2.handle(.received(.unknownPeer, now: 3))
+    let resent = m2.handle(.received(.welcome(Self.welcome), now: 3))
+    var seen: [String] = []
+    for case .send(let message) in resent {
+      guard case .result(_, let reports, _) = message else { continue }
+      #expect(MessageCodec.encode(message).count <= Wire.maxResultBatchBytes + 4096)
+      seen += reports.map(\.outcome.trialID)
+    }
+    #expect(resent.count >= 2)
+    #expect(seen.sorted() == ids.sorted())
+  }
+
+  @Test func metricsOverTheLimitBecomeAFailureThatSaysWhy() {
+    var m = joined()
+    _ = m.handle(.received(.task([task("a")]), now: 1))
+    let big = "{\"x\":\"" + String(repeating: "a", count: Wire.maxMetricsBytes) + "\"}"
+    _ = m.handle(
+      .trialFinished(
+        TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok, metricsJSON: big), now: 2))
+    guard case .send(.result(_, let reports, _)) = m.flush(now: 2).first else {
+      Issue.record("no RESULT sent")
+      return
+    }
+    #expect(reports.count == 1)
+    #expect(reports[0].outcome.status == .failed)
+    #expect(reports[0].outcome.metricsJSON == "{}")
+    #expect(reports[0].outcome.stderrTail.contains("bytes of metrics, over the limit"))
+  }
+
+  @Test func resultsCarryTheLeaseTokenOfTheirTask() {
+    var m = joined()
+    let token = LeaseToken(Array(repeating: 7, count: 32))
+    let t = TaskAssignment(trialID: "a", index: 3, attempt: 2, paramsJSON: "{}", leaseToken: token)
+    _ = m.handle(.received(.task([t]), now: 1))
+    _ = m.handle(
+      .trialFinished(TrialOutcome(trialID: "a", index: 3, attempt: 2, status: .ok), now: 2))
+    guard case .send(.result(let sweep, let reports, _)) = m.flush(now: 2).first else {
+      Issue.record("no RESULT sent")
+      return
+    }
+    #expect(sweep == "s")
+    #expect(reports.map(\.leaseToken) == [token])
+    #expect(reports.map(\.outcome.index) == [3])
+  }
+
+  @Test func aNewSpecReconfiguresAndANewSweepDropsWhatTheOldOneHeld() {
+    var m = joined()
+    _ = m.handle(.received(.task([task("a"), task("b")]), now: 1))
+    _ = m.handle(
+      .trialFinished(TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok), now: 2))
+    _ = m.flush(now: 2)
+    // Same sweep, spec with grid points added: reconfigure, keep running, re-send results.
+    var grown = Self.welcome
+    grown.specText = "more"
+    _ = m.handle(.received(.unknownPeer, now: 3))
+    let again = m.handle(.received(.welcome(grown), now: 3))
+    #expect(again.contains(.configure(grown)))
+    #expect(!again.contains(.cancel(trialID: "b")))
+    #expect(again.contains { if case .send(.result(_, let r, _)) = $0 { r.count == 1 } else { false } })
+    // Another sweep entirely: what is held belongs to the old one.
+    var other = grown
+    other.sweepID = "s2"
+    _ = m.handle(.received(.unknownPeer, now: 4))
+    let fresh = m.handle(.received(.welcome(other), now: 4))
+    #expect(fresh.contains(.configure(other)))
+    #expect(fresh.contains(.cancel(trialID: "b")))
+    #expect(fresh.contains(.send(.result(sweepID: "s2", results: [], credits: 1))))
+  }
+
+  @Test func theCoordinatorSayingTheSweepIsOverEndsTheWorkerWithZeroEvenMidTrial() {
+    var m = joined()
+    _ = m.handle(.received(.task([task("a")]), now: 1))
+    let actions = m.handle(.received(.bye(reason: "sweep complete"), now: 2))
+    #expect(actions.contains(.cancel(trialID: "a")))
+    let end = m.handle(
+      .trialFinished(TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .cancelled), now: 3))
+    #expect(end.contains { if case .exit(0, _) = $0 { true } else { false } })
   }
 }

@@ -1,0 +1,191 @@
+import OrbitJournal
+import OrbitProtocol
+import OrbitSpec
+import Testing
+
+@testable import OrbitCoordinator
+
+func report(_ id: String, index: Int, attempt: Int = 1, token: LeaseToken = LeaseToken())
+  -> ResultReport
+{
+  ResultReport(
+    outcome: TrialOutcome(
+      trialID: id, index: index, attempt: attempt, status: .ok, metricsJSON: #"{"loss":-1e9}"#),
+    leaseToken: token)
+}
+
+@Suite("What a peer sends is not trusted")
+struct HostilePeerTests {
+  @Test func creditsNearIntMaxNeitherCrashNorExceedTheSlots() {
+    var d = Driver(trials: 100)
+    d.hello("w1", slots: 4)
+    d.send("w1", .ready(credits: Int.max))
+    d.send("w1", .ready(credits: Int.max))
+    #expect(d.takeTasks("w1").count == 4)
+    d.hello("w2", slots: 2)
+    d.send("w2", .ready(credits: Int.min))
+    d.send("w2", .ready(credits: 2))
+    // w2 is either dropped for misbehaving or holds at most its slots: never all the work.
+    #expect(d.takeTasks("w2").count <= 2)
+  }
+
+  @Test func resultsWithoutALeaseAreRefusedAcknowledgedAndNeverWritten() {
+    var d = Driver(trials: 3)
+    d.hello("honest", slots: 3)
+    d.send("honest", .ready(credits: 3))
+    let tasks = d.takeTasks("honest")
+    d.hello("forger", slots: 1)
+    // Real ids with no token, a token for another worker, and ids not in the plan.
+    let stolen = tasks[0].leaseToken
+    d.send(
+      "forger",
+      .result(
+        sweepID: "s",
+        results: [
+          report("t0", index: 0), report("t1", index: 1, token: stolen),
+          report("t0", index: 0, token: stolen), report("nope", index: 7),
+          report("t2", index: 1),
+        ], credits: 0))
+    #expect(d.journal.isEmpty)
+    #expect(d.machine.refusedCount >= 4)
+    #expect(d.messages(to: "forger").contains { if case .ack = $0 { true } else { false } })
+    d.send("honest", .result(sweepID: "s", results: tasks.map(ok), credits: 3))
+    #expect(d.journal.count == 3)
+    #expect(d.journal.values.allSatisfy { $0.metricsJSON == "{}" })
+    #expect(d.finished)
+  }
+
+  @Test func aPeerThatKeepsForgingIsDroppedThenBanned() {
+    var d = Driver(trials: 5)
+    for _ in 0..<PeerPolicy.dropsBeforeBan {
+      d.hello("forger", slots: 1)
+      for _ in 0..<PeerPolicy.strikesBeforeDrop {
+        d.send("forger", .result(sweepID: "s", results: [report("t0", index: 0)], credits: 0))
+      }
+    }
+    d.sent.removeAll()
+    d.hello("forger", slots: 1)
+    guard case .reject(let reason) = d.messages(to: "forger").first else {
+      Issue.record("a banned worker id was admitted")
+      return
+    }
+    #expect(reason.contains("refused for the rest of this sweep"))
+    #expect(d.machine.workerCount == 0)
+  }
+
+  @Test func aRestartedCoordinatorAcceptsAResultItsTokenProvesAndRecordsItsTrial() {
+    // The first coordinator leases t1 to w1 ...
+    var first = Driver(trials: 3)
+    first.hello("w1", slots: 3)
+    first.send("w1", .ready(credits: 3))
+    let tasks = first.takeTasks("w1")
+    // ... and dies. The second one (same sweep, same secret) holds no lease at all.
+    var second = Driver(trials: 3)
+    second.hello("w1", slots: 3)
+    second.send("w1", .result(sweepID: "s", results: tasks.map(ok), credits: 0))
+    #expect(second.journal.count == 3)
+    #expect(second.machine.refusedCount == 0)
+    // The same results with another secret (another run directory) are refused.
+    var other = Driver(trials: 3, secret: Array("other".utf8))
+    other.hello("w1", slots: 3)
+    other.send("w1", .result(sweepID: "s", results: tasks.map(ok), credits: 0))
+    #expect(other.journal.isEmpty)
+    // A result of another sweep is refused.
+    var later = Driver(trials: 3)
+    later.hello("w1", slots: 3)
+    later.send("w1", .result(sweepID: "old", results: tasks.map(ok), credits: 0))
+    #expect(later.journal.isEmpty)
+  }
+
+  @Test func aSecondWorkerWithTheSameIdIsRefusedByName() {
+    var d = Driver(trials: 4)
+    d.feed(
+      .received(
+        PeerID(Array("w#1".utf8)),
+        .hello(
+          Hello(workerID: "w", host: "a", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")),
+        now: 0))
+    d.feed(
+      .received(
+        PeerID(Array("w#2".utf8)),
+        .hello(
+          Hello(workerID: "w", host: "b", pid: 9, slots: 2, runners: ["core"], orbitVersion: "t")),
+        now: 0))
+    guard case .reject(let reason) = d.sent.last?.1 else {
+      Issue.record("the second worker was admitted")
+      return
+    }
+    #expect(reason.contains("already in use"))
+    #expect(d.machine.workerCount == 1)
+  }
+
+  @Test func theSameProcessOnANewConnectionKeepsItsLeases() {
+    var d = Driver(trials: 4)
+    let hello = Hello(
+      workerID: "w", host: "a", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")
+    d.feed(.received(PeerID(Array("w#1".utf8)), .hello(hello), now: 0))
+    d.feed(.received(PeerID(Array("w#1".utf8)), .ready(credits: 2), now: 0))
+    d.feed(.received(PeerID(Array("w#2".utf8)), .hello(hello), now: 1))
+    #expect(d.machine.workerCount == 1)
+    #expect(d.machine.runningCount == 2)
+    #expect(d.left.isEmpty)
+  }
+
+  @Test func progressIsKeptOnlyForATrialThePeerRuns() {
+    var d = Driver(trials: 2)
+    d.hello("w1", slots: 1)
+    d.send("w1", .ready(credits: 1))
+    let t = d.takeTasks("w1")[0]
+    d.hello("w2", slots: 1)
+    func progressActions(_ name: String, _ p: TrialProgress) -> Int {
+      d.machine.handle(.received(PeerID(Array(name.utf8)), .progress(p), now: 0)).filter {
+        if case .recordProgress = $0 { true } else { false }
+      }.count
+    }
+    let p = TrialProgress(trialID: t.trialID, index: t.index, attempt: 1, step: 1, metricsJSON: "{}")
+    #expect(progressActions("w1", p) == 1)
+    #expect(progressActions("w2", p) == 0)
+    var big = p
+    big.metricsJSON = String(repeating: " ", count: PeerPolicy.maxProgressBytes + 1)
+    #expect(progressActions("w1", big) == 0)
+  }
+
+  @Test func aClosedConnectionRequeuesAtOnceWithoutWaitingForLiveness() {
+    var d = Driver(trials: 2)
+    d.hello("w1", slots: 2)
+    d.send("w1", .ready(credits: 2))
+    #expect(d.takeTasks("w1").count == 2)
+    d.hello("w2", slots: 2)
+    d.feed(.disconnected(PeerID(Array("w1".utf8)), now: 0.01))
+    #expect(d.left == ["w1"])
+    d.send("w2", .ready(credits: 2), now: 0.02)
+    #expect(d.takeTasks("w2").map(\.attempt) == [2, 2])
+  }
+
+  @Test func oversizedMetricsFromAPeerAreRecordedAsAFailureThatSaysWhy() {
+    var d = Driver(trials: 1)
+    d.hello("w1", slots: 1)
+    d.send("w1", .ready(credits: 1))
+    var r = ok(d.takeTasks("w1")[0])
+    r.outcome.metricsJSON = "[" + String(repeating: "1,", count: Wire.maxMetricsBytes) + "1]"
+    d.send("w1", .result(sweepID: "s", results: [r], credits: 1))
+    #expect(d.journal["t0"]?.status == .failed)
+    #expect(d.journal["t0"]?.stderrTail.contains("over the limit") == true)
+  }
+
+  @Test func aFailureIsRunAgainOnlyAsOftenAsRetriesSays() {
+    var d = Driver(trials: 1, retries: 1)
+    d.hello("w1", slots: 1)
+    d.send("w1", .ready(credits: 1))
+    for attempt in 1...2 {
+      let t = d.takeTasks("w1")
+      #expect(t.map(\.attempt) == [attempt])
+      guard let task = t.first else { return }
+      var r = ok(task)
+      r.outcome.status = .failed
+      d.send("w1", .result(sweepID: "s", results: [r], credits: 1))
+    }
+    #expect(d.journal["t0"]?.status == .failed)
+    #expect(d.journal["t0"]?.attempt == 2)
+  }
+}
