@@ -297,7 +297,14 @@ public struct CoordinatorStateMachine {
     if let (otherID, other) = peers.first(where: {
       $0.key != id && $0.value.hello.workerID == hello.workerID
     }) {
-      guard other.hello.host == hello.host && other.hello.pid == hello.pid else {
+      let sameProcess = other.hello.host == hello.host && other.hello.pid == hello.pid
+      // A worker restarted under the same id (by Slurm, systemd) before its old connection was
+      // seen to close: the old one has been silent, so it is gone. A live one keeps its id.
+      let replaced =
+        !sameProcess && now - other.lastHeard >= PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
+      if replaced {
+        drop(otherID, reason: "replaced by a new worker with its id (\(hello.host), pid \(hello.pid))", now: now, into: &actions)
+      } else if !sameProcess {
         send(
           .reject(
             reason:
@@ -309,19 +316,26 @@ public struct CoordinatorStateMachine {
             "refused a second worker with id '\(hello.workerID)' (from \(hello.host), pid \(hello.pid)); the one on \(other.hello.host) pid \(other.hello.pid) keeps it"
           ))
         return
+      } else {
+        // The same process on a new connection (it reconnected): its trials keep running there,
+        // so their leases move with it instead of being re-queued.
+        peers[otherID] = nil
+        inherited = other.leases
+        for trialID in inherited { leases[trialID]?.peer = id }
       }
-      // The same process on a new connection (it reconnected): its trials keep running there,
-      // so its leases move with it instead of being re-queued.
-      peers[otherID] = nil
-      inherited = other.leases
-      for trialID in inherited { leases[trialID]?.peer = id }
     }
     if let existing = peers[id] {
-      // The same connection said HELLO again (it saw UNKNOWN_PEER, or reconnected under the same
-      // routing id): it keeps running what it holds, so keep its leases.
+      // The same connection said HELLO again (it saw UNKNOWN_PEER): same process.
       inherited.formUnion(existing.leases)
     }
+    // Keep only the leases it says it is running; any other was lost in transit (a TASK that
+    // went down with the old connection) and goes back to the queue, or the sweep would wait
+    // for it forever.
+    let holding = Set(hello.holding)
+    let forgotten = inherited.subtracting(holding)
+    inherited.formIntersection(holding)
     peers[id] = Peer(hello: hello, leases: inherited, lastHeard: now, lastSent: now)
+    if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     actions.append(.workerJoined(hello))
     let welcome = Welcome(
       sweepID: settings.sweepID,
@@ -509,6 +523,16 @@ public struct CoordinatorStateMachine {
         now: now, into: &actions)
     }
     dispatch(now: now, into: &actions)
+  }
+
+  /// Puts leases back in the queue with the attempt incremented (counting a loss if `losses`).
+  private mutating func requeue(_ trialIDs: Set<String>, losses: Bool) {
+    for trialID in trialIDs.sorted() {
+      guard let lease = leases.removeValue(forKey: trialID) else { continue }
+      retryQueue.append(
+        Queued(trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses + (losses ? 1 : 0)))
+    }
+    retryQueue.sort { $0.trial.index < $1.trial.index }
   }
 
   /// Forgets a peer and puts its leases back in the queue (or records them lost past

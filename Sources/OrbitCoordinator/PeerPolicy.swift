@@ -21,6 +21,10 @@ public enum PeerPolicy {
   /// memory a flood of fresh identities can make the coordinator keep.
   public static let maxTrackedOffenders = 10_000
 
+  /// Heartbeat intervals an admitted worker must have been silent before a new worker with its
+  /// id (a restart) takes its place; a live worker sends at least one per interval.
+  public static let silenceBeforeTakeover = 2.0
+
   /// Why a HELLO is refused, or nil.
   static func problem(with hello: Hello) -> String? {
     guard (1...maxSlots).contains(hello.slots) else {
@@ -28,7 +32,7 @@ public enum PeerPolicy {
     }
     guard !hello.workerID.isEmpty, hello.workerID.utf8.count <= maxNameBytes,
       hello.host.utf8.count <= maxNameBytes, hello.orbitVersion.utf8.count <= maxNameBytes,
-      hello.runners.count <= 8
+      hello.runners.count <= 8, hello.holding.count <= hello.slots
     else {
       return "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes)"
     }

@@ -40,10 +40,16 @@ public struct Hello: Sendable, Equatable {
   /// Runner kinds this worker accepts ("core", "command").
   public var runners: [String]
   public var orbitVersion: String
+  /// Trials this worker is running now (a re-introduction after a reconnect): the coordinator
+  /// keeps their leases and re-queues any other lease it had given this process (a TASK lost
+  /// with the old connection).
+  public var holding: [String]
 
   public init(
-    workerID: String, host: String, pid: Int, slots: Int, runners: [String], orbitVersion: String
+    workerID: String, host: String, pid: Int, slots: Int, runners: [String], orbitVersion: String,
+    holding: [String] = []
   ) {
+    self.holding = holding
     self.workerID = workerID
     self.host = host
     self.pid = pid

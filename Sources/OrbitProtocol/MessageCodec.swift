@@ -35,6 +35,7 @@ public enum MessageCodec {
       w.int(h.slots)
       w.strings(h.runners)
       w.string(h.orbitVersion)
+      w.strings(h.holding)
     case .welcome(let m):
       w.u8(Tag.welcome.rawValue)
       w.string(m.sweepID)
@@ -128,7 +129,7 @@ public enum MessageCodec {
       message = .hello(
         Hello(
           workerID: try r.string(), host: try r.string(), pid: try r.int(), slots: try r.int(),
-          runners: try r.strings(), orbitVersion: try r.string()))
+          runners: try r.strings(), orbitVersion: try r.string(), holding: try r.strings()))
     case .welcome:
       message = .welcome(
         Welcome(

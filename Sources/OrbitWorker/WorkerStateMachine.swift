@@ -55,6 +55,14 @@ public struct WorkerStateMachine {
   }
 
   public var runningCount: Int { running.count }
+
+  /// HELLO: who we are, and what we are running (so a coordinator that knew this process keeps
+  /// those leases and re-queues any TASK lost with the old connection).
+  private var introduction: Hello {
+    var hello = identity
+    hello.holding = running.keys.sorted()
+    return hello
+  }
   public var isLeaving: Bool { phase == .leaving }
 
   public mutating func handle(_ event: WorkerEvent) -> [WorkerAction] {
@@ -64,7 +72,7 @@ public struct WorkerStateMachine {
       lastHeard = now
       lastConnect = now
       phase = phase == .leaving ? .leaving : (phase == .draining ? .draining : .introducing)
-      send(.hello(identity), now: now, into: &actions)
+      send(.hello(introduction), now: now, into: &actions)
     case .received(let message, let now):
       lastHeard = now
       reconnectDelay = 1
@@ -177,7 +185,7 @@ public struct WorkerStateMachine {
       creditsToReturn = 0
     case .unknownPeer:
       phase = phase == .draining ? .draining : .introducing
-      send(.hello(identity), now: now, into: &actions)
+      send(.hello(introduction), now: now, into: &actions)
     case .heartbeat:
       break
     case .bye(let reason):

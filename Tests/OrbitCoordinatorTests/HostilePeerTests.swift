@@ -125,10 +125,18 @@ struct HostilePeerTests {
       workerID: "w", host: "a", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")
     d.feed(.received(PeerID(Array("w#1".utf8)), .hello(hello), now: 0))
     d.feed(.received(PeerID(Array("w#1".utf8)), .ready(credits: 2), now: 0))
-    d.feed(.received(PeerID(Array("w#2".utf8)), .hello(hello), now: 1))
+    let tasks = d.takeTasks("w#1")
+    #expect(tasks.count == 2)
+    // It reconnects running only the first: the second TASK was lost with the old connection.
+    var again = hello
+    again.holding = [tasks[0].trialID]
+    d.feed(.received(PeerID(Array("w#2".utf8)), .hello(again), now: 1))
     #expect(d.machine.workerCount == 1)
-    #expect(d.machine.runningCount == 2)
+    #expect(d.machine.runningCount == 1)
     #expect(d.left.isEmpty)
+    d.feed(.received(PeerID(Array("w#2".utf8)), .ready(credits: 1), now: 1))
+    // The lost one goes out again, and nothing it still runs does.
+    #expect(d.takeTasks("w#2").map(\.trialID) == [tasks[1].trialID])
   }
 
   @Test func progressIsKeptOnlyForATrialThePeerRuns() {
