@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     .library(name: "OrbitSpec", targets: ["OrbitSpec"]),
     .library(name: "OrbitJournal", targets: ["OrbitJournal"]),
+    .library(name: "OrbitSimulation", targets: ["OrbitSimulation"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitTesting", dependencies: ["OrbitSpec"]),
+    // The whole protocol in one process on virtual time (tests and bench/).
+    .target(name: "OrbitSimulation", dependencies: ["OrbitCoordinator", "OrbitWorker"]),
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
@@ -63,6 +66,7 @@ let package = Package(
     .testTarget(name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
     .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator"]),
     .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker"]),
+    .testTarget(name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"], exclude: ["bad-specs"]),

@@ -100,6 +100,8 @@ public struct CoordinatorStateMachine {
     var peer: PeerID
     /// Times this trial was lost with a dead worker before this lease.
     var losses: Int
+    /// The worker said it started the trial (STARTED): only then does its death count a loss.
+    var started = false
   }
 
   struct Queued {
@@ -242,6 +244,8 @@ public struct CoordinatorStateMachine {
       {
         actions.append(.recordProgress(progress))
       }
+    case .started(let trialIDs):
+      for trialID in trialIDs where leases[trialID]?.peer == id { leases[trialID]!.started = true }
     case .heartbeat:
       break
     case .bye(let reason):
@@ -544,7 +548,8 @@ public struct CoordinatorStateMachine {
     var lost: [JournalEntry] = []
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
-      let losses = lease.losses + 1
+      // A trial that had not started there (its TASK still in transit, or lost) is not lost.
+      let losses = lease.losses + (lease.started ? 1 : 0)
       if losses >= settings.lossLimit {
         let outcome = TrialOutcome(
           trialID: trialID, index: lease.trial.index, attempt: lease.attempt, status: .lost,

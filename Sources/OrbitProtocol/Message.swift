@@ -27,6 +27,9 @@ public enum Message: Sendable, Equatable {
   case bye(reason: String)
   /// Coordinator → worker: finish what you hold, send the results, take no more, then leave.
   case drain
+  /// Worker → coordinator: these leased trials have started here. Only a started trial counts a
+  /// loss when its worker dies; one still in transit is simply dispatched again.
+  case started(trialIDs: [String])
   /// Coordinator → worker: "I do not know you" (the coordinator restarted): send HELLO again,
   /// then re-send every result not yet acknowledged.
   case unknownPeer

@@ -19,6 +19,7 @@ public enum MessageCodec {
     case bye = 11
     case drain = 12
     case unknownPeer = 13
+    case started = 14
   }
 
   public static func encode(_ message: Message) -> [UInt8] {
@@ -100,6 +101,9 @@ public enum MessageCodec {
       w.u8(Tag.drain.rawValue)
     case .unknownPeer:
       w.u8(Tag.unknownPeer.rawValue)
+    case .started(let ids):
+      w.u8(Tag.started.rawValue)
+      w.strings(ids)
     }
     return w.bytes
   }
@@ -198,6 +202,8 @@ public enum MessageCodec {
       message = .drain
     case .unknownPeer:
       message = .unknownPeer
+    case .started:
+      message = .started(trialIDs: try r.strings())
     }
     guard r.isAtEnd else { throw ProtocolError(.invalid, "trailing bytes after \(tag) message") }
     return message

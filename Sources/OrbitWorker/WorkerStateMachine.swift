@@ -171,11 +171,14 @@ public struct WorkerStateMachine {
         code: 69, reason: "rejected by the coordinator: \(reason)", now: now, into: &actions,
         sayBye: false)
     case .task(let tasks):
+      var started: [String] = []
       for task in tasks {
         if phase != .active || running[task.trialID] != nil { continue }
         running[task.trialID] = task
         actions.append(.start(task))
+        started.append(task.trialID)
       }
+      if !started.isEmpty { send(.started(trialIDs: started), now: now, into: &actions) }
     case .ack(let ids):
       for id in ids { unacked[id] = nil }
     case .cancel(let id):
@@ -191,7 +194,7 @@ public struct WorkerStateMachine {
     case .bye(let reason):
       leave(
         code: 0, reason: "the coordinator left: \(reason)", now: now, into: &actions, sayBye: false)
-    case .hello, .ready, .progress, .result:
+    case .hello, .ready, .progress, .result, .started:
       break  // worker-only messages echoed back: ignore
     }
   }

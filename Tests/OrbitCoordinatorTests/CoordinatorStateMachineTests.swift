@@ -170,13 +170,27 @@ struct CoordinatorStateMachineTests {
     for name in ["a", "b"] {
       d.hello(name, now: now)
       d.send(name, .ready(credits: 1), now: now)
-      #expect(d.takeTasks(name).count == 1)
+      let tasks = d.takeTasks(name)
+      #expect(tasks.count == 1)
+      d.send(name, .started(trialIDs: tasks.map(\.trialID)), now: now)
       now += 10
       d.feed(.tick(now: now))
     }
     #expect(d.journal["t0"]?.status == .lost)
     #expect(d.journal["t0"]?.attempt == 2)
     #expect(d.finished)
+  }
+
+  @Test func aTrialThatNeverStartedOnItsDeadWorkerIsNotCountedLost() {
+    var d = Driver(trials: 1, lossLimit: 1)
+    d.hello("a", now: 0)
+    d.send("a", .ready(credits: 1), now: 0)
+    #expect(d.takeTasks("a").count == 1)
+    d.feed(.disconnected(PeerID(Array("a".utf8)), now: 1))  // before any STARTED
+    #expect(d.journal.isEmpty)
+    d.hello("b", now: 1)
+    d.send("b", .ready(credits: 1), now: 1)
+    #expect(d.takeTasks("b").map(\.attempt) == [2])
   }
 
   @Test func lateResultFromADeclaredDeadWorkerStillCountsOnceFirstWins() {

@@ -46,6 +46,7 @@ struct MessageCodecTests {
     .bye(reason: "SIGTERM"),
     .drain,
     .unknownPeer,
+    .started(trialIDs: ["t1"]),
   ]
 
   @Test(arguments: samples)

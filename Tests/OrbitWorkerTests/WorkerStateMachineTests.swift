@@ -37,7 +37,7 @@ struct WorkerStateMachineTests {
     var m = joined()
     #expect(
       m.handle(.received(.task([task("a"), task("b")]), now: 1)) == [
-        .start(task("a")), .start(task("b")),
+        .start(task("a")), .start(task("b")), .send(.started(trialIDs: ["a", "b"])),
       ])
     let a = TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok)
     let b = TrialOutcome(trialID: "b", index: 0, attempt: 1, status: .failed)

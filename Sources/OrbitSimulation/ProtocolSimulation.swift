@@ -1,0 +1,425 @@
+import OrbitCoordinator
+import OrbitJournal
+import OrbitProtocol
+import OrbitSpec
+import OrbitWorker
+
+/// The whole protocol in one process on virtual time: the coordinator's and the workers' state
+/// machines, a network, trial runs and a journal, driven by a seeded random schedule of faults —
+/// message delays, duplicates and reordering; connections that break and lose what was in
+/// flight; workers killed, hung (SIGSTOP) and restarted; partitions; coordinator crashes and
+/// restarts from the journal. After every step it checks the invariants, and a failure names its
+/// seed, which replays exactly (FoundationDB's simulation testing is the model).
+public struct ProtocolSimulation {
+  public struct Configuration: Sendable {
+    public var trials = 40
+    public var workers = 3
+    public var slots = 2
+    /// Virtual seconds between steps.
+    public var step = 0.05
+    /// Virtual seconds after which a sweep that has not finished is a failure ("always finishes").
+    public var deadline = 3_000.0
+    /// Chance per step of each fault.
+    public var killChance = 0.004
+    public var hangChance = 0.002
+    public var partitionChance = 0.002
+    public var coordinatorCrashChance = 0.0015
+    public var duplicateChance = 0.02
+    public init() {}
+  }
+
+  public struct Failure: Error, CustomStringConvertible {
+    public var seed: UInt64
+    public var time: Double
+    public var problem: String
+    public var description: String {
+      "seed \(seed) at t=\(time) s: \(problem) (replay: ProtocolSimulation.run(seed: \(seed)))"
+    }
+  }
+
+  /// What a finished schedule did, for the benchmark's figures.
+  public struct Report: Sendable {
+    public var virtualSeconds: Double
+    public var kills = 0
+    public var hangs = 0
+    public var partitions = 0
+    public var coordinatorCrashes = 0
+    public var messages = 0
+    public var trialRuns = 0
+    /// Trials recorded `lost` (each really lost `lossLimit` times).
+    public var lost = 0
+  }
+
+  // MARK: The simulated world
+
+  struct InFlight {
+    var at: Double
+    var seq: Int
+    var toCoordinator: Bool
+    var peer: PeerID
+    var worker: Int
+    var message: Message
+    var epoch: Int
+  }
+
+  struct SimWorker {
+    var machine: WorkerStateMachine
+    var peer: PeerID
+    /// Bumped on every new connection: messages of an older connection are lost with it.
+    var epoch: Int
+    var running: [String: (task: TaskAssignment, endsAt: Double)] = [:]
+    var hungUntil = 0.0
+    var partitionedUntil = 0.0
+    var alive = true
+  }
+
+  struct Commit {
+    var at: Double
+    var entries: [JournalEntry]
+  }
+
+  let seed: UInt64
+  let config: Configuration
+  var rng: SplitMix
+  var now = 0.0
+  var seq = 0
+  let plan: TrialPlan
+  let settings: CoordinatorSettings
+  var coordinator: CoordinatorStateMachine?
+  var coordinatorDownUntil = 0.0
+  /// Trials in the journal when the coordinator last (re)started: never to be dispatched again.
+  var journalAtStart: Set<String> = []
+  var journal: [String: JournalEntry] = [:]
+  var commits: [Commit] = []
+  var network: [InFlight] = []
+  var workers: [SimWorker] = []
+  var nextPID = 100
+  var report = Report(virtualSeconds: 0)
+  /// How often each trial was started on some worker.
+  var starts: [String: Int] = [:]
+
+  init(seed: UInt64, config: Configuration) {
+    self.seed = seed
+    self.config = config
+    self.rng = SplitMix(seed: seed)
+    let count = config.trials
+    plan = TrialPlan(count: count) { i in
+      PlannedTrial(index: i, id: Self.trialID(i), paramsJSON: #"{"i":\#(i)}"#)
+    }
+    var s = CoordinatorSettings(
+      requiredRunner: "core", sweepID: "sim", specText: "spec", specFileName: "sim.yaml")
+    s.leaseSecret = Array("simulation secret".utf8)
+    settings = s
+  }
+
+  static func trialID(_ i: Int) -> String { SHA256.hexDigest("trial \(i)") }
+  /// The metrics a trial reports: a function of the trial alone, so a re-run reports the same.
+  static func metrics(_ id: String) -> String { #"{"loss":\#(id.prefix(8).utf8.reduce(0) { $0 + Int($1) })}"# }
+
+  /// Runs one seeded schedule to the end; throws the first invariant broken.
+  public static func run(seed: UInt64, config: Configuration = Configuration()) throws(Failure)
+    -> Report
+  {
+    var sim = ProtocolSimulation(seed: seed, config: config)
+    return try sim.run()
+  }
+
+  mutating func run() throws(Failure) -> Report {
+    startCoordinator()
+    for w in 0..<config.workers { startWorker(w) }
+    while now < config.deadline {
+      now += config.step
+      injectFaults()
+      try commitDue()
+      try deliverDue()
+      try finishTrials()
+      try tickAll()
+      try check()
+      if let c = coordinator, c.isFinished, commits.isEmpty {
+        try checkEnd()
+        report.virtualSeconds = now
+        return report
+      }
+    }
+    throw fail(
+      "the sweep did not finish in \(config.deadline) virtual seconds: \(journal.count) of \(plan.count) recorded, coordinator \(coordinator.map { "up, \($0.workerCount) workers, \($0.runningCount) leases, \($0.queuedCount) queued, finished \($0.isFinished)" } ?? "down"), workers running \(workers.map { $0.alive ? "\($0.running.count)" : "dead" }), \(network.count) in flight, \(commits.count) commits"
+    )
+  }
+
+  // MARK: Faults
+
+  mutating func injectFaults() {
+    for w in workers.indices where workers[w].alive {
+      if rng.chance(config.killChance) {
+        kill(w)
+      } else if rng.chance(config.hangChance) {
+        report.hangs += 1
+        workers[w].hungUntil = now + rng.uniform(1, 12)
+      } else if rng.chance(config.partitionChance) {
+        report.partitions += 1
+        workers[w].partitionedUntil = now + rng.uniform(1, 20)
+      }
+    }
+    if coordinator != nil && rng.chance(config.coordinatorCrashChance) {
+      report.coordinatorCrashes += 1
+      coordinator = nil
+      commits.removeAll()  // not committed: lost with the process
+      network.removeAll { $0.toCoordinator }
+      coordinatorDownUntil = now + rng.uniform(0.5, 5)
+    }
+    if coordinator == nil && now >= coordinatorDownUntil { startCoordinator() }
+    for w in workers.indices where !workers[w].alive && rng.chance(0.02) {
+      startWorker(w)  // restarted (Slurm requeue, systemd): same id, new process
+    }
+  }
+
+  mutating func kill(_ w: Int) {
+    report.kills += 1
+    let peer = workers[w].peer
+    workers[w].alive = false
+    workers[w].running.removeAll()  // its trial processes die with it
+    network.removeAll { !$0.toCoordinator && $0.worker == w }
+    // The kernel closes its connection: the coordinator usually hears at once (not always:
+    // a host that vanished sends no FIN, and liveness must catch it).
+    if rng.chance(0.8) {
+      schedule(
+        toCoordinator: true, peer: peer, worker: w, message: nil, delay: rng.uniform(0.001, 0.05))
+    }
+  }
+
+  // MARK: Parts
+
+  mutating func startCoordinator() {
+    var resumed: [(id: String, index: Int)] = []
+    for (id, e) in journal { resumed.append((id, e.index)) }
+    journalAtStart = Set(journal.keys)
+    coordinator = CoordinatorStateMachine(
+      settings: settings, plan: plan, resumed: ResumeSet(recorded: resumed, plan: plan))
+  }
+
+  mutating func startWorker(_ w: Int) {
+    nextPID += 1
+    let hello = Hello(
+      workerID: "w\(w)", host: "h\(w)", pid: nextPID, slots: config.slots, runners: ["core"],
+      orbitVersion: "sim")
+    let worker = SimWorker(
+      machine: WorkerStateMachine(identity: hello, giveUpAfter: 10_000),
+      peer: PeerID(Array("w\(w)#\(nextPID)-0".utf8)), epoch: 0)
+    if w < workers.count { workers[w] = worker } else { workers.append(worker) }
+    let actions = workers[w].machine.handle(.connected(now: now))
+    perform(actions, worker: w)
+  }
+
+  /// A message on its way; `message == nil` to the coordinator is "connection closed".
+  mutating func schedule(
+    toCoordinator: Bool, peer: PeerID, worker: Int, message: Message?, delay: Double
+  ) {
+    seq += 1
+    report.messages += 1
+    let epoch = workers[worker].epoch
+    network.append(
+      InFlight(
+        at: now + delay, seq: seq, toCoordinator: toCoordinator, peer: peer, worker: worker,
+        message: message ?? .heartbeat, epoch: message == nil ? -1 : epoch))
+    if message != nil && rng.chance(config.duplicateChance) {
+      seq += 1
+      network.append(
+        InFlight(
+          at: now + delay + rng.uniform(0, 0.2), seq: seq, toCoordinator: toCoordinator,
+          peer: peer, worker: worker, message: message!, epoch: epoch))
+    }
+  }
+
+  mutating func perform(_ actions: [WorkerAction], worker w: Int) {
+    var pending = actions
+    while !pending.isEmpty {
+      let action = pending.removeFirst()
+      switch action {
+      case .send(let message):
+        if workers[w].partitionedUntil > now { continue }  // lost on the broken link
+        schedule(
+          toCoordinator: true, peer: workers[w].peer, worker: w, message: message,
+          delay: rng.uniform(0.001, 0.2))
+      case .start(let task):
+        report.trialRuns += 1
+        starts[task.trialID, default: 0] += 1
+        workers[w].running[task.trialID] = (task, now + rng.uniform(0.1, 4))
+      case .cancel(let id):
+        if let run = workers[w].running.removeValue(forKey: id) {
+          let outcome = TrialOutcome(
+            trialID: id, index: run.task.index, attempt: run.task.attempt, status: .cancelled)
+          pending += workers[w].machine.handle(.trialFinished(outcome, now: now))
+        }
+      case .configure:
+        break
+      case .reconnect:
+        // A new socket: a new routing id, and what the old connection carried is lost.
+        workers[w].epoch += 1
+        workers[w].peer = PeerID(Array("w\(w)#\(nextPID)-\(workers[w].epoch)".utf8))
+        network.removeAll { $0.worker == w }
+        pending += workers[w].machine.handle(.connected(now: now))
+      case .exit:
+        let peer = workers[w].peer
+        workers[w].alive = false
+        workers[w].running.removeAll()
+        schedule(toCoordinator: true, peer: peer, worker: w, message: nil, delay: 0.01)
+        return
+      }
+    }
+  }
+
+  mutating func perform(_ actions: [CoordinatorAction]) throws(Failure) {
+    var pending = actions
+    while !pending.isEmpty {
+      let action = pending.removeFirst()
+      switch action {
+      case .send(let peer, let message):
+        guard let w = workers.firstIndex(where: { $0.alive && $0.peer == peer }) else { continue }
+        if case .ack(let ids) = message {
+          // Nothing is acknowledged before it is durable (or refused: then nothing is written).
+          for id in ids where journal[id] == nil && coordinator!.refusedCount == 0 {
+            throw fail("ACK for \(id.prefix(12)) before it is in the journal")
+          }
+        }
+        if case .task(let tasks) = message {
+          for t in tasks where journalAtStart.contains(t.trialID) {
+            throw fail("trial \(t.trialID.prefix(12)), recorded before the restart, dispatched again")
+          }
+        }
+        if workers[w].partitionedUntil > now { continue }
+        schedule(
+          toCoordinator: false, peer: peer, worker: w, message: message,
+          delay: rng.uniform(0.001, 0.2))
+      case .persist(let entries):
+        for e in entries {
+          guard e.index >= 0, e.index < plan.count, plan.trial(at: e.index).id == e.outcome.trialID,
+            plan.trial(at: e.index).paramsJSON == e.paramsJSON
+          else { throw fail("a journal entry without its trial: \(e.outcome.trialID.prefix(12)) idx \(e.index)") }
+        }
+        commits.append(Commit(at: now + rng.uniform(0.002, 0.3), entries: entries))
+      default:
+        break
+      }
+    }
+  }
+
+  mutating func commitDue() throws(Failure) {
+    commits.sort { $0.at < $1.at }
+    while let first = commits.first, first.at <= now {
+      commits.removeFirst()
+      var inserted: [Bool] = []
+      for e in first.entries {
+        let fresh = journal[e.outcome.trialID] == nil
+        if fresh { journal[e.outcome.trialID] = e }
+        inserted.append(fresh)
+      }
+      guard coordinator != nil else { continue }
+      try perform(coordinator!.handle(.persisted(first.entries, inserted: inserted, now: now)))
+    }
+  }
+
+  mutating func deliverDue() throws(Failure) {
+    network.sort { ($0.at, $0.seq) < ($1.at, $1.seq) }
+    let due = Array(network.prefix { $0.at <= now })
+    network.removeFirst(due.count)
+    for m in due {
+      if m.toCoordinator {
+        guard coordinator != nil else { continue }
+        if m.epoch == -1 {
+          try perform(coordinator!.handle(.disconnected(m.peer, now: now)))
+          continue
+        }
+        // A message of a connection since replaced was lost with it.
+        if m.epoch != workers[m.worker].epoch && workers[m.worker].alive { continue }
+        try perform(coordinator!.handle(.received(m.peer, m.message, now: now)))
+      } else {
+        let w = m.worker
+        guard workers[w].alive, workers[w].peer == m.peer else { continue }
+        if workers[w].hungUntil > now {
+          var held = m  // a stopped process reads its socket when it resumes
+          held.at = workers[w].hungUntil
+          network.append(held)
+          continue
+        }
+        perform(workers[w].machine.handle(.received(m.message, now: now)), worker: w)
+      }
+    }
+  }
+
+  mutating func finishTrials() throws(Failure) {
+    for w in workers.indices where workers[w].alive && workers[w].hungUntil <= now {
+      let done = workers[w].running.filter { $0.value.endsAt <= now }.keys.sorted()
+      for id in done {
+        guard let run = workers[w].running.removeValue(forKey: id) else { continue }
+        let outcome = TrialOutcome(
+          trialID: id, index: run.task.index, attempt: run.task.attempt, status: .ok,
+          metricsJSON: Self.metrics(id))
+        perform(workers[w].machine.handle(.trialFinished(outcome, now: now)), worker: w)
+      }
+      perform(workers[w].machine.flush(now: now), worker: w)
+    }
+  }
+
+  mutating func tickAll() throws(Failure) {
+    // Ticks every 0.1 virtual seconds, as the I/O loops do.
+    let tickEvery = max(1, Int((0.1 / config.step).rounded()))
+    guard Int((now / config.step).rounded()) % tickEvery == 0 else { return }
+    for w in workers.indices where workers[w].alive && workers[w].hungUntil <= now {
+      perform(workers[w].machine.handle(.tick(now: now)), worker: w)
+    }
+    if coordinator != nil { try perform(coordinator!.handle(.tick(now: now))) }
+  }
+
+  // MARK: Invariants
+
+  func check() throws(Failure) {
+    if let c = coordinator {
+      let problems = c.invariantViolations()
+      if !problems.isEmpty { throw fail(problems.joined(separator: "; ")) }
+      if c.refusedCount > 0 { throw fail("an honest worker's result was refused") }
+    }
+  }
+
+  mutating func checkEnd() throws(Failure) {
+    guard journal.count == plan.count else {
+      throw fail("finished with \(journal.count) of \(plan.count) trials in the journal")
+    }
+    for i in 0..<plan.count {
+      let t = plan.trial(at: i)
+      guard let e = journal[t.id] else { throw fail("trial \(i) has no journal row") }
+      guard e.index == i, e.paramsJSON == t.paramsJSON else {
+        throw fail("trial \(i)'s row has index \(e.index), params \(e.paramsJSON)")
+      }
+      if e.outcome.status == .lost {
+        // Lost means lost: only a trial that really ran and died with its worker that often.
+        let ran = starts[t.id] ?? 0
+        guard ran >= settings.lossLimit else {
+          throw fail("trial \(i) recorded lost after \(ran) runs (limit \(settings.lossLimit))")
+        }
+        report.lost += 1
+        continue
+      }
+      guard e.outcome.status == .ok, e.outcome.metricsJSON == Self.metrics(t.id) else {
+        throw fail("trial \(i) ended \(e.outcome.status.rawValue) with \(e.outcome.metricsJSON)")
+      }
+    }
+  }
+
+  func fail(_ problem: String) -> Failure { Failure(seed: seed, time: now, problem: problem) }
+}
+
+/// SplitMix64: small, seedable, and the same on every platform, so a seed replays exactly.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+  mutating func chance(_ p: Double) -> Bool { unit() < p }
+  mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * unit() }
+}
