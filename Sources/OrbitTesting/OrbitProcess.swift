@@ -69,6 +69,9 @@ public final class OrbitProcess: @unchecked Sendable {
 
   public func signal(_ signal: Int32) { kill(pid, signal) }
 
+  /// The exit code if the process has ended, else nil; never waits, never kills.
+  public var exitCodeIfEnded: Int32? { process.isRunning ? nil : process.terminationStatus }
+
   /// Waits until `condition` holds (polled), up to `timeout` seconds.
   public static func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
     let end = Date().addingTimeInterval(timeout)
