@@ -63,13 +63,15 @@ let package = Package(
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
     .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol"]),
     .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal"]),
-    .testTarget(name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
+    .testTarget(
+      name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
     .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator"]),
     .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker"]),
     .testTarget(name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"], exclude: ["bad-specs"]),
+      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"],
+      exclude: ["bad-specs"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -79,7 +79,8 @@ public final class CoordinatorServer {
     do {
       monitor = try ZMQMonitor(router, context: context)
     } catch {
-      throw CoordinatorError(kind: .socket, message: "cannot monitor the coordinator socket: \(error)")
+      throw CoordinatorError(
+        kind: .socket, message: "cannot monitor the coordinator socket: \(error)")
     }
     defer { monitor.close() }
     var authenticator: ZAPAuthenticator?
@@ -193,7 +194,8 @@ public final class CoordinatorServer {
 
   /// Feeds closed connections to the state machine: a worker whose process died is noticed as
   /// soon as the kernel closes its TCP connection, not after liveness.
-  private func drainMonitor(_ monitor: ZMQMonitor, router: ZMQSocket, writer: JournalWriter) throws {
+  private func drainMonitor(_ monitor: ZMQMonitor, router: ZMQSocket, writer: JournalWriter) throws
+  {
     while let event = try monitor.next() {
       switch event {
       case .disconnected(let fd):

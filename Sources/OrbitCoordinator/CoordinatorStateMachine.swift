@@ -249,7 +249,8 @@ public struct CoordinatorStateMachine {
     case .heartbeat:
       break
     case .bye(let reason):
-      drop(id, reason: "left: \(reason.prefix(PeerPolicy.maxReasonBytes))", now: now, into: &actions)
+      drop(
+        id, reason: "left: \(reason.prefix(PeerPolicy.maxReasonBytes))", now: now, into: &actions)
       dispatch(now: now, into: &actions)
     case .hello, .welcome, .reject, .task, .ack, .cancel, .drain, .unknownPeer:
       malformedCount += 1
@@ -305,9 +306,12 @@ public struct CoordinatorStateMachine {
       // A worker restarted under the same id (by Slurm, systemd) before its old connection was
       // seen to close: the old one has been silent, so it is gone. A live one keeps its id.
       let replaced =
-        !sameProcess && now - other.lastHeard >= PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
+        !sameProcess
+        && now - other.lastHeard >= PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
       if replaced {
-        drop(otherID, reason: "replaced by a new worker with its id (\(hello.host), pid \(hello.pid))", now: now, into: &actions)
+        drop(
+          otherID, reason: "replaced by a new worker with its id (\(hello.host), pid \(hello.pid))",
+          now: now, into: &actions)
       } else if !sameProcess {
         send(
           .reject(
@@ -432,7 +436,8 @@ public struct CoordinatorStateMachine {
         report.leaseToken, sweepID: settings.sweepID, trialID: o.trialID, index: o.index,
         attempt: o.attempt, workerID: workerID)
     else {
-      return "no lease of trial \(o.trialID.prefix(12)) attempt \(o.attempt) was issued to \(workerID)"
+      return
+        "no lease of trial \(o.trialID.prefix(12)) attempt \(o.attempt) was issued to \(workerID)"
     }
     return nil
   }
@@ -534,7 +539,8 @@ public struct CoordinatorStateMachine {
     for trialID in trialIDs.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       retryQueue.append(
-        Queued(trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses + (losses ? 1 : 0)))
+        Queued(
+          trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses + (losses ? 1 : 0)))
     }
     retryQueue.sort { $0.trial.index < $1.trial.index }
   }
@@ -599,7 +605,9 @@ public struct CoordinatorStateMachine {
     // The sweep is over: every worker leaves now, even one that re-took work after it was
     // declared dead (its results would be duplicates).
     for id in sortedPeers() {
-      send(.bye(reason: stopping ? "sweep stopped" : "sweep complete"), to: id, now: now, into: &actions)
+      send(
+        .bye(reason: stopping ? "sweep stopped" : "sweep complete"), to: id, now: now,
+        into: &actions)
     }
     announcedFinish = true
     actions.append(.finished)
@@ -619,7 +627,9 @@ public struct CoordinatorStateMachine {
       if !peer.leases.contains(trialID) {
         problems.append("lease \(trialID) missing from its peer's set")
       }
-      if lease.trial.id != trialID { problems.append("lease \(trialID) for trial \(lease.trial.id)") }
+      if lease.trial.id != trialID {
+        problems.append("lease \(trialID) for trial \(lease.trial.id)")
+      }
     }
     for (id, peer) in peers {
       for trialID in peer.leases where leases[trialID]?.peer != id {

@@ -34,7 +34,8 @@ public enum PeerPolicy {
       hello.host.utf8.count <= maxNameBytes, hello.orbitVersion.utf8.count <= maxNameBytes,
       hello.runners.count <= 8, hello.holding.count <= hello.slots
     else {
-      return "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes)"
+      return
+        "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes)"
     }
     return nil
   }

@@ -114,7 +114,9 @@ public struct ProtocolSimulation {
 
   static func trialID(_ i: Int) -> String { SHA256.hexDigest("trial \(i)") }
   /// The metrics a trial reports: a function of the trial alone, so a re-run reports the same.
-  static func metrics(_ id: String) -> String { #"{"loss":\#(id.prefix(8).utf8.reduce(0) { $0 + Int($1) })}"# }
+  static func metrics(_ id: String) -> String {
+    #"{"loss":\#(id.prefix(8).utf8.reduce(0) { $0 + Int($1) })}"#
+  }
 
   /// Runs one seeded schedule to the end; throws the first invariant broken.
   public static func run(seed: UInt64, config: Configuration = Configuration()) throws(Failure)
@@ -283,7 +285,8 @@ public struct ProtocolSimulation {
         }
         if case .task(let tasks) = message {
           for t in tasks where journalAtStart.contains(t.trialID) {
-            throw fail("trial \(t.trialID.prefix(12)), recorded before the restart, dispatched again")
+            throw fail(
+              "trial \(t.trialID.prefix(12)), recorded before the restart, dispatched again")
           }
         }
         if workers[w].partitionedUntil > now { continue }
@@ -294,7 +297,10 @@ public struct ProtocolSimulation {
         for e in entries {
           guard e.index >= 0, e.index < plan.count, plan.trial(at: e.index).id == e.outcome.trialID,
             plan.trial(at: e.index).paramsJSON == e.paramsJSON
-          else { throw fail("a journal entry without its trial: \(e.outcome.trialID.prefix(12)) idx \(e.index)") }
+          else {
+            throw fail(
+              "a journal entry without its trial: \(e.outcome.trialID.prefix(12)) idx \(e.index)")
+          }
         }
         commits.append(Commit(at: now + rng.uniform(0.002, 0.3), entries: entries))
       default:

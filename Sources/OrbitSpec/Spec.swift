@@ -75,6 +75,9 @@ public struct Spec: Sendable {
   public var timeout: Double?
   /// How many times a trial that failed by a fault (a lost worker) is run again; default 2.
   public var retries: Int
+  /// The one default of `retries`: a trial that fails by itself is a result, not run again.
+  /// (A trial lost with its worker is another matter: see the coordinator's `lossLimit`.)
+  public static let defaultRetries = 0
   public var program: String?
   /// The command template with its macros unexpanded (wandb's default when not given).
   public var command: [String]

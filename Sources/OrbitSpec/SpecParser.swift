@@ -62,7 +62,7 @@ struct SpecParser {
     }
     let retries =
       try top["retries"].map { entry throws(SpecError) in try positiveInteger(entry, minimum: 0) }
-      ?? 2
+      ?? Spec.defaultRetries
     let timeout = try top["timeout"].map { entry throws(SpecError) in
       try DurationParser.seconds(entry.value, reader: reader)
     }

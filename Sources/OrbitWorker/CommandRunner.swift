@@ -34,7 +34,8 @@ public struct CommandRunner: TrialRunner {
     ) -> TrialOutcome {
       let wall = Double(DispatchTime.now().uptimeNanoseconds - startClock) / 1e9
       return TrialOutcome(
-        trialID: task.trialID, index: task.index, attempt: task.attempt, status: status, metricsJSON: metrics,
+        trialID: task.trialID, index: task.index, attempt: task.attempt, status: status,
+        metricsJSON: metrics,
         wallSeconds: wall, startedAt: started, stderrTail: stderr, exitCode: exit)
     }
     guard task.index >= 0, task.index < spec.trialCount,

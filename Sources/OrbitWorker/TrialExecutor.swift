@@ -24,7 +24,6 @@ final class TrialExecutor: Sendable {
     var runner: any TrialRunner
   }
 
-
   private let queues: Mutex<Queues>
   private let available = DispatchSemaphore(value: 0)
   private let finishedThreads = DispatchSemaphore(value: 0)
@@ -61,7 +60,8 @@ final class TrialExecutor: Sendable {
       q.tasks.removeAll { task in
         guard task.trialID == trialID else { return false }
         q.completions.append(
-          TrialOutcome(trialID: task.trialID, index: task.index, attempt: task.attempt, status: .cancelled))
+          TrialOutcome(
+            trialID: task.trialID, index: task.index, attempt: task.attempt, status: .cancelled))
         return true
       }
     }
@@ -114,7 +114,8 @@ final class TrialExecutor: Sendable {
           self.queues.withLock {
             $0.progress.append(
               TrialProgress(
-                trialID: id, index: task.index, attempt: task.attempt, step: step, metricsJSON: metrics))
+                trialID: id, index: task.index, attempt: task.attempt, step: step,
+                metricsJSON: metrics))
           }
           self.wake()
         })

@@ -29,7 +29,8 @@ public struct NoopRunner: TrialRunner {
 
   public func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome {
     TrialOutcome(
-      trialID: task.trialID, index: task.index, attempt: task.attempt, status: .ok, metricsJSON: #"{"test_loss":0}"#)
+      trialID: task.trialID, index: task.index, attempt: task.attempt, status: .ok,
+      metricsJSON: #"{"test_loss":0}"#)
   }
 }
 

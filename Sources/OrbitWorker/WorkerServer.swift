@@ -227,12 +227,14 @@ public final class WorkerServer {
   /// other local user can plant or swap a trial's files. Under $XDG_RUNTIME_DIR when set.
   private func privateScratch() throws -> String {
     if let scratchDirectory { return scratchDirectory }
-    let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap {
-      FileManager.default.isWritableFile(atPath: $0) ? $0 : nil
-    } ?? FileManager.default.temporaryDirectory.path
+    let base =
+      ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap {
+        FileManager.default.isWritableFile(atPath: $0) ? $0 : nil
+      } ?? FileManager.default.temporaryDirectory.path
     var template = Array("\(base)/orbit-worker-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else {
-      throw WorkerError(message: "cannot make a scratch folder under \(base): \(String(cString: strerror(errno)))")
+      throw WorkerError(
+        message: "cannot make a scratch folder under \(base): \(String(cString: strerror(errno)))")
     }
     let path = String(cString: made)
     scratchDirectory = path

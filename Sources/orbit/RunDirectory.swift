@@ -70,7 +70,8 @@ enum RunDirectory {
     var secret = [UInt8](repeating: 0, count: secretBytes)
     let count = secret.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
     guard count == secretBytes else {
-      throw fail("\(path) is damaged (\(count) bytes, expected \(secretBytes)): remove it", Exit.ioError)
+      throw fail(
+        "\(path) is damaged (\(count) bytes, expected \(secretBytes)): remove it", Exit.ioError)
     }
     return secret
   }
@@ -94,7 +95,8 @@ enum SweepContinuity {
         return "the program changed (\(old.program ?? "none") → \(spec.program ?? "none"))"
       }
       if old.command != spec.command {
-        return "the command changed (\(old.command.joined(separator: " ")) → \(spec.command.joined(separator: " ")))"
+        return
+          "the command changed (\(old.command.joined(separator: " ")) → \(spec.command.joined(separator: " ")))"
       }
     }
     // Every recorded trial must still be a trial of the new plan, at its index or (grid points
@@ -111,7 +113,8 @@ enum SweepContinuity {
       }
     }
     guard missing.isEmpty else {
-      return "\(missing.count) of the \(recorded.count) recorded trials are not in this spec (grid points removed, or a fixed parameter or the seeds changed)"
+      return
+        "\(missing.count) of the \(recorded.count) recorded trials are not in this spec (grid points removed, or a fixed parameter or the seeds changed)"
     }
     return nil
   }

@@ -62,7 +62,8 @@ final class SweepSession {
           try? FileManager.default.removeItem(atPath: journalPath + "-wal")
           try? FileManager.default.removeItem(atPath: journalPath + "-shm")
           guard rename(journalPath, kept) == 0 else {
-            throw JournalError(.io, "cannot move \(journalPath) to \(kept): \(String(cString: strerror(errno)))")
+            throw JournalError(
+              .io, "cannot move \(journalPath) to \(kept): \(String(cString: strerror(errno)))")
           }
           FileHandle.standardError.write(
             Data("orbit: new sweep in \(directory); the previous one is kept in \(kept)\n".utf8))

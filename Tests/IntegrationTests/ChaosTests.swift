@@ -42,7 +42,11 @@ struct ChaosTests {
     }
     var coordinator = try startCoordinator("tcp://127.0.0.1:0")
     var found: String?
-    #expect(OrbitProcess.eventually(timeout: 20) { found = endpoint(of: coordinator); return found != nil })
+    #expect(
+      OrbitProcess.eventually(timeout: 20) {
+        found = endpoint(of: coordinator)
+        return found != nil
+      })
     let address = try #require(found)
     func startWorker(_ i: Int) throws -> OrbitProcess {
       try OrbitProcess(
@@ -90,7 +94,9 @@ struct ChaosTests {
     let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
     #expect(rows.count == 300)
     #expect(Set(rows.map(\.id)).count == 300)
-    #expect(rows.allSatisfy { $0.status == "ok" }, "\(rows.filter { $0.status != "ok" }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
+    #expect(
+      rows.allSatisfy { $0.status == "ok" },
+      "\(rows.filter { $0.status != "ok" }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
     for row in rows {
       let params =
         try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any]
@@ -114,7 +120,11 @@ struct ChaosTests {
       ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
       in: sandbox.path, name: "coordinator")
     var found: String?
-    #expect(OrbitProcess.eventually(timeout: 20) { found = endpoint(of: coordinator); return found != nil })
+    #expect(
+      OrbitProcess.eventually(timeout: 20) {
+        found = endpoint(of: coordinator)
+        return found != nil
+      })
     let worker = try OrbitProcess(
       ["worker", "--connect", try #require(found), "--slots", "2", "--allow-command"],
       in: sandbox.path, name: "worker")

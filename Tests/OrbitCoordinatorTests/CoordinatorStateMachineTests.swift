@@ -120,7 +120,9 @@ struct CoordinatorStateMachineTests {
     let first = d.takeTasks("w1")
     d.sent.removeAll()
     let actions = d.machine.handle(
-      .received(PeerID(Array("w1".utf8)), .result(sweepID: "s", results: first.map(ok), credits: 2), now: 0))
+      .received(
+        PeerID(Array("w1".utf8)), .result(sweepID: "s", results: first.map(ok), credits: 2), now: 0)
+    )
     // The state machine asks to persist before any ACK is sent.
     let persistIndex = actions.firstIndex { if case .persist = $0 { true } else { false } }
     let ackIndex = actions.firstIndex { if case .send(_, .ack) = $0 { true } else { false } }
@@ -139,7 +141,9 @@ struct CoordinatorStateMachineTests {
       rounds += 1
       for w in ["w1", "w2"] {
         let tasks = d.takeTasks(w)
-        if !tasks.isEmpty { d.send(w, .result(sweepID: "s", results: tasks.map(ok), credits: tasks.count)) }
+        if !tasks.isEmpty {
+          d.send(w, .result(sweepID: "s", results: tasks.map(ok), credits: tasks.count))
+        }
       }
     }
     #expect(d.finished)

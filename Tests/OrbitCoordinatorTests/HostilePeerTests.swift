@@ -150,7 +150,8 @@ struct HostilePeerTests {
         if case .recordProgress = $0 { true } else { false }
       }.count
     }
-    let p = TrialProgress(trialID: t.trialID, index: t.index, attempt: 1, step: 1, metricsJSON: "{}")
+    let p = TrialProgress(
+      trialID: t.trialID, index: t.index, attempt: 1, step: 1, metricsJSON: "{}")
     #expect(progressActions("w1", p) == 1)
     #expect(progressActions("w2", p) == 0)
     var big = p

@@ -19,7 +19,8 @@ struct JournalTests {
   {
     JournalEntry(
       outcome: TrialOutcome(
-        trialID: id, index: 0, attempt: attempt, status: status, metricsJSON: #"{"loss":\#(attempt)}"#),
+        trialID: id, index: 0, attempt: attempt, status: status,
+        metricsJSON: #"{"loss":\#(attempt)}"#),
       index: 0, paramsJSON: #"{"x":1}"#, workerID: worker, finishedAt: 1)
   }
 

@@ -49,7 +49,8 @@ struct SpecFieldsTests {
   @Test func defaults() throws {
     let spec = try Spec.parse(
       yaml: "method: grid\nprogram: t.py\nparameters:\n  a: {value: 1}\n", fileName: "s.yaml")
-    #expect(spec.retries == 2)
+    #expect(spec.retries == Spec.defaultRetries)
+    #expect(Spec.defaultRetries == 0)
     #expect(spec.timeout == nil)
     #expect(spec.metric == nil)
     #expect(spec.seeds == nil)

@@ -112,8 +112,9 @@ struct WorkerStateMachineTests {
     let ids = (0..<100).map { "t\($0)" }
     // Each result carries 60 KiB of metrics: 100 of them (6 MiB) do not fit one 4 MiB batch.
     let metrics = "{\"x\":\"" + String(repeating: "a", count: 60 << 10) + "\"}"
-    var m2 = WorkerStateMachine(identity: WorkerIdentity(
-      workerID: "w", host: "h", pid: 1, slots: 100, runners: ["core"], orbitVersion: "t"))
+    var m2 = WorkerStateMachine(
+      identity: WorkerIdentity(
+        workerID: "w", host: "h", pid: 1, slots: 100, runners: ["core"], orbitVersion: "t"))
     _ = m2.handle(.connected(now: 0))
     _ = m2.handle(.received(.welcome(Self.welcome), now: 0))
     _ = m2.handle(.received(.task(ids.map(task)), now: 1))
@@ -182,7 +183,8 @@ struct WorkerStateMachineTests {
     let again = m.handle(.received(.welcome(grown), now: 3))
     #expect(again.contains(.configure(grown)))
     #expect(!again.contains(.cancel(trialID: "b")))
-    #expect(again.contains { if case .send(.result(_, let r, _)) = $0 { r.count == 1 } else { false } })
+    #expect(
+      again.contains { if case .send(.result(_, let r, _)) = $0 { r.count == 1 } else { false } })
     // Another sweep entirely: what is held belongs to the old one.
     var other = grown
     other.sweepID = "s2"
