@@ -135,7 +135,9 @@ public final class ZMQSocket {
       }
       let size = zmq_msg_size(&message)
       let data = zmq_msg_data(&message)!
-      if frames.isEmpty { sourceFD = zmq_msg_get(&message, ZMQ_SRCFD) }
+      // A ROUTER makes the routing-id frame itself (no descriptor): take the first frame that
+      // came off a connection.
+      if sourceFD < 0 { sourceFD = zmq_msg_get(&message, ZMQ_SRCFD) }
       frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
       if zmq_msg_more(&message) == 0 { return (frames, sourceFD) }
     }
