@@ -256,6 +256,15 @@ public final class Journal {
     }
   }
 
+  /// Records one event (outside the coordinator's writer thread: before it starts or after).
+  public func recordEvent(kind: String, detail: String, now: Double) throws(JournalError) {
+    try write("an event") { db in
+      try db.execute(
+        sql: "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
+        arguments: [now, kind, detail])
+    }
+  }
+
   public func events(kind: String? = nil) throws(JournalError) -> [EventRecord] {
     try read("events") { db in
       if let kind {

@@ -28,9 +28,11 @@ public final class OrbitProcess: @unchecked Sendable {
 
   /// Starts `orbit ARGUMENTS` in `directory`, with this process's environment plus
   /// `environment` and without the variables named in `unsetting`.
+  /// - Parameter host: run it inside that network namespace (`ip netns exec`), as on another
+  ///   machine.
   public init(
     _ arguments: [String], in directory: String, environment: [String: String] = [:],
-    unsetting: [String] = [], name: String = "orbit"
+    unsetting: [String] = [], name: String = "orbit", host: NetworkLab.Host? = nil
   )
     throws
   {
@@ -38,8 +40,14 @@ public final class OrbitProcess: @unchecked Sendable {
     stderrPath = stdoutPath.replacingOccurrences(of: ".out", with: ".err")
     FileManager.default.createFile(atPath: stdoutPath, contents: nil)
     FileManager.default.createFile(atPath: stderrPath, contents: nil)
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
+    if let host {
+      // `ip netns exec` execs the program in place: the pid is orbit's own.
+      process.executableURL = URL(fileURLWithPath: NetworkLab.ip)
+      process.arguments = ["netns", "exec", host.namespace, Self.binary] + arguments
+    } else {
+      process.executableURL = URL(fileURLWithPath: Self.binary)
+      process.arguments = arguments
+    }
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }

@@ -43,6 +43,9 @@ struct CoordinatorCommand: ParsableCommand {
     }
   }
 
+  @Flag(help: "Allow binding a non-loopback address without CurveZMQ (a trusted network only).")
+  var insecure = false
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
@@ -50,17 +53,21 @@ struct CoordinatorCommand: ParsableCommand {
     if let curveKey, let allowKeys {
       curve = (try CurveKeyFiles.keypair(curveKey), try CurveKeyFiles.allowList(allowKeys))
     }
-    let loopback =
-      bind.hasPrefix("tcp://127.") || bind.hasPrefix("tcp://localhost") || bind.hasPrefix("ipc://")
-    if curve == nil && !loopback {
+    if curve == nil && !Endpoint.isLocal(bind) {
+      guard insecure else {
+        throw fail(
+          "refusing to bind \(bind) with plain TCP: anyone who can reach this port could join the sweep, see its spec and write results. Secure it with --curve-key and --allow-keys (see orbit keys --help), or pass --insecure on a network you trust.",
+          Exit.usage)
+      }
       warn(
-        "binding \(bind) with plain TCP: anyone who can reach this port can join the sweep and run its trials. Use it only on a trusted network, or secure it with --curve-key and --allow-keys (see orbit keys --help)."
+        "binding \(bind) with plain TCP (--insecure): anyone who can reach this port can join the sweep and run its trials."
       )
     }
     let session = try SweepSession(
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep)
     let logger = log.logger("orbit.coordinator")
     Signals.install()
+    if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
     let endpoint = try session.start(bind: bind, logger: logger, curve: curve)
     print(
       "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(endpoint) · \(session.runDirectory)"

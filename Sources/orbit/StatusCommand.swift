@@ -27,6 +27,9 @@ struct StatusCommand: ParsableCommand {
         "state     \(sweep.state)\(sweep.finishedAt == nil ? "" : " at \(Date(timeIntervalSince1970: sweep.finishedAt!))")"
       )
       print("trials    \(recorded) of \(sweep.trialCount) recorded")
+      if let insecure = try journal.events(kind: "insecure").last {
+        print("security  \(insecure.detail): anyone on that network could join")
+      }
       for status in TrialStatus.allCases {
         if let n = counts[status.rawValue] {
           print("  \(status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(n)")

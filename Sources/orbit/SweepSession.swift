@@ -152,6 +152,14 @@ final class SweepSession {
     return status.boundEndpoint!
   }
 
+  /// Notes in the journal that this coordinator serves plain TCP off loopback (`orbit status`
+  /// and the report say so).
+  func recordInsecure(_ bind: String) {
+    try? journal.recordEvent(
+      kind: "insecure", detail: "served \(bind) with plain TCP (--insecure)",
+      now: Date().timeIntervalSince1970)
+  }
+
   /// Blocks until the coordinator thread ends; throws its failure as an exit code.
   func wait() throws(ExitCode) {
     while !outcome.isSet { usleep(20_000) }

@@ -43,9 +43,20 @@ struct WorkerCommand: ParsableCommand {
     help: "With --curve-key: the coordinator's public key (its .pub file, or the key itself).")
   var serverKey: String?
 
+  @Flag(
+    help:
+      "Run commands for a coordinator off this machine without CurveZMQ (--server-key): only on a network where nobody else can pose as the coordinator."
+  )
+  var insecure = false
+
   @OptionGroup var log: LogOptions
 
   func validate() throws {
+    if allowCommand && serverKey == nil && !insecure && !Endpoint.isLocal(connect) {
+      throw ValidationError(
+        "refusing to run commands for \(connect) over plain TCP: whoever answers there could run any program on this machine. Give the coordinator's key (--curve-key WORKER.key --server-key COORDINATOR.pub), or pass --insecure on a network you trust."
+      )
+    }
     if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
     if (curveKey == nil) != (serverKey == nil) {
       throw ValidationError("--curve-key and --server-key go together")

@@ -81,9 +81,26 @@ struct CommandLineTests {
     let sandbox = try Sandbox()
     try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
     let result = try OrbitProcess.run(
-      ["coordinator", "s.yaml", "--bind", "tcp://203.0.113.1:1"], in: sandbox.path, timeout: 30)
+      ["coordinator", "s.yaml", "--bind", "tcp://203.0.113.1:1", "--insecure"], in: sandbox.path,
+      timeout: 30)
     #expect(result.code == 69)
     #expect(result.stderr.contains("cannot bind"))
+  }
+
+  @Test func plainTCPOffLoopbackIsRefusedUnlessInsecure() throws {
+    let sandbox = try Sandbox()
+    try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+    let coordinator = try OrbitProcess.run(
+      ["coordinator", "s.yaml", "--bind", "tcp://0.0.0.0:0"], in: sandbox.path, timeout: 30)
+    #expect(coordinator.code == 64)
+    #expect(coordinator.stderr.contains("refusing to bind tcp://0.0.0.0:0 with plain TCP"))
+    #expect(coordinator.stderr.contains("--curve-key"))
+    let worker = try OrbitProcess.run(
+      ["worker", "--connect", "tcp://192.0.2.1:5555", "--allow-command"], in: sandbox.path,
+      timeout: 30)
+    #expect(worker.code == 64)
+    #expect(worker.stderr.contains("refusing to run commands for tcp://192.0.2.1:5555"))
+    #expect(!FileManager.default.fileExists(atPath: sandbox.path + "/runs"))
   }
 
   @Test func workerWithoutAllowCommandIsRefusedACommandSweep() throws {
