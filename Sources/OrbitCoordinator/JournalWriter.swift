@@ -18,7 +18,6 @@ final class JournalWriter: Sendable {
     var completed: [([JournalEntry], [Bool])] = []
     var failure: JournalError?
     var closing = false
-    var busy = false
   }
 
   private let state = Mutex(State())
@@ -58,9 +57,6 @@ final class JournalWriter: Sendable {
     return done
   }
 
-  /// True while jobs are queued or being committed.
-  var isIdle: Bool { state.withLock { $0.queued.isEmpty && !$0.busy } }
-
   /// Commits what is queued, then stops the thread.
   func close() {
     state.withLock { $0.closing = true }
@@ -74,10 +70,7 @@ final class JournalWriter: Sendable {
     while true {
       work.wait()
       let (jobs, closing) = state.withLock { s in
-        defer {
-          s.queued.removeAll()
-          s.busy = true
-        }
+        defer { s.queued.removeAll() }
         return (s.queued, s.closing)
       }
       if !jobs.isEmpty {
@@ -89,20 +82,12 @@ final class JournalWriter: Sendable {
             batches.append((entries, inserted[i]))
             i += 1
           }
-          state.withLock {
-            $0.completed += batches
-            $0.busy = false
-          }
+          state.withLock { $0.completed += batches }
         } catch {
-          state.withLock {
-            $0.failure = error
-            $0.busy = false
-          }
+          state.withLock { $0.failure = error }
         }
         var byte: UInt8 = 1
         _ = write(wakePipe.write, &byte, 1)
-      } else {
-        state.withLock { $0.busy = false }
       }
       if closing && state.withLock({ $0.queued.isEmpty }) { break }
     }

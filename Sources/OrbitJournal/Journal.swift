@@ -197,13 +197,17 @@ public final class Journal {
     return inserted
   }
 
-  /// Forgets results that failed (failed, timeout, lost, cancelled) so a resumed sweep runs those
-  /// trials again; returns how many. Diverged trials are results, not failures, and stay.
+  /// `'failed', 'timeout', …`: the statuses `TrialStatus.isFailure` names, for SQL.
+  static let failureStatusList = TrialStatus.allCases.filter(\.isFailure).map { "'\($0.rawValue)'" }
+    .joined(separator: ", ")
+
+  /// Forgets results that failed (`TrialStatus.isFailure`) so a resumed sweep runs those trials
+  /// again; returns how many. Diverged trials are results, not failures, and stay.
   @discardableResult
   public func forgetFailures() throws(JournalError) -> Int {
     try write("forgotten failures") { db in
       try db.execute(
-        sql: "DELETE FROM trials WHERE status IN ('failed', 'timeout', 'lost', 'cancelled')")
+        sql: "DELETE FROM trials WHERE status IN (\(Self.failureStatusList))")
       return db.changesCount
     }
   }

@@ -13,8 +13,15 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
   /// Lost to faults (its workers died) more times than `retries` allows.
   case lost
 
-  /// Statuses that count as a failure in the run's summary and exit code.
-  public var isFailure: Bool { self == .failed || self == .timeout || self == .lost }
+  /// The one definition of a failure: what the summary counts, what makes the exit code 1, and
+  /// what `--retry-failed` runs again. `diverged` is a result (the loss blew up at that point of
+  /// the grid), not a failure of the run; `cancelled` is: the trial did not finish.
+  public var isFailure: Bool {
+    switch self {
+    case .failed, .timeout, .lost, .cancelled: true
+    case .ok, .diverged: false
+    }
+  }
 }
 
 /// What one attempt of a trial produced: the value a worker sends and the journal records.

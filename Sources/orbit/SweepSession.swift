@@ -170,7 +170,8 @@ final class SweepSession {
 
   var isDone: Bool { outcome.isSet }
 
-  /// Marks the sweep finished, writes trials.csv, and closes the journal.
+  /// Marks the sweep finished (or stopped) and writes trials.csv; the journal stays open for the
+  /// summary.
   func finish(interrupted: Bool) throws(ExitCode) {
     do {
       try journal.finishSweep(

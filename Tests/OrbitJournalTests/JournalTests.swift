@@ -102,4 +102,17 @@ struct JournalTests {
     let journal = try Journal(path: temporaryPath())
     #expect(try journal.damage() == nil)
   }
+
+  @Test func retryFailedForgetsExactlyTheStatusesThatCountAsFailures() throws {
+    let journal = try Journal(path: temporaryPath())
+    let sweep = try journal.beginSweep(
+      name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 6, now: 0)
+    let all = TrialStatus.allCases
+    try journal.record(all.map { entry("t-\($0.rawValue)", $0) }, sweepID: sweep)
+    let forgotten = try journal.forgetFailures()
+    #expect(forgotten == all.filter(\.isFailure).count)
+    let kept = Set(try journal.trials().map(\.status))
+    #expect(kept == Set(all.filter { !$0.isFailure }.map(\.rawValue)))
+    #expect(kept == ["ok", "diverged"])
+  }
 }
