@@ -137,7 +137,44 @@ struct SpecParser {
         .invalid, "\(reader.fileName) is empty; a spec needs at least 'method' and 'parameters'",
         at: SourceLocation(file: reader.fileName, line: 1, column: 1))
     }
+    try checkExpansion(root)
     return root
+  }
+
+  /// YAML nodes a spec may expand to, aliases counted each time they are used: far above any
+  /// real sweep (a 10^6-value list is 10^6 nodes, and too large for a worker's WELCOME anyway),
+  /// far below a "billion laughs" of nested aliases that would take gigabytes to walk.
+  static let maxExpandedNodes = 2_000_000
+  /// Deepest nesting of mappings and sequences a spec may have.
+  static let maxDepth = 64
+
+  /// Walks the composed tree once, as the reader will, and stops at the budget: aliases share
+  /// storage in the composed tree, so the cost only shows when it is walked.
+  private func checkExpansion(_ root: Node) throws(SpecError) {
+    var visited = 0
+    var stack: [(node: Node, depth: Int)] = [(root, 1)]
+    while let (node, depth) = stack.popLast() {
+      visited += 1
+      if visited > Self.maxExpandedNodes || depth > Self.maxDepth {
+        let what =
+          depth > Self.maxDepth
+          ? "nests deeper than \(Self.maxDepth) levels"
+          : "expands to more than \(Self.maxExpandedNodes) YAML nodes (aliases that repeat aliases: a 'billion laughs')"
+        throw reader.error(
+          "the spec \(what); write the values out, or use fewer nested aliases", at: node)
+      }
+      switch node {
+      case .mapping(let mapping):
+        for (key, value) in mapping {
+          stack.append((key, depth + 1))
+          stack.append((value, depth + 1))
+        }
+      case .sequence(let sequence):
+        for item in sequence { stack.append((item, depth + 1)) }
+      case .scalar, .alias:
+        break
+      }
+    }
   }
 
   private func parseMethod(_ entry: YAMLReader.Entry?, root: Node) throws(SpecError)

@@ -28,6 +28,9 @@ struct CoordinatorCommand: ParsableCommand {
   )
   var newSweep = false
 
+  @Option(help: "Refuse a spec with more trials than this (a typo'd grid).")
+  var maxTrials: Int = SweepSession.defaultMaxTrials
+
   @Option(
     help: "This coordinator's CurveZMQ keypair (from `orbit keys`): encrypt and authenticate.")
   var curveKey: String?
@@ -64,7 +67,8 @@ struct CoordinatorCommand: ParsableCommand {
       )
     }
     let session = try SweepSession(
-      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep)
+      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
+      maxTrials: maxTrials)
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }

@@ -41,6 +41,9 @@ struct RunCommand: ParsableCommand {
   )
   var newSweep = false
 
+  @Option(help: "Refuse a spec with more trials than this (a typo'd grid).")
+  var maxTrials: Int = SweepSession.defaultMaxTrials
+
   @Flag(help: "Skip the analysis report at the end.")
   var noReport = false
 
@@ -53,7 +56,8 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let session = try SweepSession(
-      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep)
+      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
+      maxTrials: maxTrials)
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OrbitCoordinator
 import OrbitJournal
+import OrbitProtocol
 import OrbitSpec
 import ZeroMQ
 
@@ -25,10 +26,27 @@ final class SweepSession {
   private let lockFD: Int32
   let leaseSecret: [UInt8]
 
-  init(specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false)
-    throws(ExitCode)
-  {
+  /// Default of `--max-trials`: far above any study here (10^7-point grids are benchmarked), low
+  /// enough that a typo such as a 10^12-point grid is caught before anything starts.
+  static let defaultMaxTrials = 100_000_000
+
+  init(
+    specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false,
+    maxTrials: Int = SweepSession.defaultMaxTrials
+  ) throws(ExitCode) {
     spec = try SpecLoading.load(specPath)
+    // Every worker receives the spec in WELCOME, one string field: a larger spec could never be
+    // served, so it is refused before anything starts.
+    if spec.text.utf8.count > Wire.maxStringBytes {
+      throw fail(
+        "\(specPath) is \(spec.text.utf8.count) bytes; a spec must fit the \(Wire.maxStringBytes) bytes a worker receives it in. Use ranges (min/max, distributions) instead of long value lists, or split the sweep.",
+        Exit.badData)
+    }
+    if spec.trialCount > maxTrials {
+      throw fail(
+        "\(specPath) has \(spec.trialCount) trials, over --max-trials \(maxTrials): check the grid (orbit plan shows it), or raise --max-trials if you mean it.",
+        Exit.badData)
+    }
     self.specPath = specPath
     let base = URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent
     let directory = runDirectory ?? "runs/\(base)"

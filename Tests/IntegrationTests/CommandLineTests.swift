@@ -169,4 +169,39 @@ struct CommandLineTests {
     let missing = try OrbitProcess.run(["status", "nowhere"], in: sandbox.path)
     #expect(missing.code == 66)
   }
+
+  @Test(.timeLimit(.minutes(1)))
+  func hostileSpecsAreRefusedWith65BeforeAnythingStarts() throws {
+    let sandbox = try Sandbox()
+    // A "billion laughs": 9 levels of 9 aliases, 441 bytes that expand to 9^9 nodes.
+    var bomb = "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\nx0: &a0 [lol]\n"
+    for level in 1...9 {
+      let refs = Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ")
+      bomb += "x\(level): &a\(level) [\(refs)]\n"
+    }
+    try sandbox.write("bomb.yaml", bomb)
+    let started = Date()
+    let exploded = try OrbitProcess.run(
+      ["run", "bomb.yaml", "--run-dir", "run"], in: sandbox.path, timeout: 30)
+    #expect(exploded.code == 65)
+    #expect(exploded.stderr.contains("bomb.yaml:"))
+    #expect(exploded.stderr.contains("billion laughs"))
+    #expect(Date().timeIntervalSince(started) < 20)
+    // A spec too large for the WELCOME a worker receives it in.
+    let values = (0..<700_000).map(String.init).joined(separator: ", ")
+    try sandbox.write(
+      "huge.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {values: [\(values)]}\n")
+    let huge = try OrbitProcess.run(
+      ["coordinator", "huge.yaml", "--run-dir", "run2"], in: sandbox.path, timeout: 60)
+    #expect(huge.code == 65)
+    #expect(huge.stderr.contains("a spec must fit"))
+    // A grid over --max-trials.
+    try sandbox.write(
+      "big.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {min: 1, max: 1000}\n")
+    let big = try OrbitProcess.run(
+      ["run", "big.yaml", "--run-dir", "run3", "--max-trials", "999"], in: sandbox.path)
+    #expect(big.code == 65)
+    #expect(big.stderr.contains("over --max-trials 999"))
+    #expect(!FileManager.default.fileExists(atPath: sandbox.path + "/run3"))
+  }
 }
