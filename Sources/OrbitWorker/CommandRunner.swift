@@ -48,14 +48,21 @@ public struct CommandRunner: TrialRunner {
       )
     }
     let trial = spec.trial(at: task.index)
-    let base = "\(scratch)/\(task.trialID.prefix(16))-\(task.attempt)"
-    let resultPath = base + ".result.json"
-    let paramsPath = base + ".params.json"
-    try? task.paramsJSON.write(toFile: paramsPath, atomically: false, encoding: .utf8)
-    defer {
-      unlink(resultPath)
-      unlink(paramsPath)
+    // A folder of its own per attempt, with an unpredictable name and mode 0700 (mkdtemp), inside
+    // the worker's private folder: nothing another user plants can be read as its result.
+    var template = Array("\(scratch)/\(task.trialID.prefix(12))-\(task.attempt)-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else {
+      return outcome(
+        .failed,
+        stderr:
+          "orbit: cannot make the trial's scratch folder under \(scratch): \(String(cString: strerror(errno)))"
+      )
     }
+    let folder = String(cString: made)
+    let resultPath = folder + "/result.json"
+    let paramsPath = folder + "/params.json"
+    try? task.paramsJSON.write(toFile: paramsPath, atomically: false, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
     var environment = ProcessInfo.processInfo.environment
     environment["ORBIT_TRIAL_ID"] = task.trialID
     environment["ORBIT_TRIAL_INDEX"] = String(task.index)
