@@ -178,6 +178,11 @@ public enum MessageCodec {
         let metrics = try r.string()
         let wall = try r.f64()
         let started = try r.f64()
+        // NaN or infinite times would reach the journal as NULL and fail its transaction: a
+        // peer could stop the sweep with one RESULT. (Found by the decoder fuzz test.)
+        guard wall.isFinite, started.isFinite else {
+          throw ProtocolError(.invalid, "non-finite wall or start time in a result")
+        }
         let stderr = try r.string()
         let hasExit = try r.u8()
         let exit = try r.int()

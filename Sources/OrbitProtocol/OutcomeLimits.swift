@@ -12,11 +12,22 @@ extension TrialOutcome {
         "\norbit: the trial reported \(o.metricsJSON.utf8.count) bytes of metrics, over the limit of \(Wire.maxMetricsBytes): report a few numbers as metrics and write artifacts (curves, checkpoints) to files"
       o.metricsJSON = "{}"
       o.status = .failed
+    } else if o.metricsJSON != "{}", !Self.isJSONObject(o.metricsJSON) {
+      // The journal, CSV and analysis read metrics as one JSON object: anything else is not a
+      // result of the trial.
+      o.stderrTail += "\norbit: the trial's metrics were not a JSON object; recorded as failed"
+      o.metricsJSON = "{}"
+      o.status = .failed
     }
     if o.stderrTail.utf8.count > TrialOutcome.stderrTailLimit {
       o.stderrTail = String(
         decoding: o.stderrTail.utf8.suffix(TrialOutcome.stderrTailLimit), as: UTF8.self)
     }
     return o
+  }
+
+  static func isJSONObject(_ text: String) -> Bool {
+    if case .object = try? ParamValue.parseJSON(text) { return true }
+    return false
   }
 }

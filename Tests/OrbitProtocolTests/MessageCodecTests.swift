@@ -109,6 +109,32 @@ struct MessageCodecTests {
     #expect(rejection(MessageCodec.encode(.task([t]))) == .tooLarge)
   }
 
+  @Test func nonFiniteTimesAreInvalid() {
+    for bad in [Double.nan, .infinity, -.infinity] {
+      let m = Message.result(
+        sweepID: "s",
+        results: [
+          ResultReport(
+            outcome: TrialOutcome(
+              trialID: "t", index: 0, attempt: 1, status: .ok, wallSeconds: bad),
+            leaseToken: LeaseToken())
+        ], credits: 0)
+      #expect(rejection(MessageCodec.encode(m)) == .invalid)
+    }
+  }
+
+  @Test func metricsThatAreNotAJSONObjectBecomeAFailure() {
+    for bad in ["[1, 2]", "not json", "{\"a\": }", "3"] {
+      let o = TrialOutcome(trialID: "t", index: 0, attempt: 1, status: .ok, metricsJSON: bad)
+        .boundedForWire()
+      #expect(o.status == .failed)
+      #expect(o.metricsJSON == "{}")
+    }
+    let good = TrialOutcome(
+      trialID: "t", index: 0, attempt: 1, status: .ok, metricsJSON: #"{"a":1}"#)
+    #expect(good.boundedForWire() == good)
+  }
+
   @Test func unknownStatusIsInvalid() {
     let ok = MessageCodec.encode(
       .result(
