@@ -1,4 +1,3 @@
-import CZeroMQ
 import Foundation
 import Logging
 import OrbitJournal
@@ -61,14 +60,14 @@ public final class CoordinatorServer {
     let router: ZMQSocket
     do {
       router = try ZMQSocket(context, type: .router)
-      try router.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
+      try router.set(.maxMessageBytes(Wire.maxMessageBytes))
       // Fail a send to a vanished peer at once instead of dropping it silently.
-      try router.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
-      // A worker reconnecting under the same id takes over its old connection.
-      try router.setOption(ZMQ_ROUTER_HANDOVER, Int32(1))
+      try router.set(.routerMandatory(true))
+      // A worker socket that reconnects (same routing id) takes over its old connection.
+      try router.set(.routerHandover(true))
       // Credits already bound what is queued per peer; the high-water marks are a backstop.
-      try router.setOption(ZMQ_SNDHWM, Timing.highWaterMark)
-      try router.setOption(ZMQ_RCVHWM, Timing.highWaterMark)
+      try router.set(.sendHighWaterMark(Timing.highWaterMark))
+      try router.set(.receiveHighWaterMark(Timing.highWaterMark))
     } catch {
       throw CoordinatorError(
         kind: .socket, message: "cannot create the coordinator socket: \(error)")
@@ -222,9 +221,7 @@ public final class CoordinatorServer {
       case .send(let peer, let message):
         let sent = try router.send([peer.bytes, MessageCodec.encode(message)], dontWait: true)
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
-      case .persist(var entries):
-        let wall = Self.wallNow()
-        for i in entries.indices { entries[i].finishedAt = wall }
+      case .persist(let entries):
         writer.submit(.results(entries))
       case .event(let kind, let trialID, let workerID, let detail):
         writer.submit(

@@ -92,6 +92,8 @@ public struct CoordinatorStateMachine {
     var strikes = 0
     /// Whether a refused result from this peer was already logged (once per peer).
     var loggedRefusal = false
+    /// The lease signer's state for this worker id.
+    var key: LeaseSigner.PeerKey
   }
 
   struct Lease {
@@ -142,7 +144,7 @@ public struct CoordinatorStateMachine {
     self.settings = settings
     self.plan = plan
     self.resumed = resumed
-    self.signer = LeaseSigner(secret: settings.leaseSecret)
+    self.signer = LeaseSigner(secret: settings.leaseSecret, sweepID: settings.sweepID)
   }
 
   public var runningCount: Int { leases.count }
@@ -342,7 +344,9 @@ public struct CoordinatorStateMachine {
     let holding = Set(hello.holding)
     let forgotten = inherited.subtracting(holding)
     inherited.formIntersection(holding)
-    peers[id] = Peer(hello: hello, leases: inherited, lastHeard: now, lastSent: now)
+    peers[id] = Peer(
+      hello: hello, leases: inherited, lastHeard: now, lastSent: now,
+      key: signer.key(forWorker: hello.workerID))
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     actions.append(.workerJoined(hello))
     let welcome = Welcome(
@@ -371,7 +375,7 @@ public struct CoordinatorStateMachine {
         trial = lease.trial
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
-      } else if let reason = refusal(of: report, sweepID: sweepID, workerID: workerID) {
+      } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {
         refusedCount += 1
         refusedIDs.append(outcome.trialID)
         actions.append(
@@ -420,7 +424,8 @@ public struct CoordinatorStateMachine {
 
   /// Why a result without a live lease of this peer is refused, or nil when it answers a lease
   /// this coordinator issued to this worker for a trial of the plan.
-  private func refusal(of report: ResultReport, sweepID: String, workerID: String) -> String? {
+  private func refusal(of report: ResultReport, sweepID: String, peer: Peer) -> String? {
+    let workerID = peer.hello.workerID
     let o = report.outcome
     guard sweepID == settings.sweepID else {
       return "result of another sweep (\(sweepID.prefix(40))), not \(settings.sweepID)"
@@ -433,8 +438,7 @@ public struct CoordinatorStateMachine {
     }
     guard
       signer.verify(
-        report.leaseToken, sweepID: settings.sweepID, trialID: o.trialID, index: o.index,
-        attempt: o.attempt, workerID: workerID)
+        report.leaseToken, peer.key, trialID: o.trialID, index: o.index, attempt: o.attempt)
     else {
       return
         "no lease of trial \(o.trialID.prefix(12)) attempt \(o.attempt) was issued to \(workerID)"
@@ -501,7 +505,7 @@ public struct CoordinatorStateMachine {
     guard !stopping, persisting < settings.maxUnpersisted else { return }
     for id in sortedPeers() {
       var batch: [TaskAssignment] = []
-      let workerID = peers[id]!.hello.workerID
+      let key = peers[id]!.key
       while peers[id]!.credits > 0, batch.count < settings.maxBatch, let next = nextTrial() {
         peers[id]!.credits -= 1
         peers[id]!.leases.insert(next.trial.id)
@@ -512,8 +516,7 @@ public struct CoordinatorStateMachine {
             trialID: next.trial.id, index: next.trial.index, attempt: next.attempt,
             paramsJSON: next.trial.paramsJSON,
             leaseToken: signer.token(
-              sweepID: settings.sweepID, trialID: next.trial.id, index: next.trial.index,
-              attempt: next.attempt, workerID: workerID)))
+              key, trialID: next.trial.id, index: next.trial.index, attempt: next.attempt)))
       }
       if !batch.isEmpty { send(.task(batch), to: id, now: now, into: &actions) }
     }

@@ -75,7 +75,9 @@ final class JournalWriter: Sendable {
       }
       if !jobs.isEmpty {
         do {
-          let inserted = try journal.apply(jobs, sweepID: sweepID)
+          // Results carry the loop's monotonic time; the journal records wall-clock time.
+          let inserted = try journal.apply(
+            jobs, sweepID: sweepID, recordedAt: Date().timeIntervalSince1970)
           var batches: [([JournalEntry], [Bool])] = []
           var i = 0
           for case .results(let entries) in jobs {

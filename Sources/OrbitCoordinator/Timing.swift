@@ -10,7 +10,7 @@ enum Timing {
   static let maxMessagesPerDrain = 10_000
   /// Messages queued per peer before libzmq refuses more: credits already bound what is queued
   /// per worker; this is a backstop.
-  static let highWaterMark: Int32 = 10_000
+  static let highWaterMark = 10_000
   /// Milliseconds the socket lingers at close so the closing BYEs reach the workers.
   static let closingLingerMilliseconds: Int32 = 2000
 }

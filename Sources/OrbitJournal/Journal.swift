@@ -166,7 +166,11 @@ public final class Journal {
   /// The first-result-wins insert, inside the caller's transaction. Only a second result for
   /// an id is skipped: a row breaking the table's CHECKs (no plan index, no parameters) fails
   /// the transaction loudly rather than vanishing.
-  static func insert(_ entries: [JournalEntry], sweepID: String, in db: Database) throws -> [Bool] {
+  /// - Parameter recordedAt: the wall-clock time to record as every entry's `finished_at` (the
+  ///   commit's), or nil to keep each entry's own.
+  static func insert(
+    _ entries: [JournalEntry], sweepID: String, recordedAt: Double? = nil, in db: Database
+  ) throws -> [Bool] {
     let insert = try db.cachedStatement(
       sql: """
         INSERT INTO trials (id, idx, params, status, attempt, worker, started_at,
@@ -180,7 +184,7 @@ public final class Journal {
       let o = e.outcome
       try insert.execute(arguments: [
         o.trialID, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
-        e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
+        recordedAt ?? e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
       ])
       let fresh = db.changesCount == 1
       inserted.append(fresh)
@@ -189,7 +193,7 @@ public final class Journal {
           sql:
             "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, 'duplicate_result', ?, ?, ?)",
           arguments: [
-            e.finishedAt, o.trialID, e.workerID,
+            recordedAt ?? e.finishedAt, o.trialID, e.workerID,
             "attempt \(o.attempt) \(o.status.rawValue) dropped: first result wins",
           ])
       }

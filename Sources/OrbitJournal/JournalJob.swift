@@ -15,13 +15,17 @@ extension Journal {
   /// Applies every job in one transaction: a group commit, one fsync for the lot.
   ///
   /// Returns, for each `.results` job in order, which entries were recorded (false: duplicate).
-  public func apply(_ jobs: [JournalJob], sweepID: String) throws(JournalError) -> [[Bool]] {
+  /// `recordedAt`: the wall-clock time results are recorded with (see `insert`).
+  public func apply(_ jobs: [JournalJob], sweepID: String, recordedAt: Double? = nil)
+    throws(JournalError) -> [[Bool]]
+  {
     try write("\(jobs.count) journal updates") { db in
       var inserted: [[Bool]] = []
       for job in jobs {
         switch job {
         case .results(let entries):
-          inserted.append(try Self.insert(entries, sweepID: sweepID, in: db))
+          inserted.append(
+            try Self.insert(entries, sweepID: sweepID, recordedAt: recordedAt, in: db))
         case .progress(let trialID, let attempt, let step, let metrics):
           try db.execute(
             sql:

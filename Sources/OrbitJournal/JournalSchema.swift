@@ -79,7 +79,7 @@ enum JournalSchema {
           CREATE TABLE trials_v2 (
             id TEXT PRIMARY KEY,
             idx INTEGER NOT NULL CHECK (idx >= 0),
-            params TEXT NOT NULL CHECK (params LIKE '{%}' AND params <> '{}'),
+            params TEXT NOT NULL CHECK (substr(params, 1, 1) = '{' AND length(params) > 2),
             status TEXT NOT NULL
               CHECK (status IN ('ok', 'failed', 'diverged', 'cancelled', 'timeout', 'lost')),
             attempt INTEGER NOT NULL CHECK (attempt >= 1),
@@ -95,10 +95,10 @@ enum JournalSchema {
           INSERT INTO events (at, kind, detail)
             SELECT strftime('%s', 'now'), 'migration',
               'dropped ' || count(*) || ' trial rows without plan index or parameters; they run again'
-            FROM trials WHERE NOT (idx >= 0 AND params LIKE '{%}' AND params <> '{}' AND attempt >= 1)
+            FROM trials WHERE NOT (idx >= 0 AND substr(params, 1, 1) = '{' AND length(params) > 2 AND attempt >= 1)
             HAVING count(*) > 0;
           INSERT INTO trials_v2 SELECT * FROM trials
-            WHERE idx >= 0 AND params LIKE '{%}' AND params <> '{}' AND attempt >= 1;
+            WHERE idx >= 0 AND substr(params, 1, 1) = '{' AND length(params) > 2 AND attempt >= 1;
           DROP TABLE trials;
           ALTER TABLE trials_v2 RENAME TO trials;
           """)

@@ -108,11 +108,32 @@ public struct TaskAssignment: Sendable, Equatable {
 
 /// An HMAC-SHA256 tag over (sweep id, trial id, plan index, attempt, worker id), issued by the
 /// coordinator with each TASK. Opaque to the worker: it only hands it back.
+///
+/// Held inline (no allocation: the dispatch path makes one per trial).
 public struct LeaseToken: Sendable, Equatable, Hashable {
   public static let byteCount = 32
-  public var bytes: [UInt8]
-  /// The empty token: never valid, used by tests and for outcomes with no lease.
-  public init(_ bytes: [UInt8] = []) { self.bytes = bytes }
+  /// The tag, or nil: no token (never valid).
+  public var tag: SIMD32<UInt8>?
+
+  /// No token.
+  public init() { tag = nil }
+
+  public init(_ tag: SIMD32<UInt8>) { self.tag = tag }
+
+  /// A token of `byteCount` bytes (tests); any other count is no token.
+  public init(_ bytes: [UInt8]) {
+    guard bytes.count == Self.byteCount else {
+      tag = nil
+      return
+    }
+    var t = SIMD32<UInt8>()
+    for i in 0..<Self.byteCount { t[i] = bytes[i] }
+    tag = t
+  }
+
+  /// The bytes on the wire: 32, or none.
+  public var bytes: [UInt8] { tag.map { t in (0..<Self.byteCount).map { t[$0] } } ?? [] }
+  var wireCount: Int { tag == nil ? 0 : Self.byteCount }
 }
 
 /// One finished attempt as a worker reports it: the outcome and the lease it answers.
@@ -128,7 +149,7 @@ public struct ResultReport: Sendable, Equatable {
   /// Bytes this report takes in a RESULT frame (exact: the codec's layout).
   public var encodedSize: Int {
     let o = outcome
-    return 4 + o.trialID.utf8.count + 8 + 8 + 4 + leaseToken.bytes.count + 4
+    return 4 + o.trialID.utf8.count + 8 + 8 + 4 + leaseToken.wireCount + 4
       + o.status.rawValue.utf8.count + 4 + o.metricsJSON.utf8.count + 8 + 8 + 4
       + o.stderrTail.utf8.count + 1 + 8
   }

@@ -58,7 +58,7 @@ public enum MessageCodec {
         w.int(t.index)
         w.int(t.attempt)
         w.string(t.paramsJSON)
-        w.token(t.leaseToken.bytes)
+        w.token(t.leaseToken)
       }
     case .progress(let p):
       w.u8(Tag.progress.rawValue)
@@ -77,7 +77,7 @@ public enum MessageCodec {
         w.string(r.trialID)
         w.int(r.index)
         w.int(r.attempt)
-        w.token(report.leaseToken.bytes)
+        w.token(report.leaseToken)
         w.string(r.status.rawValue)
         w.string(r.metricsJSON)
         w.f64(r.wallSeconds)
@@ -152,7 +152,7 @@ public enum MessageCodec {
         tasks.append(
           TaskAssignment(
             trialID: try r.string(), index: try r.int(), attempt: try r.int(),
-            paramsJSON: try r.string(), leaseToken: LeaseToken(try r.token())))
+            paramsJSON: try r.string(), leaseToken: try r.token()))
       }
       message = .task(tasks)
     case .progress:
@@ -170,7 +170,7 @@ public enum MessageCodec {
         let id = try r.string()
         let index = try r.int()
         let attempt = try r.int()
-        let token = LeaseToken(try r.token())
+        let token = try r.token()
         let statusText = try r.string()
         guard let status = TrialStatus(rawValue: statusText) else {
           throw ProtocolError(.invalid, "unknown trial status '\(statusText)'")

@@ -4,7 +4,10 @@ extension TrialOutcome {
   /// An outcome within the wire's limits: metrics over `Wire.maxMetricsBytes` make it `failed`
   /// with a message saying so (a result must never be too large to send), and the stderr tail is
   /// cut to its last `TrialOutcome.stderrTailLimit` bytes.
-  public func boundedForWire() -> TrialOutcome {
+  ///
+  /// `checkMetricsSyntax`: also make metrics that are not one JSON object a failure (the
+  /// coordinator, which trusts no peer, always does; a worker leaves it to the coordinator).
+  public func boundedForWire(checkMetricsSyntax: Bool = true) -> TrialOutcome {
     var o = self
     if o.metricsJSON.utf8.count > Wire.maxMetricsBytes {
       // Last, so cutting the tail to its limit keeps it.
@@ -12,7 +15,7 @@ extension TrialOutcome {
         "\norbit: the trial reported \(o.metricsJSON.utf8.count) bytes of metrics, over the limit of \(Wire.maxMetricsBytes): report a few numbers as metrics and write artifacts (curves, checkpoints) to files"
       o.metricsJSON = "{}"
       o.status = .failed
-    } else if o.metricsJSON != "{}", !Self.isJSONObject(o.metricsJSON) {
+    } else if checkMetricsSyntax, o.metricsJSON != "{}", !Self.isJSONObject(o.metricsJSON) {
       // The journal, CSV and analysis read metrics as one JSON object: anything else is not a
       // result of the trial.
       o.stderrTail += "\norbit: the trial's metrics were not a JSON object; recorded as failed"
@@ -26,8 +29,5 @@ extension TrialOutcome {
     return o
   }
 
-  static func isJSONObject(_ text: String) -> Bool {
-    if case .object = try? ParamValue.parseJSON(text) { return true }
-    return false
-  }
+  static func isJSONObject(_ text: String) -> Bool { JSONSyntax.isObject(text) }
 }

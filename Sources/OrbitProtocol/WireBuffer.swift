@@ -20,9 +20,13 @@ struct WireWriter {
       bytes.append(contentsOf: utf8)
     }
   }
-  mutating func token(_ b: [UInt8]) {
-    u32(UInt32(b.count))
-    bytes.append(contentsOf: b)
+  mutating func token(_ token: LeaseToken) {
+    guard let tag = token.tag else {
+      u32(0)
+      return
+    }
+    u32(UInt32(LeaseToken.byteCount))
+    withUnsafeBytes(of: tag) { bytes.append(contentsOf: $0) }
   }
   mutating func strings(_ list: [String]) {
     u32(UInt32(list.count))
@@ -87,13 +91,19 @@ struct WireReader {
     return s
   }
 
-  /// A short opaque byte field (a lease token).
-  mutating func token() throws(ProtocolError) -> [UInt8] {
+  /// A lease token: no bytes, or exactly `LeaseToken.byteCount`.
+  mutating func token() throws(ProtocolError) -> LeaseToken {
     let n = Int(try u32())
     guard n <= Wire.maxTokenBytes else {
       throw ProtocolError(.tooLarge, "token of \(n) bytes exceeds \(Wire.maxTokenBytes)")
     }
-    return Array(try take(n))
+    guard n == 0 || n == LeaseToken.byteCount else {
+      throw ProtocolError(
+        .invalid, "token of \(n) bytes; a lease token has \(LeaseToken.byteCount)")
+    }
+    let raw = try take(n)
+    guard n > 0 else { return LeaseToken() }
+    return LeaseToken(raw.withUnsafeBytes { $0.loadUnaligned(as: SIMD32<UInt8>.self) })
   }
 
   mutating func strings() throws(ProtocolError) -> [String] {

@@ -17,9 +17,53 @@ public struct SHA256: Sendable {
     return Array(bytes).withUnsafeBytes { hash($0) }
   }
 
+  /// The state after hashing one 64-byte block: HMAC hashes its key pads once and continues
+  /// from here for every message (RFC 2104 §4, "precomputed" inner and outer states).
+  public struct Midstate: Sendable {
+    fileprivate var hasher: SHA256
+    fileprivate var bytes: Int
+  }
+
+  /// The state after `blocks`, whole 64-byte blocks.
+  public static func midstate(after blocks: [UInt8]) -> Midstate {
+    precondition(blocks.count % 64 == 0, "a midstate is taken after whole 64-byte blocks")
+    var hasher = SHA256()
+    blocks.withUnsafeBytes { raw in
+      for offset in stride(from: 0, to: raw.count, by: 64) {
+        hasher.compress(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 64]))
+      }
+    }
+    return Midstate(hasher: hasher, bytes: blocks.count)
+  }
+
+  /// The digest of the blocks `midstate` was taken after, followed by `buffer`.
+  public static func hash(continuing midstate: Midstate, _ buffer: UnsafeRawBufferPointer)
+    -> [UInt8]
+  {
+    let d = digest(continuing: midstate, buffer)
+    return (0..<32).map { d[$0] }
+  }
+
+  /// The same digest, inline (no allocation).
+  public static func digest(continuing midstate: Midstate, _ buffer: UnsafeRawBufferPointer)
+    -> SIMD32<UInt8>
+  {
+    finish(midstate.hasher, buffer, priorBytes: midstate.bytes)
+  }
+
   /// The SHA-256 digest of the bytes in `buffer`.
   public static func hash(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
-    var hasher = SHA256()
+    let d = finish(SHA256(), buffer, priorBytes: 0)
+    return [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+      for i in 0..<32 { out[i] = d[i] }
+      count = 32
+    }
+  }
+
+  private static func finish(_ start: SHA256, _ buffer: UnsafeRawBufferPointer, priorBytes: Int)
+    -> SIMD32<UInt8>
+  {
+    var hasher = start
     var offset = 0
     while buffer.count - offset >= 64 {
       hasher.compress(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + 64]))
@@ -28,25 +72,27 @@ public struct SHA256: Sendable {
     // The tail, the 0x80 marker and the 64-bit big-endian bit length: one or two blocks.
     let tailCount = buffer.count - offset
     let paddedCount = tailCount < 56 ? 64 : 128
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { padded in
-      _ = padded.initialize(from: repeatElement(0, count: 128))
-      for index in 0..<tailCount { padded[index] = buffer[offset + index] }
-      padded[tailCount] = 0x80
-      let bitLength = UInt64(buffer.count) &* 8
-      for index in 0..<8 {
-        padded[paddedCount - 1 - index] = UInt8(truncatingIfNeeded: bitLength >> (8 * index))
+    withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { padded in
+      padded.initializeMemory(as: UInt8.self, repeating: 0)
+      if tailCount > 0 {
+        padded.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: tailCount)
       }
+      padded[tailCount] = 0x80
+      let bitLength = UInt64(buffer.count + priorBytes) &* 8
+      padded.storeBytes(of: bitLength.bigEndian, toByteOffset: paddedCount - 8, as: UInt64.self)
       let raw = UnsafeRawBufferPointer(padded)
       hasher.compress(UnsafeRawBufferPointer(rebasing: raw[0..<64]))
       if paddedCount == 128 { hasher.compress(UnsafeRawBufferPointer(rebasing: raw[64..<128])) }
     }
-    let s = hasher.state
-    var digest = [UInt8](repeating: 0, count: 32)
-    for (index, word) in [s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7].enumerated() {
-      digest[index * 4] = UInt8(truncatingIfNeeded: word >> 24)
-      digest[index * 4 + 1] = UInt8(truncatingIfNeeded: word >> 16)
-      digest[index * 4 + 2] = UInt8(truncatingIfNeeded: word >> 8)
-      digest[index * 4 + 3] = UInt8(truncatingIfNeeded: word)
+    // The state words, big-endian, stored straight into the digest's bytes.
+    var digest = SIMD32<UInt8>()
+    withUnsafeBytes(of: hasher.state) { words in
+      withUnsafeMutableBytes(of: &digest) { out in
+        for index in 0..<8 {
+          let word = words.load(fromByteOffset: index * 4, as: UInt32.self)
+          out.storeBytes(of: word.bigEndian, toByteOffset: index * 4, as: UInt32.self)
+        }
+      }
     }
     return digest
   }

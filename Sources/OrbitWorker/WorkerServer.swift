@@ -1,4 +1,3 @@
-import CZeroMQ
 import Foundation
 import Logging
 import OrbitProtocol
@@ -118,11 +117,12 @@ public final class WorkerServer {
     // A routing id of its own per connection: two workers started with the same --worker-id
     // cannot take over each other's connection; the coordinator refuses the second by name.
     let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-    try socket.setOption(
-      ZMQ_ROUTING_ID, bytes: Array("\(machine.identity.workerID)#\(suffix)".utf8))
-    try socket.setOption(ZMQ_MAXMSGSIZE, Int64(Wire.maxMessageBytes))
-    try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
-    try socket.setOption(ZMQ_RCVHWM, Int32(100_000))
+    try socket.set(.routingID(Array("\(machine.identity.workerID)#\(suffix)".utf8)))
+    try socket.set(.maxMessageBytes(Wire.maxMessageBytes))
+    // Results and progress queue here while the coordinator is away (a restart): room for a
+    // long outage's worth, bounded.
+    try socket.set(.sendHighWaterMark(100_000))
+    try socket.set(.receiveHighWaterMark(100_000))
     if let curve { try socket.makeCurveClient(curve.keypair, serverKey: curve.serverKey) }
     do {
       try socket.connect(endpoint)

@@ -46,6 +46,8 @@ public struct WorkerStateMachine {
   private(set) var unacked: [String: ResultReport] = [:]
   private var outbox: [ResultReport] = []
   private var creditsToReturn = 0
+  /// Trials started since the last flush.
+  private var startedToReport: [String] = []
   /// The sweep and spec the runner was built for (nil before the first WELCOME).
   private var configuredFor: (sweepID: String, specText: String)?
 
@@ -79,7 +81,8 @@ public struct WorkerStateMachine {
       receive(message, now: now, into: &actions)
     case .trialFinished(let outcome, _):
       guard let task = running.removeValue(forKey: outcome.trialID) else { break }
-      let report = ResultReport(outcome: outcome.boundedForWire(), leaseToken: task.leaseToken)
+      let report = ResultReport(
+        outcome: outcome.boundedForWire(checkMetricsSyntax: false), leaseToken: task.leaseToken)
       unacked[outcome.trialID] = report
       outbox.append(report)
       if phase == .active { creditsToReturn += 1 }
@@ -107,12 +110,19 @@ public struct WorkerStateMachine {
   /// The results finished since the last flush, in RESULT messages (each under
   /// `Wire.maxResultBatchBytes`) with the credits they free.
   public mutating func flush(now: Double) -> [WorkerAction] {
-    guard !outbox.isEmpty || creditsToReturn > 0, phase != .introducing else { return [] }
+    guard !outbox.isEmpty || creditsToReturn > 0 || !startedToReport.isEmpty,
+      phase != .introducing
+    else { return [] }
     var actions: [WorkerAction] = []
     if phase == .leaving {
       outbox.removeAll()
+      startedToReport.removeAll()
       return []
     }
+    let started = startedToReport.filter { running[$0] != nil }
+    startedToReport.removeAll(keepingCapacity: true)
+    if !started.isEmpty { send(.started(trialIDs: started), now: now, into: &actions) }
+    guard !outbox.isEmpty || creditsToReturn > 0 else { return actions }
     sendResults(outbox, credits: creditsToReturn, now: now, into: &actions)
     outbox.removeAll(keepingCapacity: true)
     creditsToReturn = 0
@@ -178,7 +188,9 @@ public struct WorkerStateMachine {
         actions.append(.start(task))
         started.append(task.trialID)
       }
-      if !started.isEmpty { send(.started(trialIDs: started), now: now, into: &actions) }
+      // Said at the next flush, for those still running then: a trial that ends at once (the
+      // noop runner, a failing command) needs no STARTED, its RESULT says more.
+      startedToReport += started
     case .ack(let ids):
       for id in ids { unacked[id] = nil }
     case .cancel(let id):

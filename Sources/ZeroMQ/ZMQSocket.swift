@@ -14,6 +14,21 @@ public enum ZMQSocketType: Sendable {
   }
 }
 
+/// The socket options Orbit sets, as values with units instead of raw `ZMQ_*` integers.
+public enum ZMQSocketOption: Sendable {
+  /// Frames larger than this are dropped by libzmq before they are buffered (ZMQ_MAXMSGSIZE).
+  case maxMessageBytes(Int)
+  /// A ROUTER send to an unknown peer fails at once instead of vanishing.
+  case routerMandatory(Bool)
+  /// A new connection with a routing id in use takes it over.
+  case routerHandover(Bool)
+  /// Messages queued per peer before sends would block.
+  case sendHighWaterMark(Int)
+  case receiveHighWaterMark(Int)
+  case routingID([UInt8])
+  case lingerMilliseconds(Int)
+}
+
 /// Owns one libzmq socket. Not `Sendable`: libzmq sockets must stay on the thread that uses them.
 ///
 /// Close it explicitly with `close()`; `deinit` closes a socket left open so the context can end.
@@ -36,12 +51,27 @@ public final class ZMQSocket {
     guard let handle else { return }
     var linger = lingerMilliseconds
     zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
-    zmq_close(handle)
+    // zmq_close fails only with ENOTSOCK (not a socket: a bug of ours, never a runtime event).
+    let rc = zmq_close(handle)
+    assert(rc == 0, "zmq_close: \(ZMQError.last("zmq_close"))")
     self.handle = nil
   }
 
-  /// Runs `body` with the raw handle; the only way the pointer leaves this type.
-  public func withUnsafeHandle<R>(_ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+  /// Sets a socket option, typed: the values Orbit uses, with their units.
+  public func set(_ option: ZMQSocketOption) throws(ZMQError) {
+    switch option {
+    case .maxMessageBytes(let bytes): try setOption(ZMQ_MAXMSGSIZE, Int64(bytes))
+    case .routerMandatory(let on): try setOption(ZMQ_ROUTER_MANDATORY, Int32(on ? 1 : 0))
+    case .routerHandover(let on): try setOption(ZMQ_ROUTER_HANDOVER, Int32(on ? 1 : 0))
+    case .sendHighWaterMark(let messages): try setOption(ZMQ_SNDHWM, Int32(messages))
+    case .receiveHighWaterMark(let messages): try setOption(ZMQ_RCVHWM, Int32(messages))
+    case .routingID(let bytes): try setOption(ZMQ_ROUTING_ID, bytes: bytes)
+    case .lingerMilliseconds(let ms): try setOption(ZMQ_LINGER, Int32(ms))
+    }
+  }
+
+  /// Runs `body` with the raw handle; only this module's types (poller, monitor, CURVE) see it.
+  func withUnsafeHandle<R>(_ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
     try withHandle(body)
   }
 
@@ -69,21 +99,21 @@ public final class ZMQSocket {
   }
 
   /// Sets an integer option (`ZMQ_SNDHWM`, `ZMQ_LINGER`, `ZMQ_ROUTER_MANDATORY`, …).
-  public func setOption(_ option: Int32, _ value: Int32) throws(ZMQError) {
+  func setOption(_ option: Int32, _ value: Int32) throws(ZMQError) {
     var value = value
     let rc = withUnsafeHandle { zmq_setsockopt($0, option, &value, MemoryLayout<Int32>.size) }
     if rc != 0 { throw ZMQError.last("setsockopt \(option)") }
   }
 
   /// Sets a 64-bit option (`ZMQ_MAXMSGSIZE`).
-  public func setOption(_ option: Int32, _ value: Int64) throws(ZMQError) {
+  func setOption(_ option: Int32, _ value: Int64) throws(ZMQError) {
     var value = value
     let rc = withUnsafeHandle { zmq_setsockopt($0, option, &value, MemoryLayout<Int64>.size) }
     if rc != 0 { throw ZMQError.last("setsockopt \(option)") }
   }
 
   /// Sets a bytes option (`ZMQ_ROUTING_ID`, CURVE keys).
-  public func setOption(_ option: Int32, bytes: [UInt8]) throws(ZMQError) {
+  func setOption(_ option: Int32, bytes: [UInt8]) throws(ZMQError) {
     let rc = withUnsafeHandle { handle in
       bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
     }

@@ -198,3 +198,42 @@ struct HostilePeerTests {
     #expect(d.journal["t0"]?.attempt == 2)
   }
 }
+
+@Suite("Lease tokens")
+struct LeaseSignerTests {
+  /// RFC 4231 test case 2 through the same midstate path the signer uses.
+  @Test func hmacMatchesRFC4231() {
+    let key = Array("Jefe".utf8) + [UInt8](repeating: 0, count: 60)
+    let inner = SHA256.midstate(after: key.map { $0 ^ 0x36 })
+    let outer = SHA256.midstate(after: key.map { $0 ^ 0x5c })
+    let message = Array("what do ya want for nothing?".utf8)
+    let innerDigest = message.withUnsafeBytes { SHA256.hash(continuing: inner, $0) }
+    let mac = innerDigest.withUnsafeBytes { SHA256.hash(continuing: outer, $0) }
+    #expect(
+      SHA256.hexString(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+  }
+
+  @Test func aTokenVerifiesOnlyForItsOwnLease() {
+    let signer = LeaseSigner(secret: Array(repeating: 7, count: 32), sweepID: "s")
+    let w = signer.key(forWorker: "w")
+    let id = String(repeating: "ab", count: 32)
+    let token = signer.token(w, trialID: id, index: 3, attempt: 2)
+    #expect(token.bytes.count == LeaseToken.byteCount)
+    #expect(signer.verify(token, w, trialID: id, index: 3, attempt: 2))
+    #expect(!signer.verify(token, w, trialID: id, index: 3, attempt: 3))
+    #expect(!signer.verify(token, w, trialID: id, index: 4, attempt: 2))
+    #expect(
+      !signer.verify(token, w, trialID: String(repeating: "ac", count: 32), index: 3, attempt: 2))
+    #expect(!signer.verify(token, signer.key(forWorker: "x"), trialID: id, index: 3, attempt: 2))
+    let otherSweep = LeaseSigner(secret: Array(repeating: 7, count: 32), sweepID: "z")
+    #expect(
+      !otherSweep.verify(token, otherSweep.key(forWorker: "w"), trialID: id, index: 3, attempt: 2))
+    let otherSecret = LeaseSigner(secret: Array(repeating: 8, count: 32), sweepID: "s")
+    #expect(
+      !otherSecret.verify(token, otherSecret.key(forWorker: "w"), trialID: id, index: 3, attempt: 2)
+    )
+    // The same lease signed twice is the same token (a restarted coordinator recomputes it).
+    #expect(signer.token(signer.key(forWorker: "w"), trialID: id, index: 3, attempt: 2) == token)
+  }
+
+}

@@ -72,3 +72,32 @@ struct Mutator {
     return bytes
   }
 }
+
+@Suite("JSON object syntax check")
+struct JSONSyntaxTests {
+  @Test(arguments: [
+    "{}", #"{"a":1}"#, #" { "a" : [1, 2.5e-3, -0, true, false, null, {"b": "x\n\u00e9"}] } "#,
+    #"{"loss":1e308,"s":"\"q\""}"#,
+  ])
+  func acceptsObjects(_ text: String) { #expect(JSONSyntax.isObject(text)) }
+
+  @Test(arguments: [
+    "", "[]", "1", #""s""#, "{", "}", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, #"{a:1}"#,
+    #"{"a":01}"#, #"{"a":1.}"#, #"{"a":NaN}"#, #"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", "{} {}",
+    #"{"a":[1,]}"#, String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+  ])
+  func rejectsEverythingElse(_ text: String) { #expect(!JSONSyntax.isObject(text)) }
+
+  @Test func agreesWithTheSpecParserOnMutatedMetrics() throws {
+    var rng = Mutator(seed: 99)
+    let seeds = [#"{"loss":0.25,"acc":[1,2,3],"name":"run-1","ok":true}"#, #"{"a":{"b":null}}"#]
+    for _ in 0..<5000 {
+      let text = String(
+        decoding: rng.mutate(Array(seeds[rng.below(2)].utf8), corpus: seeds.map { Array($0.utf8) }),
+        as: UTF8.self)
+      var reference = false
+      if case .object = try? ParamValue.parseJSON(text) { reference = true }
+      #expect(JSONSyntax.isObject(text) == reference, "\(text)")
+    }
+  }
+}

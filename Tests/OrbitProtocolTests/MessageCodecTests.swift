@@ -102,11 +102,17 @@ struct MessageCodecTests {
     #expect(rejection(bytes) == .tooLarge)
   }
 
-  @Test func oversizedTokenIsRejected() {
-    let t = TaskAssignment(
-      trialID: "t", index: 0, attempt: 1, paramsJSON: "{}",
-      leaseToken: LeaseToken(Array(repeating: 1, count: Wire.maxTokenBytes + 1)))
-    #expect(rejection(MessageCodec.encode(.task([t]))) == .tooLarge)
+  @Test func oversizedOrOddSizedTokensAreRejected() {
+    let t = TaskAssignment(trialID: "t", index: 0, attempt: 1, paramsJSON: "{}")
+    var bytes = MessageCodec.encode(.task([t]))
+    // The token is the last field: a u32 length of 0. Declare more, and supply them.
+    bytes.removeLast(4)
+    let huge =
+      bytes + [UInt8(Wire.maxTokenBytes + 1), 0, 0, 0]
+      + [UInt8](repeating: 1, count: Wire.maxTokenBytes + 1)
+    #expect(rejection(huge) == .tooLarge)
+    let odd = bytes + [16, 0, 0, 0] + [UInt8](repeating: 1, count: 16)
+    #expect(rejection(odd) == .invalid)
   }
 
   @Test func nonFiniteTimesAreInvalid() {

@@ -17,7 +17,7 @@ struct ZMQSocketTests {
     let endpoint = router.lastEndpoint
     #expect(endpoint.hasPrefix("tcp://127.0.0.1:"))
     #expect(!endpoint.hasSuffix(":*"))
-    try dealer.setOption(ZMQ_ROUTING_ID, bytes: Array("w1".utf8))
+    try dealer.set(.routingID(Array("w1".utf8)))
     try dealer.connect(endpoint)
 
     try dealer.send([[1, 2, 3], []])
@@ -46,7 +46,7 @@ struct ZMQSocketTests {
       dealer.close()
       router.close()
     }
-    try router.setOption(ZMQ_MAXMSGSIZE, Int64(1024))
+    try router.set(.maxMessageBytes(1024))
     try router.bind("tcp://127.0.0.1:*")
     try dealer.connect(router.lastEndpoint)
     try dealer.send([[UInt8](repeating: 7, count: 4096)])
