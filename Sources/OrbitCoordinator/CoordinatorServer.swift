@@ -51,6 +51,12 @@ public final class CoordinatorServer {
   private static func now() -> Double { MonotonicClock.seconds() }
   /// Wall-clock seconds, only for timestamps recorded in the journal.
   private static func wallNow() -> Double { Date().timeIntervalSince1970 }
+
+  /// A public key as logs show it: `SHA256:` and the first 16 hex digits of its hash (a public
+  /// key is no secret, but a short stable name is easier to match against files).
+  static func fingerprint(_ key: String) -> String {
+    key.hasPrefix("(") ? "none \(key)" : "SHA256:\(SHA256.hexDigest(key).prefix(16))"
+  }
   /// Which connection (descriptor) each admitted peer last spoke on, and back: the socket
   /// monitor names connections by descriptor, the state machine names peers by routing id.
   private var peerOfFD: [Int32: PeerID] = [:]
@@ -135,6 +141,11 @@ public final class CoordinatorServer {
             machine.handle(.persisted(entries, inserted: inserted, now: Self.now())),
             router: router, writer: writer)
         }
+        for key in authenticator?.takeRefusals() ?? [] {
+          logger.warning(
+            "refused a worker: its CurveZMQ key \(Self.fingerprint(key)) is not in --allow-keys (add its .pub to the list to admit it)"
+          )
+        }
         let now = Self.now()
         if now >= nextTick {
           try perform(machine.handle(.tick(now: now)), router: router, writer: writer)
@@ -206,7 +217,7 @@ public final class CoordinatorServer {
         logger.warning(
           "refused a connection: its CurveZMQ handshake failed (code \(code)): a worker without the coordinator's public key, or whose key is not in --allow-keys"
         )
-      case .accepted:
+      case .accepted, .connected, .handshakeSucceeded:
         break
       }
     }

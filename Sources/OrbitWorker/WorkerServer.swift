@@ -5,10 +5,45 @@ import OrbitSpec
 import Synchronization
 import ZeroMQ
 
-/// Why a worker could not run at all (it exits 69).
+/// Why a worker could not run at all: exit 69, or 77 when the coordinator refused its
+/// credentials.
 public struct WorkerError: Error, CustomStringConvertible {
   public var message: String
+  /// sysexits: 69 unavailable, 77 permission denied (CURVE refused).
+  public var exitCode: Int32 = 69
   public var description: String { message }
+}
+
+/// Counts security handshakes that ended without success on one socket's connections: a
+/// refused key, a wrong server key, or plain TCP against a CURVE coordinator. A coordinator that
+/// is merely down never completes a TCP connection, so it never counts here.
+struct HandshakeWatch {
+  /// Failed handshakes after which the worker gives up: two, so one dropped connection during
+  /// a handshake (a restart) is not taken for a refusal.
+  static let failuresBeforeGivingUp = 2
+  /// The ZAP status code (RFC 27) of a refused client.
+  static let zapRefusal: Int32 = 400
+  private var pending: Set<Int32> = []
+  private(set) var failures = 0
+
+  mutating func note(_ event: ZMQConnectionEvent) {
+    switch event {
+    case .connected(let fd): pending.insert(fd)
+    case .handshakeSucceeded(let fd):
+      pending.remove(fd)
+      failures = 0
+    case .handshakeFailed(_, let code):
+      // 400 is the coordinator's ZAP handler saying no to this key: definitive at once (libzmq
+      // does not retry it). Other failures (a wrong server key, a mechanism mismatch) count.
+      failures = code == Self.zapRefusal ? Self.failuresBeforeGivingUp : failures + 1
+      pending.removeAll()
+    case .disconnected(let fd):
+      if pending.remove(fd) != nil { failures += 1 }
+    case .accepted: break
+    }
+  }
+
+  var refused: Bool { failures >= Self.failuresBeforeGivingUp }
 }
 
 /// Lets signal handlers and tests ask a running worker to leave.
@@ -70,10 +105,19 @@ public final class WorkerServer {
         }
         let fds = executor.map { [$0.wakeFD] } ?? []
         let timeout = max(0, Int((nextTick - Self.now()) * 1000))
-        _ = try ZMQPoller.poll([socket!], fileDescriptors: fds, timeoutMilliseconds: timeout)
+        _ = try ZMQPoller.poll(
+          [socket!, monitor!.socket], fileDescriptors: fds, timeoutMilliseconds: timeout)
+        while let event = try monitor!.next() { handshakes.note(event) }
+        if handshakes.refused && !heardFromCoordinator {
+          throw WorkerError(
+            message:
+              "the coordinator at \(endpoint) did not accept this worker's key, or is not the coordinator whose key you gave: \(handshakes.failures) security handshakes failed. Check that this worker's .pub is in the coordinator's --allow-keys, that --server-key is the coordinator's .pub, and that both sides use CurveZMQ or neither.",
+            exitCode: 77)
+        }
         // Messages from the coordinator, bounded so completions and ticks keep flowing.
         for _ in 0..<1000 {
           guard let frames = try socket!.receive(dontWait: true) else { break }
+          heardFromCoordinator = true
           guard frames.count == 1, let message = try? MessageCodec.decode(frames[0]) else {
             logger.warning("dropped a malformed message from the coordinator")
             continue
@@ -106,14 +150,24 @@ public final class WorkerServer {
       throw WorkerError(message: "worker socket failed: \(error)")
     }
     executor?.shutdown()
+    monitor?.close()
     socket?.close(lingerMilliseconds: 1000)
     if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return exitCode
   }
 
+  /// Connection events of the current socket: how a refused handshake is noticed.
+  private var monitor: ZMQMonitor?
+  private var handshakes = HandshakeWatch()
+  /// Whether any message from a coordinator arrived: a refusal is only a refusal before that.
+  private var heardFromCoordinator = false
+
   private func connect() throws {
+    monitor?.close()
     socket?.close()
     let socket = try ZMQSocket(context, type: .dealer)
+    // The handshake count carries over reconnects: each new socket may meet the same refusal.
+    monitor = try ZMQMonitor(socket, context: context)
     // A routing id of its own per connection: two workers started with the same --worker-id
     // cannot take over each other's connection; the coordinator refuses the second by name.
     let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)

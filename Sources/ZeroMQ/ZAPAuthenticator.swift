@@ -36,6 +36,14 @@ public final class ZAPAuthenticator: Sendable {
   /// Public keys refused so far (for a log line); never the secret ones, which never arrive here.
   public var refusedKeys: [String] { denials.withLock { $0 } }
 
+  /// The public keys refused since the last call (for a log line each).
+  public func takeRefusals() -> [String] {
+    denials.withLock { d in
+      defer { d.removeAll() }
+      return d
+    }
+  }
+
   public func stop() {
     running.withLock { $0 = false }
     finished.wait()

@@ -4,6 +4,10 @@ import CZeroMQ
 public enum ZMQConnectionEvent: Sendable, Equatable {
   /// A peer's connection was accepted on descriptor `fd`.
   case accepted(fd: Int32)
+  /// This socket's outgoing connection was made (on `fd`).
+  case connected(fd: Int32)
+  /// The security handshake on `fd` succeeded.
+  case handshakeSucceeded(fd: Int32)
   /// The connection on descriptor `fd` closed: the peer process died, closed its socket, or its
   /// host became unreachable (TCP reset or keepalive timeout).
   case disconnected(fd: Int32)
@@ -26,7 +30,8 @@ public final class ZMQMonitor {
     Self.counter += 1
     let address = "inproc://orbit-monitor-\(Self.counter)-\(UInt32.random(in: 0...UInt32.max))"
     let events =
-      ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+      ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+      | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
       | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
     let rc = socket.withHandle { zmq_socket_monitor($0, address, events) }
     if rc != 0 { throw ZMQError.last("zmq_socket_monitor") }
@@ -48,6 +53,8 @@ public final class ZMQMonitor {
       let fd = Int32(bitPattern: value)
       switch event {
       case ZMQ_EVENT_ACCEPTED: return .accepted(fd: fd)
+      case ZMQ_EVENT_CONNECTED: return .connected(fd: fd)
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return .handshakeSucceeded(fd: fd)
       case ZMQ_EVENT_DISCONNECTED: return .disconnected(fd: fd)
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:

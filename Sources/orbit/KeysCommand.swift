@@ -30,16 +30,25 @@ struct KeysCommand: ParsableCommand {
     for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
       throw fail("\(path) exists; remove it first (a key is never overwritten)", Exit.usage)
     }
-    do {
-      try "public: \(pair.publicKey)\nsecret: \(pair.secretKey)\n".write(
-        toFile: secretPath, atomically: true, encoding: .utf8)
-      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
-      try "public: \(pair.publicKey)\n".write(toFile: publicPath, atomically: true, encoding: .utf8)
-    } catch {
-      throw fail(
-        "cannot write the key files in \(dir): \(error.localizedDescription)", Exit.ioError)
-    }
+    // The secret is born with mode 0600 (O_CREAT | O_EXCL: never a moment readable by others,
+    // never over an existing file or through a planted symlink).
+    try Self.create(
+      secretPath, "public: \(pair.publicKey)\nsecret: \(pair.secretKey)\n", mode: 0o600)
+    try Self.create(publicPath, "public: \(pair.publicKey)\n", mode: 0o644)
     print("wrote \(secretPath) (secret: keep it on this machine) and \(publicPath) (share it)")
+  }
+
+  static func create(_ path: String, _ text: String, mode: mode_t) throws(ExitCode) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+    guard fd >= 0 else {
+      throw fail("cannot create \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+    }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(fd) == 0 else {
+      throw fail("cannot write \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+    }
   }
 }
 

@@ -101,7 +101,7 @@ struct WorkerCommand: ParsableCommand {
       allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
     let code: Int32
-    do { code = try server.run() } catch { throw fail(error.message, Exit.unavailable) }
+    do { code = try server.run() } catch { throw fail(error.message, ExitCode(error.exitCode)) }
     if code != 0 { throw ExitCode(code) }
   }
 }

@@ -46,17 +46,35 @@ struct CurveSweepTests {
     let address = try #require(endpoint)
     // The secret key is never printed.
     #expect(!coordinator.stdout.contains(secret.split(separator: "\n")[1].dropFirst(8)))
+    // Three workers the coordinator cannot admit, each with --give-up far away: they must leave
+    // on their own, promptly, saying why (exit 77), not hang reconnecting.
+    let started = Date()
     let stranger = try OrbitProcess(
       [
         "worker", "--connect", address, "--allow-command", "--worker-id", "stranger", "--curve-key",
-        "stranger.key", "--server-key", "coordinator.pub", "--give-up", "4",
+        "stranger.key", "--server-key", "coordinator.pub", "--give-up", "300",
       ],
       in: sandbox.path, name: "stranger")
     let plain = try OrbitProcess(
       [
-        "worker", "--connect", address, "--allow-command", "--worker-id", "plain", "--give-up", "4",
+        "worker", "--connect", address, "--allow-command", "--worker-id", "plain", "--give-up",
+        "300",
       ], in: sandbox.path, name: "plain")
-    usleep(500_000)
+    let deceived = try OrbitProcess(
+      [
+        "worker", "--connect", address, "--allow-command", "--worker-id", "deceived", "--curve-key",
+        "friend.key", "--server-key", "stranger.pub", "--give-up", "300",
+      ], in: sandbox.path, name: "deceived")
+    for refused in [stranger, plain, deceived] {
+      #expect(refused.wait(timeout: 30) == 77, "\(refused.stderr.suffix(600))")
+      #expect(refused.stderr.contains("did not accept this worker's key"))
+    }
+    #expect(Date().timeIntervalSince(started) < 20)
+    // The coordinator names the refused key by fingerprint, never by its secret.
+    let strangerPublic = try #require(sandbox.read("stranger.pub"))
+      .split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    #expect(coordinator.stderr.contains("SHA256:"))
+    #expect(!coordinator.stderr.contains(try #require(strangerPublic)))
     let friend = try OrbitProcess(
       [
         "worker", "--connect", address, "--allow-command", "--worker-id", "friend", "--curve-key",
@@ -65,8 +83,6 @@ struct CurveSweepTests {
       in: sandbox.path, name: "friend")
     #expect(coordinator.wait(timeout: 60) == 0, "coordinator: \(coordinator.stderr)")
     #expect(friend.wait(timeout: 20) == 0)
-    #expect(stranger.wait(timeout: 30) == 69)
-    #expect(plain.wait(timeout: 30) == 69)
     let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
     #expect(try journal.workers().map(\.id) == ["friend"])
     #expect(try journal.trials().count == 6)
