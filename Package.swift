@@ -70,7 +70,7 @@ let package = Package(
     .testTarget(name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal"],
+      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],
       exclude: ["bad-specs"]),
   ],
   swiftLanguageModes: [.v6]
