@@ -25,12 +25,12 @@ public final class CoordinatorServer {
   private let status: CoordinatorStatus
   private let bindEndpoint: String
   private let sweepID: String
-  private let curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
+  private let curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
 
   public init(
     context: ZMQContext, bind: String, journal: Journal, machine: CoordinatorStateMachine,
     resumed: Int, status: CoordinatorStatus, logger: Logger,
-    curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
+    curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
   ) {
     self.curve = curve
     self.context = context
@@ -61,6 +61,10 @@ public final class CoordinatorServer {
   /// monitor names connections by descriptor, the state machine names peers by routing id.
   private var peerOfFD: [Int32: PeerID] = [:]
   private var fdOfPeer: [PeerID: Int32] = [:]
+  /// With CURVE: the names admitted now (the allow-list's values), and the name each peer's
+  /// connection was admitted under (its ZAP User-Id).
+  private var admittedNames: Set<String> = []
+  private var nameOfPeer: [PeerID: String] = [:]
 
   public func run() throws(CoordinatorError) {
     let router: ZMQSocket
@@ -92,6 +96,7 @@ public final class CoordinatorServer {
     if let curve {
       do {
         authenticator = try ZAPAuthenticator(context: context, allowedKeys: curve.allowed)
+        admittedNames = Set(curve.allowed.values)
         try router.makeCurveServer(curve.keypair)
       } catch {
         throw CoordinatorError(kind: .socket, message: "cannot set up CurveZMQ: \(error)")
@@ -141,6 +146,9 @@ public final class CoordinatorServer {
             machine.handle(.persisted(entries, inserted: inserted, now: Self.now())),
             router: router, writer: writer)
         }
+        if let authenticator, let keys = status.takeAllowList() {
+          try reload(keys, authenticator: authenticator, router: router, writer: writer)
+        }
         for key in authenticator?.takeRefusals() ?? [] {
           logger.warning(
             "refused a worker: its CurveZMQ key \(Self.fingerprint(key)) is not in --allow-keys (add its .pub to the list to admit it)"
@@ -176,8 +184,18 @@ public final class CoordinatorServer {
   /// Results go to the journal thread; their ACKs wait until it reports them durable.
   private func drainInput(_ router: ZMQSocket, monitor: ZMQMonitor, writer: JournalWriter) throws {
     for _ in 0..<Timing.maxMessagesPerDrain {
-      guard let (frames, fd) = try router.receiveWithSource(dontWait: true) else { break }
+      guard
+        let (frames, fd, user) = try router.receiveWithPeer(dontWait: true, userID: curve != nil)
+      else { break }
       let peer = PeerID(frames.first ?? [])
+      if curve != nil {
+        // A connection admitted under a key revoked since (SIGHUP): refused, whatever it says.
+        guard let user, admittedNames.contains(user) else {
+          try refuseRevoked(peer, router: router, writer: writer)
+          continue
+        }
+        nameOfPeer[peer] = user
+      }
       if fd >= 0 && fdOfPeer[peer] != fd {
         // A connection we have not seen this peer on: first take every pending monitor event,
         // so a stale DISCONNECTED of an earlier owner of this descriptor is not applied to it.
@@ -193,13 +211,50 @@ public final class CoordinatorServer {
           peer, ProtocolError(.invalid, "\(frames.count) frames, expected 2"), now: now)
       } else {
         do {
-          event = .received(peer, try MessageCodec.decode(frames[1]), now: now)
+          var message = try MessageCodec.decode(frames[1])
+          if case .hello(var hello) = message, let name = nameOfPeer[peer], hello.workerID != name {
+            // A CURVE worker is known by its key's name first: logs, status and the journal
+            // say who holds the key, and one key shared by many nodes still names each.
+            hello.workerID = "\(name)/\(hello.workerID)"
+            message = .hello(hello)
+          }
+          event = .received(peer, message, now: now)
         } catch {
           event = .malformed(peer, error, now: now)
         }
       }
       try perform(machine.handle(event), router: router, writer: writer)
     }
+  }
+
+  /// Applies a new allow-list: keys not in it are refused at their next handshake, and peers
+  /// admitted under them are dropped now (their leases re-queued).
+  private func reload(
+    _ keys: [String: String], authenticator: ZAPAuthenticator, router: ZMQSocket,
+    writer: JournalWriter
+  ) throws {
+    authenticator.replaceAllowed(keys)
+    admittedNames = Set(keys.values)
+    let revoked = nameOfPeer.filter { !admittedNames.contains($0.value) }
+    logger.notice(
+      "reloaded the allow-list: \(keys.count) keys; \(revoked.count) connected worker(s) revoked",
+      metadata: ["revoked": "\(Set(revoked.values).sorted())"])
+    for peer in revoked.keys { try refuseRevoked(peer, router: router, writer: writer) }
+  }
+
+  private func refuseRevoked(_ peer: PeerID, router: ZMQSocket, writer: JournalWriter) throws {
+    let name = nameOfPeer.removeValue(forKey: peer)
+    _ = try router.send(
+      [
+        peer.bytes,
+        MessageCodec.encode(
+          .reject(
+            reason:
+              "this worker's key\(name.map { " ('\($0)')" } ?? "") was revoked from the coordinator's allow-list"
+          )),
+      ], dontWait: true)
+    try perform(
+      machine.handle(.disconnected(peer, now: Self.now())), router: router, writer: writer)
   }
 
   /// Feeds closed connections to the state machine: a worker whose process died is noticed as

@@ -37,6 +37,18 @@ public final class CoordinatorStatus: Sendable {
   public func requestStop() { stop.withLock { $0 = true } }
   var stopRequested: Bool { stop.withLock { $0 } }
 
+  private let allowList = Mutex<[String: String]?>(nil)
+
+  /// Hands the coordinator a new CURVE allow-list (SIGHUP): keys no longer in it are refused at
+  /// their next connection, and their current connections dropped.
+  public func replaceAllowList(_ keys: [String: String]) { allowList.withLock { $0 = keys } }
+  func takeAllowList() -> [String: String]? {
+    allowList.withLock { list in
+      defer { list = nil }
+      return list
+    }
+  }
+
   /// The endpoint once bound (port 0 resolved), or nil before.
   public var boundEndpoint: String? { bound.withLock { $0 } }
   func setBound(_ endpoint: String) { bound.withLock { $0 = endpoint } }

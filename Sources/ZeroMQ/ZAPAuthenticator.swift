@@ -8,14 +8,16 @@ import Synchronization
 /// CURVE server socket; this answers on a thread of its own until `stop()`. Start it before the
 /// server socket binds.
 public final class ZAPAuthenticator: Sendable {
-  private let allowed: Set<String>
+  /// Z85 public key → the name a client with it is known by (the ZAP User-Id).
+  private let allowed: Mutex<[String: String]>
   private let running = Mutex(true)
   private let finished = DispatchSemaphore(value: 0)
   private let denials = Mutex<[String]>([])
 
-  /// - Parameter allowedKeys: Z85 public keys of the clients to admit.
-  public init(context: ZMQContext, allowedKeys: Set<String>) throws(ZMQError) {
-    allowed = allowedKeys
+  /// - Parameter allowedKeys: Z85 public keys of the clients to admit, with the name each is
+  ///   known by (its User-Id on every message it sends).
+  public init(context: ZMQContext, allowedKeys: [String: String]) throws(ZMQError) {
+    allowed = Mutex(allowedKeys)
     // The REP socket moves to the handler thread, which alone uses and closes it.
     nonisolated(unsafe) let handler = try ZMQSocket(context, type: .rep)
     try handler.bind("inproc://zeromq.zap.01")
@@ -44,6 +46,12 @@ public final class ZAPAuthenticator: Sendable {
     }
   }
 
+  /// Admits exactly these keys from now on (connections already admitted are the caller's to
+  /// drop: ZAP is asked only at a handshake).
+  public func replaceAllowed(_ keys: [String: String]) {
+    allowed.withLock { $0 = keys }
+  }
+
   public func stop() {
     running.withLock { $0 = false }
     finished.wait()
@@ -62,14 +70,18 @@ public final class ZAPAuthenticator: Sendable {
     let mechanism = String(decoding: request[5], as: UTF8.self)
     var admitted = false
     var key = ""
+    var name = ""
     if mechanism == "CURVE", request.count >= 7, let z85 = ZMQCurveKeypair.z85(request[6]) {
       key = z85
-      admitted = allowed.contains(z85)
+      if let known = allowed.withLock({ $0[z85] }) {
+        admitted = true
+        name = known
+      }
     }
     if !admitted { denials.withLock { $0.append(key.isEmpty ? "(\(mechanism))" : key) } }
     return [
       Array("1.0".utf8), requestID, Array((admitted ? "200" : "400").utf8),
-      Array((admitted ? "OK" : "key not in the allow-list").utf8), Array(key.utf8), [],
+      Array((admitted ? "OK" : "key not in the allow-list").utf8), Array(name.utf8), [],
     ]
   }
 }

@@ -150,7 +150,16 @@ public final class ZMQSocket {
   public func receiveWithSource(dontWait: Bool = false) throws(ZMQError) -> (
     frames: [[UInt8]], sourceFD: Int32
   )? {
+    try receiveWithPeer(dontWait: dontWait, userID: false).map { ($0.frames, $0.sourceFD) }
+  }
+
+  /// Receives one message with its source descriptor and, when `userID`, the ZAP User-Id its
+  /// connection was admitted under (nil without one).
+  public func receiveWithPeer(dontWait: Bool = false, userID: Bool) throws(ZMQError) -> (
+    frames: [[UInt8]], sourceFD: Int32, userID: String?
+  )? {
     var sourceFD: Int32 = -1
+    var user: String?
     var frames: [[UInt8]] = []
     var message = zmq_msg_t()
     zmq_msg_init(&message)
@@ -168,8 +177,11 @@ public final class ZMQSocket {
       // A ROUTER makes the routing-id frame itself (no descriptor): take the first frame that
       // came off a connection.
       if sourceFD < 0 { sourceFD = zmq_msg_get(&message, ZMQ_SRCFD) }
+      if userID, user == nil, let value = zmq_msg_gets(&message, "User-Id") {
+        user = String(cString: value)
+      }
       frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
-      if zmq_msg_more(&message) == 0 { return (frames, sourceFD) }
+      if zmq_msg_more(&message) == 0 { return (frames, sourceFD, user) }
     }
   }
 

@@ -35,7 +35,10 @@ struct CoordinatorCommand: ParsableCommand {
     help: "This coordinator's CurveZMQ keypair (from `orbit keys`): encrypt and authenticate.")
   var curveKey: String?
 
-  @Option(help: "With --curve-key: the workers' public keys, a .pub file or a folder of them.")
+  @Option(
+    help:
+      "With --curve-key: the workers' public keys, a .pub file or a folder of them; each worker is known by its key's file name. SIGHUP reloads it (revoked keys are dropped at once)."
+  )
   var allowKeys: String?
 
   func validate() throws {
@@ -52,7 +55,7 @@ struct CoordinatorCommand: ParsableCommand {
   @OptionGroup var log: LogOptions
 
   func run() throws {
-    var curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?
+    var curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
     if let curveKey, let allowKeys {
       curve = (try CurveKeyFiles.keypair(curveKey), try CurveKeyFiles.allowList(allowKeys))
     }
@@ -82,7 +85,17 @@ struct CoordinatorCommand: ParsableCommand {
     flushStandardOutput()
     var interrupted = false
     var display = ProgressDisplay(interactive: false)
+    var hangups = Signals.hangups
     while !session.isDone {
+      if Signals.hangups != hangups, let allowKeys {
+        hangups = Signals.hangups
+        // A bad file keeps the list in force (the error says why): a typo must not open the door.
+        do {
+          session.status.replaceAllowList(try CurveKeyFiles.allowList(allowKeys))
+        } catch {
+          warn("SIGHUP: kept the current allow-list; \(allowKeys) could not be read")
+        }
+      }
       if Signals.interrupts > 0 && !interrupted {
         interrupted = true
         session.status.requestStop()

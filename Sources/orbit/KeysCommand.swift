@@ -76,17 +76,22 @@ enum CurveKeyFiles {
   }
 
   /// The public keys of a `.pub` file, or of every `.pub` file in a folder.
-  static func allowList(_ path: String) throws(ExitCode) -> Set<String> {
+  /// The keys of a .pub file or a folder of them, each with its name (the file's base name):
+  /// what logs, status and the journal call a worker holding it.
+  static func allowList(_ path: String) throws(ExitCode) -> [String: String] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw fail("\(path) does not exist: pass a .pub file or a folder of them", Exit.noInput)
     }
-    if !isDirectory.boolValue { return [try publicKey(path)] }
+    func name(_ file: String) -> String {
+      URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+    }
+    if !isDirectory.boolValue { return [try publicKey(path): name(path)] }
     let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter {
       $0.hasSuffix(".pub")
     }
-    var keys = Set<String>()
-    for file in files { keys.insert(try publicKey("\(path)/\(file)")) }
+    var keys: [String: String] = [:]
+    for file in files.sorted() { keys[try publicKey("\(path)/\(file)")] = name(file) }
     if keys.isEmpty {
       throw fail("\(path) holds no .pub files: no worker could join", Exit.badData)
     }

@@ -131,7 +131,9 @@ final class SweepSession {
   private var finished: [(id: String, index: Int)]
 
   /// Starts the coordinator thread and waits until it has bound (or failed to).
-  func start(bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: Set<String>)?)
+  func start(
+    bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
+  )
     throws(ExitCode) -> String
   {
     let spec = self.spec

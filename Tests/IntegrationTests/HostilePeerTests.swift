@@ -90,7 +90,8 @@ struct HostilePeerTests {
         // PROGRESS floods for trials it does not hold, 1 MiB each.
         let big = "{\"x\":\"" + String(repeating: "p", count: 1 << 20) + "\"}"
         for id in ids.prefix(15) {
-          send(.progress(TrialProgress(trialID: id, index: 0, attempt: 1, step: 1, metricsJSON: big)))
+          send(
+            .progress(TrialProgress(trialID: id, index: 0, attempt: 1, step: 1, metricsJSON: big)))
         }
         // Frames over every limit: 12 MiB of metrics in one result, and 15 MiB of garbage.
         let huge = ResultReport(
@@ -109,7 +110,8 @@ struct HostilePeerTests {
     // Sample the coordinator's peak RSS (VmHWM) while it runs.
     var peakKiB = 0
     while coordinator.exitCodeIfEnded == nil {
-      if let status = try? String(contentsOfFile: "/proc/\(coordinator.pid)/status", encoding: .utf8),
+      if let status = try? String(
+        contentsOfFile: "/proc/\(coordinator.pid)/status", encoding: .utf8),
         let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
         let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
       {
@@ -124,8 +126,12 @@ struct HostilePeerTests {
     #expect(Set(rows.map(\.id)) == Set(ids))
     for row in rows {
       #expect(row.worker == "alice")
-      let x = (try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any])?["x"] as? Int
-      let loss = (try JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8)) as? [String: Any])?["loss"] as? Double
+      let x =
+        (try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any])?["x"]
+        as? Int
+      let loss =
+        (try JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8)) as? [String: Any])?[
+          "loss"] as? Double
       #expect(loss == x.map { Double($0 * 2 + 1) })
     }
     let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)

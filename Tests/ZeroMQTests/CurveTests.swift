@@ -10,7 +10,7 @@ struct CurveTests {
     let server = try ZMQCurveKeypair.generate()
     let friend = try ZMQCurveKeypair.generate()
     let stranger = try ZMQCurveKeypair.generate()
-    let zap = try ZAPAuthenticator(context: context, allowedKeys: [friend.publicKey])
+    let zap = try ZAPAuthenticator(context: context, allowedKeys: [friend.publicKey: "friend"])
     let router = try ZMQSocket(context, type: .router)
     try router.makeCurveServer(server)
     try router.bind("tcp://127.0.0.1:*")
