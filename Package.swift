@@ -70,7 +70,8 @@ let package = Package(
     .testTarget(name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],
+      name: "IntegrationTests",
+      dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],
       exclude: ["bad-specs"]),
   ],
   swiftLanguageModes: [.v6]
