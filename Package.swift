@@ -13,6 +13,9 @@ let package = Package(
     .library(name: "OrbitSpec", targets: ["OrbitSpec"]),
     .library(name: "OrbitJournal", targets: ["OrbitJournal"]),
     .library(name: "OrbitSimulation", targets: ["OrbitSimulation"]),
+    .library(name: "OrbitProtocol", targets: ["OrbitProtocol"]),
+    .library(name: "OrbitCoordinator", targets: ["OrbitCoordinator"]),
+    .library(name: "OrbitWorker", targets: ["OrbitWorker"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

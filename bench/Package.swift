@@ -24,6 +24,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
+      name: "ProtocolBench",
+      dependencies: [
+        .product(name: "OrbitSimulation", package: "Orbit"),
+        .product(name: "OrbitCoordinator", package: "Orbit"),
+        .product(name: "OrbitWorker", package: "Orbit"),
+        .product(name: "OrbitProtocol", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
       name: "FitBench",
       dependencies: [
         .product(name: "OrbitAnalysis", package: "Orbit"),

@@ -366,7 +366,9 @@ public struct CoordinatorStateMachine {
     entries.reserveCapacity(reports.count)
     let workerID = peers[id]!.hello.workerID
     for report in reports {
-      let outcome = report.outcome.boundedForWire()
+      let outcome =
+        report.outcome.isWithinWireLimits && Self.isObjectOrEmpty(report.outcome.metricsJSON)
+        ? report.outcome : report.outcome.boundedForWire()
       let trial: PlannedTrial
       if sweepID == settings.sweepID, let lease = leases[outcome.trialID], lease.peer == id,
         lease.attempt == outcome.attempt, lease.trial.index == outcome.index
@@ -420,6 +422,10 @@ public struct CoordinatorStateMachine {
       // Mostly refused: more likely a forger than a stale worker.
       strike(id, "sent results for leases it does not hold", now: now, into: &actions)
     }
+  }
+
+  static func isObjectOrEmpty(_ metrics: String) -> Bool {
+    metrics == "{}" || TrialOutcome.isJSONObject(metrics)
   }
 
   /// Why a result without a live lease of this peer is refused, or nil when it answers a lease

@@ -106,19 +106,19 @@ public struct TaskAssignment: Sendable, Equatable {
   }
 }
 
-/// An HMAC-SHA256 tag over (sweep id, trial id, plan index, attempt, worker id), issued by the
+/// A 128-bit MAC over (sweep id, worker id, plan index, attempt, trial id), issued by the
 /// coordinator with each TASK. Opaque to the worker: it only hands it back.
 ///
 /// Held inline (no allocation: the dispatch path makes one per trial).
 public struct LeaseToken: Sendable, Equatable, Hashable {
-  public static let byteCount = 32
+  public static let byteCount = 16
   /// The tag, or nil: no token (never valid).
-  public var tag: SIMD32<UInt8>?
+  public var tag: SIMD16<UInt8>?
 
   /// No token.
   public init() { tag = nil }
 
-  public init(_ tag: SIMD32<UInt8>) { self.tag = tag }
+  public init(_ tag: SIMD16<UInt8>) { self.tag = tag }
 
   /// A token of `byteCount` bytes (tests); any other count is no token.
   public init(_ bytes: [UInt8]) {
@@ -126,12 +126,12 @@ public struct LeaseToken: Sendable, Equatable, Hashable {
       tag = nil
       return
     }
-    var t = SIMD32<UInt8>()
+    var t = SIMD16<UInt8>()
     for i in 0..<Self.byteCount { t[i] = bytes[i] }
     tag = t
   }
 
-  /// The bytes on the wire: 32, or none.
+  /// The bytes on the wire: 16, or none.
   public var bytes: [UInt8] { tag.map { t in (0..<Self.byteCount).map { t[$0] } } ?? [] }
   var wireCount: Int { tag == nil ? 0 : Self.byteCount }
 }

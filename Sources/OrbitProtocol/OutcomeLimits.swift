@@ -7,6 +7,13 @@ extension TrialOutcome {
   ///
   /// `checkMetricsSyntax`: also make metrics that are not one JSON object a failure (the
   /// coordinator, which trusts no peer, always does; a worker leaves it to the coordinator).
+  /// Whether the sizes are within the limits already (metrics syntax not checked): the common
+  /// case, tested without copying the outcome.
+  public var isWithinWireLimits: Bool {
+    metricsJSON.utf8.count <= Wire.maxMetricsBytes
+      && stderrTail.utf8.count <= TrialOutcome.stderrTailLimit
+  }
+
   public func boundedForWire(checkMetricsSyntax: Bool = true) -> TrialOutcome {
     var o = self
     if o.metricsJSON.utf8.count > Wire.maxMetricsBytes {
@@ -29,5 +36,5 @@ extension TrialOutcome {
     return o
   }
 
-  static func isJSONObject(_ text: String) -> Bool { JSONSyntax.isObject(text) }
+  public static func isJSONObject(_ text: String) -> Bool { JSONSyntax.isObject(text) }
 }

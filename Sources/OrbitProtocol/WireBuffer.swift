@@ -103,7 +103,7 @@ struct WireReader {
     }
     let raw = try take(n)
     guard n > 0 else { return LeaseToken() }
-    return LeaseToken(raw.withUnsafeBytes { $0.loadUnaligned(as: SIMD32<UInt8>.self) })
+    return LeaseToken(raw.withUnsafeBytes { $0.loadUnaligned(as: SIMD16<UInt8>.self) })
   }
 
   mutating func strings() throws(ProtocolError) -> [String] {

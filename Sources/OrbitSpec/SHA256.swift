@@ -17,40 +17,6 @@ public struct SHA256: Sendable {
     return Array(bytes).withUnsafeBytes { hash($0) }
   }
 
-  /// The state after hashing one 64-byte block: HMAC hashes its key pads once and continues
-  /// from here for every message (RFC 2104 §4, "precomputed" inner and outer states).
-  public struct Midstate: Sendable {
-    fileprivate var hasher: SHA256
-    fileprivate var bytes: Int
-  }
-
-  /// The state after `blocks`, whole 64-byte blocks.
-  public static func midstate(after blocks: [UInt8]) -> Midstate {
-    precondition(blocks.count % 64 == 0, "a midstate is taken after whole 64-byte blocks")
-    var hasher = SHA256()
-    blocks.withUnsafeBytes { raw in
-      for offset in stride(from: 0, to: raw.count, by: 64) {
-        hasher.compress(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 64]))
-      }
-    }
-    return Midstate(hasher: hasher, bytes: blocks.count)
-  }
-
-  /// The digest of the blocks `midstate` was taken after, followed by `buffer`.
-  public static func hash(continuing midstate: Midstate, _ buffer: UnsafeRawBufferPointer)
-    -> [UInt8]
-  {
-    let d = digest(continuing: midstate, buffer)
-    return (0..<32).map { d[$0] }
-  }
-
-  /// The same digest, inline (no allocation).
-  public static func digest(continuing midstate: Midstate, _ buffer: UnsafeRawBufferPointer)
-    -> SIMD32<UInt8>
-  {
-    finish(midstate.hasher, buffer, priorBytes: midstate.bytes)
-  }
-
   /// The SHA-256 digest of the bytes in `buffer`.
   public static func hash(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
     let d = finish(SHA256(), buffer, priorBytes: 0)

@@ -81,8 +81,9 @@ public struct WorkerStateMachine {
       receive(message, now: now, into: &actions)
     case .trialFinished(let outcome, _):
       guard let task = running.removeValue(forKey: outcome.trialID) else { break }
-      let report = ResultReport(
-        outcome: outcome.boundedForWire(checkMetricsSyntax: false), leaseToken: task.leaseToken)
+      let bounded =
+        outcome.isWithinWireLimits ? outcome : outcome.boundedForWire(checkMetricsSyntax: false)
+      let report = ResultReport(outcome: bounded, leaseToken: task.leaseToken)
       unacked[outcome.trialID] = report
       outbox.append(report)
       if phase == .active { creditsToReturn += 1 }
@@ -129,17 +130,29 @@ public struct WorkerStateMachine {
     return actions
   }
 
+  /// Most results in one RESULT frame: well under the decoder's `Wire.maxBatchItems`.
+  static let maxResultsPerFrame = 4096
+
   /// Sends `reports` in as many RESULT frames as their size needs; the credits ride on the first.
   private mutating func sendResults(
     _ reports: [ResultReport], credits: Int, now: Double, into actions: inout [WorkerAction]
   ) {
     let sweepID = configuredFor?.sweepID ?? ""
+    // The common case: everything fits one frame; send the array as it is (no per-result copy).
+    if reports.count <= Self.maxResultsPerFrame,
+      reports.reduce(0, { $0 + $1.encodedSize }) <= Wire.maxResultBatchBytes
+    {
+      send(.result(sweepID: sweepID, results: reports, credits: credits), now: now, into: &actions)
+      return
+    }
     var batch: [ResultReport] = []
     var bytes = 0
     var credits = credits
     for report in reports {
       let size = report.encodedSize
-      if !batch.isEmpty && (bytes + size > Wire.maxResultBatchBytes || batch.count == 4096) {
+      if !batch.isEmpty
+        && (bytes + size > Wire.maxResultBatchBytes || batch.count == Self.maxResultsPerFrame)
+      {
         send(.result(sweepID: sweepID, results: batch, credits: credits), now: now, into: &actions)
         credits = 0
         batch.removeAll(keepingCapacity: true)

@@ -72,7 +72,7 @@ struct HostilePeerTests {
           ResultReport(
             outcome: TrialOutcome(
               trialID: id, index: i, attempt: 1, status: .ok, metricsJSON: #"{"loss":-1e9}"#),
-            leaseToken: LeaseToken(Array(repeating: UInt8(round), count: 32)))
+            leaseToken: LeaseToken(Array(repeating: UInt8(round), count: LeaseToken.byteCount)))
         }
         send(.result(sweepID: "", results: forged, credits: Int.max))
         let fake = (0..<250).map { k in

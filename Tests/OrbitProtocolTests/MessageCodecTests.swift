@@ -19,7 +19,8 @@ struct MessageCodecTests {
     .task([
       TaskAssignment(
         trialID: String(repeating: "a", count: 64), index: 0, attempt: 1,
-        paramsJSON: #"{"lr":0.1}"#, leaseToken: LeaseToken(Array(repeating: 9, count: 32))),
+        paramsJSON: #"{"lr":0.1}"#,
+        leaseToken: LeaseToken(Array(repeating: 9, count: LeaseToken.byteCount))),
       TaskAssignment(
         trialID: String(repeating: "b", count: 64), index: 9_999_999, attempt: 3, paramsJSON: "{}"),
     ]),
@@ -33,7 +34,7 @@ struct MessageCodecTests {
           outcome: TrialOutcome(
             trialID: "t1", index: 0, attempt: 1, status: .ok, metricsJSON: #"{"loss":1}"#,
             wallSeconds: 1.5, startedAt: 1e9),
-          leaseToken: LeaseToken(Array(0..<32))),
+          leaseToken: LeaseToken(Array(0..<16))),
         ResultReport(
           outcome: TrialOutcome(
             trialID: "t2", index: 77, attempt: 2, status: .failed, stderrTail: "Traceback…",
@@ -111,7 +112,7 @@ struct MessageCodecTests {
       bytes + [UInt8(Wire.maxTokenBytes + 1), 0, 0, 0]
       + [UInt8](repeating: 1, count: Wire.maxTokenBytes + 1)
     #expect(rejection(huge) == .tooLarge)
-    let odd = bytes + [16, 0, 0, 0] + [UInt8](repeating: 1, count: 16)
+    let odd = bytes + [8, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
     #expect(rejection(odd) == .invalid)
   }
 

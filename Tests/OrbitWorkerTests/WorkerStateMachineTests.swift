@@ -158,7 +158,7 @@ struct WorkerStateMachineTests {
 
   @Test func resultsCarryTheLeaseTokenOfTheirTask() {
     var m = joined()
-    let token = LeaseToken(Array(repeating: 7, count: 32))
+    let token = LeaseToken(Array(repeating: 7, count: LeaseToken.byteCount))
     let t = TaskAssignment(trialID: "a", index: 3, attempt: 2, paramsJSON: "{}", leaseToken: token)
     _ = m.handle(.received(.task([t]), now: 1))
     _ = m.handle(
