@@ -138,6 +138,11 @@ public struct WorkerStateMachine {
     _ reports: [ResultReport], credits: Int, now: Double, into actions: inout [WorkerAction]
   ) {
     let sweepID = configuredFor?.sweepID ?? ""
+    if reports.isEmpty {
+      // Free slots and nothing to report (joining, or re-joining with nothing unacknowledged).
+      if credits > 0 { send(.ready(credits: credits), now: now, into: &actions) }
+      return
+    }
     // The common case: everything fits one frame; send the array as it is (no per-result copy).
     if reports.count <= Self.maxResultsPerFrame,
       reports.reduce(0, { $0 + $1.encodedSize }) <= Wire.maxResultBatchBytes

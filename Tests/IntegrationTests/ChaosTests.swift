@@ -7,139 +7,141 @@ import Testing
   import Glibc
 #endif
 
-/// Exactly-once under real faults: real `orbit` processes SIGKILLed while they work.
-@Suite("Chaos: workers and the coordinator killed mid-sweep", .serialized)
-struct ChaosTests {
-  static let script = """
-    import json, sys, time, random
-    args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
-    x = int(args["x"])
-    time.sleep(random.uniform(0.05, 0.3))
-    print(json.dumps({"loss": x * 3 + 1}))
-    """
+extension RealProcesses {
+  /// Exactly-once under real faults: real `orbit` processes SIGKILLed while they work.
+  @Suite("Chaos: workers and the coordinator killed mid-sweep", .serialized)
+  struct ChaosTests {
+    static let script = """
+      import json, sys, time, random
+      args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+      x = int(args["x"])
+      time.sleep(random.uniform(0.02, 0.1))
+      print(json.dumps({"loss": x * 3 + 1}))
+      """
 
-  func endpoint(of coordinator: OrbitProcess) -> String? {
-    coordinator.stdout.split(separator: " ").first { $0.hasPrefix("tcp://127.0.0.1:") }.map {
-      String($0).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-  }
-
-  func recorded(_ sandbox: Sandbox) -> Int {
-    ((try? Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()) ?? [])
-      .count
-  }
-
-  @Test(.timeLimit(.minutes(5)))
-  func threeHundredTrialsEachRecordedOnceWhileWorkersAndTheCoordinatorAreKilled() throws {
-    let sandbox = try Sandbox()
-    try sandbox.write("trial.py", Self.script)
-    try sandbox.write(
-      "sweep.yaml", "method: grid\nprogram: trial.py\nparameters:\n  x: {min: 1, max: 300}\n")
-    func startCoordinator(_ bind: String) throws -> OrbitProcess {
-      try OrbitProcess(
-        ["coordinator", "sweep.yaml", "--bind", bind, "--run-dir", "run"], in: sandbox.path,
-        name: "coordinator")
-    }
-    var coordinator = try startCoordinator("tcp://127.0.0.1:0")
-    var found: String?
-    #expect(
-      OrbitProcess.eventually(timeout: 20) {
-        found = endpoint(of: coordinator)
-        return found != nil
-      })
-    let address = try #require(found)
-    func startWorker(_ i: Int) throws -> OrbitProcess {
-      try OrbitProcess(
-        [
-          "worker", "--connect", address, "--slots", "2", "--allow-command", "--worker-id",
-          "w\(i)", "--give-up", "60",
-        ], in: sandbox.path, name: "w\(i)")
-    }
-    var workers = try (0..<3).map(startWorker)
-    var kills = 0
-    var coordinatorKills = 0
-    var generator = SystemRandomNumberGenerator()
-    let deadline = Date().addingTimeInterval(240)
-    var finalCode: Int32?
-    while Date() < deadline {
-      usleep(700_000)
-      if let code = coordinator.exitCodeIfEnded {
-        finalCode = code
-        break
-      }
-      // A random worker SIGKILLed every 0.7 s, restarted at once under the same id.
-      let i = Int.random(in: 0..<workers.count, using: &generator)
-      workers[i].signal(SIGKILL)
-      _ = workers[i].wait(timeout: 5)
-      kills += 1
-      workers[i] = try startWorker(i)
-      // Twice, the coordinator too: at a third and two thirds of the sweep.
-      let done = recorded(sandbox)
-      if coordinatorKills < 2 && done >= (coordinatorKills + 1) * 100 {
-        coordinator.signal(SIGKILL)
-        _ = coordinator.wait(timeout: 5)
-        coordinatorKills += 1
-        coordinator = try startCoordinator(address)
-      }
-      for j in workers.indices where workers[j].exitCodeIfEnded != nil {
-        workers[j] = try startWorker(j)  // refused or gave up: a scheduler would restart it
+    func endpoint(of coordinator: OrbitProcess) -> String? {
+      coordinator.stdout.split(separator: " ").first { $0.hasPrefix("tcp://127.0.0.1:") }.map {
+        String($0).trimmingCharacters(in: .whitespacesAndNewlines)
       }
     }
-    #expect(finalCode == 0, "coordinator stderr: \(coordinator.stderr.suffix(2000))")
-    #expect(coordinatorKills == 2)
-    #expect(kills >= 5)
-    // Told the sweep is over, every worker leaves by itself.
-    for w in workers { #expect(w.wait(timeout: 20) != nil) }
-    for w in workers { w.signal(SIGKILL) }
-    let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
-    #expect(rows.count == 300)
-    #expect(Set(rows.map(\.id)).count == 300)
-    #expect(
-      rows.allSatisfy { $0.status == "ok" },
-      "\(rows.filter { $0.status != "ok" }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
-    for row in rows {
-      let params =
-        try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any]
-      let metrics =
-        try JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8)) as? [String: Any]
-      let x = try #require(params?["x"] as? Int, "row \(row.id) has no parameters")
-      #expect(row.index == x - 1)
-      #expect((metrics?["loss"] as? Double) == Double(x * 3 + 1))
-    }
-    // Nothing outlives the sweep: no orbit process, and no trial process of a killed worker.
-    #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
-  }
 
-  @Test(.timeLimit(.minutes(2)))
-  func aKilledWorkersTrialProcessesDieWithIt() throws {
-    let sandbox = try Sandbox()
-    try sandbox.write("sleep.py", "import time\ntime.sleep(60)\n")
-    try sandbox.write(
-      "sweep.yaml", "method: grid\nprogram: sleep.py\nparameters:\n  x: {values: [1, 2]}\n")
-    let coordinator = try OrbitProcess(
-      ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
-      in: sandbox.path, name: "coordinator")
-    var found: String?
-    #expect(
-      OrbitProcess.eventually(timeout: 20) {
-        found = endpoint(of: coordinator)
-        return found != nil
-      })
-    let worker = try OrbitProcess(
-      ["worker", "--connect", try #require(found), "--slots", "2", "--allow-command"],
-      in: sandbox.path, name: "worker")
-    func trialProcesses() -> [Int32] {
-      sandbox.livingProcesses().filter { pid in
-        let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-        return cmd.contains("sleep.py")
-      }
+    func recorded(_ sandbox: Sandbox) -> Int {
+      ((try? Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()) ?? [])
+        .count
     }
-    #expect(OrbitProcess.eventually(timeout: 20) { trialProcesses().count == 2 })
-    worker.signal(SIGKILL)
-    _ = worker.wait(timeout: 5)
-    #expect(OrbitProcess.eventually(timeout: 5) { trialProcesses().isEmpty })
-    coordinator.signal(SIGKILL)
-    _ = coordinator.wait(timeout: 5)
-    #expect(OrbitProcess.eventually(timeout: 5) { sandbox.livingProcesses().isEmpty })
+
+    @Test(.timeLimit(.minutes(5)))
+    func threeHundredTrialsEachRecordedOnceWhileWorkersAndTheCoordinatorAreKilled() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("trial.py", Self.script)
+      try sandbox.write(
+        "sweep.yaml", "method: grid\nprogram: trial.py\nparameters:\n  x: {min: 1, max: 300}\n")
+      func startCoordinator(_ bind: String) throws -> OrbitProcess {
+        try OrbitProcess(
+          ["coordinator", "sweep.yaml", "--bind", bind, "--run-dir", "run"], in: sandbox.path,
+          name: "coordinator")
+      }
+      var coordinator = try startCoordinator("tcp://127.0.0.1:0")
+      var found: String?
+      #expect(
+        OrbitProcess.eventually(timeout: 20) {
+          found = endpoint(of: coordinator)
+          return found != nil
+        })
+      let address = try #require(found)
+      func startWorker(_ i: Int) throws -> OrbitProcess {
+        try OrbitProcess(
+          [
+            "worker", "--connect", address, "--slots", "2", "--allow-command", "--worker-id",
+            "w\(i)", "--give-up", "60",
+          ], in: sandbox.path, name: "w\(i)")
+      }
+      var workers = try (0..<3).map(startWorker)
+      var kills = 0
+      var coordinatorKills = 0
+      var generator = SystemRandomNumberGenerator()
+      let deadline = Date().addingTimeInterval(240)
+      var finalCode: Int32?
+      while Date() < deadline {
+        usleep(700_000)
+        if let code = coordinator.exitCodeIfEnded {
+          finalCode = code
+          break
+        }
+        // A random worker SIGKILLed every 0.7 s, restarted at once under the same id.
+        let i = Int.random(in: 0..<workers.count, using: &generator)
+        workers[i].signal(SIGKILL)
+        _ = workers[i].wait(timeout: 5)
+        kills += 1
+        workers[i] = try startWorker(i)
+        // Twice, the coordinator too: at a third and two thirds of the sweep.
+        let done = recorded(sandbox)
+        if coordinatorKills < 2 && done >= (coordinatorKills + 1) * 100 {
+          coordinator.signal(SIGKILL)
+          _ = coordinator.wait(timeout: 5)
+          coordinatorKills += 1
+          coordinator = try startCoordinator(address)
+        }
+        for j in workers.indices where workers[j].exitCodeIfEnded != nil {
+          workers[j] = try startWorker(j)  // refused or gave up: a scheduler would restart it
+        }
+      }
+      #expect(finalCode == 0, "coordinator stderr: \(coordinator.stderr.suffix(2000))")
+      #expect(coordinatorKills == 2)
+      #expect(kills >= 5)
+      // Told the sweep is over, every worker leaves by itself.
+      for w in workers { #expect(w.wait(timeout: 20) != nil) }
+      for w in workers { w.signal(SIGKILL) }
+      let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
+      #expect(rows.count == 300)
+      #expect(Set(rows.map(\.id)).count == 300)
+      #expect(
+        rows.allSatisfy { $0.status == "ok" },
+        "\(rows.filter { $0.status != "ok" }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
+      for row in rows {
+        let params =
+          try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any]
+        let metrics =
+          try JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8)) as? [String: Any]
+        let x = try #require(params?["x"] as? Int, "row \(row.id) has no parameters")
+        #expect(row.index == x - 1)
+        #expect((metrics?["loss"] as? Double) == Double(x * 3 + 1))
+      }
+      // Nothing outlives the sweep: no orbit process, and no trial process of a killed worker.
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aKilledWorkersTrialProcessesDieWithIt() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("sleep.py", "import time\ntime.sleep(60)\n")
+      try sandbox.write(
+        "sweep.yaml", "method: grid\nprogram: sleep.py\nparameters:\n  x: {values: [1, 2]}\n")
+      let coordinator = try OrbitProcess(
+        ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
+        in: sandbox.path, name: "coordinator")
+      var found: String?
+      #expect(
+        OrbitProcess.eventually(timeout: 20) {
+          found = endpoint(of: coordinator)
+          return found != nil
+        })
+      let worker = try OrbitProcess(
+        ["worker", "--connect", try #require(found), "--slots", "2", "--allow-command"],
+        in: sandbox.path, name: "worker")
+      func trialProcesses() -> [Int32] {
+        sandbox.livingProcesses().filter { pid in
+          let cmd = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+          return cmd.contains("sleep.py")
+        }
+      }
+      #expect(OrbitProcess.eventually(timeout: 20) { trialProcesses().count == 2 })
+      worker.signal(SIGKILL)
+      _ = worker.wait(timeout: 5)
+      #expect(OrbitProcess.eventually(timeout: 5) { trialProcesses().isEmpty })
+      coordinator.signal(SIGKILL)
+      _ = coordinator.wait(timeout: 5)
+      #expect(OrbitProcess.eventually(timeout: 5) { sandbox.livingProcesses().isEmpty })
+    }
   }
 }

@@ -30,7 +30,7 @@ struct WorkerStateMachineTests {
     #expect(m.handle(.connected(now: 0)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 0))
     #expect(actions.contains(.configure(Self.welcome)))
-    #expect(actions.contains(.send(.result(sweepID: "s", results: [], credits: 2))))
+    #expect(actions.contains(.send(.ready(credits: 2))))
   }
 
   @Test func finishedTrialsGoOutBatchedWithTheCreditsTheyFree() {
@@ -194,7 +194,7 @@ struct WorkerStateMachineTests {
     let fresh = m.handle(.received(.welcome(other), now: 4))
     #expect(fresh.contains(.configure(other)))
     #expect(fresh.contains(.cancel(trialID: "b")))
-    #expect(fresh.contains(.send(.result(sweepID: "s2", results: [], credits: 1))))
+    #expect(fresh.contains(.send(.ready(credits: 1))))
   }
 
   @Test func theCoordinatorSayingTheSweepIsOverEndsTheWorkerWithZeroEvenMidTrial() {
