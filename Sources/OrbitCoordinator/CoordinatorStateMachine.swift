@@ -94,6 +94,9 @@ public struct CoordinatorStateMachine {
     var loggedRefusal = false
     /// The lease signer's state for this worker id.
     var key: LeaseSigner.PeerKey
+    /// Messages in the current one-second window, and when it began (the flood limit).
+    var windowStart = 0.0
+    var windowMessages = 0
   }
 
   struct Lease {
@@ -228,6 +231,26 @@ public struct CoordinatorStateMachine {
       return
     }
     peers[id]!.lastHeard = now
+    if now - peers[id]!.windowStart >= 1 {
+      peers[id]!.windowStart = now
+      peers[id]!.windowMessages = 0
+    }
+    peers[id]!.windowMessages += 1
+    if peers[id]!.windowMessages > PeerPolicy.maxMessagesPerSecond {
+      let workerID = peers[id]!.hello.workerID
+      if offenders.count < PeerPolicy.maxTrackedOffenders || offenders[workerID] != nil {
+        offenders[workerID, default: 0] += 1
+      }
+      actions.append(
+        .event(
+          kind: "peer_dropped", trialID: nil, workerID: workerID,
+          detail: "more than \(PeerPolicy.maxMessagesPerSecond) messages in a second"))
+      send(.reject(reason: "dropped for flooding"), to: id, now: now, into: &actions)
+      drop(
+        id, reason: "dropped for flooding (over \(PeerPolicy.maxMessagesPerSecond) messages/s)",
+        now: now, into: &actions)
+      return
+    }
     switch message {
     case .ready(let credits):
       grant(credits, to: id, now: now, into: &actions)

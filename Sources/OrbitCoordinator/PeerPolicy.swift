@@ -12,6 +12,11 @@ public enum PeerPolicy {
   public static let maxProgressBytes = 16 << 10
   /// Longest BYE reason kept, in bytes.
   public static let maxReasonBytes = 512
+  /// Messages a peer may send in one second before it is dropped as a flood. An honest worker
+  /// sends at most a few per trial batch and a heartbeat a second — under 5,000/s even feeding
+  /// 100,000 no-op trials/s — and its backlog after a coordinator stall arrives once.
+  public static let maxMessagesPerSecond = 50_000
+
   /// Protocol violations (credits beyond slots, results for leases it does not hold, messages
   /// only a coordinator sends) after which a peer is dropped.
   public static let strikesBeforeDrop = 3

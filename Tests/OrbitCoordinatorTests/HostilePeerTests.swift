@@ -159,6 +159,28 @@ struct HostilePeerTests {
     #expect(progressActions("w1", big) == 0)
   }
 
+  @Test func aFloodingPeerIsDroppedAndAnHonestRateIsNot() {
+    var d = Driver(trials: 4)
+    d.hello("honest", slots: 2)
+    d.hello("flood", slots: 2)
+    d.send("flood", .ready(credits: 2), now: 0)
+    #expect(d.takeTasks("flood").count == 2)
+    // A heartbeat every 100 µs for 5 s is 10,000 a second: honest enough.
+    for k in 0..<50_000 {
+      _ = d.machine.handle(
+        .received(PeerID(Array("honest".utf8)), .heartbeat, now: Double(k) * 1e-4))
+    }
+    #expect(d.machine.workerCount == 2)
+    for _ in 0...PeerPolicy.maxMessagesPerSecond {
+      _ = d.machine.handle(.received(PeerID(Array("flood".utf8)), .heartbeat, now: 5))
+    }
+    #expect(d.machine.workerCount == 1)
+    // Its leases went back to the queue: the honest worker gets them.
+    d.send("honest", .ready(credits: 2), now: 5)
+    #expect(d.takeTasks("honest").map(\.attempt) == [2, 2])
+    #expect(d.machine.runningCount == 2)
+  }
+
   @Test func aClosedConnectionRequeuesAtOnceWithoutWaitingForLiveness() {
     var d = Driver(trials: 2)
     d.hello("w1", slots: 2)
