@@ -324,6 +324,7 @@ public struct CoordinatorStateMachine {
       return
     }
     var inherited: Set<String> = []
+    var strikesSoFar = 0
     if let (otherID, other) = peers.first(where: {
       $0.key != id && $0.value.hello.workerID == hello.workerID
     }) {
@@ -358,8 +359,13 @@ public struct CoordinatorStateMachine {
       }
     }
     if let existing = peers[id] {
-      // The same connection said HELLO again (it saw UNKNOWN_PEER): same process.
+      // HELLO again on a connection already admitted: an honest worker never does (it says
+      // HELLO on a new connection, or after UNKNOWN_PEER, when it is not admitted). A strike;
+      // if it stays, it keeps what it runs.
+      strike(id, "said HELLO again on an admitted connection", now: now, into: &actions)
+      guard let struck = peers[id] else { return }
       inherited.formUnion(existing.leases)
+      strikesSoFar = struck.strikes
     }
     // Keep only the leases it says it is running; any other was lost in transit (a TASK that
     // went down with the old connection) and goes back to the queue, or the sweep would wait
@@ -368,7 +374,7 @@ public struct CoordinatorStateMachine {
     let forgotten = inherited.subtracting(holding)
     inherited.formIntersection(holding)
     peers[id] = Peer(
-      hello: hello, leases: inherited, lastHeard: now, lastSent: now,
+      hello: hello, leases: inherited, lastHeard: now, lastSent: now, strikes: strikesSoFar,
       key: signer.key(forWorker: hello.workerID))
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     actions.append(.workerJoined(hello))

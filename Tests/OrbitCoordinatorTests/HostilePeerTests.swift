@@ -159,6 +159,15 @@ struct HostilePeerTests {
     #expect(progressActions("w1", big) == 0)
   }
 
+  @Test func repeatedHellosOnOneConnectionAreStrikes() {
+    var d = Driver(trials: 2)
+    for _ in 0..<PeerPolicy.strikesBeforeDrop { d.hello("chatty", slots: 1) }
+    #expect(d.machine.workerCount == 1)
+    d.hello("chatty", slots: 1)
+    #expect(d.left == ["chatty"])
+    #expect(d.machine.workerCount == 0)
+  }
+
   @Test func aFloodingPeerIsDroppedAndAnHonestRateIsNot() {
     var d = Driver(trials: 4)
     d.hello("honest", slots: 2)
