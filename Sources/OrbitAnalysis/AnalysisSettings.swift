@@ -116,6 +116,9 @@ public struct SweepMetadata: Sendable {
   public var wallSeconds: Double
   /// When the sweep was created (ISO 8601).
   public var createdAt: String
+  /// Warnings about how the sweep was run (e.g. served over plain TCP off loopback), shown in
+  /// the report's sweep section.
+  public var warnings: [String] = []
 
   public init(
     name: String, specText: String, countsByStatus: [String: Int], workers: [String],

@@ -112,7 +112,8 @@ enum ReportTables {
     let counts = m.countsByStatus.isEmpty ? analysis.countsByStatus : m.countsByStatus
     let countText = counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
       .joined(separator: ", ")
-    return "<h2>Sweep</h2>\n"
+    let warnings = m.warnings.map { "<p class=\"warning\">⚠ \(escapeHTML($0))</p>\n" }.joined()
+    return "<h2>Sweep</h2>\n" + warnings
       + table(
         ["name", "created", "trials by status", "workers", "wall time"],
         [

@@ -20,11 +20,14 @@ enum Reporting {
       let settings = analysisSettings(spec: spec, table: table)
       let workers = (try? journal.workers().map(\.id)) ?? []
       let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
-      let metadata = SweepMetadata(
+      var metadata = SweepMetadata(
         name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",
         countsByStatus: Dictionary(grouping: trials, by: \.status).mapValues(\.count),
         workers: workers,
         wallSeconds: wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+      metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {
+        "\($0.detail): anyone on that network could have joined this sweep or written results"
+      }
       let report = Report.build(table: table, settings: settings, metadata: metadata)
       try report.html.write(
         toFile: runDirectory + "/report.html", atomically: true, encoding: .utf8)

@@ -82,6 +82,11 @@ extension RealProcesses {
       }
       let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
       #expect(try journal.events(kind: "worker_left").contains { $0.workerID == "w1" })
+      // Served with --insecure off loopback: status and the report say so.
+      let status = try OrbitProcess.run(["status", "run"], in: sandbox.path)
+      #expect(status.stdout.contains("plain TCP (--insecure)"))
+      _ = try OrbitProcess.run(["report", "run"], in: sandbox.path, timeout: 120)
+      #expect(sandbox.read("run/report.html")?.contains("could have joined this sweep") == true)
       #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
     }
 
