@@ -77,6 +77,19 @@ public final class OrbitProcess: @unchecked Sendable {
 
   public func signal(_ signal: Int32) { kill(pid, signal) }
 
+  /// The `tcp://127.0.0.1:PORT` a coordinator printed once bound (waits up to `timeout`
+  /// seconds), or nil.
+  public func printedEndpoint(timeout: Double = 20) -> String? {
+    var found: String?
+    _ = Self.eventually(timeout: timeout) {
+      found = stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).first {
+        $0.hasPrefix("tcp://127.0.0.1:")
+      }.map(String.init)
+      return found != nil
+    }
+    return found
+  }
+
   /// The exit code if the process has ended, else nil; never waits, never kills.
   public var exitCodeIfEnded: Int32? { process.isRunning ? nil : process.terminationStatus }
 

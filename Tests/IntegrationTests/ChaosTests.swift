@@ -19,11 +19,10 @@ extension RealProcesses {
       print(json.dumps({"loss": x * 3 + 1}))
       """
 
-    func endpoint(of coordinator: OrbitProcess) -> String? {
-      coordinator.stdout.split(separator: " ").first { $0.hasPrefix("tcp://127.0.0.1:") }.map {
-        String($0).trimmingCharacters(in: .whitespacesAndNewlines)
-      }
-    }
+    /// A worker is killed this often: 0.7 s in CI; `ORBIT_CHAOS_KILL_MS` for harsher runs.
+    static let killIntervalMicroseconds: UInt32 =
+      (ProcessInfo.processInfo.environment["ORBIT_CHAOS_KILL_MS"].flatMap(UInt32.init) ?? 700)
+      * 1000
 
     func recorded(_ sandbox: Sandbox) -> Int {
       ((try? Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()) ?? [])
@@ -42,12 +41,8 @@ extension RealProcesses {
           name: "coordinator")
       }
       var coordinator = try startCoordinator("tcp://127.0.0.1:0")
-      var found: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          found = endpoint(of: coordinator)
-          return found != nil
-        })
+      let found = coordinator.printedEndpoint()
+      #expect(found != nil)
       let address = try #require(found)
       func startWorker(_ i: Int) throws -> OrbitProcess {
         try OrbitProcess(
@@ -63,7 +58,7 @@ extension RealProcesses {
       let deadline = Date().addingTimeInterval(240)
       var finalCode: Int32?
       while Date() < deadline {
-        usleep(700_000)
+        usleep(Self.killIntervalMicroseconds)
         if let code = coordinator.exitCodeIfEnded {
           finalCode = code
           break
@@ -127,12 +122,8 @@ extension RealProcesses {
       let coordinator = try OrbitProcess(
         ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path, name: "coordinator")
-      var found: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          found = endpoint(of: coordinator)
-          return found != nil
-        })
+      let found = coordinator.printedEndpoint()
+      #expect(found != nil)
       let worker = try OrbitProcess(
         ["worker", "--connect", try #require(found), "--slots", "2", "--allow-command"],
         in: sandbox.path, name: "worker")

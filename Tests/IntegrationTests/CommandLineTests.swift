@@ -115,14 +115,8 @@ extension RealProcesses {
         coordinator.signal(SIGKILL)
         _ = coordinator.wait(timeout: 5)
       }
-      var endpoint: String?
-      _ = OrbitProcess.eventually(timeout: 20) {
-        endpoint = coordinator.stdout.split(separator: " ").first {
-          $0.hasPrefix("tcp://127.0.0.1:")
-        }
-        .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-        return endpoint != nil
-      }
+      let endpoint = coordinator.printedEndpoint()
+      #expect(endpoint != nil)
       let worker = try OrbitProcess.run(
         ["worker", "--connect", try #require(endpoint)], in: sandbox.path, timeout: 30)
       #expect(worker.code == 69)

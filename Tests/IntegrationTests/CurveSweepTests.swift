@@ -34,16 +34,8 @@ extension RealProcesses {
           "coordinator.key", "--allow-keys", "friend.pub",
         ],
         in: sandbox.path, name: "coordinator")
-      var endpoint: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          endpoint = coordinator.stdout.split(separator: " ").first {
-            $0.hasPrefix("tcp://127.0.0.1:")
-          }.map {
-            String($0).trimmingCharacters(in: .whitespacesAndNewlines)
-          }
-          return endpoint != nil
-        })
+      let endpoint = coordinator.printedEndpoint()
+      #expect(endpoint != nil)
       let address = try #require(endpoint)
       // The secret key is never printed.
       #expect(!coordinator.stdout.contains(secret.split(separator: "\n")[1].dropFirst(8)))
@@ -113,14 +105,8 @@ extension RealProcesses {
           "coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run", "--curve-key",
           "coordinator.key", "--allow-keys", "allowed",
         ], in: sandbox.path, name: "coordinator")
-      var endpoint: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          endpoint = coordinator.stdout.split(separator: " ").first {
-            $0.hasPrefix("tcp://127.0.0.1:")
-          }.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-          return endpoint != nil
-        })
+      let endpoint = coordinator.printedEndpoint()
+      #expect(endpoint != nil)
       let address = try #require(endpoint)
       func worker(_ key: String, id: String) throws -> OrbitProcess {
         try OrbitProcess(

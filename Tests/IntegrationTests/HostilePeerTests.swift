@@ -43,14 +43,8 @@ extension RealProcesses {
       let coordinator = try OrbitProcess(
         ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path, name: "coordinator")
-      var found: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          found = coordinator.stdout.split(separator: " ").first {
-            $0.hasPrefix("tcp://127.0.0.1:")
-          }.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-          return found != nil
-        })
+      let found = coordinator.printedEndpoint()
+      #expect(found != nil)
       let endpoint = try #require(found)
 
       // The attack, from a thread of its own, while the real worker works.

@@ -49,14 +49,8 @@ extension RealProcesses {
       let coordinator = try OrbitProcess(
         ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path, name: "coordinator")
-      var endpoint: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 20) {
-          endpoint = coordinator.stdout.split(separator: " ").first {
-            $0.hasPrefix("tcp://127.0.0.1:")
-          }.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-          return endpoint != nil
-        })
+      let endpoint = coordinator.printedEndpoint()
+      #expect(endpoint != nil)
       let worker = try OrbitProcess(
         [
           "worker", "--connect", try #require(endpoint), "--allow-command", "--worker-id", workerID,
