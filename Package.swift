@@ -64,13 +64,14 @@ let package = Package(
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
-    .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol"]),
-    .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal"]),
+    .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitTesting"]),
+    .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal", "OrbitTesting"]),
     .testTarget(
       name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
-    .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator"]),
-    .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker"]),
-    .testTarget(name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation"]),
+    .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator", "OrbitTesting"]),
+    .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker", "OrbitTesting"]),
+    .testTarget(
+      name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation", "OrbitTesting"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
       name: "IntegrationTests",

@@ -22,13 +22,13 @@ public struct CoordinatorSettings: Sendable {
   /// Results received but not yet durable above which dispatch pauses: backpressure from the
   /// journal, so a disk slower than the workers bounds memory instead of growing a backlog.
   public var maxUnpersisted: Int = 16_384
-  /// The runner every worker must offer ("command" or "core").
-  public var requiredRunner: String
+  /// The runner every worker must offer.
+  public var requiredRunner: RunnerKind
   public var sweepID: String
   public var specText: String
   public var specFileName: String
 
-  public init(requiredRunner: String, sweepID: String, specText: String, specFileName: String) {
+  public init(requiredRunner: RunnerKind, sweepID: String, specText: String, specFileName: String) {
     self.requiredRunner = requiredRunner
     self.sweepID = sweepID
     self.specText = specText
@@ -62,7 +62,7 @@ public enum CoordinatorAction: Sendable {
   case workerLeft(workerID: String, reason: String, requeued: Int)
   /// Something a peer sent that was refused (a forged or stale result, a misbehaving peer):
   /// recorded in the journal's events, never as a trial row.
-  case event(kind: String, trialID: String?, workerID: String?, detail: String)
+  case event(kind: String, trialID: TrialID?, workerID: String?, detail: String)
   case log(LogLevel, String)
   /// Every trial has a recorded result (or the sweep was stopped and nothing is in flight).
   case finished
@@ -85,7 +85,7 @@ public struct CoordinatorStateMachine {
   struct Peer {
     var hello: Hello
     var credits: Int = 0
-    var leases: Set<String> = []
+    var leases: Set<TrialID> = []
     var lastHeard: Double
     var lastSent: Double
     /// Protocol violations so far; past `PeerPolicy.strikesBeforeDrop` the peer is dropped.
@@ -119,7 +119,7 @@ public struct CoordinatorStateMachine {
   let plan: TrialPlan
   let signer: LeaseSigner
   private(set) var peers: [PeerID: Peer] = [:]
-  private(set) var leases: [String: Lease] = [:]
+  private(set) var leases: [TrialID: Lease] = [:]
   private var retryQueue: [Queued] = []
   private var cursor = 0
   /// Trials recorded by earlier runs of this sweep: the cursor skips them.
@@ -187,7 +187,7 @@ public struct CoordinatorStateMachine {
       }
     case .persisted(let entries, let inserted, let now):
       persisting -= entries.count
-      var acks: [String: [String]] = [:]
+      var acks: [String: [TrialID]] = [:]
       for (entry, fresh) in zip(entries, inserted) {
         if fresh {
           counts[entry.outcome.status, default: 0] += 1
@@ -196,7 +196,7 @@ public struct CoordinatorStateMachine {
           actions.append(
             .log(
               .info,
-              "trial \(entry.outcome.trialID.prefix(12)) attempt \(entry.outcome.attempt): a result was already recorded; this one is dropped"
+              "trial \(entry.outcome.trialID.short) attempt \(entry.outcome.attempt): a result was already recorded; this one is dropped"
             ))
         }
         acks[entry.workerID, default: []].append(entry.outcome.trialID)
@@ -315,15 +315,15 @@ public struct CoordinatorStateMachine {
       return
     }
     guard hello.runners.contains(settings.requiredRunner) else {
-      let hint = settings.requiredRunner == "command" ? " (start it with --allow-command)" : ""
+      let hint = settings.requiredRunner == .command ? " (start it with --allow-command)" : ""
       send(
         .reject(
           reason:
-            "this sweep needs the '\(settings.requiredRunner)' runner, which worker \(hello.workerID) does not offer\(hint)"
+            "this sweep needs the '\(settings.requiredRunner.rawValue)' runner, which worker \(hello.workerID) does not offer\(hint)"
         ), to: id, now: now, into: &actions)
       return
     }
-    var inherited: Set<String> = []
+    var inherited: Set<TrialID> = []
     var strikesSoFar = 0
     if let (otherID, other) = peers.first(where: {
       $0.key != id && $0.value.hello.workerID == hello.workerID
@@ -391,7 +391,7 @@ public struct CoordinatorStateMachine {
     into actions: inout [CoordinatorAction]
   ) {
     var entries: [JournalEntry] = []
-    var refusedIDs: [String] = []
+    var refusedIDs: [TrialID] = []
     entries.reserveCapacity(reports.count)
     let workerID = peers[id]!.hello.workerID
     for report in reports {
@@ -411,7 +411,7 @@ public struct CoordinatorStateMachine {
         refusedIDs.append(outcome.trialID)
         actions.append(
           .event(
-            kind: "refused_result", trialID: String(outcome.trialID.prefix(64)),
+            kind: "refused_result", trialID: outcome.trialID,
             workerID: workerID, detail: reason))
         if !peers[id]!.loggedRefusal {
           peers[id]!.loggedRefusal = true
@@ -469,14 +469,14 @@ public struct CoordinatorStateMachine {
       return "trial index \(o.index) is not in the plan of \(plan.count) trials"
     }
     guard plan.trial(at: o.index).id == o.trialID else {
-      return "trial \(o.trialID.prefix(12)) is not trial \(o.index) of the plan"
+      return "trial \(o.trialID.short) is not trial \(o.index) of the plan"
     }
     guard
       signer.verify(
         report.leaseToken, peer.key, trialID: o.trialID, index: o.index, attempt: o.attempt)
     else {
       return
-        "no lease of trial \(o.trialID.prefix(12)) attempt \(o.attempt) was issued to \(workerID)"
+        "no lease of trial \(o.trialID.short) attempt \(o.attempt) was issued to \(workerID)"
     }
     return nil
   }
@@ -573,7 +573,7 @@ public struct CoordinatorStateMachine {
   }
 
   /// Puts leases back in the queue with the attempt incremented (counting a loss if `losses`).
-  private mutating func requeue(_ trialIDs: Set<String>, losses: Bool) {
+  private mutating func requeue(_ trialIDs: Set<TrialID>, losses: Bool) {
     for trialID in trialIDs.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       retryQueue.append(
@@ -680,7 +680,7 @@ public struct CoordinatorStateMachine {
         )
       }
     }
-    var queued: Set<String> = []
+    var queued: Set<TrialID> = []
     for q in retryQueue {
       if !queued.insert(q.trial.id).inserted { problems.append("\(q.trial.id) queued twice") }
       if leases[q.trial.id] != nil { problems.append("\(q.trial.id) both queued and leased") }

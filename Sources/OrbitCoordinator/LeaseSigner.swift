@@ -29,7 +29,7 @@ public struct LeaseSigner: Sendable {
   }
 
   public func key(forWorker workerID: String) -> PeerKey {
-    var names = Array("orbit-lease-v2".utf8)
+    var names = Array("orbit-lease-v3".utf8)
     for field in [sweepID, workerID] {
       let utf8 = Array(field.utf8)
       names += withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { Array($0) }
@@ -38,25 +38,26 @@ public struct LeaseSigner: Sendable {
     return PeerKey(tag: names.withUnsafeBytes { mac.tag($0) })
   }
 
-  public func token(_ key: PeerKey, trialID: String, index: Int, attempt: Int) -> LeaseToken {
-    var trialID = trialID
-    return trialID.withUTF8 { id in
-      // Fixed-size fields first, the trial id last: no two leases sign the same bytes.
-      let count = 16 + 8 + 8 + id.count
-      return withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { message in
-        withUnsafeBytes(of: key.tag) { message.copyMemory(from: $0) }
-        message.storeBytes(
-          of: UInt64(bitPattern: Int64(index)).littleEndian, toByteOffset: 16, as: UInt64.self)
-        message.storeBytes(
-          of: UInt64(bitPattern: Int64(attempt)).littleEndian, toByteOffset: 24, as: UInt64.self)
-        UnsafeMutableRawBufferPointer(rebasing: message[32...]).copyMemory(
-          from: UnsafeRawBufferPointer(id))
-        return LeaseToken(mac.tag(UnsafeRawBufferPointer(message)))
+  public func token(_ key: PeerKey, trialID: TrialID, index: Int, attempt: Int) -> LeaseToken {
+    // Fixed-size fields only (tag, index, attempt, the id's 32 bytes): no two leases sign the
+    // same bytes.
+    let count = 16 + 8 + 8 + TrialID.byteCount
+    return withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { message in
+      withUnsafeBytes(of: key.tag) { message.copyMemory(from: $0) }
+      message.storeBytes(
+        of: UInt64(bitPattern: Int64(index)).littleEndian, toByteOffset: 16, as: UInt64.self)
+      message.storeBytes(
+        of: UInt64(bitPattern: Int64(attempt)).littleEndian, toByteOffset: 24, as: UInt64.self)
+      trialID.withBytes {
+        UnsafeMutableRawBufferPointer(rebasing: message[32...]).copyMemory(from: $0)
       }
+      return LeaseToken(mac.tag(UnsafeRawBufferPointer(message)))
     }
   }
 
-  public func verify(_ token: LeaseToken, _ key: PeerKey, trialID: String, index: Int, attempt: Int)
+  public func verify(
+    _ token: LeaseToken, _ key: PeerKey, trialID: TrialID, index: Int, attempt: Int
+  )
     -> Bool
   {
     guard let tag = token.tag,

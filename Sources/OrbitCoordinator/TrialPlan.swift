@@ -1,10 +1,12 @@
+import OrbitSpec
+
 /// One trial as the coordinator dispatches it.
 public struct PlannedTrial: Sendable, Equatable {
   public var index: Int
-  public var id: String
+  public var id: TrialID
   public var paramsJSON: String
 
-  public init(index: Int, id: String, paramsJSON: String) {
+  public init(index: Int, id: TrialID, paramsJSON: String) {
     self.index = index
     self.id = id
     self.paramsJSON = paramsJSON

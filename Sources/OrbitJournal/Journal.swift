@@ -78,7 +78,9 @@ public final class Journal {
   }
 
   func read<T>(_ what: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
-    do { return try database.read(body) } catch {
+    do { return try database.read(body) } catch let error as JournalError {
+      throw error
+    } catch {
       throw JournalError(.io, "\(path): could not read \(what): \(error)")
     }
   }
@@ -147,9 +149,9 @@ public final class Journal {
   // MARK: Trials
 
   /// Ids of every trial with a recorded result.
-  public func finishedTrialIDs() throws(JournalError) -> Set<String> {
+  public func finishedTrialIDs() throws(JournalError) -> Set<TrialID> {
     try read("finished trials") { db in
-      Set(try String.fetchAll(db, sql: "SELECT id FROM trials"))
+      Set(try String.fetchAll(db, sql: "SELECT id FROM trials").map(TrialRecord.id(hex:)))
     }
   }
 
@@ -185,7 +187,7 @@ public final class Journal {
     for e in entries {
       let o = e.outcome
       try insert.execute(arguments: [
-        o.trialID, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
+        o.trialID.hex, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
         recordedAt ?? e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
       ])
       let fresh = db.changesCount == 1
@@ -195,7 +197,7 @@ public final class Journal {
           sql:
             "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, 'duplicate_result', ?, ?, ?)",
           arguments: [
-            recordedAt ?? e.finishedAt, o.trialID, e.workerID,
+            recordedAt ?? e.finishedAt, o.trialID.hex, e.workerID,
             "attempt \(o.attempt) \(o.status.rawValue) dropped: first result wins",
           ])
       }
@@ -221,8 +223,9 @@ public final class Journal {
   /// Every recorded trial, in dispatch order.
   public func trials() throws(JournalError) -> [TrialRecord] {
     try read("trials") { db in
-      try Row.fetchAll(db, sql: "SELECT \(TrialRecord.selection) FROM trials ORDER BY idx").map(
-        TrialRecord.init)
+      try Row.fetchAll(db, sql: "SELECT \(TrialRecord.selection) FROM trials ORDER BY idx").map {
+        try TrialRecord(row: $0)
+      }
     }
   }
 
@@ -231,16 +234,16 @@ public final class Journal {
     try read("trials") { db in
       let rows = try Row.fetchCursor(
         db, sql: "SELECT \(TrialRecord.selection) FROM trials ORDER BY idx")
-      while let row = try rows.next() { try body(TrialRecord(row: row)) }
+      while let row = try rows.next() { try body(try TrialRecord(row: row)) }
     }
   }
 
   /// (id, index) of every recorded trial: what a restarted coordinator needs to skip them.
-  public func finishedTrials() throws(JournalError) -> [(id: String, index: Int)] {
+  public func finishedTrials() throws(JournalError) -> [(id: TrialID, index: Int)] {
     try read("finished trials") { db in
-      var result: [(id: String, index: Int)] = []
+      var result: [(id: TrialID, index: Int)] = []
       let rows = try Row.fetchCursor(db, sql: "SELECT id, idx FROM trials")
-      while let row = try rows.next() { result.append((row[0], row[1])) }
+      while let row = try rows.next() { result.append((try TrialRecord.id(hex: row[0]), row[1])) }
       return result
     }
   }

@@ -4,10 +4,10 @@ import OrbitSpec
 /// One write the coordinator asks of its journal thread.
 public enum JournalJob: Sendable {
   case results([JournalEntry])
-  case progress(trialID: String, attempt: Int, step: Int, metricsJSON: String)
+  case progress(trialID: TrialID, attempt: Int, step: Int, metricsJSON: String)
   case workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
   case workerLeft(id: String, reason: String, now: Double)
-  case event(kind: String, trialID: String?, workerID: String?, detail: String, now: Double)
+  case event(kind: String, trialID: TrialID?, workerID: String?, detail: String, now: Double)
   case live(running: Int, queued: Int, workers: Int, now: Double)
 }
 
@@ -30,7 +30,7 @@ extension Journal {
           try db.execute(
             sql:
               "INSERT OR REPLACE INTO progress (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?)",
-            arguments: [trialID, attempt, step, metrics])
+            arguments: [trialID.hex, attempt, step, metrics])
         case .workerJoined(let id, let host, let pid, let slots, let now):
           try db.execute(
             sql: """
@@ -46,7 +46,7 @@ extension Journal {
           try db.execute(
             sql:
               "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [now, kind, trialID, workerID, detail])
+            arguments: [now, kind, trialID?.hex, workerID, detail])
         case .live(let running, let queued, let workers, let now):
           try db.execute(
             sql:

@@ -1,4 +1,5 @@
 import GRDB
+import OrbitSpec
 
 /// One start of a spec in a run directory.
 public struct SweepRecord: Sendable {
@@ -27,10 +28,10 @@ public struct SweepRecord: Sendable {
 
 /// A recorded trial result, as read back for status, export and analysis.
 public struct TrialRecord: Sendable {
-  public var id: String
+  public var id: TrialID
   public var index: Int
   public var paramsJSON: String
-  public var status: String
+  public var status: TrialStatus
   public var attempt: Int
   public var worker: String
   public var startedAt: Double
@@ -45,11 +46,20 @@ public struct TrialRecord: Sendable {
   static let selection =
     "id, idx, params, status, attempt, worker, started_at, finished_at, wall_seconds, metrics, stderr_tail, exit_code"
 
-  init(row: Row) {
-    id = row[0]
+  /// Throws `corrupt` for a row Orbit never writes (an id that is not 64 hex digits, an unknown
+  /// status): a journal edited by hand, or by a newer Orbit.
+  init(row: Row) throws(JournalError) {
+    id = try Self.id(hex: row[0])
     index = row[1]
     paramsJSON = row[2]
-    status = row[3]
+    let text: String = row[3]
+    guard let status = TrialStatus(rawValue: text) else {
+      throw JournalError(
+        .corrupt,
+        "trial \(id.short) has status '\(text)', which this Orbit does not know: is the journal from a newer version?"
+      )
+    }
+    self.status = status
     attempt = row[4]
     worker = row[5]
     startedAt = row[6]
@@ -58,6 +68,36 @@ public struct TrialRecord: Sendable {
     metricsJSON = row[9]
     stderrTail = row[10]
     exitCode = row[11]
+  }
+
+  /// A trial id as the journal stores it (64 hex digits).
+  static func id(hex: String) throws(JournalError) -> TrialID {
+    guard let id = TrialID(hex: hex) else {
+      throw JournalError(
+        .corrupt,
+        "the journal holds a trial id '\(hex.prefix(80))' that is not 64 hex digits: it was not written by Orbit"
+      )
+    }
+    return id
+  }
+
+  public init(
+    id: TrialID, index: Int, paramsJSON: String, status: TrialStatus, attempt: Int,
+    worker: String, startedAt: Double, finishedAt: Double, wallSeconds: Double,
+    metricsJSON: String, stderrTail: String, exitCode: Int?
+  ) {
+    self.id = id
+    self.index = index
+    self.paramsJSON = paramsJSON
+    self.status = status
+    self.attempt = attempt
+    self.worker = worker
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.wallSeconds = wallSeconds
+    self.metricsJSON = metricsJSON
+    self.stderrTail = stderrTail
+    self.exitCode = exitCode
   }
 }
 

@@ -18,9 +18,9 @@ public enum Message: Sendable, Equatable {
   /// TASK carried, plus credits freed (so READY is rarely needed).
   case result(sweepID: String, results: [ResultReport], credits: Int)
   /// Coordinator → worker: these results are in the journal; the worker may forget them.
-  case ack(trialIDs: [String])
+  case ack(trialIDs: [TrialID])
   /// Coordinator → worker: stop this trial (early stopping, sweep stopped).
-  case cancel(trialID: String)
+  case cancel(trialID: TrialID)
   /// Either way: "I am alive" when otherwise silent.
   case heartbeat
   /// Either way: leaving now, with the reason. Leases held by a leaving worker go back to queue.
@@ -29,7 +29,7 @@ public enum Message: Sendable, Equatable {
   case drain
   /// Worker → coordinator: these leased trials have started here. Only a started trial counts a
   /// loss when its worker dies; one still in transit is simply dispatched again.
-  case started(trialIDs: [String])
+  case started(trialIDs: [TrialID])
   /// Coordinator → worker: "I do not know you" (the coordinator restarted): send HELLO again,
   /// then re-send every result not yet acknowledged.
   case unknownPeer
@@ -40,17 +40,18 @@ public struct Hello: Sendable, Equatable {
   public var host: String
   public var pid: Int
   public var slots: Int
-  /// Runner kinds this worker accepts ("core", "command").
-  public var runners: [String]
+  /// Runner kinds this worker accepts (kinds this Orbit does not know are left out on decoding).
+  public var runners: [RunnerKind]
   public var orbitVersion: String
   /// Trials this worker is running now (a re-introduction after a reconnect): the coordinator
   /// keeps their leases and re-queues any other lease it had given this process (a TASK lost
   /// with the old connection).
-  public var holding: [String]
+  public var holding: [TrialID]
 
   public init(
-    workerID: String, host: String, pid: Int, slots: Int, runners: [String], orbitVersion: String,
-    holding: [String] = []
+    workerID: String, host: String, pid: Int, slots: Int, runners: [RunnerKind],
+    orbitVersion: String,
+    holding: [TrialID] = []
   ) {
     self.holding = holding
     self.workerID = workerID
@@ -84,7 +85,7 @@ public struct Welcome: Sendable, Equatable {
 }
 
 public struct TaskAssignment: Sendable, Equatable {
-  public var trialID: String
+  public var trialID: TrialID
   /// Position of the trial in the sweep's dispatch order.
   public var index: Int
   public var attempt: Int
@@ -95,7 +96,7 @@ public struct TaskAssignment: Sendable, Equatable {
   public var leaseToken: LeaseToken
 
   public init(
-    trialID: String, index: Int, attempt: Int, paramsJSON: String,
+    trialID: TrialID, index: Int, attempt: Int, paramsJSON: String,
     leaseToken: LeaseToken = LeaseToken()
   ) {
     self.trialID = trialID
@@ -149,21 +150,21 @@ public struct ResultReport: Sendable, Equatable {
   /// Bytes this report takes in a RESULT frame (exact: the codec's layout).
   public var encodedSize: Int {
     let o = outcome
-    return 4 + o.trialID.utf8.count + 8 + 8 + 4 + leaseToken.wireCount + 4
+    return TrialID.byteCount + 8 + 8 + 4 + leaseToken.wireCount + 4
       + o.status.rawValue.utf8.count + 4 + o.metricsJSON.utf8.count + 8 + 8 + 4
       + o.stderrTail.utf8.count + 1 + 8
   }
 }
 
 public struct TrialProgress: Sendable, Equatable {
-  public var trialID: String
+  public var trialID: TrialID
   /// The trial's plan index, so the coordinator checks the point against its plan.
   public var index: Int
   public var attempt: Int
   public var step: Int
   public var metricsJSON: String
 
-  public init(trialID: String, index: Int, attempt: Int, step: Int, metricsJSON: String) {
+  public init(trialID: TrialID, index: Int, attempt: Int, step: Int, metricsJSON: String) {
     self.trialID = trialID
     self.index = index
     self.attempt = attempt

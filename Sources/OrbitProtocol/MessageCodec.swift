@@ -23,7 +23,7 @@ public enum MessageCodec {
   }
 
   public static func encode(_ message: Message) -> [UInt8] {
-    var w = WireWriter()
+    var w = WireWriter(capacity: estimatedSize(message))
     w.u8(Wire.magic.0)
     w.u8(Wire.magic.1)
     w.u8(Wire.version)
@@ -34,9 +34,9 @@ public enum MessageCodec {
       w.string(h.host)
       w.int(h.pid)
       w.int(h.slots)
-      w.strings(h.runners)
+      w.strings(h.runners.map(\.rawValue))
       w.string(h.orbitVersion)
-      w.strings(h.holding)
+      w.ids(h.holding)
     case .welcome(let m):
       w.u8(Tag.welcome.rawValue)
       w.string(m.sweepID)
@@ -54,7 +54,7 @@ public enum MessageCodec {
       w.u8(Tag.task.rawValue)
       w.u32(UInt32(tasks.count))
       for t in tasks {
-        w.string(t.trialID)
+        w.id(t.trialID)
         w.int(t.index)
         w.int(t.attempt)
         w.string(t.paramsJSON)
@@ -62,7 +62,7 @@ public enum MessageCodec {
       }
     case .progress(let p):
       w.u8(Tag.progress.rawValue)
-      w.string(p.trialID)
+      w.id(p.trialID)
       w.int(p.index)
       w.int(p.attempt)
       w.int(p.step)
@@ -74,7 +74,7 @@ public enum MessageCodec {
       w.u32(UInt32(reports.count))
       for report in reports {
         let r = report.outcome
-        w.string(r.trialID)
+        w.id(r.trialID)
         w.int(r.index)
         w.int(r.attempt)
         w.token(report.leaseToken)
@@ -88,10 +88,10 @@ public enum MessageCodec {
       }
     case .ack(let ids):
       w.u8(Tag.ack.rawValue)
-      w.strings(ids)
+      w.ids(ids)
     case .cancel(let id):
       w.u8(Tag.cancel.rawValue)
-      w.string(id)
+      w.id(id)
     case .heartbeat:
       w.u8(Tag.heartbeat.rawValue)
     case .bye(let reason):
@@ -103,9 +103,24 @@ public enum MessageCodec {
       w.u8(Tag.unknownPeer.rawValue)
     case .started(let ids):
       w.u8(Tag.started.rawValue)
-      w.strings(ids)
+      w.ids(ids)
     }
     return w.bytes
+  }
+
+  /// A capacity that holds most messages without growing: TASK and RESULT batches are the
+  /// large ones, and growing a 100 KB array by doubling copies it several times.
+  private static func estimatedSize(_ message: Message) -> Int {
+    switch message {
+    case .task(let tasks):
+      tasks.reduce(8) { $0 + 64 + $1.paramsJSON.utf8.count }
+    case .result(_, let reports, _):
+      reports.reduce(64) { $0 + $1.encodedSize }
+    case .welcome(let w):
+      64 + w.specText.utf8.count
+    default:
+      64
+    }
   }
 
   public static func decode(_ bytes: [UInt8]) throws(ProtocolError) -> Message {
@@ -133,7 +148,8 @@ public enum MessageCodec {
       message = .hello(
         Hello(
           workerID: try r.string(), host: try r.string(), pid: try r.int(), slots: try r.int(),
-          runners: try r.strings(), orbitVersion: try r.string(), holding: try r.strings()))
+          runners: try r.strings().compactMap(RunnerKind.init(rawValue:)),
+          orbitVersion: try r.string(), holding: try r.ids()))
     case .welcome:
       message = .welcome(
         Welcome(
@@ -151,14 +167,14 @@ public enum MessageCodec {
       for _ in 0..<n {
         tasks.append(
           TaskAssignment(
-            trialID: try r.string(), index: try r.int(), attempt: try r.int(),
+            trialID: try r.id(), index: try r.int(), attempt: try r.int(),
             paramsJSON: try r.string(), leaseToken: try r.token()))
       }
       message = .task(tasks)
     case .progress:
       message = .progress(
         TrialProgress(
-          trialID: try r.string(), index: try r.int(), attempt: try r.int(), step: try r.int(),
+          trialID: try r.id(), index: try r.int(), attempt: try r.int(), step: try r.int(),
           metricsJSON: try r.string()))
     case .result:
       let sweepID = try r.string()
@@ -167,7 +183,7 @@ public enum MessageCodec {
       var results: [ResultReport] = []
       results.reserveCapacity(n)
       for _ in 0..<n {
-        let id = try r.string()
+        let id = try r.id()
         let index = try r.int()
         let attempt = try r.int()
         let token = try r.token()
@@ -196,9 +212,9 @@ public enum MessageCodec {
       }
       message = .result(sweepID: sweepID, results: results, credits: credits)
     case .ack:
-      message = .ack(trialIDs: try r.strings())
+      message = .ack(trialIDs: try r.ids())
     case .cancel:
-      message = .cancel(trialID: try r.string())
+      message = .cancel(trialID: try r.id())
     case .heartbeat:
       message = .heartbeat
     case .bye:
@@ -208,7 +224,7 @@ public enum MessageCodec {
     case .unknownPeer:
       message = .unknownPeer
     case .started:
-      message = .started(trialIDs: try r.strings())
+      message = .started(trialIDs: try r.ids())
     }
     guard r.isAtEnd else { throw ProtocolError(.invalid, "trailing bytes after \(tag) message") }
     return message

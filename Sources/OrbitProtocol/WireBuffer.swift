@@ -1,3 +1,5 @@
+import OrbitSpec
+
 /// Appends little-endian fields to a byte array.
 struct WireWriter {
   var bytes: [UInt8] = []
@@ -32,6 +34,14 @@ struct WireWriter {
     u32(UInt32(list.count))
     for s in list { string(s) }
   }
+  /// A trial id: its 32 digest bytes (fixed size, so no length).
+  mutating func id(_ id: TrialID) {
+    id.withBytes { bytes.append(contentsOf: $0) }
+  }
+  mutating func ids(_ list: [TrialID]) {
+    u32(UInt32(list.count))
+    for i in list { id(i) }
+  }
 }
 
 /// Reads little-endian fields, throwing on truncation or limit violations.
@@ -57,15 +67,11 @@ struct WireReader {
   mutating func u8() throws(ProtocolError) -> UInt8 { try take(1).first! }
 
   mutating func u32() throws(ProtocolError) -> UInt32 {
-    var v: UInt32 = 0
-    for (i, b) in try take(4).enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
-    return v
+    UInt32(littleEndian: try take(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
   }
 
   mutating func u64() throws(ProtocolError) -> UInt64 {
-    var v: UInt64 = 0
-    for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
-    return v
+    UInt64(littleEndian: try take(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
   }
 
   mutating func int() throws(ProtocolError) -> Int { Int(Int64(bitPattern: try u64())) }
@@ -104,6 +110,18 @@ struct WireReader {
     let raw = try take(n)
     guard n > 0 else { return LeaseToken() }
     return LeaseToken(raw.withUnsafeBytes { $0.loadUnaligned(as: SIMD16<UInt8>.self) })
+  }
+
+  mutating func id() throws(ProtocolError) -> TrialID {
+    try take(TrialID.byteCount).withUnsafeBytes { TrialID(bytes: $0)! }
+  }
+
+  mutating func ids() throws(ProtocolError) -> [TrialID] {
+    let n = try count()
+    var list: [TrialID] = []
+    list.reserveCapacity(n)
+    for _ in 0..<n { list.append(try id()) }
+    return list
   }
 
   mutating func strings() throws(ProtocolError) -> [String] {

@@ -2,8 +2,9 @@
 public enum Wire {
   /// Bumped on any incompatible change; a peer speaking another version is rejected.
   /// Version 2: RESULT and PROGRESS carry the trial's plan index, RESULT its sweep id, and TASK
-  /// and RESULT a lease token.
-  public static let version: UInt8 = 2
+  /// and RESULT a lease token. Version 3: trial ids travel as their 32 digest bytes, not as
+  /// 64 hex characters behind a length.
+  public static let version: UInt8 = 3
   /// First two bytes of every Orbit message ("OB"): cheap rejection of stray traffic.
   public static let magic: (UInt8, UInt8) = (0x4F, 0x42)
   /// Largest message accepted, in bytes: also set as ZMQ_MAXMSGSIZE on every socket so libzmq

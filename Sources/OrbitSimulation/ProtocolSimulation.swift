@@ -67,7 +67,7 @@ public struct ProtocolSimulation {
     var peer: PeerID
     /// Bumped on every new connection: messages of an older connection are lost with it.
     var epoch: Int
-    var running: [String: (task: TaskAssignment, endsAt: Double)] = [:]
+    var running: [TrialID: (task: TaskAssignment, endsAt: Double)] = [:]
     var hungUntil = 0.0
     var partitionedUntil = 0.0
     var alive = true
@@ -88,15 +88,15 @@ public struct ProtocolSimulation {
   var coordinator: CoordinatorStateMachine?
   var coordinatorDownUntil = 0.0
   /// Trials in the journal when the coordinator last (re)started: never to be dispatched again.
-  var journalAtStart: Set<String> = []
-  var journal: [String: JournalEntry] = [:]
+  var journalAtStart: Set<TrialID> = []
+  var journal: [TrialID: JournalEntry] = [:]
   var commits: [Commit] = []
   var network: [InFlight] = []
   var workers: [SimWorker] = []
   var nextPID = 100
   var report = Report(virtualSeconds: 0)
   /// How often each trial was started on some worker.
-  var starts: [String: Int] = [:]
+  var starts: [TrialID: Int] = [:]
 
   init(seed: UInt64, config: Configuration) {
     self.seed = seed
@@ -107,15 +107,15 @@ public struct ProtocolSimulation {
       PlannedTrial(index: i, id: Self.trialID(i), paramsJSON: #"{"i":\#(i)}"#)
     }
     var s = CoordinatorSettings(
-      requiredRunner: "core", sweepID: "sim", specText: "spec", specFileName: "sim.yaml")
+      requiredRunner: .core, sweepID: "sim", specText: "spec", specFileName: "sim.yaml")
     s.leaseSecret = Array("simulation secret".utf8)
     settings = s
   }
 
-  static func trialID(_ i: Int) -> String { SHA256.hexDigest("trial \(i)") }
+  static func trialID(_ i: Int) -> TrialID { TrialID(canonicalJSON: "trial \(i)") }
   /// The metrics a trial reports: a function of the trial alone, so a re-run reports the same.
-  static func metrics(_ id: String) -> String {
-    #"{"loss":\#(id.prefix(8).utf8.reduce(0) { $0 + Int($1) })}"#
+  static func metrics(_ id: TrialID) -> String {
+    #"{"loss":\#(id.hex.prefix(8).utf8.reduce(0) { $0 + Int($1) })}"#
   }
 
   /// Runs one seeded schedule to the end; throws the first invariant broken.
@@ -192,7 +192,7 @@ public struct ProtocolSimulation {
   // MARK: Parts
 
   mutating func startCoordinator() {
-    var resumed: [(id: String, index: Int)] = []
+    var resumed: [(id: TrialID, index: Int)] = []
     for (id, e) in journal { resumed.append((id, e.index)) }
     journalAtStart = Set(journal.keys)
     coordinator = CoordinatorStateMachine(
@@ -202,7 +202,7 @@ public struct ProtocolSimulation {
   mutating func startWorker(_ w: Int) {
     nextPID += 1
     let hello = Hello(
-      workerID: "w\(w)", host: "h\(w)", pid: nextPID, slots: config.slots, runners: ["core"],
+      workerID: "w\(w)", host: "h\(w)", pid: nextPID, slots: config.slots, runners: [.core],
       orbitVersion: "sim")
     let worker = SimWorker(
       machine: WorkerStateMachine(identity: hello, giveUpAfter: 10_000),
@@ -280,13 +280,13 @@ public struct ProtocolSimulation {
         if case .ack(let ids) = message {
           // Nothing is acknowledged before it is durable (or refused: then nothing is written).
           for id in ids where journal[id] == nil && coordinator!.refusedCount == 0 {
-            throw fail("ACK for \(id.prefix(12)) before it is in the journal")
+            throw fail("ACK for \(id.short) before it is in the journal")
           }
         }
         if case .task(let tasks) = message {
           for t in tasks where journalAtStart.contains(t.trialID) {
             throw fail(
-              "trial \(t.trialID.prefix(12)), recorded before the restart, dispatched again")
+              "trial \(t.trialID.short), recorded before the restart, dispatched again")
           }
         }
         if workers[w].partitionedUntil > now { continue }
@@ -299,7 +299,7 @@ public struct ProtocolSimulation {
             plan.trial(at: e.index).paramsJSON == e.paramsJSON
           else {
             throw fail(
-              "a journal entry without its trial: \(e.outcome.trialID.prefix(12)) idx \(e.index)")
+              "a journal entry without its trial: \(e.outcome.trialID.short) idx \(e.index)")
           }
         }
         commits.append(Commit(at: now + rng.uniform(0.002, 0.3), entries: entries))

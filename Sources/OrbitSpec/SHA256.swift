@@ -17,6 +17,11 @@ public struct SHA256: Sendable {
     return Array(bytes).withUnsafeBytes { hash($0) }
   }
 
+  /// The SHA-256 digest of the bytes in `buffer`, inline (no allocation).
+  public static func digest(_ buffer: UnsafeRawBufferPointer) -> SIMD32<UInt8> {
+    finish(SHA256(), buffer, priorBytes: 0)
+  }
+
   /// The SHA-256 digest of the bytes in `buffer`.
   public static func hash(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
     let d = finish(SHA256(), buffer, priorBytes: 0)

@@ -26,8 +26,7 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
 
 /// What one attempt of a trial produced: the value a worker sends and the journal records.
 public struct TrialOutcome: Sendable, Equatable {
-  /// Hex trial id (`TrialID.hex`).
-  public var trialID: String
+  public var trialID: TrialID
   /// The trial's position in the plan: with the id, what the coordinator checks the trial against.
   public var index: Int
   /// 1 for the first dispatch, incremented each time a lease is lost and the trial re-queued.
@@ -49,7 +48,7 @@ public struct TrialOutcome: Sendable, Equatable {
   public static let stderrTailLimit = 4096
 
   public init(
-    trialID: String, index: Int, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
+    trialID: TrialID, index: Int, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
     wallSeconds: Double = 0, startedAt: Double = 0, stderrTail: String = "", exitCode: Int? = nil
   ) {
     self.trialID = trialID

@@ -38,19 +38,12 @@ public struct CommandRunner: TrialRunner {
         metricsJSON: metrics,
         wallSeconds: wall, startedAt: started, stderrTail: stderr, exitCode: exit)
     }
-    guard task.index >= 0, task.index < spec.trialCount,
-      spec.trial(at: task.index).id.hex == task.trialID
-    else {
-      return outcome(
-        .failed,
-        stderr:
-          "worker and coordinator disagree on trial \(task.index): run both from the same spec and Orbit version"
-      )
+    guard let trial = spec.trial(for: task) else {
+      return outcome(.failed, stderr: Spec.disagreement(task))
     }
-    let trial = spec.trial(at: task.index)
     // A folder of its own per attempt, with an unpredictable name and mode 0700 (mkdtemp), inside
     // the worker's private folder: nothing another user plants can be read as its result.
-    var template = Array("\(scratch)/\(task.trialID.prefix(12))-\(task.attempt)-XXXXXX".utf8CString)
+    var template = Array("\(scratch)/\(task.trialID.short)-\(task.attempt)-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else {
       return outcome(
         .failed,
@@ -64,7 +57,7 @@ public struct CommandRunner: TrialRunner {
     try? task.paramsJSON.write(toFile: paramsPath, atomically: false, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var environment = ProcessInfo.processInfo.environment
-    environment["ORBIT_TRIAL_ID"] = task.trialID
+    environment["ORBIT_TRIAL_ID"] = task.trialID.hex
     environment["ORBIT_TRIAL_INDEX"] = String(task.index)
     environment["ORBIT_ATTEMPT"] = String(task.attempt)
     environment["ORBIT_PARAMS_JSON"] = task.paramsJSON

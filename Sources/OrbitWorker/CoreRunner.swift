@@ -5,7 +5,9 @@ import OrbitSpec
 
 /// Runs a trial with Orbit's Swift compute core on the slot's thread.
 public struct CoreRunner: TrialRunner {
-  public init() {}
+  let spec: Spec
+
+  public init(spec: Spec) { self.spec = spec }
 
   public func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome {
     let started = Date().timeIntervalSince1970
@@ -19,12 +21,12 @@ public struct CoreRunner: TrialRunner {
         startedAt: started,
         stderrTail: stderr)
     }
+    guard let trial = spec.trial(for: task) else {
+      return outcome(.failed, [:], stderr: Spec.disagreement(task))
+    }
     let config: CoreTrialConfig
     do {
-      guard case .object(let params) = try ParamValue.parseJSON(task.paramsJSON) else {
-        return outcome(.failed, [:], stderr: "trial parameters are not a JSON object")
-      }
-      config = try CoreTrialConfig(parameters: Self.coreParameters(params))
+      config = try CoreTrialConfig(parameters: Self.coreParameters(trial.params))
     } catch {
       return outcome(.failed, [:], stderr: "\(error)")
     }

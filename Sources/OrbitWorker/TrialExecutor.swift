@@ -17,7 +17,7 @@ final class TrialExecutor: Sendable {
     var tasks: [TaskAssignment] = []
     var completions: [TrialOutcome] = []
     var progress: [TrialProgress] = []
-    var cancelled: Set<String> = []
+    var cancelled: Set<TrialID> = []
     var shuttingDown = false
     /// Replaced when the coordinator's spec changes (a resumed sweep that gained grid points):
     /// trials already running finish with the runner they started with.
@@ -54,7 +54,7 @@ final class TrialExecutor: Sendable {
     available.signal()
   }
 
-  func cancel(_ trialID: String) {
+  func cancel(_ trialID: TrialID) {
     queues.withLock { q in
       q.cancelled.insert(trialID)
       q.tasks.removeAll { task in

@@ -22,8 +22,26 @@ public protocol TrialRunner: Sendable {
   func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome
 }
 
+extension Spec {
+  /// The trial a TASK names, re-derived from the spec by its plan index and checked against its
+  /// id: how both runners take their input, so a worker never runs parameters it cannot
+  /// reproduce from the spec (a coordinator and worker of different specs or versions disagree
+  /// here, loudly, instead of training the wrong point). Nil when they disagree.
+  func trial(for task: TaskAssignment) -> Trial? {
+    guard task.index >= 0, task.index < trialCount else { return nil }
+    let trial = trial(at: task.index)
+    return trial.id == task.trialID ? trial : nil
+  }
+
+  /// What a runner reports when `trial(for:)` is nil.
+  static func disagreement(_ task: TaskAssignment) -> String {
+    "worker and coordinator disagree on trial \(task.index) (\(task.trialID.short)): run both from the same spec and Orbit version"
+  }
+}
+
 /// A runner for `task.kind: noop`: returns at once. Measures the dispatch path alone, so it runs
-/// inline on the worker's I/O thread rather than paying a thread hop per trial.
+/// inline on the worker's I/O thread rather than paying a thread hop per trial, and skips
+/// re-deriving the trial (a SHA-256 per trial that a no-op trial has no use for).
 public struct NoopRunner: TrialRunner {
   public init() {}
 

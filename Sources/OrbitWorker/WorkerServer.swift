@@ -266,7 +266,7 @@ public final class WorkerServer {
         inlineRunner = NoopRunner()
         return
       }
-      runner = CoreRunner()
+      runner = CoreRunner(spec: spec)
     }
     if let executor {
       // The coordinator's spec changed (a resumed sweep gained grid points): trials started from

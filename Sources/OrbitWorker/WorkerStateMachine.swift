@@ -17,7 +17,7 @@ public enum WorkerEvent: Sendable {
 public enum WorkerAction: Sendable, Equatable {
   case send(Message)
   case start(TaskAssignment)
-  case cancel(trialID: String)
+  case cancel(trialID: TrialID)
   /// The coordinator admitted us; its spec decides how trials run.
   case configure(Welcome)
   /// Drop the socket and connect a new one (the coordinator has been silent too long).
@@ -41,13 +41,13 @@ public struct WorkerStateMachine {
   private var lastConnect = 0.0
   private var reconnectDelay = 1.0
   /// Trials started and not yet finished, by id, with the lease they answer.
-  private(set) var running: [String: TaskAssignment] = [:]
+  private(set) var running: [TrialID: TaskAssignment] = [:]
   /// Results sent but not yet acknowledged: re-sent after a reconnect, so none is lost.
-  private(set) var unacked: [String: ResultReport] = [:]
+  private(set) var unacked: [TrialID: ResultReport] = [:]
   private var outbox: [ResultReport] = []
   private var creditsToReturn = 0
   /// Trials started since the last flush.
-  private var startedToReport: [String] = []
+  private var startedToReport: [TrialID] = []
   /// The sweep and spec the runner was built for (nil before the first WELCOME).
   private var configuredFor: (sweepID: String, specText: String)?
 
@@ -199,7 +199,7 @@ public struct WorkerStateMachine {
         code: 69, reason: "rejected by the coordinator: \(reason)", now: now, into: &actions,
         sayBye: false)
     case .task(let tasks):
-      var started: [String] = []
+      var started: [TrialID] = []
       for task in tasks {
         if phase != .active || running[task.trialID] != nil { continue }
         running[task.trialID] = task

@@ -22,7 +22,7 @@ enum Reporting {
       let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
       var metadata = SweepMetadata(
         name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",
-        countsByStatus: Dictionary(grouping: trials, by: \.status).mapValues(\.count),
+        countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
         workers: workers,
         wallSeconds: wall, createdAt: ISO8601DateFormatter().string(from: Date()))
       metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {

@@ -85,7 +85,7 @@ enum SweepContinuity {
   /// trials, or nil when it can.
   static func difference(
     spec: Spec, recordedSpecText: String, recordedFileName: String,
-    recorded: [(id: String, index: Int)]
+    recorded: [(id: TrialID, index: Int)]
   ) -> String? {
     if let old = try? Spec.parse(yaml: recordedSpecText, fileName: recordedFileName) {
       if old.runner != spec.runner {
@@ -101,14 +101,14 @@ enum SweepContinuity {
     }
     // Every recorded trial must still be a trial of the new plan, at its index or (grid points
     // added) elsewhere. A changed fixed parameter changes every id; a removed value some.
-    var missing: Set<String> = []
+    var missing: Set<TrialID> = []
     for (id, index) in recorded {
-      if index >= 0 && index < spec.trialCount && spec.trial(at: index).id.hex == id { continue }
+      if index >= 0 && index < spec.trialCount && spec.trial(at: index).id == id { continue }
       missing.insert(id)
     }
     if !missing.isEmpty {
       for trial in spec.trials {
-        missing.remove(trial.id.hex)
+        missing.remove(trial.id)
         if missing.isEmpty { break }
       }
     }

@@ -5,7 +5,7 @@ import OrbitSpec
 
 /// The table printed when a sweep ends: counts by status, the best trial, wall time.
 struct Summary {
-  var counts: [String: Int]
+  var counts: [TrialStatus: Int]
   var total: Int
   var best: (trial: TrialRecord, value: Double)?
   var metric: Metric?
@@ -16,17 +16,17 @@ struct Summary {
     total = spec.trialCount
     metric = spec.metric
     self.wallSeconds = wallSeconds
-    var counts: [String: Int] = [:]
+    var counts: [TrialStatus: Int] = [:]
     var failed: [TrialRecord] = []
     var bestSoFar: (trial: TrialRecord, value: Double)?
     let metric = spec.metric
     do {
       try journal.forEachTrial { trial in
         counts[trial.status, default: 0] += 1
-        if failed.count < 3, TrialStatus(rawValue: trial.status)?.isFailure == true {
+        if failed.count < 3, trial.status.isFailure {
           failed.append(trial)
         }
-        guard let metric, trial.status == "ok",
+        guard let metric, trial.status == .ok,
           case .object(let m) = try? ParamValue.parseJSON(trial.metricsJSON),
           let v = m[metric.name]?.doubleValue, v.isFinite
         else { return }
@@ -43,7 +43,7 @@ struct Summary {
   }
 
   var failures: Int {
-    counts.filter { TrialStatus(rawValue: $0.key)?.isFailure == true }.values.reduce(0, +)
+    counts.filter { $0.key.isFailure }.values.reduce(0, +)
   }
 
   func render(runDirectory: String) -> String {
@@ -52,7 +52,7 @@ struct Summary {
     lines.append("")
     lines.append("  status      trials")
     for status in TrialStatus.allCases {
-      if let n = counts[status.rawValue], n > 0 {
+      if let n = counts[status], n > 0 {
         lines.append(
           "  " + status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + " "
             + String(n))
@@ -62,7 +62,7 @@ struct Summary {
     lines.append("  wall time   \(ProgressDisplay.duration(wallSeconds))")
     if let metric, let best {
       lines.append(
-        "  best \(metric.name) (\(metric.goal.rawValue)): \(best.value) · trial \(best.trial.id.prefix(12)) · \(best.trial.paramsJSON)"
+        "  best \(metric.name) (\(metric.goal.rawValue)): \(best.value) · trial \(best.trial.id.short) · \(best.trial.paramsJSON)"
       )
     }
     if failures > 0 {
@@ -71,7 +71,7 @@ struct Summary {
       for trial in failedExamples {
         let tail = trial.stderrTail.split(separator: "\n").suffix(2).joined(separator: " | ")
         lines.append(
-          "    \(trial.id.prefix(12)) \(trial.status) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)"
+          "    \(trial.id.short) \(trial.status.rawValue) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)"
         )
       }
       lines.append("  Re-run them with: orbit run SPEC --run-dir \(runDirectory) --retry-failed")

@@ -128,7 +128,7 @@ final class SweepSession {
     }
   }
 
-  private var finished: [(id: String, index: Int)]
+  private var finished: [(id: TrialID, index: Int)]
 
   /// Starts the coordinator thread and waits until it has bound (or failed to).
   func start(
@@ -139,10 +139,10 @@ final class SweepSession {
     let spec = self.spec
     let plan = TrialPlan(count: spec.trialCount) { index in
       let trial = spec.trial(at: index)
-      return PlannedTrial(index: index, id: trial.id.hex, paramsJSON: trial.paramsJSON)
+      return PlannedTrial(index: index, id: trial.id, paramsJSON: trial.paramsJSON)
     }
     var settings = CoordinatorSettings(
-      requiredRunner: spec.runner.rawValue, sweepID: sweepID, specText: spec.text,
+      requiredRunner: spec.runner, sweepID: sweepID, specText: spec.text,
       specFileName: URL(fileURLWithPath: specPath).standardizedFileURL.path)
     settings.retries = spec.retries
     settings.leaseSecret = leaseSecret

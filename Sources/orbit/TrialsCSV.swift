@@ -71,7 +71,8 @@ enum TrialsCSV {
       let p = object(trial.paramsJSON)
       let m = object(trial.metricsJSON)
       var row = [
-        trial.id, String(trial.index), trial.status, String(trial.attempt), trial.worker,
+        trial.id.hex, String(trial.index), trial.status.rawValue, String(trial.attempt),
+        trial.worker,
         number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "",
       ]
       row += params.map { p[$0].map(cell) ?? "" }

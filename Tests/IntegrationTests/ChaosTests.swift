@@ -98,8 +98,8 @@ extension RealProcesses {
       #expect(rows.count == 300)
       #expect(Set(rows.map(\.id)).count == 300)
       #expect(
-        rows.allSatisfy { $0.status == "ok" },
-        "\(rows.filter { $0.status != "ok" }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
+        rows.allSatisfy { $0.status == .ok },
+        "\(rows.filter { $0.status != .ok }.map { "\($0.status) \($0.stderrTail)" }.prefix(3))")
       for row in rows {
         let params =
           try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any]

@@ -137,7 +137,7 @@ extension RealProcesses {
       #expect(other.wait(timeout: 20) == 0)
       let recorded = rows()
       #expect(recorded.count == 20)
-      #expect(recorded.allSatisfy { $0.status == "ok" })
+      #expect(recorded.allSatisfy { $0.status == .ok })
       #expect(recorded.contains { $0.worker == "other/node2" })
       #expect(coordinator.stderr.contains("reloaded the allow-list"))
       #expect(sandbox.livingProcesses().isEmpty)

@@ -35,9 +35,9 @@ extension RealProcesses {
       try sandbox.write(
         "sweep.yaml", "method: grid\nprogram: trial.py\nparameters:\n  x: {min: 1, max: 120}\n")
       let plan = try OrbitProcess.run(["plan", "sweep.yaml", "--json"], in: sandbox.path)
-      let ids: [String] = plan.stdout.split(separator: "\n").compactMap { line in
-        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"]
-          as? String
+      let ids: [TrialID] = plan.stdout.split(separator: "\n").compactMap { line in
+        ((try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"]
+          as? String).flatMap(TrialID.init(hex:))
       }
       #expect(ids.count == 120)
       let coordinator = try OrbitProcess(
@@ -57,7 +57,7 @@ extension RealProcesses {
         func send(_ m: Message) { _ = try? dealer.send([MessageCodec.encode(m)], dontWait: true) }
         func sendRaw(_ bytes: [UInt8]) { _ = try? dealer.send([bytes], dontWait: true) }
         let hello = Hello(
-          workerID: "mallory", host: "evil", pid: 666, slots: 1, runners: ["core", "command"],
+          workerID: "mallory", host: "evil", pid: 666, slots: 1, runners: [.core, .command],
           orbitVersion: "x")
         for round in 0..<4 {
           send(.hello(hello))
@@ -73,7 +73,8 @@ extension RealProcesses {
           let fake = (0..<250).map { k in
             ResultReport(
               outcome: TrialOutcome(
-                trialID: SHA256.hexDigest("fake \(round) \(k)"), index: k, attempt: 1, status: .ok,
+                trialID: TrialID(canonicalJSON: "fake \(round) \(k)"), index: k, attempt: 1,
+                status: .ok,
                 metricsJSON: #"{"loss":-1e9}"#),
               leaseToken: LeaseToken())
           }

@@ -71,7 +71,7 @@ extension RealProcesses {
       #expect(recorded.count == 60)
       #expect(Set(recorded.map(\.id)).count == 60)
       for row in recorded {
-        #expect(row.status == "ok")
+        #expect(row.status == .ok)
         let params =
           try JSONSerialization.jsonObject(with: Data(row.paramsJSON.utf8)) as? [String: Any]
         let metrics =

@@ -44,7 +44,7 @@ extension RealProcesses {
       #expect(result.code == 0, "stderr: \(result.stderr)")
       let rows = try trials(sandbox)
       #expect(rows.count == 200)
-      #expect(rows.allSatisfy { $0.status == "ok" })
+      #expect(rows.allSatisfy { $0.status == .ok })
       #expect(Set(rows.map(\.id)).count == 200)
       for row in rows {
         let params =
@@ -80,7 +80,7 @@ extension RealProcesses {
       let rows = try trials(sandbox)
       #expect(rows.count == 2)
       for row in rows {
-        #expect(row.status == "failed")
+        #expect(row.status == .failed)
         #expect(row.exitCode == 3)
         #expect(row.stderrTail.contains("the model exploded at step 7"))
       }
@@ -104,7 +104,7 @@ extension RealProcesses {
         ["run", "sweep.yaml", "--run-dir", "run", "--no-report"], in: sandbox.path, timeout: 60)
       #expect(result.code == 1)
       let rows = try trials(sandbox)
-      #expect(rows.map(\.status) == ["timeout"])
+      #expect(rows.map(\.status) == [.timeout])
       let pidFile = try #require(
         try FileManager.default.contentsOfDirectory(atPath: sandbox.path).first {
           $0.hasPrefix("pids-")
@@ -157,7 +157,7 @@ extension RealProcesses {
       #expect(survivor.wait(timeout: 20) == 0, "worker stderr: \(survivor.stderr)")
       let rows = try trials(sandbox)
       #expect(rows.count == 40)
-      #expect(rows.allSatisfy { $0.status == "ok" })
+      #expect(rows.allSatisfy { $0.status == .ok })
       let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
       #expect(try journal.events(kind: "worker_left").contains { $0.workerID == "doomed" })
       #expect(sandbox.livingProcesses().isEmpty)
@@ -222,7 +222,7 @@ extension RealProcesses {
       let partial = try trials(sandbox)
       #expect(partial.count < 40)
       // Trials cut short by the stop are not recorded as results: they run again on resume.
-      #expect(partial.allSatisfy { $0.status == "ok" })
+      #expect(partial.allSatisfy { $0.status == .ok })
       let status = try OrbitProcess.run(["status", "run"], in: sandbox.path)
       #expect(status.stdout.contains("stopped"))
       let resumed = try OrbitProcess.run(

@@ -1,6 +1,7 @@
 import OrbitJournal
 import OrbitProtocol
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitCoordinator
@@ -8,14 +9,14 @@ import Testing
 /// Drives the state machine with events, as the I/O loop would, without sockets or files.
 struct Driver {
   var machine: CoordinatorStateMachine
-  var journal: [String: TrialOutcome] = [:]
+  var journal: [TrialID: TrialOutcome] = [:]
   var sent: [(PeerID, Message)] = []
   var left: [String] = []
   var finished = false
 
   init(
     trials: Int, finished: Set<String> = [], retries: Int = 0, lossLimit: Int = 5,
-    runner: String = "core", secret: [UInt8] = Array("secret".utf8)
+    runner: RunnerKind = .core, secret: [UInt8] = Array("secret".utf8)
   ) {
     var settings = CoordinatorSettings(
       requiredRunner: runner, sweepID: "s", specText: "", specFileName: "s.yaml")
@@ -25,7 +26,7 @@ struct Driver {
     let plan = TrialPlan(count: trials) {
       PlannedTrial(index: $0, id: "t\($0)", paramsJSON: #"{"i":\#($0)}"#)
     }
-    let recorded = finished.map { (id: $0, index: Int($0.dropFirst())!) }
+    let recorded = finished.map { (id: TrialID(canonicalJSON: $0), index: Int($0.dropFirst())!) }
     machine = CoordinatorStateMachine(
       settings: settings, plan: plan, resumed: ResumeSet(recorded: recorded, plan: plan))
   }
@@ -60,8 +61,9 @@ struct Driver {
     }
   }
 
-  mutating func hello(_ name: String, slots: Int = 2, runners: [String] = ["core"], now: Double = 0)
-  {
+  mutating func hello(
+    _ name: String, slots: Int = 2, runners: [RunnerKind] = [.core], now: Double = 0
+  ) {
     feed(
       .received(
         PeerID(Array(name.utf8)),
@@ -227,7 +229,7 @@ struct CoordinatorStateMachineTests {
 
   @Test func resultsRecordedUnderAnEditedSpecAreSkippedById() {
     var settings = CoordinatorSettings(
-      requiredRunner: "core", sweepID: "s", specText: "", specFileName: "s.yaml")
+      requiredRunner: .core, sweepID: "s", specText: "", specFileName: "s.yaml")
     let plan = TrialPlan(count: 4) { PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}") }
     // t3 was index 0 in the old spec; t1 sits where it was.
     let resume = ResumeSet(recorded: [(id: "t3", index: 0), (id: "t1", index: 1)], plan: plan)
@@ -237,7 +239,7 @@ struct CoordinatorStateMachineTests {
       .received(
         peer,
         .hello(
-          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: ["core"], orbitVersion: "t")),
+          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: [.core], orbitVersion: "t")),
         now: 0))
     let actions = machine.handle(.received(peer, .ready(credits: 4), now: 0))
     let sent = actions.compactMap { action -> [Int]? in
@@ -266,8 +268,8 @@ struct CoordinatorStateMachineTests {
   }
 
   @Test func workerWithoutTheRequiredRunnerIsRejectedWithTheFix() {
-    var d = Driver(trials: 1, runner: "command")
-    d.hello("w1", runners: ["core"])
+    var d = Driver(trials: 1, runner: .command)
+    d.hello("w1", runners: [.core])
     guard case .reject(let reason) = d.messages(to: "w1").first else {
       Issue.record("expected a REJECT")
       return
@@ -318,7 +320,7 @@ struct CoordinatorStateMachineTests {
 struct BackpressureTests {
   @Test func dispatchPausesWhileTooManyResultsAwaitTheJournal() {
     var settings = CoordinatorSettings(
-      requiredRunner: "core", sweepID: "s", specText: "", specFileName: "s.yaml")
+      requiredRunner: .core, sweepID: "s", specText: "", specFileName: "s.yaml")
     settings.maxUnpersisted = 4
     let plan = TrialPlan(count: 100) { PlannedTrial(index: $0, id: "t\($0)", paramsJSON: "{}") }
     var machine = CoordinatorStateMachine(settings: settings, plan: plan)
@@ -333,7 +335,7 @@ struct BackpressureTests {
       .received(
         peer,
         .hello(
-          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: ["core"], orbitVersion: "t")),
+          Hello(workerID: "w", host: "h", pid: 1, slots: 4, runners: [.core], orbitVersion: "t")),
         now: 0))
     let first = tasks(machine.handle(.received(peer, .ready(credits: 4), now: 0)))
     #expect(first.count == 4)

@@ -1,11 +1,12 @@
 import OrbitJournal
 import OrbitProtocol
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitCoordinator
 
-func report(_ id: String, index: Int, attempt: Int = 1, token: LeaseToken = LeaseToken())
+func report(_ id: TrialID, index: Int, attempt: Int = 1, token: LeaseToken = LeaseToken())
   -> ResultReport
 {
   ResultReport(
@@ -103,13 +104,13 @@ struct HostilePeerTests {
       .received(
         PeerID(Array("w#1".utf8)),
         .hello(
-          Hello(workerID: "w", host: "a", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")),
+          Hello(workerID: "w", host: "a", pid: 1, slots: 2, runners: [.core], orbitVersion: "t")),
         now: 0))
     d.feed(
       .received(
         PeerID(Array("w#2".utf8)),
         .hello(
-          Hello(workerID: "w", host: "b", pid: 9, slots: 2, runners: ["core"], orbitVersion: "t")),
+          Hello(workerID: "w", host: "b", pid: 9, slots: 2, runners: [.core], orbitVersion: "t")),
         now: 0))
     guard case .reject(let reason) = d.sent.last?.1 else {
       Issue.record("the second worker was admitted")
@@ -122,7 +123,7 @@ struct HostilePeerTests {
   @Test func theSameProcessOnANewConnectionKeepsItsLeases() {
     var d = Driver(trials: 4)
     let hello = Hello(
-      workerID: "w", host: "a", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")
+      workerID: "w", host: "a", pid: 1, slots: 2, runners: [.core], orbitVersion: "t")
     d.feed(.received(PeerID(Array("w#1".utf8)), .hello(hello), now: 0))
     d.feed(.received(PeerID(Array("w#1".utf8)), .ready(credits: 2), now: 0))
     let tasks = d.takeTasks("w#1")
@@ -246,14 +247,15 @@ struct LeaseSignerTests {
   @Test func aTokenVerifiesOnlyForItsOwnLease() {
     let signer = LeaseSigner(secret: Array(repeating: 7, count: 32), sweepID: "s")
     let w = signer.key(forWorker: "w")
-    let id = String(repeating: "ab", count: 32)
+    let id = TrialID(hex: String(repeating: "ab", count: 32))!
     let token = signer.token(w, trialID: id, index: 3, attempt: 2)
     #expect(token.bytes.count == LeaseToken.byteCount)
     #expect(signer.verify(token, w, trialID: id, index: 3, attempt: 2))
     #expect(!signer.verify(token, w, trialID: id, index: 3, attempt: 3))
     #expect(!signer.verify(token, w, trialID: id, index: 4, attempt: 2))
     #expect(
-      !signer.verify(token, w, trialID: String(repeating: "ac", count: 32), index: 3, attempt: 2))
+      !signer.verify(
+        token, w, trialID: TrialID(hex: String(repeating: "ac", count: 32))!, index: 3, attempt: 2))
     #expect(!signer.verify(token, signer.key(forWorker: "x"), trialID: id, index: 3, attempt: 2))
     let otherSweep = LeaseSigner(secret: Array(repeating: 7, count: 32), sweepID: "z")
     #expect(

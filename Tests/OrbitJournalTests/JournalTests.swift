@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitJournal
@@ -14,7 +15,7 @@ struct JournalTests {
     return dir.appendingPathComponent("journal.sqlite").path
   }
 
-  func entry(_ id: String, _ status: TrialStatus = .ok, attempt: Int = 1, worker: String = "w1")
+  func entry(_ id: TrialID, _ status: TrialStatus = .ok, attempt: Int = 1, worker: String = "w1")
     -> JournalEntry
   {
     JournalEntry(
@@ -36,7 +37,7 @@ struct JournalTests {
     let trials = try journal.trials()
     #expect(trials.count == 2)
     let a = try #require(trials.first { $0.id == "a" })
-    #expect(a.status == "ok")
+    #expect(a.status == .ok)
     #expect(a.metricsJSON == #"{"loss":1}"#)
     #expect(try journal.events(kind: "duplicate_result").count == 1)
     try journal.close()
@@ -112,7 +113,7 @@ struct JournalTests {
     let forgotten = try journal.forgetFailures()
     #expect(forgotten == all.filter(\.isFailure).count)
     let kept = Set(try journal.trials().map(\.status))
-    #expect(kept == Set(all.filter { !$0.isFailure }.map(\.rawValue)))
-    #expect(kept == ["ok", "diverged"])
+    #expect(kept == Set(all.filter { !$0.isFailure }))
+    #expect(kept == [.ok, .diverged])
   }
 }

@@ -1,4 +1,5 @@
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitProtocol

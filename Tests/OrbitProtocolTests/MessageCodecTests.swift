@@ -1,4 +1,5 @@
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitProtocol
@@ -8,7 +9,7 @@ struct MessageCodecTests {
   static let samples: [Message] = [
     .hello(
       Hello(
-        workerID: "w-1", host: "node7", pid: 4242, slots: 8, runners: ["core", "command"],
+        workerID: "w-1", host: "node7", pid: 4242, slots: 8, runners: [.core, .command],
         orbitVersion: "0.1.0")),
     .welcome(
       Welcome(
@@ -18,11 +19,12 @@ struct MessageCodecTests {
     .ready(credits: 16),
     .task([
       TaskAssignment(
-        trialID: String(repeating: "a", count: 64), index: 0, attempt: 1,
+        trialID: TrialID(hex: String(repeating: "a", count: 64))!, index: 0, attempt: 1,
         paramsJSON: #"{"lr":0.1}"#,
         leaseToken: LeaseToken(Array(repeating: 9, count: LeaseToken.byteCount))),
       TaskAssignment(
-        trialID: String(repeating: "b", count: 64), index: 9_999_999, attempt: 3, paramsJSON: "{}"),
+        trialID: TrialID(hex: String(repeating: "b", count: 64))!, index: 9_999_999, attempt: 3,
+        paramsJSON: "{}"),
     ]),
     .progress(
       TrialProgress(

@@ -1,6 +1,7 @@
 import Foundation
 import OrbitProtocol
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitWorker

@@ -1,5 +1,6 @@
 import OrbitProtocol
 import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitWorker
@@ -7,12 +8,12 @@ import Testing
 @Suite("Worker protocol logic, without sockets")
 struct WorkerStateMachineTests {
   static let identity = WorkerIdentity(
-    workerID: "w", host: "h", pid: 1, slots: 2, runners: ["core"], orbitVersion: "t")
+    workerID: "w", host: "h", pid: 1, slots: 2, runners: [.core], orbitVersion: "t")
   static let welcome = Welcome(
     sweepID: "s", heartbeatIntervalMilliseconds: 1000, liveness: 5, specText: "",
     specFileName: "s.yaml")
 
-  func task(_ id: String) -> TaskAssignment {
+  func task(_ id: TrialID) -> TaskAssignment {
     TaskAssignment(trialID: id, index: 0, attempt: 1, paramsJSON: "{}")
   }
 
@@ -111,12 +112,12 @@ struct WorkerStateMachineTests {
   }
 
   @Test func manyUnacknowledgedResultsAreResentInFramesUnderTheLimit() {
-    let ids = (0..<100).map { "t\($0)" }
+    let ids: [TrialID] = (0..<100).map { "t\($0)" }
     // Each result carries 60 KiB of metrics: 100 of them (6 MiB) do not fit one 4 MiB batch.
     let metrics = "{\"x\":\"" + String(repeating: "a", count: 60 << 10) + "\"}"
     var m2 = WorkerStateMachine(
       identity: WorkerIdentity(
-        workerID: "w", host: "h", pid: 1, slots: 100, runners: ["core"], orbitVersion: "t"))
+        workerID: "w", host: "h", pid: 1, slots: 100, runners: [.core], orbitVersion: "t"))
     _ = m2.handle(.connected(now: 0))
     _ = m2.handle(.received(.welcome(Self.welcome), now: 0))
     _ = m2.handle(.received(.task(ids.map(task)), now: 1))
@@ -129,7 +130,7 @@ struct WorkerStateMachineTests {
     _ = m2.flush(now: 2)
     _ = m2.handle(.received(.unknownPeer, now: 3))
     let resent = m2.handle(.received(.welcome(Self.welcome), now: 3))
-    var seen: [String] = []
+    var seen: [TrialID] = []
     for case .send(let message) in resent {
       guard case .result(_, let reports, _) = message else { continue }
       #expect(MessageCodec.encode(message).count <= Wire.maxResultBatchBytes + 4096)

@@ -64,13 +64,13 @@ struct Dispatch: ParsableCommand {
 
   func once() -> Double {
     var settings = CoordinatorSettings(
-      requiredRunner: "core", sweepID: "bench", specText: "spec", specFileName: "b.yaml")
+      requiredRunner: .core, sweepID: "bench", specText: "spec", specFileName: "b.yaml")
     settings.leaseSecret = Array(repeating: 7, count: 32)
     let plan = TrialPlan(count: trials) { i in
-      PlannedTrial(index: i, id: SHA256.hexDigest("\(i)"), paramsJSON: #"{"i":\#(i)}"#)
+      PlannedTrial(index: i, id: TrialID(canonicalJSON: "\(i)"), paramsJSON: #"{"i":\#(i)}"#)
     }
     // Ids precomputed: the grid's SHA-256 per trial is the plan's cost, not the protocol's.
-    let ids = (0..<trials).map { SHA256.hexDigest("\($0)") }
+    let ids = (0..<trials).map { TrialID(canonicalJSON: "\($0)") }
     let cachedPlan = TrialPlan(count: trials) { i in
       PlannedTrial(index: i, id: ids[i], paramsJSON: #"{"i":\#(i)}"#)
     }
@@ -79,7 +79,7 @@ struct Dispatch: ParsableCommand {
     var machines: [WorkerStateMachine] = (0..<workers).map { w in
       WorkerStateMachine(
         identity: Hello(
-          workerID: "w\(w)", host: "h", pid: w, slots: slots, runners: ["core"],
+          workerID: "w\(w)", host: "h", pid: w, slots: slots, runners: [.core],
           orbitVersion: "b"))
     }
     let peers = (0..<workers).map { PeerID(Array("w\($0)#1".utf8)) }
