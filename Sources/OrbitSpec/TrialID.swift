@@ -40,22 +40,29 @@ public struct TrialID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
   /// Accepts exactly 64 hex characters (either case).
   public init?(hex: String) {
-    var words: [UInt64] = [0, 0, 0, 0]
+    // No array: journal reads parse one id per row.
+    var (a, b, c, d): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var count = 0
-    for c in hex.utf8 {
+    for ch in hex.utf8 {
       let nibble: UInt8
-      switch c {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
+      switch ch {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = ch - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = ch - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = ch - UInt8(ascii: "A") + 10
       default: return nil
       }
-      guard count < 64 else { return nil }
-      words[count / 16] = words[count / 16] << 4 | UInt64(nibble)
+      let n = UInt64(nibble)
+      switch count / 16 {
+      case 0: a = a << 4 | n
+      case 1: b = b << 4 | n
+      case 2: c = c << 4 | n
+      case 3: d = d << 4 | n
+      default: return nil
+      }
       count += 1
     }
     guard count == 64 else { return nil }
-    (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+    (w0, w1, w2, w3) = (a, b, c, d)
   }
 
   /// The id of a trial whose canonical parameter JSON is `canonicalJSON`.

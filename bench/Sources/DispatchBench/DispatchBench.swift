@@ -73,7 +73,7 @@ struct DispatchBench: ParsableCommand {
     let trials = try journal.trials()
     let firstJoin = try journal.workers().map(\.joinedAt).min() ?? 0
     let last = trials.map(\.finishedAt).max() ?? 0
-    guard trials.count > 0, trials.allSatisfy({ $0.status == "ok" }) else { throw ValidationError("not every trial ok") }
+    guard trials.count > 0, trials.allSatisfy({ $0.status == .ok }) else { throw ValidationError("not every trial ok") }
     return (Double(trials.count) / (last - firstJoin), wall)
   }
 
