@@ -71,7 +71,10 @@ public struct WorkerStateMachine {
     var actions: [WorkerAction] = []
     switch event {
     case .connected(let now):
-      lastHeard = now
+      // Only the first connection starts the silence clock: a reconnect is our own doing, not
+      // word from the coordinator. (Resetting it here kept a worker whose coordinator had gone
+      // for good reconnecting forever, every liveness period, never reaching --give-up.)
+      if lastConnect == 0 { lastHeard = now }
       lastConnect = now
       phase = phase == .leaving ? .leaving : (phase == .draining ? .draining : .introducing)
       send(.hello(introduction), now: now, into: &actions)

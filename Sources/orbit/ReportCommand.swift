@@ -16,7 +16,7 @@ struct ReportCommand: ParsableCommand {
         "\(runDir)/journal.sqlite: no journal here; pass the run directory of a sweep", Exit.noInput
       )
     }
-    guard Reporting.writeReport(runDirectory: runDir, quiet: false) != nil else {
+    guard Reporting.writeReport(runDirectory: runDir, quiet: false, writeCSV: true) != nil else {
       throw Exit.badData
     }
     print("wrote \(runDir)/report.html, fits.json, trials.csv")

@@ -7,14 +7,18 @@ import OrbitSpec
 enum Reporting {
   /// Writes the report; analysis problems are warnings (the sweep's results stand regardless).
   /// Returns the terminal summary, or nil when no report could be made.
+  /// - Parameter writeCSV: also write trials.csv (`orbit report`); `orbit run` has written it
+  ///   already when the sweep finished (`SweepSession.finish`), from the same journal.
   @discardableResult
-  static func writeReport(runDirectory: String, quiet: Bool) -> String? {
+  static func writeReport(runDirectory: String, quiet: Bool, writeCSV: Bool) -> String? {
     do {
       let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
       let sweep = try journal.latestSweep()
       let csv = TrialsCSV.render(trials)
-      try csv.write(toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
+      if writeCSV {
+        try csv.write(toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
+      }
       let table = try Table.parseCSV(csv)
       let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
       let settings = analysisSettings(spec: spec, table: table)

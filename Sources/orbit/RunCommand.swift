@@ -106,7 +106,7 @@ struct RunCommand: ParsableCommand {
     local.waitForExit(timeout: 10)
     try session.finish(interrupted: interrupted)
     if !noReport && !interrupted {
-      Reporting.writeReport(runDirectory: session.runDirectory, quiet: false)
+      Reporting.writeReport(runDirectory: session.runDirectory, quiet: false, writeCSV: false)
     }
     try session.printSummary(interrupted: interrupted)
   }

@@ -76,6 +76,31 @@ struct WorkerStateMachineTests {
     #expect(actions.contains { if case .exit(69, _) = $0 { true } else { false } })
   }
 
+  @Test func reconnectingDoesNotPostponeGivingUp() {
+    // The coordinator is gone for good: the worker reconnects with backoff, and its own
+    // reconnects do not count as word from the coordinator.
+    var m = WorkerStateMachine(identity: Self.identity, giveUpAfter: 10)
+    _ = m.handle(.connected(now: 0.001))
+    _ = m.handle(.received(.welcome(Self.welcome), now: 0.001))
+    var reconnects = 0
+    var exitedAt: Double?
+    for tenth in 1...200 {
+      let now = Double(tenth) / 10
+      let actions = m.handle(.tick(now: now))
+      if actions.contains(.reconnect) {
+        reconnects += 1
+        _ = m.handle(.connected(now: now))
+      }
+      if actions.contains(where: { if case .exit(69, _) = $0 { true } else { false } }) {
+        exitedAt = now
+        break
+      }
+    }
+    #expect(reconnects >= 1)
+    let at = try? #require(exitedAt)
+    #expect(at.map { $0 > 10 && $0 < 10.5 } == true, "gave up at \(String(describing: exitedAt))")
+  }
+
   @Test func drainLetsRunningTrialsFinishThenLeavesOnceAcknowledged() {
     var m = joined()
     _ = m.handle(.received(.task([task("a")]), now: 1))
