@@ -117,18 +117,21 @@ struct WireReader {
   }
 
   mutating func ids() throws(ProtocolError) -> [TrialID] {
-    let n = try count()
-    var list: [TrialID] = []
-    list.reserveCapacity(n)
-    for _ in 0..<n { list.append(try id()) }
-    return list
+    try list { (r: inout WireReader) throws(ProtocolError) in try r.id() }
   }
 
   mutating func strings() throws(ProtocolError) -> [String] {
+    try list { (r: inout WireReader) throws(ProtocolError) in try r.string() }
+  }
+
+  /// A `u32` count (bounded by `count()`), then that many items.
+  private mutating func list<T>(_ item: (inout WireReader) throws(ProtocolError) -> T)
+    throws(ProtocolError) -> [T]
+  {
     let n = try count()
-    var list: [String] = []
-    list.reserveCapacity(n)
-    for _ in 0..<n { list.append(try string()) }
-    return list
+    var items: [T] = []
+    items.reserveCapacity(n)
+    for _ in 0..<n { items.append(try item(&self)) }
+    return items
   }
 }
