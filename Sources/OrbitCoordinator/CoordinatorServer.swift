@@ -288,7 +288,7 @@ public final class CoordinatorServer {
         let sent = try router.send([peer.bytes, MessageCodec.encode(message)], dontWait: true)
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
       case .persist(let entries):
-        writer.submit(.results(entries))
+        writer.submit(.results(entries, receivedAt: Self.wallNow()))
       case .event(let kind, let trialID, let workerID, let detail):
         writer.submit(
           .event(

@@ -75,12 +75,10 @@ final class JournalWriter: Sendable {
       }
       if !jobs.isEmpty {
         do {
-          // Results carry the loop's monotonic time; the journal records wall-clock time.
-          let inserted = try journal.apply(
-            jobs, sweepID: sweepID, recordedAt: Date().timeIntervalSince1970)
+          let inserted = try journal.apply(jobs, sweepID: sweepID)
           var batches: [([JournalEntry], [Bool])] = []
           var i = 0
-          for case .results(let entries) in jobs {
+          for case .results(let entries, _) in jobs {
             batches.append((entries, inserted[i]))
             i += 1
           }

@@ -170,8 +170,8 @@ public final class Journal {
   /// The first-result-wins insert, inside the caller's transaction. Only a second result for
   /// an id is skipped: a row breaking the table's CHECKs (no plan index, no parameters) fails
   /// the transaction loudly rather than vanishing.
-  /// - Parameter recordedAt: the wall-clock time to record as every entry's `finished_at` (the
-  ///   commit's), or nil to keep each entry's own.
+  /// - Parameter recordedAt: the wall-clock time to record as every entry's `finished_at` (when
+  ///   the coordinator received them), or nil to keep each entry's own.
   static func insert(
     _ entries: [JournalEntry], sweepID: String, recordedAt: Double? = nil, in db: Database
   ) throws -> [Bool] {

@@ -3,7 +3,10 @@ import OrbitSpec
 
 /// One write the coordinator asks of its journal thread.
 public enum JournalJob: Sendable {
-  case results([JournalEntry])
+  /// Results, recorded with `finished_at = receivedAt`: the wall-clock time the coordinator
+  /// received them (the state machine runs on a monotonic clock, so its entries' times are not
+  /// dates). Receipt, not commit: a trial's time does not depend on how the journal groups writes.
+  case results([JournalEntry], receivedAt: Double)
   case progress(trialID: TrialID, attempt: Int, step: Int, metricsJSON: String)
   case workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
   case workerLeft(id: String, reason: String, now: Double)
@@ -15,17 +18,16 @@ extension Journal {
   /// Applies every job in one transaction: a group commit, one fsync for the lot.
   ///
   /// Returns, for each `.results` job in order, which entries were recorded (false: duplicate).
-  /// `recordedAt`: the wall-clock time results are recorded with (see `insert`).
-  public func apply(_ jobs: [JournalJob], sweepID: String, recordedAt: Double? = nil)
+  public func apply(_ jobs: [JournalJob], sweepID: String)
     throws(JournalError) -> [[Bool]]
   {
     try write("\(jobs.count) journal updates") { db in
       var inserted: [[Bool]] = []
       for job in jobs {
         switch job {
-        case .results(let entries):
+        case .results(let entries, let receivedAt):
           inserted.append(
-            try Self.insert(entries, sweepID: sweepID, recordedAt: recordedAt, in: db))
+            try Self.insert(entries, sweepID: sweepID, recordedAt: receivedAt, in: db))
         case .progress(let trialID, let attempt, let step, let metrics):
           try db.execute(
             sql:
