@@ -71,7 +71,11 @@ let package = Package(
     .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator", "OrbitTesting"]),
     .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker", "OrbitTesting"]),
     .testTarget(
-      name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation", "OrbitTesting"]),
+      name: "ProtocolSimulationTests",
+      dependencies: [
+        "OrbitSimulation", "OrbitTesting", "OrbitJournal",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
       name: "IntegrationTests",

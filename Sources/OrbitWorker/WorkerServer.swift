@@ -54,9 +54,11 @@ public final class WorkerControl: Sendable {
   var stopReason: String? { stop.withLock { $0 } }
 }
 
-/// The worker's thin I/O loop: one DEALER socket, the slot threads, and the state machine.
+/// The worker's thin I/O loop: a transport (a DEALER socket, or memory in a test), the slot
+/// threads, and the state machine.
 public final class WorkerServer {
-  private let context: ZMQContext
+  private let transport: any WorkerTransport
+  /// The coordinator's address, for messages.
   private let endpoint: String
   private var machine: WorkerStateMachine
   private let allowCommand: Bool
@@ -64,25 +66,37 @@ public final class WorkerServer {
   private let control: WorkerControl
   private var executor: TrialExecutor?
   private var inlineRunner: (any TrialRunner)?
-  private var socket: ZMQSocket?
-  private let curve: (keypair: ZMQCurveKeypair, serverKey: String)?
+  /// Heartbeats, liveness and backoff run on `clock.monotonic`: they must not follow
+  /// wall-clock steps.
+  private let clock: LoopClock
 
-  public init(
+  /// A worker connecting to `endpoint` over ZeroMQ (with CurveZMQ when `curve` is given).
+  public convenience init(
     context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
     allowCommand: Bool, control: WorkerControl, logger: Logger,
     curve: (keypair: ZMQCurveKeypair, serverKey: String)?
   ) {
-    self.curve = curve
-    self.context = context
+    self.init(
+      transport: ZMQDealerTransport(context: context, connect: endpoint, curve: curve),
+      endpoint: endpoint, identity: identity, giveUpAfter: giveUpAfter,
+      allowCommand: allowCommand, control: control, logger: logger)
+  }
+
+  public init(
+    transport: any WorkerTransport, endpoint: String, identity: WorkerIdentity,
+    giveUpAfter: Double, allowCommand: Bool, control: WorkerControl, logger: Logger,
+    clock: LoopClock = .system
+  ) {
+    self.transport = transport
     self.endpoint = endpoint
     self.machine = WorkerStateMachine(identity: identity, giveUpAfter: giveUpAfter)
     self.allowCommand = allowCommand
     self.control = control
     self.logger = logger
+    self.clock = clock
   }
 
-  /// Monotonic seconds: heartbeats, liveness and backoff must not follow wall-clock steps.
-  private static func now() -> Double { MonotonicClock.seconds() }
+  private func now() -> Double { clock.monotonic() }
   /// This worker's private scratch folder (mode 0700, from mkdtemp), made on first use.
   private var scratchDirectory: String?
 
@@ -93,36 +107,34 @@ public final class WorkerServer {
     do {
       try connect()
       var stopFed = false
-      var nextTick = Self.now()
+      var nextTick = now()
       loop: while true {
         if !stopFed, let reason = control.stopReason {
           stopFed = true
           if try perform(
-            machine.handle(.stop(reason: reason, now: Self.now())), exitCode: &exitCode)
+            machine.handle(.stop(reason: reason, now: now())), exitCode: &exitCode)
           {
             break loop
           }
         }
         let fds = executor.map { [$0.wakeFD] } ?? []
-        let timeout = max(0, Int((nextTick - Self.now()) * 1000))
-        _ = try ZMQPoller.poll(
-          [socket!, monitor!.socket], fileDescriptors: fds, timeoutMilliseconds: timeout)
-        while let event = try monitor!.next() { handshakes.note(event) }
-        if handshakes.refused && !heardFromCoordinator {
+        let timeout = max(0, Int((nextTick - now()) * 1000))
+        try transport.wait(timeoutMilliseconds: timeout, orReadable: fds)
+        if let failures = transport.refusedHandshakes, !heardFromCoordinator {
           throw WorkerError(
             message:
-              "the coordinator at \(endpoint) did not accept this worker's key, or is not the coordinator whose key you gave: \(handshakes.failures) security handshakes failed. Check that this worker's .pub is in the coordinator's --allow-keys, that --server-key is the coordinator's .pub, and that both sides use CurveZMQ or neither.",
+              "the coordinator at \(endpoint) did not accept this worker's key, or is not the coordinator whose key you gave: \(failures) security handshakes failed. Check that this worker's .pub is in the coordinator's --allow-keys, that --server-key is the coordinator's .pub, and that both sides use CurveZMQ or neither.",
             exitCode: 77)
         }
         // Messages from the coordinator, bounded so completions and ticks keep flowing.
         for _ in 0..<1000 {
-          guard let frames = try socket!.receive(dontWait: true) else { break }
+          guard let frames = try transport.receive() else { break }
           heardFromCoordinator = true
           guard frames.count == 1, let message = try? MessageCodec.decode(frames[0]) else {
             logger.warning("dropped a malformed message from the coordinator")
             continue
           }
-          if try perform(machine.handle(.received(message, now: Self.now())), exitCode: &exitCode) {
+          if try perform(machine.handle(.received(message, now: now())), exitCode: &exitCode) {
             break loop
           }
         }
@@ -131,14 +143,14 @@ public final class WorkerServer {
           for p in progress { try send(.progress(p)) }
           for outcome in outcomes {
             if try perform(
-              machine.handle(.trialFinished(outcome, now: Self.now())), exitCode: &exitCode)
+              machine.handle(.trialFinished(outcome, now: now())), exitCode: &exitCode)
             {
               break loop
             }
           }
         }
-        if try perform(machine.flush(now: Self.now()), exitCode: &exitCode) { break loop }
-        let now = Self.now()
+        if try perform(machine.flush(now: now()), exitCode: &exitCode) { break loop }
+        let now = now()
         if now >= nextTick {
           nextTick = now + 0.1
           if try perform(machine.handle(.tick(now: now)), exitCode: &exitCode) { break loop }
@@ -150,48 +162,24 @@ public final class WorkerServer {
       throw WorkerError(message: "worker socket failed: \(error)")
     }
     executor?.shutdown()
-    monitor?.close()
-    socket?.close(lingerMilliseconds: 1000)
+    transport.close()
     if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return exitCode
   }
 
-  /// Connection events of the current socket: how a refused handshake is noticed.
-  private var monitor: ZMQMonitor?
-  private var handshakes = HandshakeWatch()
   /// Whether any message from a coordinator arrived: a refusal is only a refusal before that.
   private var heardFromCoordinator = false
 
   private func connect() throws {
-    monitor?.close()
-    socket?.close()
-    let socket = try ZMQSocket(context, type: .dealer)
-    // The handshake count carries over reconnects: each new socket may meet the same refusal.
-    monitor = try ZMQMonitor(socket, context: context)
     // A routing id of its own per connection: two workers started with the same --worker-id
     // cannot take over each other's connection; the coordinator refuses the second by name.
     let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-    try socket.set(.routingID(Array("\(machine.identity.workerID)#\(suffix)".utf8)))
-    try socket.set(.maxMessageBytes(Wire.maxMessageBytes))
-    // Results and progress queue here while the coordinator is away (a restart): room for a
-    // long outage's worth, bounded.
-    try socket.set(.sendHighWaterMark(100_000))
-    try socket.set(.receiveHighWaterMark(100_000))
-    if let curve { try socket.makeCurveClient(curve.keypair, serverKey: curve.serverKey) }
-    do {
-      try socket.connect(endpoint)
-    } catch {
-      throw WorkerError(
-        message:
-          "cannot connect to \(endpoint): \(error). Pass the coordinator's address as tcp://HOST:PORT."
-      )
-    }
-    self.socket = socket
-    _ = try perform(machine.handle(.connected(now: Self.now())))
+    try transport.connect(routingID: Array("\(machine.identity.workerID)#\(suffix)".utf8))
+    _ = try perform(machine.handle(.connected(now: now())))
   }
 
   private func send(_ message: Message) throws {
-    _ = try socket!.send([MessageCodec.encode(message)], dontWait: true)
+    try transport.send(MessageCodec.encode(message))
   }
 
   /// Performs actions; returns true when the worker must exit now.
@@ -209,7 +197,7 @@ public final class WorkerServer {
         if let inlineRunner {
           let outcome = inlineRunner.run(
             task, context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
-          pending += machine.handle(.trialFinished(outcome, now: Self.now()))
+          pending += machine.handle(.trialFinished(outcome, now: now()))
         } else {
           executor?.start(task)
         }
