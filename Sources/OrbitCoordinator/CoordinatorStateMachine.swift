@@ -105,14 +105,20 @@ public struct CoordinatorStateMachine {
     var peer: PeerID
     /// Times this trial was lost with a dead worker before this lease.
     var losses: Int
+    /// Times this trial failed by itself (`failed`, `timeout`) before this lease: what `retries`
+    /// bounds. A trial handed back by a worker that left, or lost with one, is not a failure.
+    var failures: Int
     /// The worker said it started the trial (STARTED): only then does its death count a loss.
     var started = false
   }
 
+  /// A trial waiting for a worker. `attempt` counts dispatches (each lease has its own number);
+  /// `losses` and `failures` are what the caps (`lossLimit`, `retries`) are checked against.
   struct Queued {
     var trial: PlannedTrial
     var attempt: Int
     var losses: Int
+    var failures: Int
   }
 
   public let settings: CoordinatorSettings
@@ -275,7 +281,8 @@ public struct CoordinatorStateMachine {
       break
     case .bye(let reason):
       drop(
-        id, reason: "left: \(reason.prefix(PeerPolicy.maxReasonBytes))", now: now, into: &actions)
+        id, reason: "left: \(reason.prefix(PeerPolicy.maxReasonBytes))", countsLosses: false,
+        now: now, into: &actions)
       dispatch(now: now, into: &actions)
     case .hello, .welcome, .reject, .task, .ack, .cancel, .drain, .unknownPeer:
       malformedCount += 1
@@ -399,11 +406,15 @@ public struct CoordinatorStateMachine {
         report.outcome.isWithinWireLimits && Self.isObjectOrEmpty(report.outcome.metricsJSON)
         ? report.outcome : report.outcome.boundedForWire()
       let trial: PlannedTrial
+      // Failures before this run: the lease knows; a result without a lease (we restarted)
+      // counts every earlier dispatch as one, so `retries` is never exceeded.
+      var failures = max(0, outcome.attempt - 1)
       if sweepID == settings.sweepID, let lease = leases[outcome.trialID], lease.peer == id,
         lease.attempt == outcome.attempt, lease.trial.index == outcome.index
       {
         // The common case: the lease this peer holds.
         trial = lease.trial
+        failures = lease.failures
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
       } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {
@@ -431,7 +442,7 @@ public struct CoordinatorStateMachine {
         }
         retryQueue.removeAll { $0.trial.id == outcome.trialID }
       }
-      if requeueFailure(outcome, trial: trial, into: &actions) {
+      if requeueFailure(outcome, trial: trial, failures: failures, into: &actions) {
         refusedIDs.append(outcome.trialID)  // acknowledged: the worker may forget it
         continue
       }
@@ -483,12 +494,13 @@ public struct CoordinatorStateMachine {
 
   /// Re-queues a trial that failed by itself while `retries` allows; true when it did.
   private mutating func requeueFailure(
-    _ outcome: TrialOutcome, trial: PlannedTrial, into actions: inout [CoordinatorAction]
+    _ outcome: TrialOutcome, trial: PlannedTrial, failures: Int,
+    into actions: inout [CoordinatorAction]
   ) -> Bool {
-    guard outcome.status == .failed || outcome.status == .timeout,
-      outcome.attempt <= settings.retries
+    guard outcome.status == .failed || outcome.status == .timeout, failures < settings.retries
     else { return false }
-    retryQueue.append(Queued(trial: trial, attempt: outcome.attempt + 1, losses: 0))
+    retryQueue.append(
+      Queued(trial: trial, attempt: outcome.attempt + 1, losses: 0, failures: failures + 1))
     retryQueue.sort { $0.trial.index < $1.trial.index }
     actions.append(
       .event(
@@ -526,7 +538,7 @@ public struct CoordinatorStateMachine {
       let trial = plan.trial(at: cursor)
       cursor += 1
       if !resumed.contains(index: trial.index, id: trial.id) && leases[trial.id] == nil {
-        return Queued(trial: trial, attempt: 1, losses: 0)
+        return Queued(trial: trial, attempt: 1, losses: 0, failures: 0)
       }
     }
     return nil
@@ -545,7 +557,8 @@ public struct CoordinatorStateMachine {
         peers[id]!.credits -= 1
         peers[id]!.leases.insert(next.trial.id)
         leases[next.trial.id] = Lease(
-          trial: next.trial, attempt: next.attempt, peer: id, losses: next.losses)
+          trial: next.trial, attempt: next.attempt, peer: id, losses: next.losses,
+          failures: next.failures)
         batch.append(
           TaskAssignment(
             trialID: next.trial.id, index: next.trial.index, attempt: next.attempt,
@@ -578,22 +591,25 @@ public struct CoordinatorStateMachine {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       retryQueue.append(
         Queued(
-          trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses + (losses ? 1 : 0)))
+          trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses + (losses ? 1 : 0),
+          failures: lease.failures))
     }
     retryQueue.sort { $0.trial.index < $1.trial.index }
   }
 
   /// Forgets a peer and puts its leases back in the queue (or records them lost past
-  /// `lossLimit` losses).
+  /// `lossLimit` losses). A peer that left by itself (BYE: stopped, or its lifetime over) handed
+  /// its trials back: `countsLosses` false, they are neither losses nor failures.
   private mutating func drop(
-    _ id: PeerID, reason: String, now: Double, into actions: inout [CoordinatorAction]
+    _ id: PeerID, reason: String, countsLosses: Bool = true, now: Double,
+    into actions: inout [CoordinatorAction]
   ) {
     guard let peer = peers.removeValue(forKey: id) else { return }
     var lost: [JournalEntry] = []
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       // A trial that had not started there (its TASK still in transit, or lost) is not lost.
-      let losses = lease.losses + (lease.started ? 1 : 0)
+      let losses = lease.losses + (lease.started && countsLosses ? 1 : 0)
       if losses >= settings.lossLimit {
         let outcome = TrialOutcome(
           trialID: trialID, index: lease.trial.index, attempt: lease.attempt, status: .lost,
@@ -605,7 +621,10 @@ public struct CoordinatorStateMachine {
             outcome: outcome, index: lease.trial.index, paramsJSON: lease.trial.paramsJSON,
             workerID: peer.hello.workerID, finishedAt: now))
       } else {
-        retryQueue.append(Queued(trial: lease.trial, attempt: lease.attempt + 1, losses: losses))
+        retryQueue.append(
+          Queued(
+            trial: lease.trial, attempt: lease.attempt + 1, losses: losses,
+            failures: lease.failures))
       }
     }
     retryQueue.sort { $0.trial.index < $1.trial.index }

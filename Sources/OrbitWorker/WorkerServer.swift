@@ -73,23 +73,27 @@ public final class WorkerServer {
   /// A worker connecting to `endpoint` over ZeroMQ (with CurveZMQ when `curve` is given).
   public convenience init(
     context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
-    allowCommand: Bool, control: WorkerControl, logger: Logger,
+    lifetime: Double? = nil, allowCommand: Bool, control: WorkerControl, logger: Logger,
     curve: (keypair: ZMQCurveKeypair, serverKey: String)?
   ) {
     self.init(
       transport: ZMQDealerTransport(context: context, connect: endpoint, curve: curve),
-      endpoint: endpoint, identity: identity, giveUpAfter: giveUpAfter,
+      endpoint: endpoint, identity: identity, giveUpAfter: giveUpAfter, lifetime: lifetime,
       allowCommand: allowCommand, control: control, logger: logger)
   }
 
+  /// - Parameter lifetime: seconds from now until this worker must be gone (a batch job's
+  ///   end), or nil.
   public init(
     transport: any WorkerTransport, endpoint: String, identity: WorkerIdentity,
-    giveUpAfter: Double, allowCommand: Bool, control: WorkerControl, logger: Logger,
-    clock: LoopClock = .system
+    giveUpAfter: Double, lifetime: Double? = nil, allowCommand: Bool, control: WorkerControl,
+    logger: Logger, clock: LoopClock = .system
   ) {
     self.transport = transport
     self.endpoint = endpoint
-    self.machine = WorkerStateMachine(identity: identity, giveUpAfter: giveUpAfter)
+    self.machine = WorkerStateMachine(
+      identity: identity, giveUpAfter: giveUpAfter,
+      lifetimeEnd: lifetime.map { clock.monotonic() + $0 })
     self.allowCommand = allowCommand
     self.control = control
     self.logger = logger

@@ -33,6 +33,19 @@ public struct WorkerStateMachine {
   public let identity: WorkerIdentity
   /// Seconds of coordinator silence after which the worker gives up and exits.
   public var giveUpAfter: Double
+  /// When this worker must be gone (monotonic seconds): a batch job's end (`--lifetime`,
+  /// `SLURM_JOB_END_TIME`). Before it, the worker stops taking trials it could not finish, then
+  /// leaves cleanly; nil: no end.
+  public var lifetimeEnd: Double?
+  /// Seconds before `lifetimeEnd` the worker leaves, handing back what still runs: time for its
+  /// BYE and last results to reach the coordinator before the scheduler's SIGTERM and SIGKILL.
+  public static let lifetimeExitMarginSeconds = 10.0
+  /// The longest trial seen here (start to result, seconds): what a new trial is expected to
+  /// need at most when deciding whether one still fits before `lifetimeEnd`.
+  private(set) var longestTrialSeconds = 0.0
+  private var startedAt: [TrialID: Double] = [:]
+  /// What the BYE says once drained: the sweep is over, or this worker's time is.
+  private var drainReason = "sweep complete"
   private var phase: Phase = .introducing
   private var heartbeatInterval = Double(Wire.heartbeatIntervalMilliseconds) / 1000
   private var liveness = Wire.heartbeatLiveness
@@ -51,9 +64,10 @@ public struct WorkerStateMachine {
   /// The sweep and spec the runner was built for (nil before the first WELCOME).
   private var configuredFor: (sweepID: String, specText: String)?
 
-  public init(identity: WorkerIdentity, giveUpAfter: Double = 300) {
+  public init(identity: WorkerIdentity, giveUpAfter: Double = 300, lifetimeEnd: Double? = nil) {
     self.identity = identity
     self.giveUpAfter = giveUpAfter
+    self.lifetimeEnd = lifetimeEnd
   }
 
   public var runningCount: Int { running.count }
@@ -82,8 +96,11 @@ public struct WorkerStateMachine {
       lastHeard = now
       reconnectDelay = 1
       receive(message, now: now, into: &actions)
-    case .trialFinished(let outcome, _):
+    case .trialFinished(let outcome, let now):
       guard let task = running.removeValue(forKey: outcome.trialID) else { break }
+      if let start = startedAt.removeValue(forKey: outcome.trialID) {
+        longestTrialSeconds = max(longestTrialSeconds, now - start)
+      }
       let bounded =
         outcome.isWithinWireLimits ? outcome : outcome.boundedForWire(checkMetricsSyntax: false)
       let report = ResultReport(outcome: bounded, leaseToken: task.leaseToken)
@@ -92,7 +109,22 @@ public struct WorkerStateMachine {
       if phase == .active { creditsToReturn += 1 }
     case .tick(let now):
       let silence = now - lastHeard
-      if silence > giveUpAfter {
+      if let end = lifetimeEnd, phase != .leaving, end - now <= Self.lifetimeExitMarginSeconds {
+        leave(
+          code: 0,
+          reason:
+            "its lifetime ends in \(Int(max(0, end - now))) s: handing back \(running.count) running trials",
+          now: now, into: &actions, sayBye: true)
+      } else if let end = lifetimeEnd, phase == .active, longestTrialSeconds > 0,
+        end - now < longestTrialSeconds + Self.lifetimeExitMarginSeconds
+      {
+        // A new trial (as long as the longest seen here) would not finish in time: take no
+        // more, finish what runs, then leave.
+        phase = .draining
+        creditsToReturn = 0
+        drainReason =
+          "its lifetime ends in \(Int(end - now)) s, less than the longest trial here (\(Int(longestTrialSeconds.rounded(.up))) s) needs"
+      } else if silence > giveUpAfter {
         leave(
           code: 69, reason: "no word from the coordinator for \(Int(silence)) s: giving up",
           now: now, into: &actions, sayBye: false)
@@ -206,6 +238,7 @@ public struct WorkerStateMachine {
       for task in tasks {
         if phase != .active || running[task.trialID] != nil { continue }
         running[task.trialID] = task
+        startedAt[task.trialID] = now
         actions.append(.start(task))
         started.append(task.trialID)
       }
@@ -253,7 +286,7 @@ public struct WorkerStateMachine {
     if drained {
       phase = .leaving
       exitCode = 0
-      exitReason = "sweep complete"
+      exitReason = drainReason
       actions.append(.send(.bye(reason: exitReason)))
     }
     if phase == .leaving && running.isEmpty {

@@ -303,6 +303,42 @@ struct CoordinatorStateMachineTests {
     #expect(logs == 1)
   }
 
+  @Test func trialsHandedBackByALeavingWorkerAreNeitherLossesNorFailures() {
+    // One retry, a loss limit of 1: a hand-back counting as either would end the trial.
+    var d = Driver(trials: 1, retries: 1, lossLimit: 1)
+    d.hello("a")
+    d.send("a", .ready(credits: 1))
+    let first = d.takeTasks("a")
+    d.send("a", .started(trialIDs: first.map(\.trialID)))
+    d.send("a", .bye(reason: "SIGTERM"))  // started there, then handed back
+    #expect(d.journal.isEmpty)
+    d.hello("b")
+    d.send("b", .ready(credits: 1))
+    let second = try! #require(d.takeTasks("b").first)
+    #expect(second.attempt == 2)
+    // Its first failure: `retries: 1` still runs it once more.
+    let failed = TrialOutcome(
+      trialID: second.trialID, index: second.index, attempt: second.attempt, status: .failed)
+    d.send(
+      "b",
+      .result(
+        sweepID: "s", results: [ResultReport(outcome: failed, leaseToken: second.leaseToken)],
+        credits: 1))
+    #expect(d.journal.isEmpty, "the hand-back consumed the retry")
+    let third = d.takeTasks("b")
+    #expect(third.map(\.attempt) == [3])
+    // The second failure is the result.
+    let again = TrialOutcome(
+      trialID: third[0].trialID, index: 0, attempt: 3, status: .failed)
+    d.send(
+      "b",
+      .result(
+        sweepID: "s", results: [ResultReport(outcome: again, leaseToken: third[0].leaseToken)],
+        credits: 1))
+    #expect(d.journal["t0"]?.status == .failed)
+    #expect(d.finished)
+  }
+
   @Test func leavingWorkerReturnsItsLeasesImmediately() {
     var d = Driver(trials: 2)
     d.hello("w1")

@@ -113,6 +113,53 @@ struct WorkerStateMachineTests {
       actions == [.send(.bye(reason: "sweep complete")), .exit(code: 0, reason: "sweep complete")])
   }
 
+  @Test func aLifetimeStopsTakingTrialsThatWouldNotFinishThenLeavesCleanly() {
+    var m = WorkerStateMachine(identity: Self.identity, lifetimeEnd: 100)
+    _ = m.handle(.connected(now: 0))
+    _ = m.handle(.received(.welcome(Self.welcome), now: 0))
+    // A 30 s trial: seen once, it is what the next one is expected to take.
+    _ = m.handle(.received(.task([task("a")]), now: 1))
+    let a = TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .ok)
+    _ = m.handle(.trialFinished(a, now: 31))
+    #expect(m.flush(now: 31) == [.send(.result(sweepID: "s", results: [r(a)], credits: 1))])
+    _ = m.handle(.received(.ack(trialIDs: ["a"]), now: 31))
+    _ = m.handle(.received(.task([task("b")]), now: 31))
+    // At t=50 there are 50 s left: a 30 s trial and the 10 s margin still fit.
+    #expect(!m.handle(.tick(now: 50)).contains { if case .exit = $0 { true } else { false } })
+    // At t=61, 39 s left: not enough for another. b still runs; no new trial is started.
+    _ = m.handle(.tick(now: 61))
+    #expect(m.handle(.received(.task([task("c")]), now: 62)).isEmpty)
+    let b = TrialOutcome(trialID: "b", index: 0, attempt: 1, status: .ok)
+    _ = m.handle(.trialFinished(b, now: 70))
+    #expect(m.flush(now: 70) == [.send(.result(sweepID: "s", results: [r(b)], credits: 0))])
+    let actions = m.handle(.received(.ack(trialIDs: ["b"]), now: 71))
+    #expect(actions.count == 2)
+    guard case .send(.bye(let reason)) = actions.first, case .exit(0, _) = actions.last else {
+      Issue.record("expected BYE then exit 0, got \(actions)")
+      return
+    }
+    #expect(reason.contains("lifetime ends in 39 s"), "\(reason)")
+  }
+
+  @Test func aLifetimeAboutToEndHandsBackWhatStillRuns() {
+    var m = WorkerStateMachine(identity: Self.identity, lifetimeEnd: 20)
+    _ = m.handle(.connected(now: 0))
+    _ = m.handle(.received(.welcome(Self.welcome), now: 0))
+    _ = m.handle(.received(.task([task("a")]), now: 1))
+    // No trial has finished, so none is judged too long; at the margin, it is handed back.
+    #expect(m.handle(.tick(now: 5)).allSatisfy { if case .exit = $0 { false } else { true } })
+    let actions = m.handle(.tick(now: 10.5))
+    #expect(actions.first == .cancel(trialID: "a"))
+    guard case .send(.bye(let reason)) = actions.last else {
+      Issue.record("expected a BYE, got \(actions)")
+      return
+    }
+    #expect(reason.contains("handing back 1 running trials"))
+    let end = m.handle(
+      .trialFinished(TrialOutcome(trialID: "a", index: 0, attempt: 1, status: .cancelled), now: 11))
+    #expect(end.last.map { if case .exit(0, _) = $0 { true } else { false } } == true)
+  }
+
   @Test func stopCancelsRunningTrialsSaysByeAndExitsWhenTheyEnd() {
     var m = joined()
     _ = m.handle(.received(.task([task("a")]), now: 1))
