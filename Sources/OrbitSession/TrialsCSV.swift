@@ -4,14 +4,14 @@ import OrbitSpec
 
 /// `trials.csv`: one row per recorded trial, parameters and metrics flattened into columns, in
 /// a form `pandas.read_csv` loads as is (RFC 4180 quoting, numbers unquoted, empty = missing).
-enum TrialsCSV {
+public enum TrialsCSV {
   static let fixedColumns = [
     "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "exit_code",
   ]
 
   /// Streams the journal to `path` in two passes (column names, then rows): memory stays flat
   /// however many trials the sweep has.
-  static func write(journal: Journal, to path: String) throws {
+  public static func write(journal: Journal, to path: String) throws {
     var paramNames = Set<String>()
     var metricNames = Set<String>()
     try journal.forEachTrial { trial in
@@ -19,8 +19,9 @@ enum TrialsCSV {
       metricNames.formUnion(object(trial.metricsJSON).keys)
     }
     let columns = Columns(params: paramNames, metrics: metricNames)
-    FileManager.default.createFile(atPath: path + ".part", contents: nil)
-    guard let out = FileHandle(forWritingAtPath: path + ".part") else {
+    guard FileManager.default.createFile(atPath: path + ".part", contents: nil),
+      let out = FileHandle(forWritingAtPath: path + ".part")
+    else {
       throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
     }
     var buffer = columns.header + "\n"
@@ -38,7 +39,7 @@ enum TrialsCSV {
   }
 
   /// Renders trials held in memory (small sweeps, tests, the report).
-  static func render(_ trials: [TrialRecord]) -> String {
+  public static func render(_ trials: [TrialRecord]) -> String {
     var paramNames = Set<String>()
     var metricNames = Set<String>()
     for trial in trials {
