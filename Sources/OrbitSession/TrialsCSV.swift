@@ -104,11 +104,25 @@ public enum TrialsCSV {
     return "\(d)"
   }
 
-  /// Quotes a field when it holds a comma, quote or line break (RFC 4180).
+  /// Quotes a field when it holds a comma, quote or line break (RFC 4180), doubling its quotes.
+  /// Works on bytes, as `Table.parseCSV` reads them, not on Characters: "\r\n" is one Character
+  /// equal to neither "\r" nor "\n", and a quote followed by a combining mark is not "\"".
   private static func field(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-      return text
+    let quote = UInt8(ascii: "\"")
+    let comma = UInt8(ascii: ",")
+    let lineFeed = UInt8(ascii: "\n")
+    let carriageReturn = UInt8(ascii: "\r")
+    let special = { (byte: UInt8) in
+      byte == comma || byte == quote || byte == lineFeed || byte == carriageReturn
     }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    guard text.utf8.contains(where: special) else { return text }
+    var bytes = [quote]
+    bytes.reserveCapacity(text.utf8.count + 2)
+    for byte in text.utf8 {
+      bytes.append(byte)
+      if byte == quote { bytes.append(quote) }
+    }
+    bytes.append(quote)
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
