@@ -18,11 +18,11 @@ public enum Reporting {
       let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
       let sweep = try journal.latestSweep()
-      let csv = TrialsCSV.render(trials)
       if writeCSV {
-        try csv.write(toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
+        try TrialsCSV.render(trials).write(
+          toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
       }
-      let table = try Table.parseCSV(csv)
+      let table = TrialsCSV.table(trials)
       let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
       let settings = analysisSettings(spec: spec, table: table)
       let workers = (try? journal.workers().map(\.id)) ?? []

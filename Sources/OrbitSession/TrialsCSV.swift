@@ -1,4 +1,5 @@
 import Foundation
+import OrbitAnalysis
 import OrbitJournal
 import OrbitSpec
 
@@ -38,37 +39,53 @@ public enum TrialsCSV {
     try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
   }
 
-  /// Renders trials held in memory (small sweeps, tests, the report).
+  /// Renders trials held in memory (`orbit export`, `orbit report`).
   public static func render(_ trials: [TrialRecord]) -> String {
-    var paramNames = Set<String>()
-    var metricNames = Set<String>()
-    for trial in trials {
-      paramNames.formUnion(object(trial.paramsJSON).keys)
-      metricNames.formUnion(object(trial.metricsJSON).keys)
-    }
-    let columns = Columns(params: paramNames, metrics: metricNames)
+    let columns = Columns(trials)
     var lines = [columns.header]
     lines.reserveCapacity(trials.count + 1)
     for trial in trials { lines.append(columns.row(trial)) }
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The trials as the analysis reads them: the columns and cells of `render(trials)`, which
+  /// `Table.parseCSV` would read back, without the text in between.
+  static func table(_ trials: [TrialRecord]) -> Table {
+    let columns = Columns(trials)
+    return Table(columns: columns.names, rows: trials.map(columns.cells))
+  }
+
   /// The CSV's columns: fixed ones, then parameters, then metrics (all sorted).
   struct Columns {
     let params: [String]
     let metrics: [String]
-    let header: String
+    /// Every column's name, in order; a metric named like a parameter or a fixed column keeps
+    /// both: the metric's gets a `metric.` prefix.
+    let names: [String]
 
     init(params: Set<String>, metrics: Set<String>) {
       self.params = params.sorted()
       self.metrics = metrics.sorted()
-      // A metric named like a parameter or a fixed column keeps both: the metric gets a prefix.
       let taken = Set(fixedColumns).union(params)
-      let metricHeaders = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
-      header = (fixedColumns + self.params + metricHeaders).map(field).joined(separator: ",")
+      let metricNames = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
+      names = fixedColumns + self.params + metricNames
     }
 
-    func row(_ trial: TrialRecord) -> String {
+    /// The columns of `trials`: every parameter and metric any of them has.
+    init(_ trials: [TrialRecord]) {
+      var paramNames = Set<String>()
+      var metricNames = Set<String>()
+      for trial in trials {
+        paramNames.formUnion(object(trial.paramsJSON).keys)
+        metricNames.formUnion(object(trial.metricsJSON).keys)
+      }
+      self.init(params: paramNames, metrics: metricNames)
+    }
+
+    var header: String { names.map(field).joined(separator: ",") }
+
+    /// The trial's cells, one per column: empty where it has no such parameter or metric.
+    func cells(_ trial: TrialRecord) -> [String] {
       let p = object(trial.paramsJSON)
       let m = object(trial.metricsJSON)
       var row = [
@@ -78,7 +95,11 @@ public enum TrialsCSV {
       ]
       row += params.map { p[$0].map(cell) ?? "" }
       row += metrics.map { m[$0].map(cell) ?? "" }
-      return row.map(field).joined(separator: ",")
+      return row
+    }
+
+    func row(_ trial: TrialRecord) -> String {
+      cells(trial).map(field).joined(separator: ",")
     }
   }
 
