@@ -82,6 +82,9 @@ let package = Package(
       name: "ProtocolSimulationTests", dependencies: ["OrbitSimulation", "OrbitTesting"]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(
+      name: "OrbitSessionTests",
+      dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
+    .testTarget(
       name: "IntegrationTests",
       dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],
       exclude: ["bad-specs"]),
