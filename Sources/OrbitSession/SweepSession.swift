@@ -24,7 +24,8 @@ public final class SweepSession {
   let startedAt = Date()
   private let outcome = OutcomeBox()
 
-  /// The run directory's lock, held for the process's life (see `RunDirectory.lock`).
+  /// The run directory's lock, held for the process's life once the session is open (see
+  /// `RunDirectory.lock`).
   private let lockFD: Int32
   let leaseSecret: [UInt8]
 
@@ -64,7 +65,11 @@ public final class SweepSession {
         "cannot create the run directory \(directory): \(error.localizedDescription)",
         exitCode: ExitStatus.ioError)
     }
-    lockFD = try RunDirectory.lock(directory)
+    let lock = try RunDirectory.lock(directory)
+    // A session that fails to open leaves the directory to the next one (in this process too).
+    var opened = false
+    defer { if !opened { close(lock) } }
+    lockFD = lock
     leaseSecret = try RunDirectory.leaseSecret(directory)
     let journalPath = directory + "/journal.sqlite"
     var journal: Journal
@@ -133,6 +138,7 @@ public final class SweepSession {
     } catch {
       throw SessionError("cannot start ZeroMQ: \(error)", exitCode: ExitStatus.unavailable)
     }
+    opened = true
   }
 
   private var finished: [(id: TrialID, index: Int)]

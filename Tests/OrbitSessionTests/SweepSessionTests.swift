@@ -98,15 +98,12 @@ struct SweepSessionTests {
     #expect(error.exitCode == ExitStatus.badData)
     #expect(error.message.hasPrefix("\(path) does not continue the sweep recorded in \(run): "))
     #expect(error.message.contains("--new-sweep"))
-
-    let other = sandbox.path + "/other"
-    try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
-    try recordSweep(in: other, specText: old) { spec in [entry(spec.trial(at: 1))] }
+    // The refused session left the directory unlocked: --new-sweep opens it at once.
     let fresh = try SweepSession(
-      specPath: path, runDirectory: other, retryFailed: false, newSweep: true)
+      specPath: path, runDirectory: run, retryFailed: false, newSweep: true)
     #expect(fresh.resumed == 0)
     let kept = try #require(fresh.keptJournal)
-    #expect(kept.hasPrefix(other + "/journal-"))
+    #expect(kept.hasPrefix(run + "/journal-"))
     #expect(kept.hasSuffix(".sqlite"))
     let keptTrials = try Journal(path: kept, readOnly: true).trials()
     #expect(keptTrials.count == 1)
