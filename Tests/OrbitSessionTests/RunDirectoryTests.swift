@@ -132,24 +132,3 @@ struct SweepContinuityTests {
         == "the runner changed (command → core)")
   }
 }
-
-@Suite("Endpoints as the security rules see them")
-struct EndpointTests {
-  @Test func loopbackIPCAndInprocAreLocal() {
-    for endpoint in [
-      "tcp://127.0.0.1:5555", "tcp://127.1.2.3:0", "tcp://localhost:5555", "tcp://[::1]:5555",
-      "ipc:///tmp/orbit.sock", "inproc://x",
-    ] {
-      #expect(Endpoint.isLocal(endpoint), "\(endpoint)")
-    }
-  }
-
-  @Test func anythingElseIsNot() {
-    for endpoint in [
-      "tcp://0.0.0.0:5555", "tcp://192.0.2.1:5555", "tcp://[::]:5555", "tcp://login:5555",
-      "tcp://localhost.example.com:5555", "udp://127.0.0.1:5555", "127.0.0.1:5555",
-    ] {
-      #expect(!Endpoint.isLocal(endpoint), "\(endpoint)")
-    }
-  }
-}
