@@ -50,10 +50,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitAnalysis", dependencies: []),
+    // The application behind the command line: sweep sessions, local workers, trials.csv, the
+    // summary and the report. No ArgumentParser: its errors carry their exit codes.
+    .target(
+      name: "OrbitSession",
+      dependencies: [
+        "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
+        "OrbitWorker", "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
+      ]),
     .executableTarget(
       name: "orbit",
       dependencies: [
-        "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
+        "OrbitSession", "ZeroMQ", "OrbitSpec", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
         "OrbitWorker", "OrbitAnalysis", "CSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -77,6 +85,9 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
+    .testTarget(
+      name: "OrbitSessionTests",
+      dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
     .testTarget(
       name: "IntegrationTests",
       dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OrbitSpec
+import OrbitSession
 import ZeroMQ
 
 /// `orbit coordinator SPEC --bind …`: the coordinator alone, for workers on other machines.
@@ -63,7 +63,7 @@ struct CoordinatorCommand: ParsableCommand {
       guard insecure else {
         throw fail(
           "refusing to bind \(bind) with plain TCP: anyone who can reach this port could join the sweep, see its spec and write results. Secure it with --curve-key and --allow-keys (see orbit keys --help), or pass --insecure on a network you trust.",
-          Exit.usage)
+          ExitStatus.usage)
       }
       warn(
         "binding \(bind) with plain TCP (--insecure): anyone who can reach this port can join the sweep and run its trials."
@@ -72,6 +72,7 @@ struct CoordinatorCommand: ParsableCommand {
     let session = try SweepSession(
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
       maxTrials: maxTrials)
+    session.reportKeptJournal()
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
@@ -100,7 +101,7 @@ struct CoordinatorCommand: ParsableCommand {
         interrupted = true
         session.status.requestStop()
       }
-      if Signals.interrupts > 1 { throw Exit.interrupted }
+      if Signals.interrupts > 1 { throw ExitCode(ExitStatus.interrupted) }
       display.update(session.status.snapshot)
       usleep(100_000)
     }

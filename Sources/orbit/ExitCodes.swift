@@ -1,23 +1,12 @@
 import ArgumentParser
 import Foundation
+import OrbitSession
 
-/// sysexits(3) codes Orbit exits with, so scripts and schedulers can tell failures apart.
-enum Exit {
-  static let trialsFailed = ExitCode(1)
-  static let usage = ExitCode(64)
-  static let badData = ExitCode(65)
-  static let noInput = ExitCode(66)
-  static let unavailable = ExitCode(69)
-  static let ioError = ExitCode(74)
-  /// EX_TEMPFAIL: the run directory is in use by another coordinator; try again later.
-  static let tempFailure = ExitCode(75)
-  static let interrupted = ExitCode(130)
-}
-
-/// Prints `error: message` to stderr (no stack trace) and returns the exit code to throw.
-func fail(_ message: String, _ code: ExitCode) -> ExitCode {
+/// Prints `error: message` to stderr (no stack trace) and returns the exit code to throw; the
+/// codes are `ExitStatus`'s.
+func fail(_ message: String, _ code: Int32) -> ExitCode {
   FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-  return code
+  return ExitCode(code)
 }
 
 func warn(_ message: String) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitJournal
+import OrbitSession
 
 /// `orbit export RUN_DIR --csv FILE`: the journal's trials as a pandas-ready CSV.
 struct ExportCommand: ParsableCommand {
@@ -23,9 +24,9 @@ struct ExportCommand: ParsableCommand {
         try text.write(toFile: csv, atomically: true, encoding: .utf8)
       }
     } catch let error as JournalError {
-      throw fail(error.description, Exit.noInput)
+      throw fail(error.description, ExitStatus.noInput)
     } catch {
-      throw fail("cannot write \(csv): \(error.localizedDescription)", Exit.ioError)
+      throw fail("cannot write \(csv): \(error.localizedDescription)", ExitStatus.ioError)
     }
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitAnalysis
+import OrbitSession
 
 /// `orbit fit FILE.csv …`: fit a scaling law to any CSV, with bootstrap intervals.
 struct FitCommand: ParsableCommand {
@@ -62,7 +63,7 @@ struct FitCommand: ParsableCommand {
     do {
       text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
-      throw fail("cannot read \(file): \(error.localizedDescription)", Exit.noInput)
+      throw fail("cannot read \(file): \(error.localizedDescription)", ExitStatus.noInput)
     }
     let output: (summary: String, json: String, html: String?)
     do throws(AnalysisError) {
@@ -78,7 +79,7 @@ struct FitCommand: ParsableCommand {
         try law == .chinchilla
         ? fitChinchilla(table, settings) : fitPowerLaw(table, settings)
     } catch {
-      throw fail("\(file): \(error.message)", Exit.badData)
+      throw fail("\(file): \(error.message)", ExitStatus.badData)
     }
     print(output.summary, terminator: "")
     for (path, text) in [(json, output.json), (html, output.html)] {
@@ -86,7 +87,7 @@ struct FitCommand: ParsableCommand {
       do {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
       } catch {
-        throw fail("cannot write \(path): \(error.localizedDescription)", Exit.ioError)
+        throw fail("cannot write \(path): \(error.localizedDescription)", ExitStatus.ioError)
       }
     }
   }

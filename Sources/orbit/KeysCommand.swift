@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrbitSession
 import ZeroMQ
 
 /// `orbit keys NAME`: a CurveZMQ keypair for a coordinator or a worker.
@@ -23,12 +24,12 @@ struct KeysCommand: ParsableCommand {
   func run() throws {
     let pair: ZMQCurveKeypair
     do { pair = try ZMQCurveKeypair.generate() } catch {
-      throw fail("this libzmq cannot make CURVE keys: \(error)", Exit.unavailable)
+      throw fail("this libzmq cannot make CURVE keys: \(error)", ExitStatus.unavailable)
     }
     let secretPath = "\(dir)/\(name).key"
     let publicPath = "\(dir)/\(name).pub"
     for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
-      throw fail("\(path) exists; remove it first (a key is never overwritten)", Exit.usage)
+      throw fail("\(path) exists; remove it first (a key is never overwritten)", ExitStatus.usage)
     }
     // The secret is born with mode 0600 (O_CREAT | O_EXCL: never a moment readable by others,
     // never over an existing file or through a planted symlink).
@@ -41,13 +42,13 @@ struct KeysCommand: ParsableCommand {
   static func create(_ path: String, _ text: String, mode: mode_t) throws(ExitCode) {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
     guard fd >= 0 else {
-      throw fail("cannot create \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+      throw fail("cannot create \(path): \(String(cString: strerror(errno)))", ExitStatus.ioError)
     }
     defer { close(fd) }
     let bytes = Array(text.utf8)
     let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     guard written == bytes.count, fsync(fd) == 0 else {
-      throw fail("cannot write \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+      throw fail("cannot write \(path): \(String(cString: strerror(errno)))", ExitStatus.ioError)
     }
   }
 }
@@ -59,7 +60,7 @@ enum CurveKeyFiles {
     let fields = try read(path)
     guard let secret = fields["secret"], let derived = ZMQCurveKeypair.publicKey(ofSecret: secret)
     else {
-      throw fail("\(path) holds no secret key; make one with: orbit keys NAME", Exit.badData)
+      throw fail("\(path) holds no secret key; make one with: orbit keys NAME", ExitStatus.badData)
     }
     return ZMQCurveKeypair(publicKey: derived, secretKey: secret)
   }
@@ -70,7 +71,8 @@ enum CurveKeyFiles {
       return pathOrKey
     }
     guard let key = try read(pathOrKey)["public"], ZMQCurveKeypair.isZ85Key(key) else {
-      throw fail("\(pathOrKey) holds no public key; make one with: orbit keys NAME", Exit.badData)
+      throw fail(
+        "\(pathOrKey) holds no public key; make one with: orbit keys NAME", ExitStatus.badData)
     }
     return key
   }
@@ -81,7 +83,7 @@ enum CurveKeyFiles {
   static func allowList(_ path: String) throws(ExitCode) -> [String: String] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw fail("\(path) does not exist: pass a .pub file or a folder of them", Exit.noInput)
+      throw fail("\(path) does not exist: pass a .pub file or a folder of them", ExitStatus.noInput)
     }
     func name(_ file: String) -> String {
       URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
@@ -93,14 +95,14 @@ enum CurveKeyFiles {
     var keys: [String: String] = [:]
     for file in files.sorted() { keys[try publicKey("\(path)/\(file)")] = name(file) }
     if keys.isEmpty {
-      throw fail("\(path) holds no .pub files: no worker could join", Exit.badData)
+      throw fail("\(path) holds no .pub files: no worker could join", ExitStatus.badData)
     }
     return keys
   }
 
   private static func read(_ path: String) throws(ExitCode) -> [String: String] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw fail("cannot read the key file \(path)", Exit.noInput)
+      throw fail("cannot read the key file \(path)", ExitStatus.noInput)
     }
     var fields: [String: String] = [:]
     for line in text.split(separator: "\n") {

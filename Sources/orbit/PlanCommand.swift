@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrbitSession
 import OrbitSpec
 
 /// `orbit plan SPEC`: what a sweep would run, without running it.

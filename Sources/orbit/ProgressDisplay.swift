@@ -1,5 +1,6 @@
 import Foundation
 import OrbitCoordinator
+import OrbitSession
 
 /// The live progress of a sweep: one rewritten line on a terminal, plain lines every 10 s
 /// otherwise (logs, CI, `nohup`).
@@ -22,7 +23,7 @@ struct ProgressDisplay {
         / max(1e-3, samples.last!.time - samples.first!.time) : 0
     let done = s.recorded + s.resumed
     let left = max(0, s.total - done)
-    let eta = rate > 0 ? Self.duration(Double(left) / rate) : "–"
+    let eta = rate > 0 ? Summary.duration(Double(left) / rate) : "–"
     let text =
       "\(done)/\(s.total) done · \(s.running) running · \(s.failures) failed · \(s.workers) workers · "
       + String(format: "%.1f trials/s", rate) + " · ETA \(eta)"
@@ -34,20 +35,12 @@ struct ProgressDisplay {
       FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(bar) \(text)".utf8))
     } else if now.timeIntervalSince(lastPlain) >= 10 {
       lastPlain = now
-      print("[\(Self.duration(elapsed))] \(text)")
+      print("[\(Summary.duration(elapsed))] \(text)")
       flushStandardOutput()
     }
   }
 
   func finish() {
     if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
-  }
-
-  static func duration(_ seconds: Double) -> String {
-    if seconds < 60 { return String(format: "%.1fs", seconds) }
-    if seconds < 3600 {
-      return "\(Int(seconds) / 60)m\(String(format: "%02d", Int(seconds) % 60))s"
-    }
-    return "\(Int(seconds) / 3600)h\(String(format: "%02d", (Int(seconds) % 3600) / 60))m"
   }
 }

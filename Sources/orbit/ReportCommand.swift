@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrbitSession
 
 /// `orbit report RUN_DIR`: scaling-law fits and the HTML report from a sweep's journal.
 struct ReportCommand: ParsableCommand {
@@ -13,11 +14,15 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     guard FileManager.default.fileExists(atPath: runDir + "/journal.sqlite") else {
       throw fail(
-        "\(runDir)/journal.sqlite: no journal here; pass the run directory of a sweep", Exit.noInput
+        "\(runDir)/journal.sqlite: no journal here; pass the run directory of a sweep",
+        ExitStatus.noInput
       )
     }
-    guard Reporting.writeReport(runDirectory: runDir, quiet: false, writeCSV: true) != nil else {
-      throw Exit.badData
+    do {
+      print(try Reporting.writeReport(runDirectory: runDir, writeCSV: true))
+    } catch {
+      warn(error.message)
+      throw ExitCode(error.exitCode)
     }
     print("wrote \(runDir)/report.html, fits.json, trials.csv")
   }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
-import OrbitJournal
-import OrbitSpec
+import OrbitSession
 
 /// `orbit run SPEC`: a coordinator plus local worker processes on loopback; the whole sweep.
 struct RunCommand: ParsableCommand {
@@ -58,6 +57,7 @@ struct RunCommand: ParsableCommand {
     let session = try SweepSession(
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
       maxTrials: maxTrials)
+    session.reportKeptJournal()
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()
@@ -74,7 +74,7 @@ struct RunCommand: ParsableCommand {
       try local.startAll()
     } catch {
       session.status.requestStop()
-      throw fail("cannot start local workers: \(error)", Exit.unavailable)
+      throw fail("cannot start local workers: \(error)", ExitStatus.unavailable)
     }
     var display = ProgressDisplay(interactive: stdoutIsTerminal)
     var interrupted = false
@@ -100,13 +100,17 @@ struct RunCommand: ParsableCommand {
     display.finish()
     if Signals.interrupts > 1 {
       local.waitForExit(timeout: 0)
-      throw Exit.interrupted
+      throw ExitCode(ExitStatus.interrupted)
     }
     try session.wait()
     local.waitForExit(timeout: 10)
     try session.finish(interrupted: interrupted)
     if !noReport && !interrupted {
-      Reporting.writeReport(runDirectory: session.runDirectory, quiet: false, writeCSV: false)
+      do {
+        print(try Reporting.writeReport(runDirectory: session.runDirectory, writeCSV: false))
+      } catch {
+        warn(error.message)
+      }
     }
     try session.printSummary(interrupted: interrupted)
   }

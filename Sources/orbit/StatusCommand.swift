@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitJournal
+import OrbitSession
 import OrbitSpec
 
 /// `orbit status RUN_DIR`: what a sweep has done, read from its journal (safe while it runs).
@@ -14,11 +15,11 @@ struct StatusCommand: ParsableCommand {
   func run() throws {
     let journal: Journal
     do { journal = try Journal(path: runDir + "/journal.sqlite", readOnly: true) } catch {
-      throw fail(error.description, Exit.noInput)
+      throw fail(error.description, ExitStatus.noInput)
     }
     do {
       guard let sweep = try journal.latestSweep() else {
-        throw fail("\(runDir): the journal holds no sweep yet", Exit.noInput)
+        throw fail("\(runDir): the journal holds no sweep yet", ExitStatus.noInput)
       }
       let counts = try journal.statusCounts()
       let recorded = counts.values.reduce(0, +)
@@ -49,7 +50,7 @@ struct StatusCommand: ParsableCommand {
       print(
         "workers   \(workers.count) seen, \(workers.filter { $0.leftAt == nil }.count) connected")
     } catch let error as JournalError {
-      throw fail(error.description, Exit.ioError)
+      throw fail(error.description, ExitStatus.ioError)
     }
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitCompute
+import OrbitSession
 import OrbitSpec
 import OrbitWorker
 
@@ -28,15 +29,15 @@ struct TrialCommand: ParsableCommand {
     guard spec.runner == .core else {
       throw fail(
         "\(self.spec) uses runner: \(spec.runner.rawValue); orbit trial runs runner: core specs",
-        Exit.usage)
+        ExitStatus.usage)
     }
     guard index >= 0 && index < spec.trialCount else {
-      throw fail("--index must be in 0..<\(spec.trialCount), got \(index)", Exit.usage)
+      throw fail("--index must be in 0..<\(spec.trialCount), got \(index)", ExitStatus.usage)
     }
     var params = spec.trial(at: index).params
     for item in overrides {
       guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-        throw fail("--set takes key=value, got '\(item)'", Exit.usage)
+        throw fail("--set takes key=value, got '\(item)'", ExitStatus.usage)
       }
       let key = String(item[..<eq])
       let text = String(item[item.index(after: eq)...])
@@ -46,7 +47,7 @@ struct TrialCommand: ParsableCommand {
     do {
       config = try CoreTrialConfig(parameters: CoreRunner.coreParameters(params))
     } catch {
-      throw fail(error.message, Exit.badData)
+      throw fail(error.message, ExitStatus.badData)
     }
     let interactive = !json && stdoutIsTerminal
     let report = runCoreTrial(
@@ -86,6 +87,6 @@ struct TrialCommand: ParsableCommand {
         print("  \(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(metrics[key]!)")
       }
     }
-    if report.status == .diverged { throw Exit.trialsFailed }
+    if report.status == .diverged { throw ExitCode(ExitStatus.trialsFailed) }
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSupport
 import Foundation
+import OrbitSession
 import OrbitSpec
 import OrbitWorker
 import ZeroMQ
@@ -86,7 +87,7 @@ struct WorkerCommand: ParsableCommand {
     let logger = log.logger("orbit.worker")
     let context: ZMQContext
     do { context = try ZMQContext() } catch {
-      throw fail("cannot start ZeroMQ: \(error)", Exit.unavailable)
+      throw fail("cannot start ZeroMQ: \(error)", ExitStatus.unavailable)
     }
     let control = WorkerControl()
     let watchParent = exitWithParent
@@ -101,7 +102,7 @@ struct WorkerCommand: ParsableCommand {
       allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
     let code: Int32
-    do { code = try server.run() } catch { throw fail(error.message, ExitCode(error.exitCode)) }
+    do { code = try server.run() } catch { throw fail(error.message, error.exitCode) }
     if code != 0 { throw ExitCode(code) }
   }
 }

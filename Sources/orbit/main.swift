@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import OrbitCompute
+import OrbitSession
 
-/// The Orbit command line: the only place that wires modules, prints, and picks exit codes.
+/// The Orbit command line: parses arguments, wires modules, prints, and picks exit codes; the
+/// application logic is OrbitSession's.
 struct Orbit: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "orbit",
@@ -26,4 +28,13 @@ enum OrbitVersion {
 
 // OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only while loading: set them, once.
 OpenBLASCore.reexecWithRequiredSettingsIfNeeded()
-Orbit.main()
+// `Orbit.main()`, plus OrbitSession's errors: each is printed as `error: message` and ends the
+// process with its code.
+do {
+  var command = try Orbit.parseAsRoot()
+  try command.run()
+} catch let error as SessionError {
+  Orbit.exit(withError: fail(error.message, error.exitCode))
+} catch {
+  Orbit.exit(withError: error)
+}

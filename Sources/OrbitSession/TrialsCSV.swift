@@ -1,17 +1,18 @@
 import Foundation
+import OrbitAnalysis
 import OrbitJournal
 import OrbitSpec
 
 /// `trials.csv`: one row per recorded trial, parameters and metrics flattened into columns, in
 /// a form `pandas.read_csv` loads as is (RFC 4180 quoting, numbers unquoted, empty = missing).
-enum TrialsCSV {
+public enum TrialsCSV {
   static let fixedColumns = [
     "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "exit_code",
   ]
 
   /// Streams the journal to `path` in two passes (column names, then rows): memory stays flat
   /// however many trials the sweep has.
-  static func write(journal: Journal, to path: String) throws {
+  public static func write(journal: Journal, to path: String) throws {
     var paramNames = Set<String>()
     var metricNames = Set<String>()
     try journal.forEachTrial { trial in
@@ -19,8 +20,9 @@ enum TrialsCSV {
       metricNames.formUnion(object(trial.metricsJSON).keys)
     }
     let columns = Columns(params: paramNames, metrics: metricNames)
-    FileManager.default.createFile(atPath: path + ".part", contents: nil)
-    guard let out = FileHandle(forWritingAtPath: path + ".part") else {
+    guard FileManager.default.createFile(atPath: path + ".part", contents: nil),
+      let out = FileHandle(forWritingAtPath: path + ".part")
+    else {
       throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
     }
     var buffer = columns.header + "\n"
@@ -37,37 +39,53 @@ enum TrialsCSV {
     try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
   }
 
-  /// Renders trials held in memory (small sweeps, tests, the report).
-  static func render(_ trials: [TrialRecord]) -> String {
-    var paramNames = Set<String>()
-    var metricNames = Set<String>()
-    for trial in trials {
-      paramNames.formUnion(object(trial.paramsJSON).keys)
-      metricNames.formUnion(object(trial.metricsJSON).keys)
-    }
-    let columns = Columns(params: paramNames, metrics: metricNames)
+  /// Renders trials held in memory (`orbit export`, `orbit report`).
+  public static func render(_ trials: [TrialRecord]) -> String {
+    let columns = Columns(trials)
     var lines = [columns.header]
     lines.reserveCapacity(trials.count + 1)
     for trial in trials { lines.append(columns.row(trial)) }
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The trials as the analysis reads them: the columns and cells of `render(trials)`, which
+  /// `Table.parseCSV` would read back, without the text in between.
+  static func table(_ trials: [TrialRecord]) -> Table {
+    let columns = Columns(trials)
+    return Table(columns: columns.names, rows: trials.map(columns.cells))
+  }
+
   /// The CSV's columns: fixed ones, then parameters, then metrics (all sorted).
   struct Columns {
     let params: [String]
     let metrics: [String]
-    let header: String
+    /// Every column's name, in order; a metric named like a parameter or a fixed column keeps
+    /// both: the metric's gets a `metric.` prefix.
+    let names: [String]
 
     init(params: Set<String>, metrics: Set<String>) {
       self.params = params.sorted()
       self.metrics = metrics.sorted()
-      // A metric named like a parameter or a fixed column keeps both: the metric gets a prefix.
       let taken = Set(fixedColumns).union(params)
-      let metricHeaders = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
-      header = (fixedColumns + self.params + metricHeaders).map(field).joined(separator: ",")
+      let metricNames = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
+      names = fixedColumns + self.params + metricNames
     }
 
-    func row(_ trial: TrialRecord) -> String {
+    /// The columns of `trials`: every parameter and metric any of them has.
+    init(_ trials: [TrialRecord]) {
+      var paramNames = Set<String>()
+      var metricNames = Set<String>()
+      for trial in trials {
+        paramNames.formUnion(object(trial.paramsJSON).keys)
+        metricNames.formUnion(object(trial.metricsJSON).keys)
+      }
+      self.init(params: paramNames, metrics: metricNames)
+    }
+
+    var header: String { names.map(field).joined(separator: ",") }
+
+    /// The trial's cells, one per column: empty where it has no such parameter or metric.
+    func cells(_ trial: TrialRecord) -> [String] {
       let p = object(trial.paramsJSON)
       let m = object(trial.metricsJSON)
       var row = [
@@ -77,7 +95,11 @@ enum TrialsCSV {
       ]
       row += params.map { p[$0].map(cell) ?? "" }
       row += metrics.map { m[$0].map(cell) ?? "" }
-      return row.map(field).joined(separator: ",")
+      return row
+    }
+
+    func row(_ trial: TrialRecord) -> String {
+      cells(trial).map(field).joined(separator: ",")
     }
   }
 
@@ -103,11 +125,25 @@ enum TrialsCSV {
     return "\(d)"
   }
 
-  /// Quotes a field when it holds a comma, quote or line break (RFC 4180).
+  /// Quotes a field when it holds a comma, quote or line break (RFC 4180), doubling its quotes.
+  /// Works on bytes, as `Table.parseCSV` reads them, not on Characters: "\r\n" is one Character
+  /// equal to neither "\r" nor "\n", and a quote followed by a combining mark is not "\"".
   private static func field(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-      return text
+    let quote = UInt8(ascii: "\"")
+    let comma = UInt8(ascii: ",")
+    let lineFeed = UInt8(ascii: "\n")
+    let carriageReturn = UInt8(ascii: "\r")
+    let special = { (byte: UInt8) in
+      byte == comma || byte == quote || byte == lineFeed || byte == carriageReturn
     }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    guard text.utf8.contains(where: special) else { return text }
+    var bytes = [quote]
+    bytes.reserveCapacity(text.utf8.count + 2)
+    for byte in text.utf8 {
+      bytes.append(byte)
+      if byte == quote { bytes.append(quote) }
+    }
+    bytes.append(quote)
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

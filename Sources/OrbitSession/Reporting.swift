@@ -4,22 +4,25 @@ import OrbitJournal
 import OrbitSpec
 
 /// Turns a run directory's journal into trials.csv, report.html and fits.json.
-enum Reporting {
-  /// Writes the report; analysis problems are warnings (the sweep's results stand regardless).
-  /// Returns the terminal summary, or nil when no report could be made.
+public enum Reporting {
+  /// Writes report.html and fits.json from the run directory's journal and returns the fits'
+  /// terminal summary.
   /// - Parameter writeCSV: also write trials.csv (`orbit report`); `orbit run` has written it
   ///   already when the sweep finished (`SweepSession.finish`), from the same journal.
-  @discardableResult
-  static func writeReport(runDirectory: String, quiet: Bool, writeCSV: Bool) -> String? {
+  /// - Throws: "no report for RUN_DIR: why" with code 65; `orbit run` prints it as a warning
+  ///   (the sweep's results stand regardless).
+  public static func writeReport(runDirectory: String, writeCSV: Bool) throws(SessionError)
+    -> String
+  {
     do {
       let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
       let sweep = try journal.latestSweep()
-      let csv = TrialsCSV.render(trials)
       if writeCSV {
-        try csv.write(toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
+        try TrialsCSV.render(trials).write(
+          toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
       }
-      let table = try Table.parseCSV(csv)
+      let table = TrialsCSV.table(trials)
       let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
       let settings = analysisSettings(spec: spec, table: table)
       let workers = (try? journal.workers().map(\.id)) ?? []
@@ -37,11 +40,9 @@ enum Reporting {
         toFile: runDirectory + "/report.html", atomically: true, encoding: .utf8)
       try report.fitsJSON.write(
         toFile: runDirectory + "/fits.json", atomically: true, encoding: .utf8)
-      if !quiet { print(report.summary) }
       return report.summary
     } catch {
-      warn("no report for \(runDirectory): \(error)")
-      return nil
+      throw SessionError("no report for \(runDirectory): \(error)", exitCode: ExitStatus.badData)
     }
   }
 

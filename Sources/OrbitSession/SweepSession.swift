@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Logging
 import OrbitCoordinator
@@ -9,43 +8,50 @@ import ZeroMQ
 
 /// A coordinator for one spec in one run directory: journal opened, resume computed, the
 /// coordinator's I/O loop on a thread of its own. Shared by `orbit run` and `orbit coordinator`.
-final class SweepSession {
-  let spec: Spec
+public final class SweepSession {
+  public let spec: Spec
   let specPath: String
-  let runDirectory: String
+  public let runDirectory: String
   let journal: Journal
   let sweepID: String
-  let status = CoordinatorStatus()
+  /// The live counts and controls shared with the coordinator thread (progress, stop, allow-list).
+  public let status = CoordinatorStatus()
   let context: ZMQContext
-  let resumed: Int
+  /// Trials already recorded when this session began (skipped by the coordinator).
+  public let resumed: Int
+  /// With `newSweep`, where the journal of the sweep recorded before was moved; nil otherwise.
+  public let keptJournal: String?
   let startedAt = Date()
-  private var thread: Thread?
   private let outcome = OutcomeBox()
 
-  /// The run directory's lock, held for the process's life (see `RunDirectory.lock`).
+  /// The run directory's lock, held for the process's life once the session is open (see
+  /// `RunDirectory.lock`).
   private let lockFD: Int32
   let leaseSecret: [UInt8]
 
   /// Default of `--max-trials`: far above any study here (10^7-point grids are benchmarked), low
   /// enough that a typo such as a 10^12-point grid is caught before anything starts.
-  static let defaultMaxTrials = 100_000_000
+  public static let defaultMaxTrials = 100_000_000
 
-  init(
+  /// Loads and checks the spec, takes the run directory (created if needed, default
+  /// `runs/<spec file's base name>`) and opens its journal: the sweep recorded there is resumed,
+  /// or a new one begun.
+  public init(
     specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false,
     maxTrials: Int = SweepSession.defaultMaxTrials
-  ) throws(ExitCode) {
+  ) throws(SessionError) {
     spec = try SpecLoading.load(specPath)
     // Every worker receives the spec in WELCOME, one string field: a larger spec could never be
     // served, so it is refused before anything starts.
     if spec.text.utf8.count > Wire.maxStringBytes {
-      throw fail(
+      throw SessionError(
         "\(specPath) is \(spec.text.utf8.count) bytes; a spec must fit the \(Wire.maxStringBytes) bytes a worker receives it in. Use ranges (min/max, distributions) instead of long value lists, or split the sweep.",
-        Exit.badData)
+        exitCode: ExitStatus.badData)
     }
     if spec.trialCount > maxTrials {
-      throw fail(
+      throw SessionError(
         "\(specPath) has \(spec.trialCount) trials, over --max-trials \(maxTrials): check the grid (orbit plan shows it), or raise --max-trials if you mean it.",
-        Exit.badData)
+        exitCode: ExitStatus.badData)
     }
     self.specPath = specPath
     let base = URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent
@@ -55,14 +61,19 @@ final class SweepSession {
       try FileManager.default.createDirectory(
         atPath: directory + "/logs", withIntermediateDirectories: true)
     } catch {
-      throw fail(
+      throw SessionError(
         "cannot create the run directory \(directory): \(error.localizedDescription)",
-        Exit.ioError)
+        exitCode: ExitStatus.ioError)
     }
-    lockFD = try RunDirectory.lock(directory)
+    let lock = try RunDirectory.lock(directory)
+    // A session that fails to open leaves the directory to the next one (in this process too).
+    var opened = false
+    defer { if !opened { close(lock) } }
+    lockFD = lock
     leaseSecret = try RunDirectory.leaseSecret(directory)
     let journalPath = directory + "/journal.sqlite"
     var journal: Journal
+    var kept: String?
     do {
       journal = try Journal(path: journalPath)
       if let damage = try journal.damage() {
@@ -76,24 +87,24 @@ final class SweepSession {
         let recorded = try journal.finishedTrials()
         if newSweep {
           try journal.close()
-          let kept = directory + "/journal-\(latest.id).sqlite"
+          let keptPath = directory + "/journal-\(latest.id).sqlite"
           try? FileManager.default.removeItem(atPath: journalPath + "-wal")
           try? FileManager.default.removeItem(atPath: journalPath + "-shm")
-          guard rename(journalPath, kept) == 0 else {
+          guard rename(journalPath, keptPath) == 0 else {
             throw JournalError(
-              .io, "cannot move \(journalPath) to \(kept): \(String(cString: strerror(errno)))")
+              .io, "cannot move \(journalPath) to \(keptPath): \(String(cString: strerror(errno)))"
+            )
           }
-          FileHandle.standardError.write(
-            Data("orbit: new sweep in \(directory); the previous one is kept in \(kept)\n".utf8))
+          kept = keptPath
           journal = try Journal(path: journalPath)
           continuing = nil
         } else if let why = SweepContinuity.difference(
           spec: spec, recordedSpecText: latest.specText, recordedFileName: latest.specPath,
           recorded: recorded)
         {
-          throw fail(
+          throw SessionError(
             "\(specPath) does not continue the sweep recorded in \(directory): \(why). Pass --new-sweep to start a new sweep there (the recorded one is kept beside it), or --run-dir to use another directory.",
-            Exit.badData)
+            exitCode: ExitStatus.badData)
         }
       }
       if retryFailed { try journal.forgetFailures() }
@@ -114,27 +125,30 @@ final class SweepSession {
       }
       finished = done
     } catch let error as JournalError {
-      throw fail(error.description, Exit.ioError)
-    } catch let code as ExitCode {
-      throw code
+      throw SessionError(error.description, exitCode: ExitStatus.ioError)
+    } catch let error as SessionError {
+      throw error
     } catch {
-      throw fail("\(error)", Exit.ioError)
+      throw SessionError("\(error)", exitCode: ExitStatus.ioError)
     }
     self.journal = journal
+    keptJournal = kept
     do {
       context = try ZMQContext()
     } catch {
-      throw fail("cannot start ZeroMQ: \(error)", Exit.unavailable)
+      throw SessionError("cannot start ZeroMQ: \(error)", exitCode: ExitStatus.unavailable)
     }
+    opened = true
   }
 
   private var finished: [(id: TrialID, index: Int)]
 
-  /// Starts the coordinator thread and waits until it has bound (or failed to).
-  func start(
+  /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
+  /// endpoint it listens on (the port chosen when `bind` asks for port 0).
+  public func start(
     bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
   )
-    throws(ExitCode) -> String
+    throws(SessionError) -> String
   {
     let spec = self.spec
     let plan = TrialPlan(count: spec.trialCount) { index in
@@ -164,52 +178,51 @@ final class SweepSession {
     }
     thread.name = "orbit-coordinator"
     thread.start()
-    self.thread = thread
     while status.boundEndpoint == nil && !outcome.isSet { usleep(5000) }
     if let error = outcome.error {
-      throw fail(error.message, error.kind == .cannotBind ? Exit.unavailable : Exit.ioError)
+      throw SessionError(
+        error.message,
+        exitCode: error.kind == .cannotBind ? ExitStatus.unavailable : ExitStatus.ioError)
     }
     return status.boundEndpoint!
   }
 
   /// Notes in the journal that this coordinator serves plain TCP off loopback (`orbit status`
   /// and the report say so).
-  func recordInsecure(_ bind: String) {
+  public func recordInsecure(_ bind: String) {
     try? journal.recordEvent(
       kind: "insecure", detail: "served \(bind) with plain TCP (--insecure)",
       now: Date().timeIntervalSince1970)
   }
 
-  /// Blocks until the coordinator thread ends; throws its failure as an exit code.
-  func wait() throws(ExitCode) {
+  /// Blocks until the coordinator thread ends; throws its failure (journal: 74, socket: 69).
+  public func wait() throws(SessionError) {
     while !outcome.isSet { usleep(20_000) }
     if let error = outcome.error {
-      throw fail(error.message, error.kind == .journal ? Exit.ioError : Exit.unavailable)
+      throw SessionError(
+        error.message,
+        exitCode: error.kind == .journal ? ExitStatus.ioError : ExitStatus.unavailable)
     }
   }
 
-  var isDone: Bool { outcome.isSet }
+  /// Whether the coordinator thread has ended (every trial recorded, or stopped).
+  public var isDone: Bool { outcome.isSet }
 
-  /// Marks the sweep finished (or stopped) and writes trials.csv; the journal stays open for the
-  /// summary.
-  func finish(interrupted: Bool) throws(ExitCode) {
+  /// Marks the sweep finished (or, interrupted, stopped) and writes trials.csv: the one time an
+  /// `orbit run` writes it (its report reuses the journal). The journal stays open for `summary`.
+  public func finish(interrupted: Bool) throws(SessionError) {
     do {
       try journal.finishSweep(
         id: sweepID, state: interrupted ? "stopped" : "finished", now: Date().timeIntervalSince1970)
       try TrialsCSV.write(journal: journal, to: runDirectory + "/trials.csv")
     } catch {
-      throw fail("\(error)", Exit.ioError)
+      throw SessionError("\(error)", exitCode: ExitStatus.ioError)
     }
   }
 
-  /// Prints the summary table, then ends the command with its exit code: 130 when interrupted,
-  /// 1 when a trial failed.
-  func printSummary(interrupted: Bool) throws {
-    let summary = try Summary(
-      journal: journal, spec: spec, wallSeconds: Date().timeIntervalSince(startedAt))
-    print(summary.render(runDirectory: runDirectory))
-    if interrupted { throw Exit.interrupted }
-    if summary.failures > 0 { throw Exit.trialsFailed }
+  /// The table printed when the sweep ends, from the journal as it stands.
+  public func summary() throws(SessionError) -> Summary {
+    try Summary(journal: journal, spec: spec, wallSeconds: Date().timeIntervalSince(startedAt))
   }
 }
 

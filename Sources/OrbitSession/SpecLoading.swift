@@ -1,17 +1,19 @@
-import ArgumentParser
-import Foundation
 import OrbitCompute
 import OrbitSpec
 import OrbitWorker
 
 /// Loads a spec for a command, turning every problem into a message and an exit code.
-enum SpecLoading {
-  static func load(_ path: String) throws(ExitCode) -> Spec {
+public enum SpecLoading {
+  /// The spec at `path`, its core settings checked when it has `runner: core`.
+  /// - Throws: 66 when the file cannot be read, 65 when the spec is invalid (file:line:column).
+  public static func load(_ path: String) throws(SessionError) -> Spec {
     let spec: Spec
     do {
       spec = try Spec.load(path: path)
     } catch {
-      throw fail(error.description, error.code == .unreadable ? Exit.noInput : Exit.badData)
+      throw SessionError(
+        error.description,
+        exitCode: error.code == .unreadable ? ExitStatus.noInput : ExitStatus.badData)
     }
     if spec.runner == .core { try validateCore(spec) }
     return spec
@@ -19,7 +21,7 @@ enum SpecLoading {
 
   /// Checks the core settings of a sample of trials (spread over the grid) before anything runs,
   /// so a typo fails in a second with the spec's file:line, not on a worker an hour later.
-  static func validateCore(_ spec: Spec) throws(ExitCode) {
+  static func validateCore(_ spec: Spec) throws(SessionError) {
     let count = spec.trialCount
     let samples = min(count, 2000)
     for s in 0..<samples {
@@ -31,7 +33,7 @@ enum SpecLoading {
         let place =
           spec.location(of: error.key).map { "\($0.file):\($0.line):\($0.column): " }
           ?? "\(spec.fileName): "
-        throw fail("\(place)\(error.message)", Exit.badData)
+        throw SessionError("\(place)\(error.message)", exitCode: ExitStatus.badData)
       }
     }
   }

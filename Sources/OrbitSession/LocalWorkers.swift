@@ -7,9 +7,10 @@ import OrbitCompute
 
 /// The `orbit worker` processes `orbit run` starts on this machine, on loopback: the same code
 /// path as workers on many machines. A worker that crashes mid-sweep is started again.
-final class LocalWorkers {
+public final class LocalWorkers {
   private var processes: [Process?]
   private var restarts: [Int]
+  private let executable: URL
   private let endpoint: String
   private let slots: Int
   private let logDirectory: String
@@ -17,22 +18,33 @@ final class LocalWorkers {
   /// A crashing worker is restarted at most this many times: past that the cause is not transient.
   static let maxRestarts = 3
 
-  init(count: Int, slots: Int, endpoint: String, logDirectory: String, logLevel: String) {
+  /// The running `orbit` executable: each worker is this program's `orbit worker`.
+  public static var orbitExecutable: URL {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+  }
+
+  /// Workers that will connect to `endpoint` with `slots` each, logging to
+  /// `logDirectory/worker-N.log`; `executable` is started with `orbit worker`'s arguments.
+  public init(
+    count: Int, slots: Int, endpoint: String, logDirectory: String, logLevel: String,
+    executable: URL = LocalWorkers.orbitExecutable
+  ) {
     self.processes = Array(repeating: nil, count: count)
     self.restarts = Array(repeating: 0, count: count)
+    self.executable = executable
     self.endpoint = endpoint
     self.slots = slots
     self.logDirectory = logDirectory
     self.logLevel = logLevel
   }
 
-  func startAll() throws {
+  public func startAll() throws {
     for i in processes.indices { try start(i) }
   }
 
   private func start(_ i: Int) throws {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.executableURL = executable
     process.arguments = [
       "worker", "--connect", endpoint, "--slots", String(slots), "--worker-id",
       "local-\(getpid())-\(i)",
@@ -53,7 +65,7 @@ final class LocalWorkers {
   }
 
   /// Restarts workers that died with a failure while the sweep still runs; returns how many.
-  func superviseOnce() -> Int {
+  public func superviseOnce() -> Int {
     var restarted = 0
     for i in processes.indices {
       guard let p = processes[i], !p.isRunning else { continue }
@@ -68,7 +80,7 @@ final class LocalWorkers {
   var runningCount: Int { processes.filter { $0?.isRunning == true }.count }
 
   /// Waits up to `timeout` seconds for every worker to leave, then kills what remains.
-  func waitForExit(timeout: Double) {
+  public func waitForExit(timeout: Double) {
     let end = Date().addingTimeInterval(timeout)
     while runningCount > 0 && Date() < end { usleep(20_000) }
     for p in processes.compactMap({ $0 }) where p.isRunning {
@@ -77,7 +89,8 @@ final class LocalWorkers {
     }
   }
 
-  func terminateAll() {
+  /// Asks every running worker to stop (SIGTERM): each drains and leaves.
+  public func terminateAll() {
     for p in processes.compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGTERM) }
   }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import OrbitSpec
 
@@ -12,21 +11,23 @@ enum RunDirectory {
   /// Takes the run directory's lock (an `flock` on `coordinator.lock`, released by the kernel
   /// when the process ends however it ends — no stale PID file to clean up). Returns the open
   /// descriptor, to keep for the process's life.
-  static func lock(_ directory: String) throws(ExitCode) -> Int32 {
+  static func lock(_ directory: String) throws(SessionError) -> Int32 {
     let path = directory + "/coordinator.lock"
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
-      throw fail("cannot open \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+      throw SessionError(
+        "cannot open \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.ioError)
     }
     if flock(fd, LOCK_EX | LOCK_NB) != 0 {
       let reason = errno
       close(fd)
       if reason == EWOULDBLOCK {
-        throw fail(
+        throw SessionError(
           "another coordinator is using \(directory) (it holds \(path)): stop it first, or pass another --run-dir",
-          Exit.tempFailure)
+          exitCode: ExitStatus.tempFailure)
       }
-      throw fail("cannot lock \(path): \(String(cString: strerror(reason)))", Exit.ioError)
+      throw SessionError(
+        "cannot lock \(path): \(String(cString: strerror(reason)))", exitCode: ExitStatus.ioError)
     }
     return fd
   }
@@ -36,7 +37,7 @@ enum RunDirectory {
 
   /// The run directory's lease secret, made on first use: created atomically with mode 0600
   /// (`O_CREAT | O_EXCL`), never chmod'ed after writing, so no other user ever reads it.
-  static func leaseSecret(_ directory: String) throws(ExitCode) -> [UInt8] {
+  static func leaseSecret(_ directory: String) throws(SessionError) -> [UInt8] {
     let path = directory + "/lease.key"
     var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     if fd >= 0 {
@@ -48,30 +49,34 @@ enum RunDirectory {
       close(fd)
       guard written == secretBytes else {
         unlink(path)
-        throw fail("cannot write \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+        throw SessionError(
+          "cannot write \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.ioError)
       }
       return secret
     }
     guard errno == EEXIST else {
-      throw fail("cannot create \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+      throw SessionError(
+        "cannot create \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.ioError)
     }
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else {
-      throw fail("cannot read \(path): \(String(cString: strerror(errno)))", Exit.ioError)
+      throw SessionError(
+        "cannot read \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.ioError)
     }
     defer { close(fd) }
     var info = stat()
     fstat(fd, &info)
     guard info.st_mode & 0o077 == 0 else {
-      throw fail(
+      throw SessionError(
         "\(path) is readable by other users (mode \(String(info.st_mode & 0o777, radix: 8))): anyone who reads it can forge results. Remove it (a new one is made) or chmod 600 it.",
-        Exit.ioError)
+        exitCode: ExitStatus.ioError)
     }
     var secret = [UInt8](repeating: 0, count: secretBytes)
     let count = secret.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
     guard count == secretBytes else {
-      throw fail(
-        "\(path) is damaged (\(count) bytes, expected \(secretBytes)): remove it", Exit.ioError)
+      throw SessionError(
+        "\(path) is damaged (\(count) bytes, expected \(secretBytes)): remove it",
+        exitCode: ExitStatus.ioError)
     }
     return secret
   }
@@ -117,21 +122,5 @@ enum SweepContinuity {
         "\(missing.count) of the \(recorded.count) recorded trials are not in this spec (grid points removed, or a fixed parameter or the seeds changed)"
     }
     return nil
-  }
-}
-
-/// ZeroMQ endpoints as the security rules see them.
-enum Endpoint {
-  /// True for endpoints only this machine can reach: loopback TCP, ipc, inproc.
-  static func isLocal(_ endpoint: String) -> Bool {
-    if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-    guard endpoint.hasPrefix("tcp://") else { return false }
-    var host = String(endpoint.dropFirst(6))
-    if host.hasPrefix("[") {
-      host = String(host.dropFirst().prefix { $0 != "]" })
-    } else if let colon = host.lastIndex(of: ":") {
-      host = String(host[..<colon])
-    }
-    return host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import OrbitAnalysis
+import OrbitJournal
+import OrbitSpec
+import OrbitTesting
+import Testing
+
+@testable import OrbitSession
+
+@Suite("The report of a run directory")
+struct ReportingTests {
+  /// A table with a scale axis (`model.width`: 4 values over a factor 8), a group
+  /// (`model.kind`) and a seed column.
+  static let table = TrialsCSV.table(
+    [8, 16, 32, 64].flatMap { width in
+      ["mlp", "cnn"].map { kind in
+        record(
+          "w\(width)\(kind)",
+          params: #"{"model.width":\#(width),"model.kind":"\#(kind)","seed":0}"#,
+          metrics: #"{"test_loss":\#(1.0 / Double(width)),"acc":0.5,"n_params":\#(width * 10)}"#)
+      }
+    })
+
+  func spec(analysis: String?, metric: String? = "acc") throws -> Spec {
+    var text = "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n"
+    if let metric { text += "metric: {name: \(metric), goal: maximize}\n" }
+    if let analysis { text += "analysis:\n\(analysis)\n" }
+    return try OrbitSessionTests.spec(text)
+  }
+
+  @Test func withoutAnAnalysisMappingYIsTheMetricAndTheRestIsInferred() throws {
+    let settings = Reporting.analysisSettings(spec: try spec(analysis: nil), table: Self.table)
+    #expect(settings.y == "acc")
+    #expect(settings.xs == ["model.width", "n_params"])
+    #expect(settings.groupBy == ["model.kind"])
+    #expect(settings.seedColumn == "seed")
+    #expect(settings.bootstrap == AnalysisSettings(y: "", xs: []).bootstrap)
+    let noMetric = try spec(analysis: nil, metric: nil)
+    #expect(Reporting.analysisSettings(spec: noMetric, table: Self.table).y == "test_loss")
+    #expect(Reporting.analysisSettings(spec: nil, table: Self.table).y == "test_loss")
+  }
+
+  @Test func theAnalysisMappingOverridesEachSetting() throws {
+    let spec = try spec(
+      analysis: """
+          y: test_loss
+          x: [n_params, 3]
+          group: model.width
+          seed: run
+          bootstrap: 50
+          level: 0.9
+        """)
+    let settings = Reporting.analysisSettings(spec: spec, table: Self.table)
+    #expect(settings.y == "test_loss")
+    // A value that is not a column name (3) is dropped from a list.
+    #expect(settings.xs == ["n_params"])
+    #expect(settings.groupBy == ["model.width"])
+    #expect(settings.seedColumn == "run")
+    #expect(settings.bootstrap == 50)
+    #expect(settings.level == 0.9)
+  }
+
+  @Test func settingsOfTheWrongTypeAreIgnored() throws {
+    let spec = try spec(analysis: "  y: 3\n  bootstrap: many\n  x: {a: 1}\n")
+    let settings = Reporting.analysisSettings(spec: spec, table: Self.table)
+    let inferred = Reporting.analysisSettings(spec: try self.spec(analysis: nil), table: Self.table)
+    #expect(settings.y == "acc")
+    #expect(settings.bootstrap == inferred.bootstrap)
+    #expect(settings.xs == inferred.xs)
+  }
+
+  /// `orbit run` writes trials.csv once (when the sweep finishes) and its report leaves it be;
+  /// `orbit report` writes it with the report.
+  @Test func theReportWritesTrialsCSVOnlyWhenAsked() throws {
+    let sandbox = try Sandbox()
+    let text = commandSpecText(values: [1, 2, 3, 4, 5])
+    try recordSweep(in: sandbox.path, specText: text) { spec in
+      spec.trials.map { entry($0, metrics: #"{"loss":\#(1.0 / Double($0.index + 1))}"#) }
+    }
+    let summary = try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: false)
+    #expect(!summary.isEmpty)
+    #expect(!sandbox.exists("trials.csv"))
+    #expect(sandbox.read("report.html")?.contains("<html") == true)
+    #expect(sandbox.read("fits.json")?.isEmpty == false)
+
+    try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: true)
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite", readOnly: true)
+    #expect(sandbox.read("trials.csv") == TrialsCSV.render(try journal.trials()))
+  }
+
+  @Test func noJournalIsNoReportWithCode65() throws {
+    let sandbox = try Sandbox()
+    #expect {
+      try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: true)
+    } throws: { error in
+      let e = error as? SessionError
+      return e?.exitCode == 65 && e!.message.hasPrefix("no report for \(sandbox.path): ")
+    }
+    #expect(!sandbox.exists("report.html"))
+  }
+}
