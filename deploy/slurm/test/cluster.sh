@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# A real multi-node Slurm (Debian's slurm-wlm 22.05 + munge) on this one machine, for tests.
+#
+#   dir=$(deploy/slurm/test/cluster.sh start [NODES])   # default 3 nodes; prints the cluster dir
+#   . "$dir/env"                                        # SLURM_CONF, PATH for sbatch/squeue/…
+#   deploy/slurm/test/cluster.sh stop "$dir"            # kills what start started, removes netns
+#
+# Layout (all under the cluster dir; the host's network, /etc and hostname are not touched):
+#   * one network namespace per daemon — ${prefix}c (slurmctld, ADDR.1) and ${prefix}1…N (slurmd
+#     nodeK, ADDR.(10+K)) — each with a veth into a bridge that lives in its own namespace
+#     ${prefix}b; addresses exist only inside these namespaces (ORBIT_SLURM_NET, default 10.77.0);
+#   * every daemon runs in a mount + UTS namespace of its own (unshare), where the cluster's hosts
+#     file is bind-mounted over /etc/hosts and the hostname is the node name, then enters its
+#     network namespace with nsenter (not `ip netns exec`, which remounts /sys and hides
+#     /sys/fs/cgroup: slurmd 22.05 then fails with "Unable to initialize cgroup plugin");
+#   * one munged, shared (its own key and socket, AuthInfo=socket=…);
+#   * the host's client commands reach slurmctld through ctld-forward.py (127.0.0.1:PORT on the
+#     host → ADDR.1:6817 in slurmctld's namespace): $dir/etc/slurm.conf names 127.0.0.1 on the
+#     host, and inside the namespaces the same path is bind-mounted with the cluster address, so
+#     SLURM_CONF exported by a submitter is right in both places;
+#   * no accounting (no slurmdbd): tests read squeue / scontrol show job.
+# Needs root, slurm-wlm, munge, iproute2, util-linux, python3.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+start() {
+  local nodes=${1:-3}
+  [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+  for c in slurmctld slurmd munged ip nsenter unshare python3; do
+    command -v "$c" >/dev/null || die "missing $c (apt-get install slurm-wlm munge iproute2 util-linux python3)"
+  done
+  local net=${ORBIT_SLURM_NET:-10.77.0}
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/orbit-slurm.XXXXXX")
+  chmod 755 "$dir"
+  # Namespace names: short, unique per cluster (several may run on one machine).
+  local prefix="os$(basename "$dir" | tail -c 7 | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+  mkdir -p "$dir"/{etc,ns,log,state,spool,run,munge,work}
+  chmod 700 "$dir/munge"
+  : >"$dir/pids"
+  echo "$prefix" >"$dir/prefix"
+  echo "$nodes" >"$dir/nodes"
+  echo "$net" >"$dir/net"
+
+  # --- network: a bridge namespace and one veth per daemon namespace ---
+  ip netns add "${prefix}b"
+  ip -n "${prefix}b" link set lo up
+  ip -n "${prefix}b" link add br0 type bridge
+  ip -n "${prefix}b" link set br0 up
+  local names=(c) k
+  for ((k = 1; k <= nodes; k++)); do names+=("$k"); done
+  local hosts="127.0.0.1 localhost
+$net.1 ctld"
+  for ((k = 1; k <= nodes; k++)); do hosts+="
+$net.$((10 + k)) node$k"; done
+  local n addr
+  for n in "${names[@]}"; do
+    if [ "$n" = c ]; then addr=$net.1; else addr=$net.$((10 + n)); fi
+    ip netns add "${prefix}$n"
+    ip -n "${prefix}$n" link set lo up
+    ip -n "${prefix}b" link add "v$n" type veth peer name eth0 netns "${prefix}$n"
+    ip -n "${prefix}b" link set "v$n" master br0 up
+    ip -n "${prefix}$n" addr add "$addr/24" dev eth0
+    ip -n "${prefix}$n" link set eth0 up
+    mkdir -p "$dir/ns/$n"
+    printf '%s\n' "$hosts" >"$dir/ns/$n/hosts"
+  done
+
+  # --- munge: one daemon, its own key and socket ---
+  dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
+  chmod 400 "$dir/munge/munge.key"
+  munged -F -f --socket="$dir/munge/munge.sock" --key-file="$dir/munge/munge.key" \
+    --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" \
+    --seed-file="$dir/munge/munged.seed" >>"$dir/log/munged.out" 2>&1 &
+  echo "$! munged" >>"$dir/pids"
+  for _ in $(seq 50); do [ -S "$dir/munge/munge.sock" ] && break; sleep 0.1; done
+  [ -S "$dir/munge/munge.sock" ] || die "munged did not start: $(tail -n 5 "$dir/log/munged.log")"
+
+  # --- the forwarder for the host's client commands ---
+  python3 "$here/ctld-forward.py" "/run/netns/${prefix}c" "$net.1" 6817 "$dir/run/ctld-port" \
+    >>"$dir/log/ctld-forward.log" 2>&1 &
+  echo "$! ctld-forward" >>"$dir/pids"
+  for _ in $(seq 50); do [ -s "$dir/run/ctld-port" ] && break; sleep 0.1; done
+  [ -s "$dir/run/ctld-port" ] || die "ctld-forward did not start: $(cat "$dir/log/ctld-forward.log")"
+  local host_port
+  host_port=$(cat "$dir/run/ctld-port")
+
+  # --- slurm.conf: the node shape is what slurmd -C reports for this machine ---
+  local shape
+  shape=$(slurmd -C | head -n 1 | tr ' ' '\n' | grep -E '^(CPUs|Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' | tr '\n' ' ')
+  write_conf() { # $1 = the controller address seen by this side, $2 = its port
+    cat <<EOF
+# Generated by deploy/slurm/test/cluster.sh for a throwaway test cluster.
+ClusterName=orbitci
+SlurmctldHost=ctld($1)
+SlurmctldPort=$2
+SlurmdPort=6818
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$dir/munge/munge.sock
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool/%n
+SlurmctldPidFile=$dir/run/slurmctld.pid
+SlurmdPidFile=$dir/run/slurmd-%n.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd-%n.log
+SlurmctldDebug=info
+SlurmdDebug=info
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+SwitchType=switch/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+# Short timers: tests are about minutes, not hours.
+KillWait=10
+MinJobAge=600
+SlurmdTimeout=60
+InactiveLimit=0
+MessageTimeout=10
+NodeName=DEFAULT $shape State=UNKNOWN
+EOF
+    for ((k = 1; k <= nodes; k++)); do echo "NodeName=node$k NodeAddr=$net.$((10 + k))"; done
+    echo "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO"
+  }
+  write_conf 127.0.0.1 "$host_port" >"$dir/etc/slurm.conf"
+  write_conf "$net.1" 6817 >"$dir/etc/slurm.ns.conf"
+
+  # --- the daemons, each in its own mount + UTS namespace, then its network namespace ---
+  # The PID recorded is the daemon's own (unshare without --fork, sh and nsenter exec).
+  run_in() { # $1 = namespace suffix, $2 = hostname, rest = command
+    local ns=$1 host=$2; shift 2
+    unshare --mount --uts --propagation private -- /bin/sh -c '
+      set -e
+      mount --bind "$1/ns/$2/hosts" /etc/hosts
+      mount --bind "$1/etc/slurm.ns.conf" "$1/etc/slurm.conf"
+      hostname "$3"
+      ns=$4; shift 4
+      exec nsenter --net="/run/netns/$ns" -- "$@"' sh "$dir" "$ns" "$host" "${prefix}$ns" "$@"
+  }
+  export SLURM_CONF=$dir/etc/slurm.conf
+  run_in c ctld slurmctld -D -i -f "$dir/etc/slurm.conf" >>"$dir/log/slurmctld.out" 2>&1 &
+  echo "$! slurmctld" >>"$dir/pids"
+  for ((k = 1; k <= nodes; k++)); do
+    run_in "$k" "node$k" slurmd -D -N "node$k" -f "$dir/etc/slurm.conf" >>"$dir/log/slurmd-node$k.out" 2>&1 &
+    echo "$! slurmd-node$k" >>"$dir/pids"
+  done
+
+  cat >"$dir/env" <<EOF
+export SLURM_CONF=$dir/etc/slurm.conf
+export ORBIT_SLURM_CLUSTER=$dir
+EOF
+  # Wait until every node is idle (registered) as seen from the host.
+  local idle=0
+  for _ in $(seq 120); do
+    idle=$(sinfo -h -N -o '%N %t' 2>/dev/null | grep -c ' idle$' || true)
+    [ "$idle" -ge "$nodes" ] && break
+    sleep 0.5
+  done
+  if [ "$idle" -lt "$nodes" ]; then
+    echo "cluster.sh: only $idle of $nodes nodes came up; logs in $dir/log:" >&2
+    tail -n 5 "$dir"/log/*.log >&2 || true
+    stop "$dir" >&2 || true
+    exit 1
+  fi
+  echo "$dir"
+}
+
+stop() {
+  local dir=${1:?usage: cluster.sh stop DIR}
+  [ -f "$dir/pids" ] && [ -f "$dir/prefix" ] || die "$dir is not a cluster made by cluster.sh start"
+  local prefix nodes
+  prefix=$(cat "$dir/prefix")
+  nodes=$(cat "$dir/nodes")
+  export SLURM_CONF=$dir/etc/slurm.conf
+  # Jobs first, so that slurmstepd and the jobs' processes end the ordinary way.
+  if squeue -h -o %i 2>/dev/null | grep -q .; then
+    scancel --full "--user=$(id -un)" 2>/dev/null || true
+    for _ in $(seq 40); do squeue -h -o %i 2>/dev/null | grep -q . || break; sleep 0.5; done
+  fi
+  # The daemons, by the PIDs start recorded (slurmd before slurmctld, munged and the forwarder last).
+  local pid name
+  for name in slurmd slurmctld ctld-forward munged; do
+    while read -r pid n; do
+      case $n in "$name"*) kill -TERM "$pid" 2>/dev/null || true ;; esac
+    done <"$dir/pids"
+    for _ in $(seq 50); do
+      local alive=0
+      while read -r pid n; do
+        case $n in "$name"*) kill -0 "$pid" 2>/dev/null && alive=1 ;; esac
+      done <"$dir/pids"
+      [ "$alive" = 0 ] && break
+      sleep 0.1
+    done
+    while read -r pid n; do
+      case $n in "$name"*) kill -KILL "$pid" 2>/dev/null || true ;; esac
+    done <"$dir/pids"
+  done
+  # Whatever is still inside the cluster's network namespaces was started by it (slurmstepd, a
+  # job's processes): end it by PID, then remove the namespaces.
+  local ns k
+  for ns in "${prefix}c" "${prefix}b" $(for ((k = 1; k <= nodes; k++)); do echo "${prefix}$k"; done); do
+    [ -e "/run/netns/$ns" ] || continue
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  case $dir in "${TMPDIR:-/tmp}"/orbit-slurm.*) [ -n "${ORBIT_SLURM_KEEP:-}" ] || rm -rf "$dir" ;; esac
+}
+
+case ${1:-} in
+  start) shift; start "$@" ;;
+  stop) shift; stop "$@" ;;
+  *) echo "usage: $0 start [NODES] | stop DIR" >&2; exit 64 ;;
+esac
