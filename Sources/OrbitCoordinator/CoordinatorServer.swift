@@ -82,6 +82,7 @@ public final class CoordinatorServer {
     var nextTick = now()
     var nextLive = 0.0
     var stopSent = false
+    var stopDeadline = Double.infinity
     let writer = JournalWriter(journal: journal, sweepID: sweepID)
     defer { writer.close() }
     do {
@@ -90,10 +91,19 @@ public final class CoordinatorServer {
       while !machine.isFinished {
         if status.stopRequested && !stopSent {
           stopSent = true
+          let grace = status.stopGraceSeconds
+          stopDeadline = now() + grace
           logger.notice(
-            "stop requested: no more dispatch; waiting for workers to return what they hold")
+            "stop requested: no more dispatch; waiting up to \(Int(grace)) s for workers to return what they hold"
+          )
           try perform(machine.handle(.stop(now: now())), writer: writer)
           continue
+        }
+        if now() >= stopDeadline {
+          logger.warning(
+            "stopping with \(machine.runningCount) trials still held by workers after the stop grace: they run again on resume"
+          )
+          break
         }
         let timeout = max(0, Int((nextTick - now()) * 1000))
         try transport.wait(timeoutMilliseconds: timeout, orReadable: [writer.wakeFD])

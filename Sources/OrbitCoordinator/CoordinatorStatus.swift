@@ -37,6 +37,18 @@ public final class CoordinatorStatus: Sendable {
   public func requestStop() { stop.withLock { $0 = true } }
   var stopRequested: Bool { stop.withLock { $0 } }
 
+  /// Default of `stopGraceSeconds`: under Kubernetes' default 30 s grace plus its own
+  /// pre-stop margin it would be cut short, so recipes set it; 50 s fits Slurm's usual signal
+  /// offsets (60 s and more) and a 60 s `terminationGracePeriodSeconds`.
+  public static let defaultStopGraceSeconds = 50.0
+  private let grace = Mutex(CoordinatorStatus.defaultStopGraceSeconds)
+  /// Seconds after a stop request that the coordinator waits for workers to return what they
+  /// run; then it stops anyway, and those trials run again on resume.
+  public var stopGraceSeconds: Double {
+    get { grace.withLock { $0 } }
+    set { grace.withLock { $0 = newValue } }
+  }
+
   private let allowList = Mutex<[String: String]?>(nil)
 
   /// Hands the coordinator a new CURVE allow-list (SIGHUP): keys no longer in it are refused at

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrbitCoordinator
 import OrbitSession
 import ZeroMQ
 
@@ -52,6 +53,18 @@ struct CoordinatorCommand: ParsableCommand {
   @Flag(help: "Allow binding a non-loopback address without CurveZMQ (a trusted network only).")
   var insecure = false
 
+  @Option(
+    help:
+      "The host workers are told to connect to (printed, and written to RUN_DIR/endpoint). Default: the bound address, or this machine's host name when binding a wildcard (0.0.0.0, *)."
+  )
+  var advertise: String?
+
+  @Option(
+    help:
+      "Seconds to wait, after SIGTERM or SIGINT, for workers to return the trials they run before stopping anyway (those run again on resume)."
+  )
+  var stopGrace: Double = CoordinatorStatus.defaultStopGraceSeconds
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
@@ -76,9 +89,16 @@ struct CoordinatorCommand: ParsableCommand {
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
-    let endpoint = try session.start(bind: bind, logger: logger, curve: curve)
+    session.status.stopGraceSeconds = stopGrace
+    let bound = try session.start(bind: bind, logger: logger, curve: curve)
+    let endpoint = Endpoint.advertised(bound, host: advertise)
+    do {
+      try Endpoint.write(endpoint, toRunDirectory: session.runDirectory)
+    } catch {
+      warn("could not write \(session.runDirectory)/endpoint: \(error.localizedDescription)")
+    }
     print(
-      "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(endpoint) · \(session.runDirectory)"
+      "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(bound)\(bound == endpoint ? "" : " as \(endpoint)") · \(session.runDirectory)"
     )
     print(
       "start workers with: orbit worker --connect \(endpoint)\(curve == nil ? "" : " --curve-key WORKER.key --server-key \(curve!.keypair.publicKey)")"
@@ -101,7 +121,7 @@ struct CoordinatorCommand: ParsableCommand {
         interrupted = true
         session.status.requestStop()
       }
-      if Signals.interrupts > 1 { throw ExitCode(ExitStatus.interrupted) }
+      if Signals.forced { throw ExitCode(ExitStatus.interrupted) }
       display.update(session.status.snapshot)
       usleep(100_000)
     }

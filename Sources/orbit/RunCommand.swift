@@ -88,7 +88,7 @@ struct RunCommand: ParsableCommand {
               .utf8))
         local.terminateAll()
       }
-      if Signals.interrupts > 1 { break }
+      if Signals.forced { break }
       if !interrupted {
         let restarted = local.superviseOnce()
         if restarted > 0 { logger.warning("restarted \(restarted) crashed local worker(s)") }
@@ -98,7 +98,7 @@ struct RunCommand: ParsableCommand {
     }
     display.update(session.status.snapshot)
     display.finish()
-    if Signals.interrupts > 1 {
+    if Signals.forced {
       local.waitForExit(timeout: 0)
       throw ExitCode(ExitStatus.interrupted)
     }

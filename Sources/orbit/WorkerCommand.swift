@@ -31,6 +31,19 @@ struct WorkerCommand: ParsableCommand {
   @Option(help: "Seconds without any word from the coordinator before giving up.")
   var giveUp: Double = 300
 
+  @Option(
+    help: ArgumentHelp(
+      "How long this worker may run (seconds, or with s/m/h/d: 90m, 1h30m): it takes no trial that would not finish in time, and leaves cleanly before the end.",
+      discussion: "Under Slurm the default is the job's end (SLURM_JOB_END_TIME)."),
+    transform: { text throws -> Double in
+      guard let seconds = DurationText.seconds(parsing: text), seconds > 0 else {
+        throw ValidationError(
+          "--lifetime takes a duration such as 3600, 90m or 1h30m, got '\(text)'")
+      }
+      return seconds
+    })
+  var lifetime: Double?
+
   @Flag(help: .hidden)
   var exitWithParent = false
 
@@ -97,9 +110,20 @@ struct WorkerCommand: ParsableCommand {
       control.requestStop(reason: Signals.interrupts > 0 ? "signal" : "parent process gone")
     }
     watcher.start()
+    var lifetime = self.lifetime
+    if lifetime == nil,
+      let end = ProcessInfo.processInfo.environment["SLURM_JOB_END_TIME"]
+        .flatMap(Double.init), end > 0
+    {
+      // A Slurm job's end, as a Unix time: what is left of it now.
+      lifetime = max(1, end - Date().timeIntervalSince1970)
+    }
+    if let lifetime {
+      logger.info("lifetime \(Int(lifetime)) s: no trial is started that would not finish by then")
+    }
     let server = WorkerServer(
       context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
-      allowCommand: allowCommand,
+      lifetime: lifetime, allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
     let code: Int32
     do { code = try server.run() } catch { throw fail(error.message, error.exitCode) }
