@@ -14,7 +14,7 @@ public struct CoordinatorSettings: Sendable {
   public var lossLimit: Int = 5
   /// How often a trial that failed by itself (`failed`, `timeout`) is run again: the spec's
   /// `retries` (default 0: a failure is a result).
-  public var retries: Int = 0
+  public var retries: Int = Spec.defaultRetries
   /// The secret lease tokens are signed with (32 random bytes kept in the run directory).
   public var leaseSecret: [UInt8] = []
   /// Most trials in one TASK message.

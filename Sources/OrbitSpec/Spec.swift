@@ -73,7 +73,7 @@ public struct Spec: Sendable {
   public var runCap: Int?
   /// Seconds a trial may run before it is killed.
   public var timeout: Double?
-  /// How many times a trial that failed by a fault (a lost worker) is run again; default 2.
+  /// How many more times a trial that failed by itself (`failed`, `timeout`) is run.
   public var retries: Int
   /// The one default of `retries`: a trial that fails by itself is a result, not run again.
   /// (A trial lost with its worker is another matter: see the coordinator's `lossLimit`.)

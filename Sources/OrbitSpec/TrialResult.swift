@@ -10,7 +10,8 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
   case cancelled
   /// Killed after exceeding the spec's per-trial `timeout`.
   case timeout
-  /// Lost to faults (its workers died) more times than `retries` allows.
+  /// Lost with its worker (dead while running it) as many times as the coordinator's
+  /// `lossLimit` allows.
   case lost
 
   /// The one definition of a failure: what the summary counts, what makes the exit code 1, and

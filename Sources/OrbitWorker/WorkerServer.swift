@@ -131,7 +131,7 @@ public final class WorkerServer {
             exitCode: 77)
         }
         // Messages from the coordinator, bounded so completions and ticks keep flowing.
-        for _ in 0..<1000 {
+        for _ in 0..<WorkerTiming.maxMessagesPerDrain {
           guard let frames = try transport.receive() else { break }
           heardFromCoordinator = true
           guard frames.count == 1, let message = try? MessageCodec.decode(frames[0]) else {
@@ -156,7 +156,7 @@ public final class WorkerServer {
         if try perform(machine.flush(now: now()), exitCode: &exitCode) { break loop }
         let now = now()
         if now >= nextTick {
-          nextTick = now + 0.1
+          nextTick = now + WorkerTiming.tickSeconds
           if try perform(machine.handle(.tick(now: now)), exitCode: &exitCode) { break loop }
         }
       }

@@ -33,6 +33,10 @@ public struct WorkerStateMachine {
   public let identity: WorkerIdentity
   /// Seconds of coordinator silence after which the worker gives up and exits.
   public var giveUpAfter: Double
+  /// The one default of `giveUpAfter` (`orbit worker --give-up`): five minutes rides out a
+  /// coordinator restart or a network blip, and frees a batch job's node soon after a
+  /// coordinator is gone for good.
+  public static let defaultGiveUpSeconds = 300.0
   /// When this worker must be gone (monotonic seconds): a batch job's end (`--lifetime`,
   /// `SLURM_JOB_END_TIME`). Before it, the worker stops taking trials it could not finish, then
   /// leaves cleanly; nil: no end.
@@ -52,7 +56,7 @@ public struct WorkerStateMachine {
   private var lastHeard = 0.0
   private var lastSent = 0.0
   private var lastConnect = 0.0
-  private var reconnectDelay = 1.0
+  private var reconnectDelay = WorkerTiming.firstReconnectDelaySeconds
   /// Trials started and not yet finished, by id, with the lease they answer.
   private(set) var running: [TrialID: TaskAssignment] = [:]
   /// Results sent but not yet acknowledged: re-sent after a reconnect, so none is lost.
@@ -64,7 +68,9 @@ public struct WorkerStateMachine {
   /// The sweep and spec the runner was built for (nil before the first WELCOME).
   private var configuredFor: (sweepID: String, specText: String)?
 
-  public init(identity: WorkerIdentity, giveUpAfter: Double = 300, lifetimeEnd: Double? = nil) {
+  public init(
+    identity: WorkerIdentity, giveUpAfter: Double = defaultGiveUpSeconds, lifetimeEnd: Double? = nil
+  ) {
     self.identity = identity
     self.giveUpAfter = giveUpAfter
     self.lifetimeEnd = lifetimeEnd
@@ -94,7 +100,7 @@ public struct WorkerStateMachine {
       send(.hello(introduction), now: now, into: &actions)
     case .received(let message, let now):
       lastHeard = now
-      reconnectDelay = 1
+      reconnectDelay = WorkerTiming.firstReconnectDelaySeconds
       receive(message, now: now, into: &actions)
     case .trialFinished(let outcome, let now):
       guard let task = running.removeValue(forKey: outcome.trialID) else { break }
@@ -131,7 +137,7 @@ public struct WorkerStateMachine {
       } else if silence > heartbeatInterval * Double(liveness) && now - lastConnect > reconnectDelay
       {
         // Paranoid Pirate: the coordinator may have restarted; reconnect with backoff.
-        reconnectDelay = min(reconnectDelay * 2, 32)
+        reconnectDelay = min(reconnectDelay * 2, WorkerTiming.maxReconnectDelaySeconds)
         actions.append(.reconnect)
       } else if now - lastSent >= heartbeatInterval {
         send(.heartbeat, now: now, into: &actions)

@@ -29,7 +29,7 @@ struct WorkerCommand: ParsableCommand {
   var allowCommand = false
 
   @Option(help: "Seconds without any word from the coordinator before giving up.")
-  var giveUp: Double = 300
+  var giveUp: Double = WorkerStateMachine.defaultGiveUpSeconds
 
   @Option(
     help: ArgumentHelp(
