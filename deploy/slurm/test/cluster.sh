@@ -37,7 +37,8 @@ start() {
   dir=$(mktemp -d "${TMPDIR:-/tmp}/orbit-slurm.XXXXXX")
   chmod 755 "$dir"
   # Namespace names: short, unique per cluster (several may run on one machine).
-  local prefix="os$(basename "$dir" | tail -c 7 | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+  local prefix
+  prefix="os$(basename "$dir" | tail -c 7 | tr -dc '[:alnum:]' | tr '[:upper:]' '[:lower:]')"
   mkdir -p "$dir"/{etc,ns,log,state,spool,run,munge,work}
   chmod 700 "$dir/munge"
   : >"$dir/pids"
@@ -139,6 +140,7 @@ EOF
   # The PID recorded is the daemon's own (unshare without --fork, sh and nsenter exec).
   run_in() { # $1 = namespace suffix, $2 = hostname, rest = command
     local ns=$1 host=$2; shift 2
+    # shellcheck disable=SC2016  # expanded by that inner sh
     unshare --mount --uts --propagation private -- /bin/sh -c '
       set -e
       mount --bind "$1/ns/$2/hosts" /etc/hosts
@@ -177,7 +179,7 @@ EOF
 
 stop() {
   local dir=${1:?usage: cluster.sh stop DIR}
-  [ -f "$dir/pids" ] && [ -f "$dir/prefix" ] || die "$dir is not a cluster made by cluster.sh start"
+  if [ ! -f "$dir/pids" ] || [ ! -f "$dir/prefix" ]; then die "$dir is not a cluster made by cluster.sh start"; fi
   local prefix nodes
   prefix=$(cat "$dir/prefix")
   nodes=$(cat "$dir/nodes")

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# The Slurm recipes (deploy/slurm/*.sbatch) on a real 3-node Slurm started on this machine by
+# cluster.sh. Each test prints PASS or FAIL with its reason; exit 1 if any failed.
+#
+#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g (default all)
+#
+# Needs root, slurm-wlm, munge, sqlite3, iproute2, util-linux. Leaves no process or namespace
+# behind (the cluster is stopped on exit, whatever happened; ORBIT_SLURM_KEEP=1 keeps its dir).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+slurm_dir=$(cd "$here/.." && pwd)
+orbit=${1:-${ORBIT:-}}
+[ -n "$orbit" ] || { echo "usage: $0 ORBIT_BINARY [TEST…]" >&2; exit 64; }
+orbit=$(cd "$(dirname "$orbit")" && pwd)/$(basename "$orbit")
+[ -x "$orbit" ] || { echo "run-tests: $orbit is not executable" >&2; exit 66; }
+shift || true
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g)
+
+failures=0
+pass() { echo "PASS $current: $*"; }
+fail() { echo "FAIL $current: $*"; failures=$((failures + 1)); }
+note() { echo "     $*"; }
+
+t0=$(date +%s)
+cluster=$("$here/cluster.sh" start 3) || { echo "FAIL cluster: could not start the test cluster"; exit 1; }
+# shellcheck disable=SC1091
+. "$cluster/env"
+prefix=$(cat "$cluster/prefix")
+cleanup() {
+  "$here/cluster.sh" stop "$cluster"
+  local left
+  left=$(ip netns list 2>/dev/null | grep -c "^$prefix" || true)
+  if [ "$left" != 0 ]; then echo "FAIL cleanup: $left network namespaces left"; failures=$((failures + 1)); fi
+  echo "run-tests: $failures failed · $(($(date +%s) - t0)) s"
+  [ "$failures" = 0 ]
+}
+trap 'cleanup; exit $?' EXIT
+trap 'exit 130' INT TERM
+echo "run-tests: cluster $cluster up in $(($(date +%s) - t0)) s: $(sinfo -h -o '%D nodes %c CPUs/node' | head -n 1)"
+note "features of $orbit: advertise=$("$orbit" coordinator --help 2>&1 | grep -q -- --advertise && echo yes || echo no)" \
+  "lifetime=$("$orbit" worker --help 2>&1 | grep -q -- --lifetime && echo yes || echo no)"
+
+export ORBIT=$orbit
+work=$cluster/work
+
+# A small core sweep: SEEDS × 6 widths trials of STEPS optimiser steps each.
+make_spec() { # $1 = file, $2 = seeds, $3 = steps
+  cat >"$1" <<EOF
+name: tiny
+method: grid
+runner: core
+metric: {name: test_loss, goal: minimize}
+seeds: $2
+task: {kind: manifold, input_dim: 8, intrinsic_dim: 2, n_train: 256, n_val: 128, n_test: 256}
+model: {kind: mlp, depth: 1}
+train: {steps: $3, batch: 64}
+parameters:
+  model.width: {values: [8, 16, 24, 32, 40, 48]}
+analysis:
+  x: [n_params]
+EOF
+}
+sql() { sqlite3 -batch -noheader "$1/journal.sqlite" "$2" 2>/dev/null; }
+job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+# Wait until job $1 is in a final state (a requeued job passes through PENDING: not final).
+wait_final() { # $1 = job, $2 = timeout seconds; prints the state
+  local s
+  for _ in $(seq "$2"); do
+    s=$(job_field "$1" JobState)
+    case $s in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED) echo "$s"; return 0 ;; esac
+    sleep 1
+  done
+  echo "${s:-unknown}-after-$2s"
+  return 1
+}
+wait_state() { # $1 = job, $2 = state, $3 = timeout
+  for _ in $(seq "$3"); do [ "$(job_field "$1" JobState)" = "$2" ] && return 0; sleep 1; done
+  return 1
+}
+wait_ok_rows() { # $1 = run dir, $2 = at least, $3 = timeout
+  for _ in $(seq "$3"); do
+    [ "$(sql "$1" "select count(*) from trials where status='ok'")" -ge "$2" ] 2>/dev/null && return 0
+    sleep 1
+  done
+  return 1
+}
+# Every trial of the plan exactly once in the journal, all ok.
+check_journal() { # $1 = run dir, $2 = trials expected; prints a reason on failure
+  local rows ids ok
+  rows=$(sql "$1" "select count(*) from trials")
+  ids=$(sql "$1" "select count(distinct id) from trials")
+  ok=$(sql "$1" "select count(*) from trials where status='ok'")
+  if [ "$rows" = "$2" ] && [ "$ids" = "$2" ] && [ "$ok" = "$2" ]; then return 0; fi
+  echo "journal has $rows rows, $ids ids, $ok ok (expected $2 of each)"
+  return 1
+}
+sbatch_sweep() { # $1 = dir, rest = sbatch options then script args; prints the job id
+  local dir=$1; shift
+  (cd "$dir" && sbatch --parsable "$@")
+}
+
+# (a) the all-in-one batch script on a small core sweep.
+test_a() {
+  local d=$work/a; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 3000
+  local j s rc
+  j=$(sbatch_sweep "$d" --time=3 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  s=$(wait_final "$j" 150)
+  rc=$(job_field "$j" ExitCode)
+  local why
+  if ! why=$(check_journal "$d/runs/tiny-$j" 24); then fail "$why"; return; fi
+  [ -s "$d/runs/tiny-$j/report.html" ] || { fail "no report.html"; return; }
+  [ "$s $rc" = "COMPLETED 0:0" ] || { fail "job ended $s $rc"; return; }
+  pass "24/24 trials once each, status ok; report.html; job $j COMPLETED 0:0"
+}
+
+# (b) scancel mid-sweep, then resubmit with the same RUN_DIR.
+test_b() {
+  local d=$work/b; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 150000
+  local j run s state before after j2 s2 rc2
+  j=$(sbatch_sweep "$d" --time=5 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  run=$d/runs/tiny-$j
+  wait_ok_rows "$run" 4 120 || { fail "no 4 trials done within 120 s"; scancel "$j"; return; }
+  scancel "$j"
+  s=$(wait_final "$j" 60)
+  state=$(sql "$run" "select state from sweeps")
+  before=$(sql "$run" "select id, finished_at, worker from trials where status='ok' order by id")
+  note "after scancel: job $s, sweeps.state=$state, $(printf '%s\n' "$before" | grep -c .) of 24 ok"
+  if [ "$state" != stopped ]; then
+    fail "after scancel the journal's sweep state is '$state', not 'stopped'$(grep -q 'exit 130' "$d/orbit-sweep-$j.out" || echo ' (coordinator did not exit 130)')"
+    return
+  fi
+  j2=$(cd "$d" && RUN_DIR=$run sbatch --parsable --time=5 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "resubmission refused"; return; }
+  s2=$(wait_final "$j2" 240); rc2=$(job_field "$j2" ExitCode)
+  local why
+  if ! why=$(check_journal "$run" 24); then fail "after resubmission: $why"; return; fi
+  after=$(sql "$run" "select id, finished_at, worker from trials where status='ok' order by id")
+  local kept
+  kept=$(comm -12 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep -c .)
+  [ "$kept" = "$(printf '%s\n' "$before" | grep -c .)" ] || { fail "trials done before the scancel were run again"; return; }
+  [ "$s2 $rc2" = "COMPLETED 0:0" ] || { fail "resubmitted job ended $s2 $rc2"; return; }
+  pass "scancel → journal 'stopped' with $kept ok; resubmission $j2 COMPLETED 0:0; 24/24 once each, the $kept earlier ones untouched"
+}
+
+# (c) the time limit: USR1 at the offset, clean stop, scontrol requeue, completion.
+test_c() {
+  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 100000
+  local j run s rc restarts t start
+  start=$(date +%s)
+  j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=50 sbatch --parsable --time=1 --signal=B:USR1@50 \
+    "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  run=$d/runs/tiny-$j
+  s=$(wait_final "$j" 400); rc=$(job_field "$j" ExitCode); restarts=$(job_field "$j" Restarts)
+  t=$(($(date +%s) - start))
+  local out=$d/orbit-sweep-$j.out
+  note "job $j: $s $rc after $t s, Restarts=$restarts; $(grep -c 'time-limit signal' "$out") time-limit signals"
+  local why
+  if ! why=$(check_journal "$run" 24); then fail "$why"; return; fi
+  [ "${restarts:-0}" -ge 1 ] || { fail "the job was never requeued (Restarts=$restarts)"; return; }
+  grep -q 'requeueing job' "$out" || { fail "no self-requeue in the job's output"; return; }
+  if ! grep -q 'attempt 1' "$out" || ! grep -q 'attempt 2' "$out"; then fail "the requeued attempt's log did not append to the first's"; return; fi
+  [ "$s $rc" = "COMPLETED 0:0" ] || { fail "job ended $s $rc"; return; }
+  pass "time-limit USR1 → stop → scontrol requeue ×$restarts → COMPLETED 0:0 in $t s, no resubmission; 24/24 once; one log with every attempt"
+}
+
+# (d) the coordinator SIGKILLed mid-job: the job ends promptly, not at its time limit.
+test_d() {
+  local d=$work/d; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 150000
+  local j run pid p s t
+  j=$(sbatch_sweep "$d" --time=10 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  run=$d/runs/tiny-$j
+  wait_ok_rows "$run" 2 120 || { fail "no trial done within 120 s"; scancel "$j"; return; }
+  pid=
+  for p in $(ip netns pids "${prefix}1"); do
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " coordinator .*$run"; then pid=$p; fi
+  done
+  [ -n "$pid" ] || { fail "could not find the coordinator's process"; scancel "$j"; return; }
+  local k
+  k=$(date +%s)
+  kill -KILL "$pid"
+  s=$(wait_final "$j" 120)
+  t=$(($(date +%s) - k))
+  note "coordinator (pid $pid) SIGKILLed → job $j $s $(job_field "$j" ExitCode) after $t s (limit 10 min)"
+  case $s in COMPLETED | *-after-*) fail "job ended $s (t=$t s)"; return ;; esac
+  [ "$t" -le 60 ] || { fail "the job took $t s to end after the coordinator died"; return; }
+  grep -q 'coordinator exited 137' "$d/orbit-sweep-$j.out" || { fail "the output does not say the coordinator died"; return; }
+  pass "job ended $s $t s after the coordinator's SIGKILL (not at its 10 min limit), saying so"
+}
+
+# (e) ORBIT_SLOTS above the nodes' CPUs: the job fails promptly with the reason.
+test_e() {
+  local d=$work/e; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local j s t start cpus
+  cpus=$(sinfo -h -o %c | head -n 1)
+  start=$(date +%s)
+  j=$(cd "$d" && ORBIT_SLOTS=$((cpus + 6)) sbatch --parsable --time=10 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  s=$(wait_final "$j" 120); t=$(($(date +%s) - start))
+  local out=$d/orbit-sweep-$j.out
+  [ "$s" = FAILED ] || { fail "job ended $s, not FAILED"; return; }
+  [ "$t" -le 30 ] || { fail "took $t s to fail"; return; }
+  grep -q "ORBIT_SLOTS=$((cpus + 6)) is more than" "$out" || { fail "no reason in the output: $(tail -n 3 "$out")"; return; }
+  pass "ORBIT_SLOTS=$((cpus + 6)) on $cpus-CPU nodes → FAILED $(job_field "$j" ExitCode) in $t s: \"$(grep -o 'ORBIT_SLOTS=.*CPUs of a node' "$out" | head -n 1)\""
+}
+
+# (f) a worker job array joining a coordinator started as its own job, leaving when it ends.
+test_f() {
+  local d=$work/f; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 60000
+  local run=$d/runs/array c a sc end_c end_a
+  c=$(cd "$d" && RUN_DIR=$run sbatch --parsable --time=5 "$slurm_dir/orbit-coordinator.sbatch" tiny.yaml) || { fail "coordinator sbatch refused"; return; }
+  a=$(cd "$d" && RUN_DIR=$run sbatch --parsable --time=5 --array=0-1 --dependency="after:$c" "$slurm_dir/orbit-workers.sbatch") || { fail "array sbatch refused"; return; }
+  sc=$(wait_final "$c" 240); end_c=$(date +%s)
+  local states=() i s
+  for i in 0 1; do s=$(wait_final "${a}_$i" 90); states+=("$s $(job_field "${a}_$i" ExitCode)"); done
+  end_a=$(date +%s)
+  local why
+  if ! why=$(check_journal "$run" 24); then fail "$why"; return; fi
+  local joined
+  joined=$(sql "$run" "select count(*) from workers where id like '%-$a-%'")
+  note "coordinator $c $sc; array $a: ${states[*]}; $joined array workers in the journal; tasks gone $((end_a - end_c)) s after the coordinator"
+  [ "$sc" = COMPLETED ] || { fail "coordinator job ended $sc"; return; }
+  [ "$joined" -ge 2 ] || { fail "only $joined array workers joined"; return; }
+  for s in "${states[@]}"; do [ "$s" = "COMPLETED 0:0" ] || { fail "an array task ended $s"; return; }; done
+  [ $((end_a - end_c)) -le 30 ] || { fail "array tasks outlived the coordinator by $((end_a - end_c)) s"; return; }
+  if [ ! -e "$run/sweep-over" ] || [ -e "$run/endpoint" ]; then fail "no sweep-over marker, or a stale endpoint left"; return; fi
+  pass "2 array workers joined coordinator job $c via RUN_DIR/endpoint; 24/24 once; all COMPLETED 0:0; tasks left ≤ $((end_a - end_c)) s after it"
+}
+
+# (g) the heterogeneous-job variant: a 1-CPU coordinator component + a 2-node worker component.
+test_g() {
+  local d=$work/g; mkdir -p "$d"; make_spec "$d/tiny.yaml" 2 3000
+  local j s rc
+  j=$(cd "$d" && ORBIT_SWEEP=$slurm_dir/orbit-sweep.sbatch sbatch --parsable "$slurm_dir/orbit-sweep-hetjob.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  s=$(wait_final "$j" 150); rc=$(job_field "$j" ExitCode)
+  local why
+  if ! why=$(check_journal "$d/runs/tiny-$j" 12); then fail "$why: $(tail -n 3 "$d/orbit-sweep-$j.out")"; return; fi
+  [ "$s $rc" = "COMPLETED 0:0" ] || { fail "job ended $s $rc"; return; }
+  pass "hetjob $j (1 CPU coordinator + 2 worker nodes): 12/12 once, COMPLETED 0:0"
+}
+
+for current in "${tests[@]}"; do
+  ts=$(date +%s)
+  if declare -F "test_$current" >/dev/null; then "test_$current"; else fail "no such test"; fi
+  note "($current took $(($(date +%s) - ts)) s)"
+done
