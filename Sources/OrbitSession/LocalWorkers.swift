@@ -15,6 +15,8 @@ public final class LocalWorkers {
   private let slots: Int
   private let logDirectory: String
   private let logLevel: String
+  /// Where each worker keeps its trial folders (`orbit worker --trial-dir`), or nil.
+  private let trialDirectory: String?
   /// A crashing worker is restarted at most this many times: past that the cause is not transient.
   static let maxRestarts = 3
 
@@ -24,11 +26,13 @@ public final class LocalWorkers {
   }
 
   /// Workers that will connect to `endpoint` with `slots` each, logging to
-  /// `logDirectory/worker-N.log`; `executable` is started with `orbit worker`'s arguments.
+  /// `logDirectory/worker-N.log` and keeping trial folders in `trialDirectory`; `executable` is
+  /// started with `orbit worker`'s arguments.
   public init(
     count: Int, slots: Int, endpoint: String, logDirectory: String, logLevel: String,
-    executable: URL = LocalWorkers.orbitExecutable
+    trialDirectory: String? = nil, executable: URL = LocalWorkers.orbitExecutable
   ) {
+    self.trialDirectory = trialDirectory
     self.processes = Array(repeating: nil, count: count)
     self.restarts = Array(repeating: 0, count: count)
     self.executable = executable
@@ -45,11 +49,12 @@ public final class LocalWorkers {
   private func start(_ i: Int) throws {
     let process = Process()
     process.executableURL = executable
-    process.arguments = [
-      "worker", "--connect", endpoint, "--slots", String(slots), "--worker-id",
-      "local-\(getpid())-\(i)",
-      "--allow-command", "--exit-with-parent", "--log-level", logLevel,
-    ]
+    process.arguments =
+      [
+        "worker", "--connect", endpoint, "--slots", String(slots), "--worker-id",
+        "local-\(getpid())-\(i)",
+        "--allow-command", "--exit-with-parent", "--log-level", logLevel,
+      ] + (trialDirectory.map { ["--trial-dir", $0] } ?? [])
     process.environment = OpenBLASCore.childEnvironment(ProcessInfo.processInfo.environment)
     let log = "\(logDirectory)/worker-\(i).log"
     if !FileManager.default.fileExists(atPath: log) {

@@ -6,23 +6,37 @@ import OrbitSpec
   import Glibc
 #endif
 
-/// Runs a trial as the spec's external command, in its own process group.
+/// Runs a trial as the spec's external command, in its own process group: the contract of
+/// docs/PROGRAMS.md.
 ///
-/// The program sees `ORBIT_TRIAL_ID`, `ORBIT_PARAMS_JSON` and `ORBIT_RESULT_PATH`; its metrics are
-/// the JSON object it writes to `ORBIT_RESULT_PATH`, or else the last stdout line that parses as
-/// a JSON object. Exit code ≠ 0 is `failed` with the tail of stderr kept.
+/// The program sees `ORBIT_TRIAL_ID`, `ORBIT_PARAMS_JSON`, `ORBIT_RESULT_PATH`,
+/// `ORBIT_PROGRESS_PATH` and `ORBIT_TRIAL_DIR` (a fresh private folder per attempt). Every JSON
+/// object line on stdout (or in the progress file) with a `step` or `_step` key is a learning-curve
+/// point; its final metrics are the result file, else the last JSON object line without a step
+/// key, else the last point (`ProgressLines`). Exit code ≠ 0 is `failed` with the tail of stderr
+/// kept; so is a run that reports no finite value of the spec's `metric.name`.
 public struct CommandRunner: TrialRunner {
   let spec: Spec
   /// Folder the program runs in: the spec's own folder, so `program: train.py` beside it works.
   let directory: String?
   let scratch: String
+  /// Where trial folders are kept (`orbit worker --trial-dir`): `ROOT/<trial id>/attempt-N`,
+  /// with the program's artifacts and its stdout.log / stderr.log. Nil: a folder in `scratch`,
+  /// removed when the trial ends.
+  let trialRoot: String?
   /// Seconds between SIGTERM and SIGKILL when a trial is killed.
   let killGrace: Double
+  /// Seconds between the looks at a running program's output and clocks.
+  static let pollMilliseconds: Int32 = 100
 
-  public init(spec: Spec, directory: String?, scratch: String, killGrace: Double = 2) {
+  public init(
+    spec: Spec, directory: String?, scratch: String, trialRoot: String? = nil,
+    killGrace: Double = 2
+  ) {
     self.spec = spec
     self.directory = directory
     self.scratch = scratch
+    self.trialRoot = trialRoot
     self.killGrace = killGrace
   }
 
@@ -41,27 +55,24 @@ public struct CommandRunner: TrialRunner {
     guard let trial = spec.trial(for: task) else {
       return outcome(.failed, stderr: Spec.disagreement(task))
     }
-    // A folder of its own per attempt, with an unpredictable name and mode 0700 (mkdtemp), inside
-    // the worker's private folder: nothing another user plants can be read as its result.
-    var template = Array("\(scratch)/\(task.trialID.short)-\(task.attempt)-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else {
-      return outcome(
-        .failed,
-        stderr:
-          "orbit: cannot make the trial's scratch folder under \(scratch): \(String(cString: strerror(errno)))"
-      )
+    let folder: String
+    switch makeFolder(for: task) {
+    case .success(let made): folder = made
+    case .failure(let error): return outcome(.failed, stderr: error.message)
     }
-    let folder = String(cString: made)
     let resultPath = folder + "/result.json"
     let paramsPath = folder + "/params.json"
+    let progressPath = folder + "/progress.jsonl"
     try? task.paramsJSON.write(toFile: paramsPath, atomically: false, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    defer { if trialRoot == nil { try? FileManager.default.removeItem(atPath: folder) } }
     var environment = ProcessInfo.processInfo.environment
     environment["ORBIT_TRIAL_ID"] = task.trialID.hex
     environment["ORBIT_TRIAL_INDEX"] = String(task.index)
     environment["ORBIT_ATTEMPT"] = String(task.attempt)
     environment["ORBIT_PARAMS_JSON"] = task.paramsJSON
     environment["ORBIT_RESULT_PATH"] = resultPath
+    environment["ORBIT_PROGRESS_PATH"] = progressPath
+    environment["ORBIT_TRIAL_DIR"] = folder
     let arguments = spec.commandLine(for: trial, jsonFilePath: paramsPath, environment: environment)
     guard !arguments.isEmpty else { return outcome(.failed, stderr: "the spec's command is empty") }
 
@@ -73,11 +84,25 @@ public struct CommandRunner: TrialRunner {
       return outcome(.failed, stderr: "\(error)", exit: 127)
     }
     let deadline = spec.timeout.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
-    var capture = OutputCapture(stdoutFD: child.stdoutFD, stderrFD: child.stderrFD)
+    var capture = OutputCapture(
+      stdoutFD: child.stdoutFD, stderrFD: child.stderrFD,
+      stdoutLog: trialRoot == nil ? nil : folder + "/stdout.log",
+      stderrLog: trialRoot == nil ? nil : folder + "/stderr.log")
+    var progressFile = AppendedLines(path: progressPath)
+    var progress = ProgressLines()
+    func readProgress() {
+      for line in capture.takeLines() + progressFile.take() {
+        if let point = progress.take(line[...]) {
+          context.reportProgress(point.step, point.metrics)
+        }
+      }
+    }
+    defer { progressFile.close() }
     var ending: TrialStatus?
     var exit: Int32?
     while !capture.isClosed {
-      capture.pump(timeoutMilliseconds: 100)
+      capture.pump(timeoutMilliseconds: Self.pollMilliseconds)
+      readProgress()
       if exit == nil, let code = child.reap(block: false) {
         // The program ended; whatever it left running in its group must not hold the trial open.
         exit = code
@@ -99,15 +124,57 @@ public struct CommandRunner: TrialRunner {
     let exitCode = exit ?? child.reap(block: true) ?? -1
     // Nothing the program started may outlive its trial.
     child.signalGroup(SIGKILL)
+    readProgress()
     capture.closeAll()
+    if let point = progress.unsentLastPoint() { context.reportProgress(point.step, point.metrics) }
     if let ending {
       return outcome(ending, stderr: capture.stderrTail, exit: Int(exitCode))
     }
     if exitCode != 0 {
       return outcome(.failed, stderr: capture.stderrTail, exit: Int(exitCode))
     }
-    let metrics = Self.metrics(resultPath: resultPath, stdout: capture.stdoutTail)
+    let resultFile = try? String(contentsOfFile: resultPath, encoding: .utf8)
+    let metrics = progress.finalMetrics(resultFile: resultFile) ?? "{}"
+    if let missing = spec.missingMetric(in: metrics, lastOutput: progress.lastLine) {
+      return outcome(.failed, metrics: metrics, stderr: missing, exit: 0)
+    }
     return outcome(.ok, metrics: metrics, stderr: "", exit: 0)
+  }
+
+  /// The attempt's folder: under `trialRoot` (kept), or an unpredictable one in `scratch`
+  /// (mkdtemp, removed after). Mode 0700 either way, inside folders only this user can enter:
+  /// nothing another user plants can be read as the trial's result.
+  private func makeFolder(for task: TaskAssignment) -> Result<String, FolderError> {
+    guard let trialRoot else {
+      var template = Array("\(scratch)/\(task.trialID.short)-\(task.attempt)-XXXXXX".utf8CString)
+      guard let made = mkdtemp(&template) else {
+        return .failure(
+          FolderError(
+            "orbit: cannot make the trial's scratch folder under \(scratch): \(String(cString: strerror(errno)))"
+          ))
+      }
+      return .success(String(cString: made))
+    }
+    let trialFolder = "\(trialRoot)/\(task.trialID.hex)"
+    if mkdir(trialRoot, 0o700) != 0 && errno != EEXIST
+      || mkdir(trialFolder, 0o700) != 0
+        && errno != EEXIST
+    {
+      return .failure(
+        FolderError(
+          "orbit: cannot make the trial folder \(trialFolder): \(String(cString: strerror(errno)))")
+      )
+    }
+    // Attempt numbers restart with a restarted coordinator: a taken name gets a suffix.
+    for suffix in 0..<1000 {
+      let path = "\(trialFolder)/attempt-\(task.attempt)\(suffix == 0 ? "" : ".\(suffix)")"
+      if mkdir(path, 0o700) == 0 { return .success(path) }
+      if errno != EEXIST { break }
+    }
+    return .failure(
+      FolderError(
+        "orbit: cannot make a folder for attempt \(task.attempt) in \(trialFolder): \(String(cString: strerror(errno)))"
+      ))
   }
 
   /// SIGTERM to the group, then SIGKILL after the grace period if anything still holds the pipes.
@@ -121,22 +188,25 @@ public struct CommandRunner: TrialRunner {
     child.signalGroup(SIGKILL)
     capture.appendNote("orbit: trial \(reason); process group \(child.pid) killed")
   }
+}
 
-  /// The metrics JSON object: the result file if the program wrote one, else the last stdout
-  /// line that parses as an object, else `{}`.
-  static func metrics(resultPath: String, stdout: String) -> String {
-    if let text = try? String(contentsOfFile: resultPath, encoding: .utf8),
-      case .object = try? ParamValue.parseJSON(text)
+struct FolderError: Error {
+  let message: String
+  init(_ message: String) { self.message = message }
+}
+
+extension Spec {
+  /// Why `metricsJSON` is not a result of this sweep, or nil: the spec names `metric.name` and
+  /// the run reported no finite number under it (a crashed logger, a renamed key).
+  func missingMetric(in metricsJSON: String, lastOutput: String) -> String? {
+    guard let name = metric?.name else { return nil }
+    if case .object(let object)? = try? ParamValue.parseJSON(metricsJSON),
+      let value = object[name]?.doubleValue, value.isFinite
     {
-      return (try? ParamValue.parseJSON(text))?.canonicalJSON ?? "{}"
+      return nil
     }
-    for line in stdout.split(separator: "\n").reversed() {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
-      guard trimmed.hasPrefix("{") else { continue }
-      if let value = try? ParamValue.parseJSON(trimmed), case .object = value {
-        return value.canonicalJSON
-      }
-    }
-    return "{}"
+    let last = lastOutput.isEmpty ? "nothing" : "'\(lastOutput)'"
+    return
+      "reported no '\(name)' (the spec's metric.name), so this run is no result; last output: \(last). Print a JSON line such as {\"\(name)\": 0.25} or write it to $ORBIT_RESULT_PATH (docs/PROGRAMS.md)."
   }
 }

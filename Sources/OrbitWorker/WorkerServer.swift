@@ -66,6 +66,8 @@ public final class WorkerServer {
   private let control: WorkerControl
   private var executor: TrialExecutor?
   private var inlineRunner: (any TrialRunner)?
+  /// Where trial folders are kept (`--trial-dir`), or nil for private throwaway ones.
+  private let trialDirectory: String?
   /// Heartbeats, liveness and backoff run on `clock.monotonic`: they must not follow
   /// wall-clock steps.
   private let clock: LoopClock
@@ -73,22 +75,24 @@ public final class WorkerServer {
   /// A worker connecting to `endpoint` over ZeroMQ (with CurveZMQ when `curve` is given).
   public convenience init(
     context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
-    lifetime: Double? = nil, allowCommand: Bool, control: WorkerControl, logger: Logger,
-    curve: (keypair: ZMQCurveKeypair, serverKey: String)?
+    lifetime: Double? = nil, trialDirectory: String? = nil, allowCommand: Bool,
+    control: WorkerControl, logger: Logger, curve: (keypair: ZMQCurveKeypair, serverKey: String)?
   ) {
     self.init(
       transport: ZMQDealerTransport(context: context, connect: endpoint, curve: curve),
       endpoint: endpoint, identity: identity, giveUpAfter: giveUpAfter, lifetime: lifetime,
-      allowCommand: allowCommand, control: control, logger: logger)
+      trialDirectory: trialDirectory, allowCommand: allowCommand, control: control,
+      logger: logger)
   }
 
   /// - Parameter lifetime: seconds from now until this worker must be gone (a batch job's
   ///   end), or nil.
   public init(
     transport: any WorkerTransport, endpoint: String, identity: WorkerIdentity,
-    giveUpAfter: Double, lifetime: Double? = nil, allowCommand: Bool, control: WorkerControl,
-    logger: Logger, clock: LoopClock = .system
+    giveUpAfter: Double, lifetime: Double? = nil, trialDirectory: String? = nil,
+    allowCommand: Bool, control: WorkerControl, logger: Logger, clock: LoopClock = .system
   ) {
+    self.trialDirectory = trialDirectory
     self.transport = transport
     self.endpoint = endpoint
     self.machine = WorkerStateMachine(
@@ -252,7 +256,9 @@ public final class WorkerServer {
       let directory =
         FileManager.default.fileExists(atPath: specDirectory, isDirectory: &isDirectory)
           && isDirectory.boolValue ? specDirectory : nil
-      runner = CommandRunner(spec: spec, directory: directory, scratch: try privateScratch())
+      runner = CommandRunner(
+        spec: spec, directory: directory, scratch: try privateScratch(),
+        trialRoot: trialDirectory)
     case .core:
       if spec.trialCount > 0, spec.trial(at: 0).params["task.kind"] == .string("noop") {
         inlineRunner = NoopRunner()

@@ -69,7 +69,8 @@ struct RunCommand: ParsableCommand {
     )
     let local = LocalWorkers(
       count: workers, slots: perWorker, endpoint: endpoint,
-      logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel)
+      logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel,
+      trialDirectory: session.runDirectory + "/trials")
     do {
       try local.startAll()
     } catch {

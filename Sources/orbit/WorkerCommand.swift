@@ -44,6 +44,12 @@ struct WorkerCommand: ParsableCommand {
     })
   var lifetime: Double?
 
+  @Option(
+    help:
+      "Keep each trial's folder here (ORBIT_TRIAL_DIR: its artifacts, stdout.log, stderr.log), as TRIAL-DIR/<trial id>/attempt-N; a shared filesystem on clusters. Default: a private folder per trial, removed when it ends."
+  )
+  var trialDir: String?
+
   @Flag(help: .hidden)
   var exitWithParent = false
 
@@ -123,7 +129,8 @@ struct WorkerCommand: ParsableCommand {
     }
     let server = WorkerServer(
       context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
-      lifetime: lifetime, allowCommand: allowCommand,
+      lifetime: lifetime, trialDirectory: trialDir.map { URL(fileURLWithPath: $0).path },
+      allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
     let code: Int32
     do { code = try server.run() } catch { throw fail(error.message, error.exitCode) }

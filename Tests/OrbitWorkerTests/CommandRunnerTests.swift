@@ -2,33 +2,141 @@ import Foundation
 import OrbitProtocol
 import OrbitSpec
 import OrbitTesting
+import Synchronization
 import Testing
 
 @testable import OrbitWorker
 
-@Suite("Command runner metrics parsing")
-struct CommandRunnerTests {
-  @Test func resultFileWinsOverStdout() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "orbit-result-\(UUID()).json"
-    ).path
-    try #"{"loss": 0.25}"#.write(toFile: path, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    #expect(CommandRunner.metrics(resultPath: path, stdout: #"{"loss": 9}"#) == #"{"loss":0.25}"#)
+@Suite("A program's output: progress points and final metrics")
+struct ProgressLinesTests {
+  func read(_ lines: [String]) -> (ProgressLines, [(step: Int, metrics: String)]) {
+    var p = ProgressLines()
+    var sent: [(step: Int, metrics: String)] = []
+    for line in lines { if let point = p.take(line[...]) { sent.append(point) } }
+    if let last = p.unsentLastPoint() { sent.append(last) }
+    return (p, sent)
   }
 
-  @Test func lastJSONObjectLineOfStdoutIsTheMetrics() {
-    let stdout = "epoch 1\n{\"loss\": 2}\nnot json {\n{\"loss\": 1, \"acc\": 0.5}\nbye\n[1, 2]\n"
-    #expect(
-      CommandRunner.metrics(resultPath: "/nonexistent", stdout: stdout) == #"{"acc":0.5,"loss":1}"#)
+  @Test func resultFileWinsOverStdout() {
+    let (p, _) = read([#"{"loss": 9}"#])
+    #expect(p.finalMetrics(resultFile: #"{"loss": 0.25}"#) == #"{"loss":0.25}"#)
   }
 
-  @Test func noMetricsIsAnEmptyObject() {
-    #expect(CommandRunner.metrics(resultPath: "/nonexistent", stdout: "hello\n") == "{}")
+  @Test func lastJSONObjectLineWithoutAStepIsTheMetrics() {
+    let (p, _) = read([
+      "epoch 1", #"{"loss": 2}"#, "not json {", #"{"loss": 1, "acc": 0.5}"#, "bye", "[1, 2]",
+    ])
+    #expect(p.finalMetrics(resultFile: nil) == #"{"acc":0.5,"loss":1}"#)
+  }
+
+  @Test func stepLinesAreACurveAndTheLastPointIsTheResultWhenNothingElseIs() {
+    let lines = (1...5).map { #"{"step": \#($0), "loss": \#(10 - $0)}"# }
+    let (p, sent) = read(lines + [#"{"_step": 6, "loss": 3.5}"#])
+    #expect(sent.map(\.step) == [1, 2, 3, 4, 5, 6])
+    #expect(sent[0].metrics == #"{"loss":9}"#, "the step key is not a metric")
+    #expect(p.finalMetrics(resultFile: nil) == #"{"loss":3.5}"#)
+  }
+
+  @Test func aLongCurveIsSentLogSpacedWithItsLastPoint() {
+    let lines = (1...100_000).map { #"{"step": \#($0), "loss": 1}"# }
+    let (_, sent) = read(lines)
+    #expect(sent.count < 200, "\(sent.count) points for 10^5 steps")
+    #expect(sent.first?.step == 1 && sent.last?.step == 100_000)
+    let steps = sent.map(\.step)
+    #expect(steps == steps.sorted() && Set(steps).count == steps.count)
+  }
+
+  @Test func noMetricsIsNil() {
+    let (p, _) = read(["hello"])
+    #expect(p.finalMetrics(resultFile: nil) == nil)
+    #expect(p.lastLine == "hello")
+  }
+
+  @Test func aMissingNamedMetricIsAFailureThatSaysWhatWasLastPrinted() throws {
+    let spec = try Spec.parse(
+      yaml:
+        "method: grid\nprogram: x.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  a: {value: 1}\n",
+      fileName: "s.yaml")
+    #expect(spec.missingMetric(in: #"{"val_loss":0.5}"#, lastOutput: "") == nil)
+    let message = try #require(spec.missingMetric(in: #"{"loss":0.5}"#, lastOutput: "done"))
+    #expect(message.contains("reported no 'val_loss'") && message.contains("'done'"))
+    #expect(spec.missingMetric(in: #"{"val_loss":null}"#, lastOutput: "") != nil)
   }
 
   @Test func metricsJSONWritesNonFiniteAsNull() {
     let m: [String: Double] = ["a": 1.5, "b": .nan, "c": .infinity]
     #expect(m.metricsJSON == #"{"a":1.5,"b":null,"c":null}"#)
+  }
+}
+
+@Suite("A real program under the command runner")
+struct CommandRunnerProgramTests {
+  static let program = """
+    import json, os, sys
+    args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+    for step in range(1, 4):
+        print(json.dumps({"step": step, "loss": 1.0 / step}), flush=True)
+    with open(os.environ["ORBIT_PROGRESS_PATH"], "a") as f:
+        f.write(json.dumps({"step": 10, "loss": 0.05}) + "\\n")
+    with open(os.path.join(os.environ["ORBIT_TRIAL_DIR"], "model.ckpt"), "w") as f:
+        f.write("weights " + args["x"])
+    print("training done", file=sys.stderr)
+    print(json.dumps({"val_loss": 0.04, "x": int(args["x"])}))
+    """
+
+  @Test func itsCurveResultArtifactsAndLogsAreWhereTheContractSays() throws {
+    let sandbox = try Sandbox()
+    defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
+    try sandbox.write("train.py", Self.program)
+    let spec = try Spec.parse(
+      yaml:
+        "method: grid\nprogram: train.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {value: 7}\n",
+      fileName: "\(sandbox.path)/s.yaml")
+    try FileManager.default.createDirectory(
+      atPath: sandbox.path + "/scratch", withIntermediateDirectories: true)
+    let runner = CommandRunner(
+      spec: spec, directory: sandbox.path, scratch: sandbox.path + "/scratch",
+      trialRoot: sandbox.path + "/trials")
+    let trial = spec.trial(at: 0)
+    let task = TaskAssignment(
+      trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON)
+    let points = Mutex<[Int]>([])
+    let outcome = runner.run(
+      task,
+      context: TrialContext(
+        isCancelled: { false }, reportProgress: { step, _ in points.withLock { $0.append(step) } }))
+    #expect(outcome.status == .ok, "\(outcome.stderrTail)")
+    #expect(outcome.metricsJSON == #"{"val_loss":0.04,"x":7}"#)
+    #expect(points.withLock { $0 } == [1, 2, 3, 10])
+    let folder = "\(sandbox.path)/trials/\(trial.id.hex)/attempt-1"
+    #expect(
+      try String(contentsOfFile: folder + "/model.ckpt", encoding: .utf8) == "weights 7")
+    #expect(
+      try String(contentsOfFile: folder + "/stdout.log", encoding: .utf8).contains(
+        #""val_loss": 0.04"#))
+    #expect(
+      try String(contentsOfFile: folder + "/stderr.log", encoding: .utf8) == "training done\n")
+    // A second attempt gets a folder of its own.
+    _ = runner.run(
+      task, context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+    #expect(FileManager.default.fileExists(atPath: folder + ".1/model.ckpt"))
+  }
+
+  @Test func aProgramThatPrintsNoNamedMetricFails() throws {
+    let sandbox = try Sandbox()
+    defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
+    try sandbox.write("quiet.py", "print('all good, I promise')\n")
+    let spec = try Spec.parse(
+      yaml:
+        "method: grid\nprogram: quiet.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {value: 1}\n",
+      fileName: "\(sandbox.path)/s.yaml")
+    let runner = CommandRunner(spec: spec, directory: sandbox.path, scratch: sandbox.path)
+    let trial = spec.trial(at: 0)
+    let outcome = runner.run(
+      TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
+      context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+    #expect(outcome.status == .failed)
+    #expect(outcome.stderrTail.contains("reported no 'val_loss'"))
+    #expect(outcome.stderrTail.contains("all good, I promise"))
   }
 }

@@ -173,7 +173,7 @@ test_d() {
   wait_ok_rows "$run" 2 120 || { fail "no trial done within 120 s"; scancel "$j"; return; }
   pid=
   for p in $(ip netns pids "${prefix}1"); do
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " coordinator .*$run"; then pid=$p; fi
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q " coordinator .*--run-dir [^ ]*runs/tiny-$j"; then pid=$p; fi
   done
   [ -n "$pid" ] || { fail "could not find the coordinator's process"; scancel "$j"; return; }
   local k
