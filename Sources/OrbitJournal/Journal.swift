@@ -278,6 +278,26 @@ public final class Journal {
     }
   }
 
+  /// Every learning-curve point of the trials' recorded attempts, by trial and step.
+  public func progressPoints() throws(JournalError) -> [ProgressPoint] {
+    try read("learning curves") { db in
+      let rows = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT p.trial_id, p.step, p.metrics FROM progress p
+          JOIN trials t ON t.id = p.trial_id AND t.attempt = p.attempt
+          ORDER BY t.idx, p.step
+          """)
+      var points: [ProgressPoint] = []
+      while let row = try rows.next() {
+        points.append(
+          ProgressPoint(
+            trialID: try TrialRecord.id(hex: row[0]), step: row[1], metricsJSON: row[2]))
+      }
+      return points
+    }
+  }
+
   public func events(kind: String? = nil) throws(JournalError) -> [EventRecord] {
     try read("events") { db in
       if let kind {

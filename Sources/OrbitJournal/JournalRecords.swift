@@ -26,6 +26,13 @@ public struct SweepRecord: Sendable {
   }
 }
 
+/// One point of a trial's learning curve (PROGRESS), as recorded.
+public struct ProgressPoint: Sendable {
+  public var trialID: TrialID
+  public var step: Int
+  public var metricsJSON: String
+}
+
 /// A recorded trial result, as read back for status, export and analysis.
 public struct TrialRecord: Sendable {
   public var id: TrialID

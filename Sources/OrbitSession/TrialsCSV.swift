@@ -39,6 +39,26 @@ public enum TrialsCSV {
     try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
   }
 
+  /// Learning curves in long form, one row per (trial, step, metric), for pandas:
+  /// `trial_id, <parameters…>, step, metric, value` (`orbit export --curves`). Points of trials
+  /// not in `trials` are left out.
+  public static func renderCurves(_ points: [ProgressPoint], trials: [TrialRecord]) -> String {
+    let byID = Dictionary(trials.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let params = Set(trials.flatMap { object($0.paramsJSON).keys }).sorted()
+    var lines = [
+      (["trial_id"] + params + ["step", "metric", "value"]).map(field).joined(separator: ",")
+    ]
+    for point in points {
+      guard let trial = byID[point.trialID] else { continue }
+      let p = object(trial.paramsJSON)
+      let prefix = [trial.id.hex] + params.map { p[$0].map(cell) ?? "" } + [String(point.step)]
+      for (metric, value) in object(point.metricsJSON).sorted(by: { $0.key < $1.key }) {
+        lines.append((prefix + [metric, cell(value)]).map(field).joined(separator: ","))
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
   /// Renders trials held in memory (`orbit export`, `orbit report`).
   public static func render(_ trials: [TrialRecord]) -> String {
     let columns = Columns(trials)

@@ -1,0 +1,69 @@
+import Foundation
+import OrbitJournal
+import OrbitTesting
+import Testing
+
+extension RealProcesses {
+  /// docs/PROGRAMS.md, end to end: real python3 programs through `orbit run`'s real workers.
+  @Suite("Your own program: curves, results, artifacts and logs")
+  struct ProgramContractTests {
+    static let program = """
+      import json, os, sys
+      args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+      x = int(args["x"])
+      if x == 3:
+          print("forgot to log anything")
+          sys.exit(0)
+      for step in (1, 2, 4, 8):
+          print(json.dumps({"_step": step, "train_loss": x / step}), flush=True)
+      with open(os.path.join(os.environ["ORBIT_TRIAL_DIR"], "model.ckpt"), "w") as f:
+          f.write("weights of %d" % x)
+      print(json.dumps({"val_loss": x / 10}))
+      """
+
+    @Test(.timeLimit(.minutes(2)))
+    func curvesResultsArtifactsAndLogsOfARealSweep() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("train.py", Self.program)
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: train.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {values: [1, 2, 3]}\n"
+      )
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--slots", "3", "--run-dir", "run", "--no-report"],
+        in: sandbox.path)
+      // One trial reported no val_loss: it failed, so the run says so with exit 1.
+      #expect(run.code == 1, "\(run.stdout)\(run.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      let rows = try journal.trials().sorted { $0.index < $1.index }
+      #expect(rows.map(\.status) == [.ok, .ok, .failed])
+      #expect(rows[2].stderrTail.contains("reported no 'val_loss'"))
+      #expect(rows[2].stderrTail.contains("forgot to log anything"))
+      #expect(rows[1].metricsJSON == #"{"val_loss":0.2}"#)
+      // Every _step line of the ok trials is a point of their curves.
+      let points = try journal.progressPoints()
+      #expect(points.filter { $0.trialID == rows[1].id }.map(\.step) == [1, 2, 4, 8])
+
+      let export = try OrbitProcess.run(
+        ["export", "run", "--csv", "trials.csv", "--curves", "curves.csv"], in: sandbox.path)
+      #expect(export.code == 0, "\(export.stderr)")
+      let curves = try String(contentsOfFile: "\(sandbox.path)/curves.csv", encoding: .utf8)
+        .split(separator: "\n")
+      #expect(curves.first == "trial_id,x,step,metric,value")
+      #expect(curves.contains("\(rows[1].id.hex),2,8,train_loss,0.25"))
+      #expect(curves.count == 1 + 8)
+
+      // The artifact is in the trial's kept folder, and its stdout is one command away.
+      let folder = "\(sandbox.path)/run/trials/\(rows[0].id.hex)/attempt-1"
+      #expect(
+        (try? String(contentsOfFile: folder + "/model.ckpt", encoding: .utf8)) == "weights of 1")
+      let logs = try OrbitProcess.run(
+        ["logs", "run", String(rows[0].id.hex.prefix(8))], in: sandbox.path)
+      #expect(logs.code == 0, "\(logs.stderr)")
+      #expect(logs.stdout.contains(#"{"_step": 8, "train_loss": 0.125}"#))
+      #expect(logs.stdout.contains(#"{"val_loss": 0.1}"#))
+      let missing = try OrbitProcess.run(["logs", "run", "ffffffffff"], in: sandbox.path)
+      #expect(missing.code == 66 && missing.stderr.contains("no kept trial folder"))
+    }
+  }
+}
