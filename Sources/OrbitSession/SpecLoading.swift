@@ -5,8 +5,9 @@ import OrbitWorker
 /// Loads a spec for a command, turning every problem into a message and an exit code.
 public enum SpecLoading {
   /// The spec at `path`, its core settings checked when it has `runner: core`.
+  /// - Parameter toRun: refuse a spec that can be planned but not run (nothing to execute).
   /// - Throws: 66 when the file cannot be read, 65 when the spec is invalid (file:line:column).
-  public static func load(_ path: String) throws(SessionError) -> Spec {
+  public static func load(_ path: String, toRun: Bool = true) throws(SessionError) -> Spec {
     let spec: Spec
     do {
       spec = try Spec.load(path: path)
@@ -16,6 +17,9 @@ public enum SpecLoading {
         exitCode: error.code == .unreadable ? ExitStatus.noInput : ExitStatus.badData)
     }
     if spec.runner == .core { try validateCore(spec) }
+    if toRun, let problem = spec.runProblem {
+      throw SessionError(problem, exitCode: ExitStatus.badData)
+    }
     return spec
   }
 

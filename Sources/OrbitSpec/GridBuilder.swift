@@ -13,8 +13,10 @@ struct GridBuilder {
   var seeds: Int?
   var randomSeed: Int64
   var root: Node
+  /// What the spec says that Orbit accepts but the user should hear about (a repeated value).
+  private(set) var warnings: [String] = []
 
-  func build() throws(SpecError) -> TrialGrid {
+  mutating func build() throws(SpecError) -> TrialGrid {
     let groups = try zipGroups()
     var constants = self.constants
     var grouped: [String: Int] = [:]
@@ -32,9 +34,9 @@ struct GridBuilder {
         guard emittedGroups.insert(groupIndex).inserted else { continue }
         let members = groups[groupIndex].map { name in definitions.first { $0.name == name }! }
         let names = members.map(\.name)
-        let lists = members.map(\.values)
+        var lists = members.map(\.values)
         if method == .grid {
-          try rejectDuplicateRows(names: names, lists: lists, at: members[0].location)
+          lists = dedupeRows(names: names, lists: lists, at: members[0].location)
           axes.append(
             GridAxis(
               names: names, members: lists.map { .list($0) },
@@ -54,9 +56,10 @@ struct GridBuilder {
         draws.append(.single(definition))
         continue
       }
-      let values = try gridValues(definition)
+      var values = try gridValues(definition)
       if case .list(let list) = values {
-        try rejectDuplicateRows(names: [definition.name], lists: [list], at: definition.location)
+        values = .list(
+          dedupeRows(names: [definition.name], lists: [list], at: definition.location)[0])
       }
       var canonical: [[UInt8]]? = nil
       var plain: [[UInt8]]? = nil
@@ -97,14 +100,14 @@ struct GridBuilder {
     return product
   }
 
-  /// Two equal rows of an axis would be two trials with one id (the journal keeps one result
-  /// per id), so a grid rejects them; `1` and `1.0` count as equal, as in trial ids.
-  private func rejectDuplicateRows(
+  /// Two equal rows of an axis are one grid point (one trial id; `1` and `1.0` count as equal,
+  /// as in trial ids): wandb runs each distinct point once, and so does Orbit, keeping the first
+  /// and saying so.
+  private mutating func dedupeRows(
     names: [String], lists: [[ParamValue]], at location: SourceLocation
-  )
-    throws(SpecError)
-  {
+  ) -> [[ParamValue]] {
     var firstRow: [String: Int] = [:]
+    var kept: [Int] = []
     for row in 0..<lists[0].count {
       let key = lists.map { $0[row].canonicalJSON }.joined(separator: "\u{0}")
       if let earlier = firstRow[key] {
@@ -113,13 +116,15 @@ struct GridBuilder {
           ? "parameter '\(names[0])': values \(earlier + 1) and \(row + 1)"
             + " (\(lists[0][earlier].json) and \(lists[0][row].json))"
           : "zip group [\(names.joined(separator: ", "))]: rows \(earlier + 1) and \(row + 1)"
-        throw SpecError(
-          .invalid,
-          "\(what) are the same grid point (trial ids treat 1 and 1.0 alike); remove one",
-          at: location)
+        warnings.append(
+          "\(location.file):\(location.line):\(location.column): \(what) are the same grid point; it runs once, as wandb does"
+        )
+        continue
       }
       firstRow[key] = row
+      kept.append(row)
     }
+    return kept.count == lists[0].count ? lists : lists.map { list in kept.map { list[$0] } }
   }
 
   /// The values a grid enumerates for one parameter (wandb's conversion to categorical).

@@ -90,6 +90,17 @@ public struct Spec: Sendable {
 
   var grid: TrialGrid
   var locations: [String: SourceLocation]
+  /// What the spec does that Orbit accepts but the user should hear (`file:line:column: …`):
+  /// a grid value given twice, run once.
+  public var warnings: [String] = []
+
+  /// Why this spec can be planned but not run, or nil: a command sweep with neither `program`
+  /// nor `command` (`orbit plan` works on it; `orbit run` and `orbit coordinator` refuse it).
+  public var runProblem: String? {
+    guard runner == .command, program == nil, command.isEmpty else { return nil }
+    return
+      "\(fileName): the spec has neither 'program' nor 'command'; add 'program: train.py' (run as python3 train.py --k=v …) or a 'command' list"
+  }
 
   /// Number of trials: the grid size (or `run_cap` points for random search; `run_cap` also
   /// caps a grid), times `seeds`.

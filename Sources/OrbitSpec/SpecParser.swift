@@ -110,17 +110,18 @@ struct SpecParser {
     }
     constants.removeAll { constant in parameters.locations[constant.name] != nil }
 
-    let grid = try GridBuilder(
+    var builder = GridBuilder(
       reader: reader, method: method, definitions: parameters.definitions,
       constants: constants, zipNode: top["zip"], runCap: runCap, seeds: seeds,
-      randomSeed: randomSeed, root: root
-    ).build()
+      randomSeed: randomSeed, root: root)
+    let grid = try builder.build()
 
     return Spec(
       text: text, fingerprint: SHA256.hexDigest(text), fileName: reader.fileName, name: name,
       description: description, method: method, runner: runner, metric: metric, runCap: runCap,
       timeout: timeout, retries: retries, program: program, command: command, seeds: seeds,
-      randomSeed: randomSeed, analysis: analysis, grid: grid, locations: locations)
+      randomSeed: randomSeed, analysis: analysis, grid: grid, locations: locations,
+      warnings: builder.warnings)
   }
 
   private func compose() throws(SpecError) -> Node {
@@ -233,12 +234,8 @@ struct SpecParser {
     _ entry: YAMLReader.Entry?, program: String?, runner: RunnerKind, root: Node
   ) throws(SpecError) -> [String] {
     guard let entry else {
-      if runner == .command && program == nil {
-        throw reader.error(
-          "the spec has neither 'program' nor 'command'; add 'program: train.py' (run as"
-            + " python3 train.py --k=v …) or a 'command' list", at: root)
-      }
-      return CommandTemplate.defaultCommand
+      // Nothing to run is fine for planning (`orbit plan`); running refuses it (`runProblem`).
+      return runner == .command && program == nil ? [] : CommandTemplate.defaultCommand
     }
     guard case .sequence(let items) = entry.value else {
       throw reader.error(

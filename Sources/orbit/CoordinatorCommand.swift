@@ -86,6 +86,7 @@ struct CoordinatorCommand: ParsableCommand {
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
       maxTrials: maxTrials)
     session.reportKeptJournal()
+    for warning in session.spec.warnings { warn(warning) }
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }

@@ -18,7 +18,8 @@ struct PlanCommand: ParsableCommand {
   var limit: Int = 10
 
   func run() throws {
-    let spec = try SpecLoading.load(spec)
+    let spec = try SpecLoading.load(spec, toRun: false)
+    for warning in spec.warnings { warn(warning) }
     if json {
       // One JSON object per line: streams a 10^7-point grid without holding it.
       var out = ""

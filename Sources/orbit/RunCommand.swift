@@ -58,6 +58,7 @@ struct RunCommand: ParsableCommand {
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
       maxTrials: maxTrials)
     session.reportKeptJournal()
+    for warning in session.spec.warnings { warn(warning) }
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()

@@ -65,5 +65,16 @@ extension RealProcesses {
       let missing = try OrbitProcess.run(["logs", "run", "ffffffffff"], in: sandbox.path)
       #expect(missing.code == 66 && missing.stderr.contains("no kept trial folder"))
     }
+
+    @Test func planWorksWithoutAProgramAndARepeatedValueIsPlannedOnceWithAWarning() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("w.yaml", "method: grid\nparameters:\n  lr: {values: [0.1, 0.01, 0.1]}\n")
+      let plan = try OrbitProcess.run(["plan", "w.yaml"], in: sandbox.path, timeout: 30)
+      #expect(plan.code == 0, "\(plan.stderr)")
+      #expect(plan.stdout.contains("2 trials"), "\(plan.stdout)")
+      #expect(plan.stderr.contains("values 1 and 3 (0.1 and 0.1) are the same grid point"))
+      let run = try OrbitProcess.run(["run", "w.yaml"], in: sandbox.path, timeout: 30)
+      #expect(run.code == 65 && run.stderr.contains("neither 'program' nor 'command'"))
+    }
   }
 }

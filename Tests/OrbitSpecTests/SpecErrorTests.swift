@@ -274,28 +274,6 @@ struct SpecErrorTests {
       expected: "spec.yaml:1:1: the grid has more than 9223372036854775807 trials; shrink a"
         + " parameter's values or use method: random with run_cap"),
     Case(
-      label: "duplicate grid values",
-      yaml: """
-        method: grid
-        program: t.py
-        parameters:
-          n: {values: [1, 2, 1.0]}
-        """,
-      expected: "spec.yaml:4:3: parameter 'n': values 1 and 3 (1 and 1.0) are the same grid point"
-        + " (trial ids treat 1 and 1.0 alike); remove one"),
-    Case(
-      label: "duplicate zip rows",
-      yaml: """
-        method: grid
-        program: t.py
-        zip: [[a, b]]
-        parameters:
-          a: {values: [1, 2, 1]}
-          b: {values: [x, y, x]}
-        """,
-      expected: "spec.yaml:5:3: zip group [a, b]: rows 1 and 3 are the same grid point (trial ids"
-        + " treat 1 and 1.0 alike); remove one"),
-    Case(
       label: "parameters left empty",
       yaml: """
         method: grid
