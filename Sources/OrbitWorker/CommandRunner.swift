@@ -73,6 +73,11 @@ public struct CommandRunner: TrialRunner {
     environment["ORBIT_RESULT_PATH"] = resultPath
     environment["ORBIT_PROGRESS_PATH"] = progressPath
     environment["ORBIT_TRIAL_DIR"] = folder
+    if !context.gpus.isEmpty {
+      // The slot's own GPUs: frameworks see only these, numbered from 0.
+      environment["CUDA_VISIBLE_DEVICES"] = context.gpus.joined(separator: ",")
+      environment["ORBIT_GPU"] = context.gpus.joined(separator: ",")
+    }
     let arguments = spec.commandLine(for: trial, jsonFilePath: paramsPath, environment: environment)
     guard !arguments.isEmpty else { return outcome(.failed, stderr: "the spec's command is empty") }
 

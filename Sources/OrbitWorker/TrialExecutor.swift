@@ -31,12 +31,14 @@ final class TrialExecutor: Sendable {
   /// Readable whenever outcomes or progress wait in the queue.
   let wakeFD: Int32
 
-  init(slots: Int, runner: any TrialRunner) {
+  /// - Parameter gpus: each slot's devices (`GPUSlots.devices`), or empty for none.
+  init(slots: Int, runner: any TrialRunner, gpus: [[String]] = []) {
     self.slots = slots
     self.queues = Mutex(Queues(runner: runner))
     self.wakeFD = orbit_eventfd()
     for i in 0..<slots {
-      let thread = Thread { [self] in self.slotLoop() }
+      let devices = i < gpus.count ? gpus[i] : []
+      let thread = Thread { [self] in self.slotLoop(gpus: devices) }
       thread.name = "orbit-slot-\(i)"
       // Training keeps its buffers on the heap; a modest stack is enough.
       thread.stackSize = 8 << 20
@@ -94,7 +96,7 @@ final class TrialExecutor: Sendable {
     _ = write(wakeFD, &one, 8)
   }
 
-  private func slotLoop() {
+  private func slotLoop(gpus: [String]) {
     while true {
       available.wait()
       let next: (TaskAssignment, any TrialRunner)? = queues.withLock { q in
@@ -118,7 +120,7 @@ final class TrialExecutor: Sendable {
                 metricsJSON: metrics))
           }
           self.wake()
-        })
+        }, gpus: gpus)
       let outcome = runner.run(task, context: context)
       queues.withLock { q in
         q.cancelled.remove(id)

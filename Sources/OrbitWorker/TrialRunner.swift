@@ -7,13 +7,16 @@ public struct TrialContext: Sendable {
   public let isCancelled: @Sendable () -> Bool
   /// Sends a learning-curve point (step, metrics JSON object) to the coordinator.
   public let reportProgress: @Sendable (Int, String) -> Void
+  /// The GPUs of the slot running the trial (CUDA_VISIBLE_DEVICES ids); empty without `--gpus`.
+  public let gpus: [String]
 
   public init(
     isCancelled: @escaping @Sendable () -> Bool,
-    reportProgress: @escaping @Sendable (Int, String) -> Void
+    reportProgress: @escaping @Sendable (Int, String) -> Void, gpus: [String] = []
   ) {
     self.isCancelled = isCancelled
     self.reportProgress = reportProgress
+    self.gpus = gpus
   }
 }
 

@@ -68,6 +68,8 @@ public final class WorkerServer {
   private var inlineRunner: (any TrialRunner)?
   /// Where trial folders are kept (`--trial-dir`), or nil for private throwaway ones.
   private let trialDirectory: String?
+  /// Each slot's GPUs (`--gpus`), or nil.
+  private let gpus: GPUSlots?
   /// Heartbeats, liveness and backoff run on `clock.monotonic`: they must not follow
   /// wall-clock steps.
   private let clock: LoopClock
@@ -75,13 +77,14 @@ public final class WorkerServer {
   /// A worker connecting to `endpoint` over ZeroMQ (with CurveZMQ when `curve` is given).
   public convenience init(
     context: ZMQContext, connect endpoint: String, identity: WorkerIdentity, giveUpAfter: Double,
-    lifetime: Double? = nil, trialDirectory: String? = nil, allowCommand: Bool,
-    control: WorkerControl, logger: Logger, curve: (keypair: ZMQCurveKeypair, serverKey: String)?
+    lifetime: Double? = nil, trialDirectory: String? = nil, gpus: GPUSlots? = nil,
+    allowCommand: Bool, control: WorkerControl, logger: Logger,
+    curve: (keypair: ZMQCurveKeypair, serverKey: String)?
   ) {
     self.init(
       transport: ZMQDealerTransport(context: context, connect: endpoint, curve: curve),
       endpoint: endpoint, identity: identity, giveUpAfter: giveUpAfter, lifetime: lifetime,
-      trialDirectory: trialDirectory, allowCommand: allowCommand, control: control,
+      trialDirectory: trialDirectory, gpus: gpus, allowCommand: allowCommand, control: control,
       logger: logger)
   }
 
@@ -90,9 +93,11 @@ public final class WorkerServer {
   public init(
     transport: any WorkerTransport, endpoint: String, identity: WorkerIdentity,
     giveUpAfter: Double, lifetime: Double? = nil, trialDirectory: String? = nil,
-    allowCommand: Bool, control: WorkerControl, logger: Logger, clock: LoopClock = .system
+    gpus: GPUSlots? = nil, allowCommand: Bool, control: WorkerControl, logger: Logger,
+    clock: LoopClock = .system
   ) {
     self.trialDirectory = trialDirectory
+    self.gpus = gpus
     self.transport = transport
     self.endpoint = endpoint
     self.machine = WorkerStateMachine(
@@ -271,7 +276,8 @@ public final class WorkerServer {
       // now on run under it.
       executor.replaceRunner(runner)
     } else {
-      executor = TrialExecutor(slots: machine.identity.slots, runner: runner)
+      executor = TrialExecutor(
+        slots: machine.identity.slots, runner: runner, gpus: gpus?.devices ?? [])
     }
   }
 

@@ -19,8 +19,18 @@ struct WorkerCommand: ParsableCommand {
   @Option(help: "The coordinator's endpoint, tcp://HOST:PORT.")
   var connect: String
 
-  @Option(help: "Trials to run at once (default: the number of cores).")
-  var slots: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(
+    help: "Trials to run at once (default: the number of cores, or of GPU slots with --gpus).")
+  var slots: Int?
+
+  @Option(
+    help:
+      "GPUs to give trials, one slot per --gpus-per-trial of them: device ids (0,1,2,3) or 'all' (CUDA_VISIBLE_DEVICES when set, else nvidia-smi -L). Each trial runs with CUDA_VISIBLE_DEVICES and ORBIT_GPU set to its slot's devices."
+  )
+  var gpus: String?
+
+  @Option(help: "GPUs per trial with --gpus.")
+  var gpusPerTrial: Int = 1
 
   @Option(help: "A name for this worker, unique in the sweep (default: host-pid).")
   var workerID: String?
@@ -77,7 +87,10 @@ struct WorkerCommand: ParsableCommand {
         "refusing to run commands for \(connect) over plain TCP: whoever answers there could run any program on this machine. Give the coordinator's key (--curve-key WORKER.key --server-key COORDINATOR.pub), or pass --insecure on a network you trust."
       )
     }
-    if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    if let slots, slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    if gpusPerTrial < 1 {
+      throw ValidationError("--gpus-per-trial must be at least 1, got \(gpusPerTrial)")
+    }
     if (curveKey == nil) != (serverKey == nil) {
       throw ValidationError("--curve-key and --server-key go together")
     }
@@ -98,6 +111,28 @@ struct WorkerCommand: ParsableCommand {
       orbit_set_parent_death_signal(SIGTERM)
       if getppid() != parent || parent == 1 { throw ExitCode(0) }
     }
+    var gpuSlots: GPUSlots?
+    if let gpus {
+      let found = GPUSlots.devices(
+        gpus, environment: ProcessInfo.processInfo.environment,
+        nvidiaSMIList: { Self.output(of: ["nvidia-smi", "-L"]) })
+      switch found {
+      case .failure(let error): throw ValidationError(error.description)
+      case .success(let devices):
+        let split = GPUSlots(gpus: devices, perTrial: gpusPerTrial)
+        guard split.slots > 0 else {
+          throw ValidationError(
+            "--gpus-per-trial \(gpusPerTrial) is more than the \(devices.count) GPUs of --gpus")
+        }
+        if let slots, slots > split.slots {
+          throw ValidationError(
+            "--slots \(slots) is more than the \(split.slots) GPU slots (\(devices.count) GPUs, \(gpusPerTrial) a trial): leave --slots out, or lower it"
+          )
+        }
+        gpuSlots = split
+      }
+    }
+    let slots = self.slots ?? gpuSlots?.slots ?? ProcessInfo.processInfo.activeProcessorCount
     let host = ProcessInfo.processInfo.hostName
     let pid = Int(getpid())
     let identity = WorkerIdentity(
@@ -130,10 +165,25 @@ struct WorkerCommand: ParsableCommand {
     let server = WorkerServer(
       context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
       lifetime: lifetime, trialDirectory: trialDir.map { URL(fileURLWithPath: $0).path },
+      gpus: gpuSlots,
       allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
     let code: Int32
     do { code = try server.run() } catch { throw fail(error.message, error.exitCode) }
     if code != 0 { throw ExitCode(code) }
+  }
+
+  /// What a command prints on stdout, or nil when it cannot be run or fails.
+  static func output(of arguments: [String]) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
   }
 }

@@ -76,5 +76,34 @@ extension RealProcesses {
       let run = try OrbitProcess.run(["run", "w.yaml"], in: sandbox.path, timeout: 30)
       #expect(run.code == 65 && run.stderr.contains("neither 'program' nor 'command'"))
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func eachGPUSlotsTrialsSeeOnlyTheirOwnGPU() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "gpu.py",
+        "import json, os, time\ntime.sleep(0.4)\nprint(json.dumps({'loss': 1, 'cuda': int(os.environ['CUDA_VISIBLE_DEVICES']), 'orbit_gpu': int(os.environ['ORBIT_GPU'])}))\n"
+      )
+      try sandbox.write(
+        "sweep.yaml", "method: grid\nprogram: gpu.py\nparameters:\n  x: {min: 1, max: 6}\n")
+      let coordinator = try OrbitProcess(
+        ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
+        in: sandbox.path, name: "coordinator")
+      let endpoint = try #require(coordinator.printedEndpoint())
+      let worker = try OrbitProcess(
+        ["worker", "--connect", endpoint, "--gpus", "0,1", "--allow-command"], in: sandbox.path,
+        name: "worker")
+      #expect(coordinator.wait(timeout: 60) == 0, "\(coordinator.stderr)")
+      _ = worker.wait(timeout: 15)
+      let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
+      #expect(rows.count == 6 && rows.allSatisfy { $0.status == .ok })
+      let seen = rows.map(\.metricsJSON)
+      // Two slots (one per GPU, --slots left out), each trial with its slot's device alone.
+      #expect(
+        Set(seen) == [#"{"cuda":0,"loss":1,"orbit_gpu":0}"#, #"{"cuda":1,"loss":1,"orbit_gpu":1}"#])
+      let bad = try OrbitProcess.run(
+        ["worker", "--connect", endpoint, "--gpus", "0,1", "--slots", "3"], in: sandbox.path)
+      #expect(bad.code == 64 && bad.stderr.contains("more than the 2 GPU slots"))
+    }
   }
 }
