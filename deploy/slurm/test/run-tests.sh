@@ -2,7 +2,7 @@
 # The Slurm recipes (deploy/slurm/*.sbatch) on a real 3-node Slurm started on this machine by
 # cluster.sh. Each test prints PASS or FAIL with its reason; exit 1 if any failed.
 #
-#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g (default all)
+#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g h (default all)
 #
 # Needs root, slurm-wlm, munge, sqlite3, iproute2, util-linux. Leaves no process or namespace
 # behind (the cluster is stopped on exit, whatever happened; ORBIT_SLURM_KEEP=1 keeps its dir).
@@ -16,7 +16,7 @@ orbit=$(cd "$(dirname "$orbit")" && pwd)/$(basename "$orbit")
 [ -x "$orbit" ] || { echo "run-tests: $orbit is not executable" >&2; exit 66; }
 shift || true
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g)
+[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g h)
 
 failures=0
 pass() { echo "PASS $current: $*"; }
@@ -244,6 +244,19 @@ test_g() {
   if ! why=$(check_journal "$d/runs/tiny-$j" 12); then fail "$why: $(tail -n 3 "$d/orbit-sweep-$j.out")"; return; fi
   [ "$s $rc" = "COMPLETED 0:0" ] || { fail "job ended $s $rc"; return; }
   pass "hetjob $j (1 CPU coordinator + 2 worker nodes): 12/12 once, COMPLETED 0:0"
+}
+
+# (h) --time not above the signal offset: the script says so and does not requeue in a loop.
+test_h() {
+  local d=$work/h; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local j s restarts out
+  j=$(sbatch_sweep "$d" --time=1 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  s=$(wait_final "$j" 90); restarts=$(job_field "$j" Restarts)
+  out=$d/orbit-sweep-$j.out
+  grep -q 'WARNING: --time (60 s) is not above the stop signal' "$out" || { fail "no warning in the output: $(head -n 3 "$out")"; return; }
+  [ "${restarts:-0}" = 0 ] || { fail "requeued $restarts times"; return; }
+  case $s in *-after-*) fail "job still $s"; return ;; esac
+  pass "--time=1 with --signal=B:USR1@120: warned, no self-requeue, job $s $(job_field "$j" ExitCode)"
 }
 
 for current in "${tests[@]}"; do
