@@ -144,26 +144,28 @@ test_b() {
 }
 
 # (c) the time limit: USR1 at the offset, clean stop, scontrol requeue, completion.
-# 8 long trials (~15 s each here) on 4 slots: the first attempt gets the signal while it holds
-# 4 of them, finishes those and requeues; the second holds the other 4 when its signal comes.
+# slurmctld looks at time limits every 30 s and sends --signal's signal at the first look that
+# finds at most OFFSET + 30 s left: with --time=2 and @60, 30–60 s after the start. 16 trials of
+# ~20 s on 4 slots: a first attempt finishes 8 or 12 (what it holds when the signal comes) and
+# requeues; the second has dispatched all that is left before its own signal can come.
 test_c() {
-  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 300000 "40, 48"
+  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 750000 "48"
   local j run s rc restarts t start
   start=$(date +%s)
-  j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=50 sbatch --parsable --time=1 --signal=B:USR1@50 \
+  j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=60 sbatch --parsable --time=2 --signal=B:USR1@60 \
     "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   run=$d/runs/tiny-$j
-  s=$(wait_final "$j" 400); rc=$(job_field "$j" ExitCode); restarts=$(job_field "$j" Restarts)
+  s=$(wait_final "$j" 500); rc=$(job_field "$j" ExitCode); restarts=$(job_field "$j" Restarts)
   t=$(($(date +%s) - start))
   local out=$d/orbit-sweep-$j.out
   note "job $j: $s $rc after $t s, Restarts=$restarts; $(grep -c 'time-limit signal' "$out") time-limit signals"
   local why
-  if ! why=$(check_journal "$run" 8); then fail "$why"; return; fi
+  if ! why=$(check_journal "$run" 16); then fail "$why"; return; fi
   [ "${restarts:-0}" -ge 1 ] || { fail "the job was never requeued (Restarts=$restarts)"; return; }
   grep -q 'requeueing job' "$out" || { fail "no self-requeue in the job's output"; return; }
   if ! grep -q 'attempt 1' "$out" || ! grep -q 'attempt 2' "$out"; then fail "the requeued attempt's log did not append to the first's"; return; fi
   [ "$s $rc" = "COMPLETED 0:0" ] || { fail "job ended $s $rc"; return; }
-  pass "time-limit USR1 → stop → scontrol requeue ×$restarts → COMPLETED 0:0 in $t s, no resubmission; 8/8 once; one log with every attempt"
+  pass "time-limit USR1 → stop → scontrol requeue ×$restarts → COMPLETED 0:0 in $t s, no resubmission; 16/16 once; one log with every attempt"
 }
 
 # (d) the coordinator SIGKILLed mid-job: the job ends promptly, not at its time limit.
