@@ -128,6 +128,9 @@ MinJobAge=600
 SlurmdTimeout=60
 InactiveLimit=0
 MessageTimeout=10
+# Schedule often: a requeued job is eligible again 121 s after its requeue (fixed in Slurm) and
+# heterogeneous jobs are started by the backfill scheduler only.
+SchedulerParameters=sched_interval=10,bf_interval=5
 NodeName=DEFAULT $shape State=UNKNOWN
 EOF
     for ((k = 1; k <= nodes; k++)); do echo "NodeName=node$k NodeAddr=$net.$((10 + k))"; done

@@ -149,7 +149,7 @@ test_b() {
 # ~20 s on 4 slots: a first attempt finishes 8 or 12 (what it holds when the signal comes) and
 # requeues; the second has dispatched all that is left before its own signal can come.
 test_c() {
-  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 750000 "48"
+  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 250000 "48"
   local j run s rc restarts t start
   start=$(date +%s)
   j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=60 sbatch --parsable --time=2 --signal=B:USR1@60 \
