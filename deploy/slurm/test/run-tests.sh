@@ -2,7 +2,7 @@
 # The Slurm recipes (deploy/slurm/*.sbatch) on a real 3-node Slurm started on this machine by
 # cluster.sh. Each test prints PASS or FAIL with its reason; exit 1 if any failed.
 #
-#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g h (default all)
+#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g h i (default all)
 #
 # Needs root, slurm-wlm, munge, sqlite3, iproute2, util-linux. Leaves no process or namespace
 # behind (the cluster is stopped on exit, whatever happened; ORBIT_SLURM_KEEP=1 keeps its dir).
@@ -16,7 +16,7 @@ orbit=$(cd "$(dirname "$orbit")" && pwd)/$(basename "$orbit")
 [ -x "$orbit" ] || { echo "run-tests: $orbit is not executable" >&2; exit 66; }
 shift || true
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g h)
+[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g h i)
 
 failures=0
 pass() { echo "PASS $current: $*"; }
@@ -259,6 +259,21 @@ test_h() {
   [ "${restarts:-0}" = 0 ] || { fail "requeued $restarts times"; return; }
   case $s in *-after-*) fail "job still $s"; return ;; esac
   pass "--time=1 with --signal=B:USR1@120: warned, no self-requeue, job $s $(job_field "$j" ExitCode)"
+}
+
+# (i) the worker step fails while the coordinator runs (here: workers refuse a bad flag): the
+# sweep is stopped and the job fails at once, instead of a coordinator waiting with no workers.
+test_i() {
+  local d=$work/i; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local j s t start out
+  start=$(date +%s)
+  j=$(cd "$d" && ORBIT_WORKER_FLAGS=--no-such-flag sbatch --parsable --time=10 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  s=$(wait_final "$j" 120); t=$(($(date +%s) - start))
+  out=$d/orbit-sweep-$j.out
+  [ "$s" = FAILED ] || { fail "job ended $s, not FAILED"; return; }
+  [ "$t" -le 45 ] || { fail "took $t s to fail"; return; }
+  grep -q 'the worker step failed' "$out" || { fail "no reason in the output: $(tail -n 3 "$out")"; return; }
+  pass "worker step failed → coordinator stopped, job FAILED $(job_field "$j" ExitCode) in $t s, saying so"
 }
 
 for current in "${tests[@]}"; do
