@@ -24,6 +24,10 @@ public struct CoordinatorSettings: Sendable {
   public var maxUnpersisted: Int = 16_384
   /// The runner every worker must offer.
   public var requiredRunner: RunnerKind
+  /// The spec's metric: what early termination judges and `target` ends the sweep on.
+  public var metric: Metric?
+  /// The spec's `early_terminate` (hyperband), or nil.
+  public var earlyTermination: EarlyTermination?
   public var sweepID: String
   public var specText: String
   public var specFileName: String
@@ -110,6 +114,8 @@ public struct CoordinatorStateMachine {
     var failures: Int
     /// The worker said it started the trial (STARTED): only then does its death count a loss.
     var started = false
+    /// Early termination asked the worker to stop it: its `cancelled` result is `stopped`.
+    var stopRequested = false
   }
 
   /// A trial waiting for a worker. `attempt` counts dispatches (each lease has its own number);
@@ -137,6 +143,13 @@ public struct CoordinatorStateMachine {
   private var offenders: [String: Int] = [:]
   private var stopping = false
   private var announcedFinish = false
+  /// Each trial's logged values of the metric (this attempt's, in order; negated when the goal
+  /// is to maximise): what hyperband judges.
+  private var histories: [TrialID: (attempt: Int, values: [Double])] = [:]
+  /// A history grew since early termination last looked.
+  private var historiesChanged = false
+  /// A result reached `metric.target`: no more dispatch (wandb's meaning).
+  private(set) var targetReached = false
   public private(set) var counts: [TrialStatus: Int] = [:]
   public private(set) var malformedCount = 0
   public private(set) var duplicateCount = 0
@@ -188,6 +201,7 @@ public struct CoordinatorStateMachine {
       }
     case .tick(let now):
       checkLiveness(now: now, into: &actions)
+      if historiesChanged { terminateEarly(now: now, into: &actions) }
       for (id, peer) in peers where now - peer.lastSent >= settings.heartbeatInterval {
         send(.heartbeat, to: id, now: now, into: &actions)
       }
@@ -274,6 +288,7 @@ public struct CoordinatorStateMachine {
         progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
       {
         actions.append(.recordProgress(progress))
+        if settings.earlyTermination != nil { note(progress, attempt: lease.attempt) }
       }
     case .started(let trialIDs):
       for trialID in trialIDs where leases[trialID]?.peer == id { leases[trialID]!.started = true }
@@ -402,9 +417,10 @@ public struct CoordinatorStateMachine {
     entries.reserveCapacity(reports.count)
     let workerID = peers[id]!.hello.workerID
     for report in reports {
-      let outcome =
+      var outcome =
         report.outcome.isWithinWireLimits && Self.isObjectOrEmpty(report.outcome.metricsJSON)
         ? report.outcome : report.outcome.boundedForWire()
+      var stopRequested = false
       let trial: PlannedTrial
       // Failures before this run: the lease knows; a result without a lease (we restarted)
       // counts every earlier dispatch as one, so `retries` is never exceeded.
@@ -415,6 +431,7 @@ public struct CoordinatorStateMachine {
         // The common case: the lease this peer holds.
         trial = lease.trial
         failures = lease.failures
+        stopRequested = lease.stopRequested
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
       } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {
@@ -442,6 +459,10 @@ public struct CoordinatorStateMachine {
         }
         retryQueue.removeAll { $0.trial.id == outcome.trialID }
       }
+      if stopRequested && outcome.status == .cancelled {
+        // Cancelled because early termination asked: stopped, its curve kept.
+        outcome.status = .stopped
+      }
       if requeueFailure(outcome, trial: trial, failures: failures, into: &actions) {
         refusedIDs.append(outcome.trialID)  // acknowledged: the worker may forget it
         continue
@@ -450,6 +471,7 @@ public struct CoordinatorStateMachine {
         JournalEntry(
           outcome: outcome, index: trial.index, paramsJSON: trial.paramsJSON,
           workerID: workerID, finishedAt: now))
+      checkTarget(outcome, now: now, into: &actions)
     }
     if !refusedIDs.isEmpty {
       // Acknowledged so an honest worker holding a stale result stops re-sending it; nothing
@@ -568,6 +590,69 @@ public struct CoordinatorStateMachine {
       }
       if !batch.isEmpty { send(.task(batch), to: id, now: now, into: &actions) }
     }
+  }
+
+  // MARK: Early termination and target
+
+  /// Adds a progress point's metric value to its trial's history (a new attempt starts anew).
+  private mutating func note(_ progress: TrialProgress, attempt: Int) {
+    guard let metric = settings.metric,
+      case .object(let object)? = try? ParamValue.parseJSON(progress.metricsJSON),
+      let value = object[metric.name]?.doubleValue, value.isFinite
+    else { return }
+    let signed = metric.goal == .maximize ? -value : value
+    if histories[progress.trialID]?.attempt != attempt {
+      histories[progress.trialID] = (attempt, [])
+    }
+    histories[progress.trialID]!.values.append(signed)
+    historiesChanged = true
+  }
+
+  /// Asks the workers of running trials that hyperband stops to cancel them (at most once per
+  /// tick: every running trial is judged against every trial's history, as wandb does).
+  private mutating func terminateEarly(now: Double, into actions: inout [CoordinatorAction]) {
+    historiesChanged = false
+    guard let termination = settings.earlyTermination else { return }
+    let running = leases.filter { $0.value.started && !$0.value.stopRequested }.keys.sorted()
+    let toStop = termination.trialsToStop(
+      histories: histories.mapValues(\.values), running: running)
+    for trialID in toStop {
+      guard let lease = leases[trialID] else { continue }
+      leases[trialID]!.stopRequested = true
+      send(.cancel(trialID: trialID), to: lease.peer, now: now, into: &actions)
+      actions.append(
+        .event(
+          kind: "early_stopped", trialID: trialID, workerID: peers[lease.peer]?.hello.workerID,
+          detail:
+            "hyperband: \(settings.metric?.name ?? "metric") after \(histories[trialID]?.values.count ?? 0) values is outside the top 1/\(termination.eta) at its band"
+        ))
+    }
+  }
+
+  /// wandb's `metric.target`: once an ok result reaches it, nothing more is dispatched and the
+  /// sweep ends when what runs has returned.
+  private mutating func checkTarget(
+    _ outcome: TrialOutcome, now: Double, into actions: inout [CoordinatorAction]
+  ) {
+    guard !targetReached, outcome.status == .ok, let metric = settings.metric,
+      let target = metric.target,
+      case .object(let object)? = try? ParamValue.parseJSON(outcome.metricsJSON),
+      let value = object[metric.name]?.doubleValue, value.isFinite,
+      metric.goal == .maximize ? value >= target : value <= target
+    else { return }
+    targetReached = true
+    actions.append(
+      .event(
+        kind: "target_reached", trialID: outcome.trialID, workerID: nil,
+        detail:
+          "\(metric.name) \(value) reached the target \(target): no more trials are dispatched"))
+    actions.append(
+      .log(
+        .info,
+        "trial \(outcome.trialID.short) reached \(metric.name) \(value) (target \(target)): stopping dispatch"
+      ))
+    stopping = true
+    for id in sortedPeers() { send(.drain, to: id, now: now, into: &actions) }
   }
 
   // MARK: Liveness

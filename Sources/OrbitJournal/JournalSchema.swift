@@ -103,6 +103,31 @@ enum JournalSchema {
           ALTER TABLE trials_v2 RENAME TO trials;
           """)
     }
+    migrator.registerMigration("v3-stopped") { db in
+      // `stopped` (early termination) joins the statuses the table accepts.
+      try db.execute(
+        sql: """
+          CREATE TABLE trials_v3 (
+            id TEXT PRIMARY KEY,
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            params TEXT NOT NULL CHECK (substr(params, 1, 1) = '{' AND length(params) > 2),
+            status TEXT NOT NULL
+              CHECK (status IN ('ok', 'failed', 'diverged', 'cancelled', 'timeout', 'lost', 'stopped')),
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            worker TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            wall_seconds REAL NOT NULL,
+            metrics TEXT NOT NULL,
+            stderr_tail TEXT NOT NULL,
+            exit_code INTEGER,
+            sweep_id TEXT NOT NULL REFERENCES sweeps(id)
+          );
+          INSERT INTO trials_v3 SELECT * FROM trials;
+          DROP TABLE trials;
+          ALTER TABLE trials_v3 RENAME TO trials;
+          """)
+    }
     return migrator
   }
 }

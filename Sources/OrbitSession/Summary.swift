@@ -13,6 +13,8 @@ public struct Summary {
   /// The first few failed trials, in journal order, whose stderr the summary shows.
   var failedExamples: [TrialRecord] = []
   static let failedExampleCount = 3
+  /// Why the sweep ended before its grid did (`metric.target` reached), if it did.
+  var endedEarly: String?
 
   /// A summary of no trials yet, for a sweep of `spec`; `add` counts each recorded trial.
   init(spec: Spec, wallSeconds: Double) {
@@ -27,6 +29,7 @@ public struct Summary {
     var summary = self
     do {
       try journal.forEachTrial { summary.add($0) }
+      summary.endedEarly = try journal.events(kind: "target_reached").first?.detail
     } catch {
       throw SessionError(error.description, exitCode: ExitStatus.ioError)
     }
@@ -64,6 +67,12 @@ public struct Summary {
       }
     }
     lines.append("  total       \(recorded) of \(total)")
+    if let n = counts[.stopped], n > 0 {
+      lines.append(
+        "  \(n) trial(s) stopped early (early_terminate): their curves are kept; scaling fits leave them out"
+      )
+    }
+    if let endedEarly { lines.append("  ended early: \(endedEarly)") }
     lines.append("  wall time   \(Self.duration(wallSeconds))")
     if let metric, let best {
       lines.append(

@@ -159,6 +159,8 @@ public final class SweepSession {
       requiredRunner: spec.runner, sweepID: sweepID, specText: spec.text,
       specFileName: URL(fileURLWithPath: specPath).standardizedFileURL.path)
     settings.retries = spec.retries
+    settings.metric = spec.metric
+    settings.earlyTermination = spec.earlyTermination
     settings.leaseSecret = leaseSecret
     let machine = CoordinatorStateMachine(
       settings: settings, plan: plan, resumed: ResumeSet(recorded: finished, plan: plan))

@@ -70,6 +70,8 @@ public struct Spec: Sendable {
   public var method: SearchMethod
   public var runner: RunnerKind
   public var metric: Metric?
+  /// `early_terminate` (hyperband), or nil: no trial is stopped early.
+  public var earlyTermination: EarlyTermination?
   public var runCap: Int?
   /// Seconds a trial may run before it is killed.
   public var timeout: Double?

@@ -54,6 +54,9 @@ struct SpecParser {
       try reader.string(entry.value, for: "program")
     }
     let metric = try top["metric"].map { entry throws(SpecError) in try parseMetric(entry) }
+    let earlyTermination = try top["early_terminate"].map { entry throws(SpecError) in
+      try parseEarlyTermination(entry, metric: metric)
+    }
     let runCap = try top["run_cap"].map { entry throws(SpecError) in
       try positiveInteger(entry, minimum: 1)
     }
@@ -118,7 +121,8 @@ struct SpecParser {
 
     return Spec(
       text: text, fingerprint: SHA256.hexDigest(text), fileName: reader.fileName, name: name,
-      description: description, method: method, runner: runner, metric: metric, runCap: runCap,
+      description: description, method: method, runner: runner, metric: metric,
+      earlyTermination: earlyTermination, runCap: runCap,
       timeout: timeout, retries: retries, program: program, command: command, seeds: seeds,
       randomSeed: randomSeed, analysis: analysis, grid: grid, locations: locations,
       warnings: builder.warnings)
@@ -192,6 +196,70 @@ struct SpecParser {
         "method '\(text)' is not supported by Orbit; use 'grid' or 'random'", at: entry.value)
     }
     throw reader.error("unknown method '\(text)'; use 'grid' or 'random'", at: entry.value)
+  }
+
+  /// wandb's `early_terminate`: `type: hyperband` with `min_iter`, or `max_iter` and `s`;
+  /// `eta` (> 1, default 3) and `strict` (default true).
+  private func parseEarlyTermination(_ entry: YAMLReader.Entry, metric: Metric?)
+    throws(SpecError) -> EarlyTermination
+  {
+    let fields = try reader.entries(entry.value, of: "'early_terminate'")
+    try reader.rejectUnknownKeys(
+      fields, allowed: ["type", "min_iter", "max_iter", "s", "eta", "strict"],
+      in: "'early_terminate'")
+    var byKey: [String: YAMLReader.Entry] = [:]
+    for field in fields { byKey[field.key] = field }
+    let type = try byKey["type"].map { f throws(SpecError) in
+      try reader.string(f.value, for: "early_terminate.type")
+    }
+    guard type == "hyperband" else {
+      throw reader.error(
+        "early_terminate needs 'type: hyperband' (the only kind wandb and Orbit have)",
+        at: byKey["type"]?.value ?? entry.value)
+    }
+    guard metric != nil else {
+      throw reader.error(
+        "early_terminate needs a 'metric' (name and goal): it stops trials by that metric's curve",
+        at: entry.keyNode)
+    }
+    var eta = EarlyTermination.defaultEta
+    if let f = byKey["eta"] {
+      eta = try reader.number(f.value, for: "early_terminate.eta").value
+      guard eta > 1 else {
+        throw reader.error("early_terminate.eta must be > 1, got \(eta)", at: f.value)
+      }
+    }
+    var strict = true
+    if let f = byKey["strict"] {
+      guard case .bool(let b) = try reader.value(f.value) else {
+        throw reader.error("early_terminate.strict must be true or false", at: f.value)
+      }
+      strict = b
+    }
+    if let f = byKey["max_iter"] {
+      let maxIter = try reader.integer(f.value, for: "early_terminate.max_iter")
+      guard let sEntry = byKey["s"] else {
+        throw reader.error(
+          "early_terminate with 'max_iter' needs 's' (how many bands)", at: f.keyNode)
+      }
+      let s = try reader.integer(sEntry.value, for: "early_terminate.s")
+      let result = EarlyTermination(maxIter: maxIter, s: s, eta: eta, strict: strict)
+      guard !result.bands.isEmpty else {
+        throw reader.error(
+          "early_terminate gives no band (max_iter \(maxIter) / eta \(eta) < 1): raise max_iter or s, or lower eta",
+          at: f.value)
+      }
+      return result
+    }
+    guard let f = byKey["min_iter"] else {
+      throw reader.error(
+        "early_terminate needs 'min_iter', or 'max_iter' and 's'", at: entry.keyNode)
+    }
+    let minIter = try reader.integer(f.value, for: "early_terminate.min_iter")
+    guard minIter >= 1 else {
+      throw reader.error("early_terminate.min_iter must be >= 1, got \(minIter)", at: f.value)
+    }
+    return EarlyTermination(minIter: minIter, eta: eta, strict: strict)
   }
 
   private func parseMetric(_ entry: YAMLReader.Entry) throws(SpecError) -> Metric {

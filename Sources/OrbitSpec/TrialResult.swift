@@ -10,6 +10,9 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
   case cancelled
   /// Killed after exceeding the spec's per-trial `timeout`.
   case timeout
+  /// Stopped early by the sweep's `early_terminate` (hyperband): its curve so far is kept, and
+  /// the analysis leaves it out of scaling fits (a truncated run is not a point of the law).
+  case stopped
   /// Lost with its worker (dead while running it) as many times as the coordinator's
   /// `lossLimit` allows.
   case lost
@@ -20,7 +23,7 @@ public enum TrialStatus: String, Sendable, CaseIterable, Codable {
   public var isFailure: Bool {
     switch self {
     case .failed, .timeout, .lost, .cancelled: true
-    case .ok, .diverged: false
+    case .ok, .diverged, .stopped: false
     }
   }
 }

@@ -94,7 +94,7 @@ public struct CommandRunner: TrialRunner {
       stdoutLog: trialRoot == nil ? nil : folder + "/stdout.log",
       stderrLog: trialRoot == nil ? nil : folder + "/stderr.log")
     var progressFile = AppendedLines(path: progressPath)
-    var progress = ProgressLines()
+    var progress = ProgressLines(everyPoint: spec.earlyTermination != nil)
     func readProgress() {
       for line in capture.takeLines() + progressFile.take() {
         if let point = progress.take(line[...]) {

@@ -21,6 +21,11 @@ struct ProgressLines {
   private(set) var lastPoint: (step: Int, metrics: String)?
   private(set) var pointsSent = 0
   private var lastSentStep: Int?
+  /// Send every point (up to the cap), not a log-spaced subset: early termination counts a
+  /// trial's logged values, so the coordinator must see each one.
+  let everyPoint: Bool
+
+  init(everyPoint: Bool = false) { self.everyPoint = everyPoint }
   /// The last line of any kind, for messages ("last output: …").
   private(set) var lastLine = ""
 
@@ -61,7 +66,7 @@ struct ProgressLines {
 
   private func shouldSend(_ step: Int) -> Bool {
     guard pointsSent < Self.maxPointsSent else { return false }
-    guard let last = lastSentStep else { return true }
+    guard let last = lastSentStep, !everyPoint else { return true }
     return Double(step) >= max(Double(last) + 1, (Double(last) * Self.spacing).rounded(.up))
   }
 

@@ -105,5 +105,75 @@ extension RealProcesses {
         ["worker", "--connect", endpoint, "--gpus", "0,1", "--slots", "3"], in: sandbox.path)
       #expect(bad.code == 64 && bad.stderr.contains("more than the 2 GPU slots"))
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func hyperbandStopsTheLaggingTrialsAndATargetEndsTheSweep() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "curve.py",
+        """
+        import json, sys, time
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        x = int(args["x"])
+        for step in range(40):
+            print(json.dumps({"step": step, "loss": x + 1.0 / (step + 1)}), flush=True)
+            time.sleep(0.1)
+        print(json.dumps({"loss": float(x)}))
+        """)
+      try sandbox.write(
+        "sweep.yaml",
+        """
+        method: grid
+        program: curve.py
+        metric: {name: loss, goal: minimize}
+        early_terminate: {type: hyperband, min_iter: 3, eta: 2}
+        parameters:
+          x: {values: [1, 2, 3, 4, 5, 6]}
+        """)
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--slots", "6", "--run-dir", "run", "--no-report"],
+        in: sandbox.path)
+      #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      let rows = try journal.trials().sorted { $0.index < $1.index }
+      #expect(rows.count == 6)
+      #expect(rows[0].status == .ok, "the best trial runs to its end")
+      #expect(rows[5].status == .stopped, "the worst is stopped: \(rows.map(\.status))")
+      for row in rows where row.status == .stopped {
+        #expect(row.wallSeconds < 3.5, "a stopped trial was cut short: \(row.wallSeconds) s")
+      }
+      let stoppedIDs = Set(rows.filter { $0.status == .stopped }.map(\.id.hex))
+      let events = try journal.events(kind: "early_stopped")
+      #expect(Set(events.compactMap(\.trialID)) == stoppedIDs)
+      #expect(run.stdout.contains("stopped early"))
+      // Its curve so far is kept.
+      #expect(try journal.progressPoints().contains { $0.trialID == rows[5].id })
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+
+      // metric.target: the first result at or under it ends dispatch.
+      try sandbox.write(
+        "target.yaml",
+        """
+        method: grid
+        program: curve.py
+        metric: {name: loss, goal: minimize, target: 1.5}
+        parameters:
+          x: {values: [1, 2, 3, 4, 5, 6, 7, 8]}
+        """)
+      let quick =
+        "import json, sys\nx = int(sys.argv[1].split('=')[1])\nprint(json.dumps({'loss': x}))\n"
+      try sandbox.write("curve.py", quick)
+      let target = try OrbitProcess.run(
+        [
+          "run", "target.yaml", "--workers", "1", "--slots", "1", "--run-dir", "run2",
+          "--no-report",
+        ],
+        in: sandbox.path)
+      #expect(target.code == 0, "\(target.stderr)")
+      let recorded = try Journal(path: "\(sandbox.path)/run2/journal.sqlite", readOnly: true)
+        .trials()
+      #expect(recorded.count < 8, "dispatch ended at the target: \(recorded.count) trials ran")
+      #expect(target.stdout.contains("ended early"), "\(target.stdout)")
+    }
   }
 }

@@ -16,10 +16,12 @@ struct Driver {
 
   init(
     trials: Int, finished: Set<String> = [], retries: Int = 0, lossLimit: Int = 5,
-    runner: RunnerKind = .core, secret: [UInt8] = Array("secret".utf8)
+    runner: RunnerKind = .core, secret: [UInt8] = Array("secret".utf8),
+    configure: (inout CoordinatorSettings) -> Void = { _ in }
   ) {
     var settings = CoordinatorSettings(
       requiredRunner: runner, sweepID: "s", specText: "", specFileName: "s.yaml")
+    configure(&settings)
     settings.retries = retries
     settings.lossLimit = lossLimit
     settings.leaseSecret = secret
@@ -337,6 +339,64 @@ struct CoordinatorStateMachineTests {
         credits: 1))
     #expect(d.journal["t0"]?.status == .failed)
     #expect(d.finished)
+  }
+
+  @Test func hyperbandCancelsALaggingTrialAndItsCancelledResultIsRecordedStopped() {
+    var d = Driver(trials: 3) {
+      $0.metric = Metric(name: "loss", goal: .minimize)
+      $0.earlyTermination = EarlyTermination(minIter: 2, eta: 2)  // bands 2, 4, 8, …
+    }
+    d.hello("w", slots: 3)
+    d.send("w", .ready(credits: 3))
+    let tasks = d.takeTasks("w")
+    d.send("w", .started(trialIDs: tasks.map(\.trialID)))
+    for (task, losses) in zip(tasks, [[5.0, 4.0], [5.0, 3.0], [5.0, 9.0]]) {
+      for (step, loss) in losses.enumerated() {
+        d.send(
+          "w",
+          .progress(
+            TrialProgress(
+              trialID: task.trialID, index: task.index, attempt: task.attempt, step: step,
+              metricsJSON: #"{"loss":\#(loss)}"#)))
+      }
+    }
+    d.feed(.tick(now: 1))
+    // At band 2 the threshold is the best half: 3 and 4 pass, 9 does not.
+    let cancels = d.messages(to: "w").compactMap { m -> TrialID? in
+      if case .cancel(let id) = m { id } else { nil }
+    }
+    #expect(cancels == [tasks[2].trialID])
+    d.feed(.tick(now: 2))
+    #expect(d.messages(to: "w").filter { if case .cancel = $0 { true } else { false } }.count == 1)
+    let cancelled = TrialOutcome(
+      trialID: tasks[2].trialID, index: tasks[2].index, attempt: 1, status: .cancelled)
+    d.send(
+      "w",
+      .result(
+        sweepID: "s", results: [ResultReport(outcome: cancelled, leaseToken: tasks[2].leaseToken)],
+        credits: 1))
+    #expect(d.journal[tasks[2].trialID]?.status == .stopped)
+  }
+
+  @Test func reachingTheTargetEndsDispatchAndTheSweep() {
+    var d = Driver(trials: 10) { $0.metric = Metric(name: "acc", goal: .maximize, target: 0.9) }
+    d.hello("w", slots: 2)
+    d.send("w", .ready(credits: 2))
+    let tasks = d.takeTasks("w")
+    let hit = TrialOutcome(
+      trialID: tasks[0].trialID, index: tasks[0].index, attempt: 1, status: .ok,
+      metricsJSON: #"{"acc":0.95}"#)
+    d.send(
+      "w",
+      .result(
+        sweepID: "s", results: [ResultReport(outcome: hit, leaseToken: tasks[0].leaseToken)],
+        credits: 1))
+    #expect(d.takeTasks("w").isEmpty, "nothing more is dispatched")
+    #expect(d.messages(to: "w").contains(.drain))
+    #expect(!d.finished)
+    d.send("w", .result(sweepID: "s", results: [ok(tasks[1])], credits: 1))
+    #expect(d.finished)
+    #expect(d.journal.count == 2)
   }
 
   @Test func leavingWorkerReturnsItsLeasesImmediately() {
