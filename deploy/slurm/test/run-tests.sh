@@ -37,7 +37,7 @@ cleanup() {
   [ "$failures" = 0 ]
 }
 trap 'cleanup; exit $?' EXIT
-trap 'exit 130' INT TERM
+trap 'echo "FAIL interrupted"; failures=$((failures + 1)); exit 130' INT TERM
 echo "run-tests: cluster $cluster up in $(($(date +%s) - t0)) s: $(sinfo -h -o '%D nodes %c CPUs/node' | head -n 1)"
 note "features of $orbit: advertise=$("$orbit" coordinator --help 2>&1 | grep -q -- --advertise && echo yes || echo no)" \
   "lifetime=$("$orbit" worker --help 2>&1 | grep -q -- --lifetime && echo yes || echo no)"
