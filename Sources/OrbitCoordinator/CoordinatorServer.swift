@@ -231,7 +231,8 @@ public final class CoordinatorServer {
           ])
         writer.submit(
           .workerJoined(
-            id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots, now: now))
+            id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots,
+            gpus: hello.gpus.joined(separator: ";"), now: now))
       case .workerLeft(let workerID, let reason, let requeued):
         let now = wallNow()
         let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning

@@ -37,10 +37,11 @@ public enum PeerPolicy {
     }
     guard !hello.workerID.isEmpty, hello.workerID.utf8.count <= maxNameBytes,
       hello.host.utf8.count <= maxNameBytes, hello.orbitVersion.utf8.count <= maxNameBytes,
-      hello.runners.count <= 8, hello.holding.count <= hello.slots
+      hello.runners.count <= 8, hello.holding.count <= hello.slots,
+      hello.gpus.count <= hello.slots, hello.gpus.allSatisfy({ $0.utf8.count <= maxNameBytes })
     else {
       return
-        "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes)"
+        "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes, at most one GPU entry per slot)"
     }
     return nil
   }

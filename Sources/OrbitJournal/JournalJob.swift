@@ -8,7 +8,8 @@ public enum JournalJob: Sendable {
   /// dates). Receipt, not commit: a trial's time does not depend on how the journal groups writes.
   case results([JournalEntry], receivedAt: Double)
   case progress(trialID: TrialID, attempt: Int, step: Int, metricsJSON: String)
-  case workerJoined(id: String, host: String, pid: Int, slots: Int, now: Double)
+  /// `gpus`: each GPU slot's devices, `;`-separated (`0;1`, `0,1;2,3`), or empty.
+  case workerJoined(id: String, host: String, pid: Int, slots: Int, gpus: String, now: Double)
   case workerLeft(id: String, reason: String, now: Double)
   case event(kind: String, trialID: TrialID?, workerID: String?, detail: String, now: Double)
   case live(running: Int, queued: Int, workers: Int, now: Double)
@@ -33,13 +34,14 @@ extension Journal {
             sql:
               "INSERT OR REPLACE INTO progress (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?)",
             arguments: [trialID.hex, attempt, step, metrics])
-        case .workerJoined(let id, let host, let pid, let slots, let now):
+        case .workerJoined(let id, let host, let pid, let slots, let gpus, let now):
           try db.execute(
             sql: """
-              INSERT INTO workers (id, host, pid, slots, joined_at) VALUES (?, ?, ?, ?, ?)
+              INSERT INTO workers (id, host, pid, slots, gpus, joined_at) VALUES (?, ?, ?, ?, ?, ?)
               ON CONFLICT(id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
-                slots = excluded.slots, joined_at = excluded.joined_at, left_at = NULL, left_reason = NULL
-              """, arguments: [id, host, pid, slots, now])
+                slots = excluded.slots, gpus = excluded.gpus, joined_at = excluded.joined_at,
+                left_at = NULL, left_reason = NULL
+              """, arguments: [id, host, pid, slots, gpus, now])
         case .workerLeft(let id, let reason, let now):
           try db.execute(
             sql: "UPDATE workers SET left_at = ?, left_reason = ? WHERE id = ?",

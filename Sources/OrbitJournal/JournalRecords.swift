@@ -113,6 +113,8 @@ public struct WorkerRecord: Sendable {
   public var host: String
   public var pid: Int
   public var slots: Int
+  /// Each GPU slot's devices (CUDA_VISIBLE_DEVICES ids), empty without --gpus.
+  public var gpus: [String]
   public var joinedAt: Double
   public var leftAt: Double?
   public var leftReason: String?
@@ -122,6 +124,8 @@ public struct WorkerRecord: Sendable {
     host = row["host"]
     pid = row["pid"]
     slots = row["slots"]
+    let gpuText: String = row["gpus"] ?? ""
+    gpus = gpuText.isEmpty ? [] : gpuText.split(separator: ";").map(String.init)
     joinedAt = row["joined_at"]
     leftAt = row["left_at"]
     leftReason = row["left_reason"]

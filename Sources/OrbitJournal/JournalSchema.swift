@@ -128,6 +128,10 @@ enum JournalSchema {
           ALTER TABLE trials_v3 RENAME TO trials;
           """)
     }
+    migrator.registerMigration("v4-worker-gpus") { db in
+      // Each GPU slot's devices, `;`-separated; empty for a worker without --gpus.
+      try db.execute(sql: "ALTER TABLE workers ADD COLUMN gpus TEXT NOT NULL DEFAULT ''")
+    }
     return migrator
   }
 }

@@ -47,13 +47,17 @@ public struct Hello: Sendable, Equatable {
   /// keeps their leases and re-queues any other lease it had given this process (a TASK lost
   /// with the old connection).
   public var holding: [TrialID]
+  /// Each GPU slot's devices (`"0"`, `"2,3"`: CUDA_VISIBLE_DEVICES ids), or empty: a worker
+  /// started without `--gpus`. Shown in the journal and `orbit status`.
+  public var gpus: [String]
 
   public init(
     workerID: String, host: String, pid: Int, slots: Int, runners: [RunnerKind],
     orbitVersion: String,
-    holding: [TrialID] = []
+    holding: [TrialID] = [], gpus: [String] = []
   ) {
     self.holding = holding
+    self.gpus = gpus
     self.workerID = workerID
     self.host = host
     self.pid = pid

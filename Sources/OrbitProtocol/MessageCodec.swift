@@ -37,6 +37,7 @@ public enum MessageCodec {
       w.strings(h.runners.map(\.rawValue))
       w.string(h.orbitVersion)
       w.ids(h.holding)
+      w.strings(h.gpus)
     case .welcome(let m):
       w.u8(Tag.welcome.rawValue)
       w.string(m.sweepID)
@@ -149,7 +150,7 @@ public enum MessageCodec {
         Hello(
           workerID: try r.string(), host: try r.string(), pid: try r.int(), slots: try r.int(),
           runners: try r.strings().compactMap(RunnerKind.init(rawValue:)),
-          orbitVersion: try r.string(), holding: try r.ids()))
+          orbitVersion: try r.string(), holding: try r.ids(), gpus: try r.strings()))
     case .welcome:
       message = .welcome(
         Welcome(

@@ -4,7 +4,7 @@ public enum Wire {
   /// Version 2: RESULT and PROGRESS carry the trial's plan index, RESULT its sweep id, and TASK
   /// and RESULT a lease token. Version 3: trial ids travel as their 32 digest bytes, not as
   /// 64 hex characters behind a length.
-  public static let version: UInt8 = 3
+  public static let version: UInt8 = 4
   /// First two bytes of every Orbit message ("OB"): cheap rejection of stray traffic.
   public static let magic: (UInt8, UInt8) = (0x4F, 0x42)
   /// Largest message accepted, in bytes: also set as ZMQ_MAXMSGSIZE on every socket so libzmq

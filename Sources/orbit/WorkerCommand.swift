@@ -137,7 +137,8 @@ struct WorkerCommand: ParsableCommand {
     let pid = Int(getpid())
     let identity = WorkerIdentity(
       workerID: workerID ?? "\(host)-\(pid)", host: host, pid: pid, slots: slots,
-      runners: allowCommand ? [.core, .command] : [.core], orbitVersion: OrbitVersion.current)
+      runners: allowCommand ? [.core, .command] : [.core], orbitVersion: OrbitVersion.current,
+      gpus: gpuSlots?.devices.map { $0.joined(separator: ",") } ?? [])
     let logger = log.logger("orbit.worker")
     let context: ZMQContext
     do { context = try ZMQContext() } catch {

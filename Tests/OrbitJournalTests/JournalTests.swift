@@ -114,6 +114,6 @@ struct JournalTests {
     #expect(forgotten == all.filter(\.isFailure).count)
     let kept = Set(try journal.trials().map(\.status))
     #expect(kept == Set(all.filter { !$0.isFailure }))
-    #expect(kept == [.ok, .diverged])
+    #expect(kept == [.ok, .diverged, .stopped])
   }
 }
