@@ -11,6 +11,10 @@ struct MessageCodecTests {
       Hello(
         workerID: "w-1", host: "node7", pid: 4242, slots: 8, runners: [.core, .command],
         orbitVersion: "0.1.0")),
+    .hello(
+      Hello(
+        workerID: "gpu-node", host: "node8", pid: 7, slots: 2, runners: [.command],
+        orbitVersion: "0.1.0", gpus: ["0,1", "2,3"])),
     .welcome(
       Welcome(
         sweepID: "s1", heartbeatIntervalMilliseconds: 1000, liveness: 5, specText: "method: grid\n",
