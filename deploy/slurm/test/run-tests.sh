@@ -62,6 +62,16 @@ analysis:
   x: [n_params]
 EOF
 }
+# Trial lengths follow this binary's speed (a debug build trains several times slower than a
+# release one): steps_for SECONDS is the optimiser steps a width-48 trial runs in that long alone.
+calib=$work/calibrate.yaml
+mkdir -p "$work"
+make_spec "$calib" 1 50000 "48"
+c0=$(date +%s.%N); "$orbit" trial "$calib" --json >/dev/null 2>&1; c1=$(date +%s.%N)
+steps_per_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { d = b - a - 0.05; if (d < 0.05) d = 0.05; printf "%d", 50000 / d }')
+steps_for() { awk -v r="$steps_per_s" -v s="$1" 'BEGIN { n = int(r * s); if (n < 100) n = 100; print n }'; }
+note "this orbit trains $steps_per_s steps/s (width 48, alone)"
+
 sql() { sqlite3 -batch -noheader "$1/journal.sqlite" "$2" 2>/dev/null; }
 job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 # Wait until job $1 is in a final state (a requeued job passes through PENDING: not final).
@@ -103,7 +113,7 @@ sbatch_sweep() { # $1 = dir, rest = sbatch options then script args; prints the 
 
 # (a) the all-in-one batch script on a small core sweep.
 test_a() {
-  local d=$work/a; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 3000
+  local d=$work/a; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 "$(steps_for 0.05)"
   local j s rc
   j=$(sbatch_sweep "$d" --time=3 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   s=$(wait_final "$j" 150)
@@ -117,7 +127,7 @@ test_a() {
 
 # (b) scancel mid-sweep, then resubmit with the same RUN_DIR.
 test_b() {
-  local d=$work/b; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 150000
+  local d=$work/b; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 "$(steps_for 2)"
   local j run s state before after j2 s2 rc2
   j=$(sbatch_sweep "$d" --time=5 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   run=$d/runs/tiny-$j
@@ -149,7 +159,7 @@ test_b() {
 # ~20 s on 4 slots: a first attempt finishes 8 or 12 (what it holds when the signal comes) and
 # requeues; the second has dispatched all that is left before its own signal can come.
 test_c() {
-  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 250000 "48"
+  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 "$(steps_for 3.4)" "48"
   local j run s rc restarts t start
   start=$(date +%s)
   j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=60 sbatch --parsable --time=2 --signal=B:USR1@60 \
@@ -170,7 +180,7 @@ test_c() {
 
 # (d) the coordinator SIGKILLed mid-job: the job ends promptly, not at its time limit.
 test_d() {
-  local d=$work/d; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 150000
+  local d=$work/d; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 "$(steps_for 2)"
   local j run pid p s t
   j=$(sbatch_sweep "$d" --time=10 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   run=$d/runs/tiny-$j
@@ -194,7 +204,7 @@ test_d() {
 
 # (e) ORBIT_SLOTS above the nodes' CPUs: the job fails promptly with the reason.
 test_e() {
-  local d=$work/e; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local d=$work/e; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 "$(steps_for 0.05)"
   local j s t start cpus
   cpus=$(sinfo -h -o %c | head -n 1)
   start=$(date +%s)
@@ -209,7 +219,7 @@ test_e() {
 
 # (f) a worker job array joining a coordinator started as its own job, leaving when it ends.
 test_f() {
-  local d=$work/f; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 60000
+  local d=$work/f; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 "$(steps_for 0.8)"
   local run=$d/runs/array c a sc end_c end_a keys=$d/keys
   # Over CurveZMQ: the coordinator job publishes its public key in RUN_DIR.
   mkdir -p "$keys"
@@ -238,7 +248,7 @@ test_f() {
 
 # (g) the heterogeneous-job variant: a 1-CPU coordinator component + a 2-node worker component.
 test_g() {
-  local d=$work/g; mkdir -p "$d"; make_spec "$d/tiny.yaml" 2 3000
+  local d=$work/g; mkdir -p "$d"; make_spec "$d/tiny.yaml" 2 "$(steps_for 0.05)"
   local j s rc
   j=$(cd "$d" && ORBIT_SWEEP=$slurm_dir/orbit-sweep.sbatch sbatch --parsable "$slurm_dir/orbit-sweep-hetjob.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   s=$(wait_final "$j" 150); rc=$(job_field "$j" ExitCode)
@@ -250,7 +260,7 @@ test_g() {
 
 # (h) --time not above the signal offset: the script says so and does not requeue in a loop.
 test_h() {
-  local d=$work/h; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local d=$work/h; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 "$(steps_for 0.05)"
   local j s restarts out
   j=$(sbatch_sweep "$d" --time=1 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   s=$(wait_final "$j" 90); restarts=$(job_field "$j" Restarts)
@@ -264,7 +274,7 @@ test_h() {
 # (i) the worker step fails while the coordinator runs (here: workers refuse a bad flag): the
 # sweep is stopped and the job fails at once, instead of a coordinator waiting with no workers.
 test_i() {
-  local d=$work/i; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 3000
+  local d=$work/i; mkdir -p "$d"; make_spec "$d/tiny.yaml" 1 "$(steps_for 0.05)"
   local j s t start out
   start=$(date +%s)
   j=$(cd "$d" && ORBIT_WORKER_FLAGS=--no-such-flag sbatch --parsable --time=10 "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
