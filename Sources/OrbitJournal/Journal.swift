@@ -178,8 +178,8 @@ public final class Journal {
     let insert = try db.cachedStatement(
       sql: """
         INSERT INTO trials (id, idx, params, status, attempt, worker, started_at,
-          finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id, stdout_tail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO NOTHING
         """)
     var inserted: [Bool] = []
@@ -189,6 +189,7 @@ public final class Journal {
       try insert.execute(arguments: [
         o.trialID.hex, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
         recordedAt ?? e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
+        o.stdoutTail,
       ])
       let fresh = db.changesCount == 1
       inserted.append(fresh)

@@ -46,12 +46,14 @@ public struct TrialRecord: Sendable {
   public var wallSeconds: Double
   public var metricsJSON: String
   public var stderrTail: String
+  /// The last 4 KiB of a command trial's stdout.
+  public var stdoutTail: String = ""
   public var exitCode: Int?
 
   /// The columns `init(row:)` reads by position, in order: by-name lookups cost a lowercased
   /// string per access, which dominates exporting a large sweep.
   static let selection =
-    "id, idx, params, status, attempt, worker, started_at, finished_at, wall_seconds, metrics, stderr_tail, exit_code"
+    "id, idx, params, status, attempt, worker, started_at, finished_at, wall_seconds, metrics, stderr_tail, exit_code, stdout_tail"
 
   /// Throws `corrupt` for a row Orbit never writes (an id that is not 64 hex digits, an unknown
   /// status): a journal edited by hand, or by a newer Orbit.
@@ -75,6 +77,7 @@ public struct TrialRecord: Sendable {
     metricsJSON = row[9]
     stderrTail = row[10]
     exitCode = row[11]
+    stdoutTail = row[12]
   }
 
   /// A trial id as the journal stores it (64 hex digits).

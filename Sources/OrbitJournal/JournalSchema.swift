@@ -128,9 +128,11 @@ enum JournalSchema {
           ALTER TABLE trials_v3 RENAME TO trials;
           """)
     }
-    migrator.registerMigration("v4-worker-gpus") { db in
+    migrator.registerMigration("v4-gpus-stdout") { db in
       // Each GPU slot's devices, `;`-separated; empty for a worker without --gpus.
       try db.execute(sql: "ALTER TABLE workers ADD COLUMN gpus TEXT NOT NULL DEFAULT ''")
+      // The last 4 KiB of a command trial's stdout, ok runs too (`orbit logs` without folders).
+      try db.execute(sql: "ALTER TABLE trials ADD COLUMN stdout_tail TEXT NOT NULL DEFAULT ''")
     }
     return migrator
   }

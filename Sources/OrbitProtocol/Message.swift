@@ -156,7 +156,7 @@ public struct ResultReport: Sendable, Equatable {
     let o = outcome
     return TrialID.byteCount + 8 + 8 + 4 + leaseToken.wireCount + 4
       + o.status.rawValue.utf8.count + 4 + o.metricsJSON.utf8.count + 8 + 8 + 4
-      + o.stderrTail.utf8.count + 1 + 8
+      + o.stderrTail.utf8.count + 1 + 8 + 4 + o.stdoutTail.utf8.count
   }
 }
 

@@ -86,6 +86,7 @@ public enum MessageCodec {
         w.string(r.stderrTail)
         w.u8(r.exitCode == nil ? 0 : 1)
         w.int(r.exitCode ?? 0)
+        w.string(r.stdoutTail)
       }
     case .ack(let ids):
       w.u8(Tag.ack.rawValue)
@@ -203,12 +204,13 @@ public enum MessageCodec {
         let stderr = try r.string()
         let hasExit = try r.u8()
         let exit = try r.int()
+        let stdout = try r.string()
         results.append(
           ResultReport(
             outcome: TrialOutcome(
               trialID: id, index: index, attempt: attempt, status: status, metricsJSON: metrics,
               wallSeconds: wall, startedAt: started, stderrTail: stderr,
-              exitCode: hasExit == 1 ? exit : nil),
+              exitCode: hasExit == 1 ? exit : nil, stdoutTail: stdout),
             leaseToken: token))
       }
       message = .result(sweepID: sweepID, results: results, credits: credits)

@@ -12,6 +12,7 @@ extension TrialOutcome {
   public var isWithinWireLimits: Bool {
     metricsJSON.utf8.count <= Wire.maxMetricsBytes
       && stderrTail.utf8.count <= TrialOutcome.stderrTailLimit
+      && stdoutTail.utf8.count <= TrialOutcome.stderrTailLimit
   }
 
   public func boundedForWire(checkMetricsSyntax: Bool = true) -> TrialOutcome {
@@ -28,6 +29,10 @@ extension TrialOutcome {
       o.stderrTail += "\norbit: the trial's metrics were not a JSON object; recorded as failed"
       o.metricsJSON = "{}"
       o.status = .failed
+    }
+    if o.stdoutTail.utf8.count > TrialOutcome.stderrTailLimit {
+      o.stdoutTail = String(
+        decoding: o.stdoutTail.utf8.suffix(TrialOutcome.stderrTailLimit), as: UTF8.self)
     }
     if o.stderrTail.utf8.count > TrialOutcome.stderrTailLimit {
       o.stderrTail = String(

@@ -46,6 +46,9 @@ public struct TrialOutcome: Sendable, Equatable {
   public var stderrTail: String
   /// The program's exit code when a command runner ran one.
   public var exitCode: Int?
+  /// The last bytes of a command's stdout (at most `stderrTailLimit`), ok runs included: what
+  /// `orbit logs` shows when the trial's folder is not at hand.
+  public var stdoutTail: String
 
   /// How much of a failing program's stderr is kept: enough for a traceback, small enough to
   /// journal thousands of failures.
@@ -53,8 +56,10 @@ public struct TrialOutcome: Sendable, Equatable {
 
   public init(
     trialID: TrialID, index: Int, attempt: Int, status: TrialStatus, metricsJSON: String = "{}",
-    wallSeconds: Double = 0, startedAt: Double = 0, stderrTail: String = "", exitCode: Int? = nil
+    wallSeconds: Double = 0, startedAt: Double = 0, stderrTail: String = "", exitCode: Int? = nil,
+    stdoutTail: String = ""
   ) {
+    self.stdoutTail = stdoutTail
     self.trialID = trialID
     self.index = index
     self.attempt = attempt

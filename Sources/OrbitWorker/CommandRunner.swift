@@ -43,6 +43,7 @@ public struct CommandRunner: TrialRunner {
   public func run(_ task: TaskAssignment, context: TrialContext) -> TrialOutcome {
     let started = Date().timeIntervalSince1970
     let startClock = DispatchTime.now().uptimeNanoseconds
+    var stdoutTail = ""
     func outcome(
       _ status: TrialStatus, metrics: String = "{}", stderr: String = "", exit: Int? = nil
     ) -> TrialOutcome {
@@ -50,7 +51,8 @@ public struct CommandRunner: TrialRunner {
       return TrialOutcome(
         trialID: task.trialID, index: task.index, attempt: task.attempt, status: status,
         metricsJSON: metrics,
-        wallSeconds: wall, startedAt: started, stderrTail: stderr, exitCode: exit)
+        wallSeconds: wall, startedAt: started, stderrTail: stderr, exitCode: exit,
+        stdoutTail: stdoutTail)
     }
     guard let trial = spec.trial(for: task) else {
       return outcome(.failed, stderr: Spec.disagreement(task))
@@ -131,6 +133,8 @@ public struct CommandRunner: TrialRunner {
     child.signalGroup(SIGKILL)
     readProgress()
     capture.closeAll()
+    stdoutTail = String(
+      decoding: capture.stdoutTail.utf8.suffix(TrialOutcome.stderrTailLimit), as: UTF8.self)
     if let point = progress.unsentLastPoint() { context.reportProgress(point.step, point.metrics) }
     if let ending {
       return outcome(ending, stderr: capture.stderrTail, exit: Int(exitCode))

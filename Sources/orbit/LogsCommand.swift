@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OrbitJournal
 import OrbitSession
 
 /// `orbit logs RUN_DIR TRIAL_ID_PREFIX [--stderr]`: a trial's kept stdout (or stderr).
@@ -22,9 +23,30 @@ struct LogsCommand: ParsableCommand {
   var trialDir: String?
 
   func run() throws {
-    let attempt = try TrialLogs.latestAttempt(
-      root: trialDir ?? runDir + "/trials", prefix: trial)
-    FileHandle.standardOutput.write(
-      Data(TrialLogs.read(stderr ? "stderr" : "stdout", in: attempt).utf8))
+    let root = trialDir ?? runDir + "/trials"
+    let found = Result { () throws(SessionError) -> String in
+      try TrialLogs.latestAttempt(root: root, prefix: trial)
+    }
+    switch found {
+    case .success(let attempt):
+      FileHandle.standardOutput.write(
+        Data(TrialLogs.read(stderr ? "stderr" : "stdout", in: attempt).utf8))
+    case .failure(let missing):
+      // No kept folder here (a worker elsewhere without a shared --trial-dir): the journal
+      // holds the last 4 KiB of each stream.
+      guard missing.exitCode == ExitStatus.noInput, let record = journalRecord() else {
+        throw missing
+      }
+      warn("no kept folder for trial \(record.id.short): the journal's last 4 KiB follow")
+      print(stderr ? record.stderrTail : record.stdoutTail, terminator: "")
+    }
   }
+
+  /// The one recorded trial whose id starts with `trial`, if there is exactly one.
+  private func journalRecord() -> TrialRecord? {
+    let records = (try? Journal(path: runDir + "/journal.sqlite", readOnly: true).trials()) ?? []
+    let matches = records.filter { $0.id.hex.hasPrefix(trial.lowercased()) }
+    return matches.count == 1 ? matches[0] : nil
+  }
+
 }

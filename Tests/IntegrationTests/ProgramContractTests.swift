@@ -62,6 +62,13 @@ extension RealProcesses {
       #expect(logs.code == 0, "\(logs.stderr)")
       #expect(logs.stdout.contains(#"{"_step": 8, "train_loss": 0.125}"#))
       #expect(logs.stdout.contains(#"{"val_loss": 0.1}"#))
+      // Without the folder, the journal's tail of the stream.
+      #expect(rows[0].stdoutTail.hasSuffix("{\"val_loss\": 0.1}\n"))
+      try FileManager.default.removeItem(atPath: "\(sandbox.path)/run/trials")
+      let fromJournal = try OrbitProcess.run(
+        ["logs", "run", String(rows[0].id.hex.prefix(8))], in: sandbox.path)
+      #expect(fromJournal.code == 0 && fromJournal.stdout.contains(#"{"val_loss": 0.1}"#))
+      #expect(fromJournal.stderr.contains("the journal's last 4 KiB"))
       let missing = try OrbitProcess.run(["logs", "run", "ffffffffff"], in: sandbox.path)
       #expect(missing.code == 66 && missing.stderr.contains("no kept trial folder"))
     }

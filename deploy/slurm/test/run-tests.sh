@@ -155,14 +155,29 @@ test_b() {
 
 # (c) the time limit: USR1 at the offset, clean stop, scontrol requeue, completion.
 # slurmctld looks at time limits every 30 s and sends --signal's signal at the first look that
-# finds at most OFFSET + 30 s left: with --time=2 and @60, 30–60 s after the start. 16 trials of
-# ~20 s on 4 slots: a first attempt finishes 8 or 12 (what it holds when the signal comes) and
-# requeues; the second has dispatched all that is left before its own signal can come.
+# finds at most OFFSET + 30 s left: with --time=2 and @60, 30–60 s after the start. 16 command
+# trials of exactly 20 s (sleep: the same whatever the binary or the load) on 4 slots: the first
+# attempt finishes the 8 or 12 it has started when the signal comes, by 80 s, and requeues; the
+# second has started all that is left (rounds at 0 and 20 s) before its own signal can come.
 test_c() {
-  local d=$work/c; mkdir -p "$d"; make_spec "$d/tiny.yaml" 16 "$(steps_for 3.4)" "48"
+  local d=$work/c; mkdir -p "$d"
+  cat >"$d/tiny.yaml" <<'EOF'
+name: tiny
+method: grid
+runner: command
+metric: {name: loss, goal: minimize}
+command:
+  - /bin/sh
+  - -c
+  - 'sleep 20; echo "{\"loss\": $2}"'
+  - sh
+  - ${args_no_equals}
+parameters:
+  i: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]}
+EOF
   local j run s rc restarts t start
   start=$(date +%s)
-  j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=60 sbatch --parsable --time=2 --signal=B:USR1@60 \
+  j=$(cd "$d" && ORBIT_SIGNAL_OFFSET=60 ORBIT_WORKER_FLAGS=--allow-command sbatch --parsable --time=2 --signal=B:USR1@60 \
     "$slurm_dir/orbit-sweep.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
   run=$d/runs/tiny-$j
   s=$(wait_final "$j" 500); rc=$(job_field "$j" ExitCode); restarts=$(job_field "$j" Restarts)
