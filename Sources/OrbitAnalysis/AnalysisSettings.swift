@@ -119,6 +119,9 @@ public struct SweepMetadata: Sendable {
   /// Warnings about how the sweep was run (e.g. served over plain TCP off loopback), shown in
   /// the report's sweep section.
   public var warnings: [String] = []
+  /// Trials' learning curves (the journal's PROGRESS points of `curveMetric`), drawn per family.
+  public var curves: [LearningCurve] = []
+  public var curveMetric = ""
 
   public init(
     name: String, specText: String, countsByStatus: [String: Int], workers: [String],

@@ -152,6 +152,7 @@ struct ReportHTML {
       body += "<h2>Compute frontier</h2>\n<figure>\(frontier.render())</figure>\n"
       body += ReportTables.frontiers(analysis)
     }
+    body += LearningCurvesHTML.section(metadata.curves, metric: metadata.curveMetric)
     body += ReportTables.chinchilla(analysis)
     body += ReportTables.isoFLOP(analysis)
     body += ReportTables.metadata(metadata, analysis: analysis)

@@ -31,6 +31,12 @@ public struct ProgressPoint: Sendable {
   public var trialID: TrialID
   public var step: Int
   public var metricsJSON: String
+
+  public init(trialID: TrialID, step: Int, metricsJSON: String) {
+    self.trialID = trialID
+    self.step = step
+    self.metricsJSON = metricsJSON
+  }
 }
 
 /// A recorded trial result, as read back for status, export and analysis.

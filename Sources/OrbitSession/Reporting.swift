@@ -35,6 +35,9 @@ public enum Reporting {
       metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {
         "\($0.detail): anyone on that network could have joined this sweep or written results"
       }
+      let points = (try? journal.progressPoints()) ?? []
+      (metadata.curves, metadata.curveMetric) = learningCurves(
+        points, trials: trials, settings: settings)
       let report = Report.build(table: table, settings: settings, metadata: metadata)
       try report.html.write(
         toFile: runDirectory + "/report.html", atomically: true, encoding: .utf8)
@@ -44,6 +47,51 @@ public enum Reporting {
     } catch {
       throw SessionError("no report for \(runDirectory): \(error)", exitCode: ExitStatus.badData)
     }
+  }
+
+  /// The trials' learning curves of one metric — the analysis's y if the points log it, else
+  /// the metric they log most — each in its family (its group columns' values).
+  static func learningCurves(
+    _ points: [ProgressPoint], trials: [TrialRecord], settings: AnalysisSettings
+  ) -> ([LearningCurve], String) {
+    guard !points.isEmpty else { return ([], "") }
+    var decoded: [(TrialID, Double, [String: ParamValue])] = []
+    var frequency: [String: Int] = [:]
+    for point in points {
+      guard case .object(let metrics)? = try? ParamValue.parseJSON(point.metricsJSON) else {
+        continue
+      }
+      for (key, value) in metrics where value.doubleValue != nil { frequency[key, default: 0] += 1 }
+      decoded.append((point.trialID, Double(point.step), metrics))
+    }
+    let metric =
+      frequency[settings.y] != nil
+      ? settings.y : frequency.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
+    guard !metric.isEmpty else { return ([], "") }
+    var byTrial: [TrialID: [(step: Double, value: Double)]] = [:]
+    for (id, step, metrics) in decoded {
+      if let value = metrics[metric]?.doubleValue, value.isFinite {
+        byTrial[id, default: []].append((step, value))
+      }
+    }
+    let curves = trials.compactMap { trial -> LearningCurve? in
+      guard let points = byTrial[trial.id], !points.isEmpty else { return nil }
+      var params: [String: ParamValue] = [:]
+      if case .object(let o)? = try? ParamValue.parseJSON(trial.paramsJSON) { params = o }
+      let family =
+        settings.groupBy.isEmpty
+        ? "all"
+        : settings.groupBy.map { "\($0) = \(params[$0].map(Self.plain) ?? "–")" }.joined(
+          separator: " / ")
+      return LearningCurve(family: family, trial: trial.id.short, points: points)
+    }
+    return (curves, metric)
+  }
+
+  /// A parameter's value as a label shows it: strings without their quotes.
+  private static func plain(_ value: ParamValue) -> String {
+    if case .string(let s) = value { return s }
+    return value.json
   }
 
   /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).

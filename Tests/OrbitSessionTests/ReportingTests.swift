@@ -99,3 +99,54 @@ struct ReportingTests {
     #expect(!sandbox.exists("report.html"))
   }
 }
+
+@Suite("Learning curves in the report")
+struct LearningCurveReportTests {
+  @Test func eachFamilyGetsAPlotOfItsTrialsCurves() throws {
+    let sandbox = try Sandbox()
+    let text = """
+      method: grid
+      program: x.py
+      metric: {name: val_loss, goal: minimize}
+      parameters:
+        optimizer: {values: [adam, sgd]}
+        width: {values: [8, 16, 32, 64]}
+      """
+    try recordSweep(in: sandbox.path, specText: text) { spec in
+      (0..<spec.trialCount).map { i in
+        let t = spec.trial(at: i)
+        return entry(t, metrics: #"{"val_loss":\#(1.0 / Double(i + 1))}"#)
+      }
+    }
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    let trials = try journal.trials()
+    try journal.apply(
+      trials.flatMap { t in
+        (1...5).map { step in
+          JournalJob.progress(
+            trialID: t.id, attempt: 1, step: step,
+            metricsJSON: #"{"train_loss":\#(Double(t.index + 1) / Double(step))}"#)
+        }
+      }, sweepID: try journal.latestSweep()!.id)
+    try journal.close()
+    try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: false)
+    let html = try #require(sandbox.read("report.html"))
+    #expect(html.contains("Learning curves: train_loss by step"))
+    // Families are the group column (optimizer): one plot each, every trial a line in it.
+    #expect(html.components(separatedBy: "<figure class=\"curves\">").count - 1 == 2)
+    #expect(html.contains("optimizer = adam") && html.contains("optimizer = sgd"))
+  }
+
+  @Test func theMetricIsTheAnalysisYWhenTheCurvesLogIt() {
+    let settings = AnalysisSettings(y: "loss", xs: [], groupBy: [])
+    let id = TrialID(canonicalJSON: "{}")
+    let points = [
+      ProgressPoint(trialID: id, step: 1, metricsJSON: #"{"loss":2,"acc":0.1}"#),
+      ProgressPoint(trialID: id, step: 2, metricsJSON: #"{"acc":0.2}"#),
+    ]
+    let (curves, metric) = Reporting.learningCurves(
+      points, trials: [record(id)], settings: settings)
+    #expect(metric == "loss")
+    #expect(curves.count == 1 && curves[0].points.count == 1 && curves[0].family == "all")
+  }
+}
