@@ -36,7 +36,7 @@ let package = Package(
     .target(name: "OrbitProtocol", dependencies: ["OrbitSpec"]),
     .target(
       name: "OrbitJournal",
-      dependencies: ["OrbitSpec", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: ["OrbitSpec", "CSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "OrbitCompute", dependencies: ["CBLAS"]),
     .target(
       name: "OrbitCoordinator",

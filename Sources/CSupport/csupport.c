@@ -20,6 +20,7 @@ int orbit_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, s
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 /* fork + exec of a trial's program that dies with the worker.
 
@@ -88,4 +89,10 @@ pid_t orbit_spawn_guarded(const char *file, char *const argv[], char *const envp
     return -1;
   }
   return pid;
+}
+
+long long orbit_filesystem_magic(const char *path) {
+  struct statfs info;
+  if (statfs(path, &info) != 0) return -1;
+  return (long long)(unsigned int)info.f_type;
 }

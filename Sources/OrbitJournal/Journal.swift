@@ -28,18 +28,24 @@ public struct JournalEntry: Sendable {
 public final class Journal {
   let database: DatabaseQueue
   public let path: String
+  /// The filesystem the journal is on: what chose its journal mode (WAL only on a local disk).
+  public let fileSystem: FileSystemKind
 
   /// Opens (creating and migrating if needed) the journal at `path`.
   public init(path: String, readOnly: Bool = false) throws(JournalError) {
     self.path = path
+    let fileSystem = FileSystemKind.of(path)
+    self.fileSystem = fileSystem
     var configuration = Configuration()
     configuration.readonly = readOnly
     configuration.busyMode = .timeout(10)
     if !readOnly {
       configuration.prepareDatabase { db in
-        // WAL lets `orbit status` read while the coordinator writes. synchronous=FULL keeps a
-        // committed result durable across power loss: group commits pay for it, not a weaker rule.
-        try db.execute(sql: "PRAGMA journal_mode = WAL")
+        // WAL lets `orbit status` read while the coordinator writes; on a network filesystem
+        // (one host's shared memory cannot be shared) a rollback journal and the filesystem's
+        // locks. synchronous=FULL keeps a committed result durable across power loss: group
+        // commits pay for it, not a weaker rule.
+        try db.execute(sql: "PRAGMA journal_mode = \(fileSystem.journalMode)")
         try db.execute(sql: "PRAGMA synchronous = FULL")
         // Trial ids are hashes, so each insert lands at a random place in the primary-key index:
         // a larger page cache keeps that index in memory (8 MiB ≈ 1.5 M trials), and rarer

@@ -13,6 +13,13 @@ public final class SweepSession {
   let specPath: String
   public let runDirectory: String
   let journal: Journal
+  /// What to tell the user about where the journal lives, if anything: on a network
+  /// filesystem it runs without WAL (see `FileSystemKind`).
+  public var journalPlacementNotice: String? {
+    guard case .network(let name) = journal.fileSystem else { return nil }
+    return
+      "\(runDirectory) is on \(name): the journal uses SQLite's rollback journal there (WAL needs one host's shared memory), so orbit status works from other hosts; a local disk (--run-dir) is faster"
+  }
   let sweepID: String
   /// The live counts and controls shared with the coordinator thread (progress, stop, allow-list).
   public let status = CoordinatorStatus()

@@ -87,6 +87,7 @@ struct CoordinatorCommand: ParsableCommand {
       maxTrials: maxTrials)
     session.reportKeptJournal()
     for warning in session.spec.warnings { warn(warning) }
+    if let notice = session.journalPlacementNotice { warn(notice) }
     let logger = log.logger("orbit.coordinator")
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }

@@ -59,6 +59,7 @@ struct RunCommand: ParsableCommand {
       maxTrials: maxTrials)
     session.reportKeptJournal()
     for warning in session.spec.warnings { warn(warning) }
+    if let notice = session.journalPlacementNotice { warn(notice) }
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()

@@ -117,3 +117,25 @@ struct JournalTests {
     #expect(kept == [.ok, .diverged, .stopped])
   }
 }
+
+@Suite("Where the journal lives")
+struct JournalPlacementTests {
+  @Test func networkFilesystemsAreKnownByTheirMagic() {
+    #expect(FileSystemKind.kind(magic: 0x6969) == .network("NFS"))
+    #expect(FileSystemKind.kind(magic: 0x0BD0_0BD0) == .network("Lustre"))
+    #expect(FileSystemKind.kind(magic: 0x4750_4653) == .network("GPFS"))
+    #expect(FileSystemKind.kind(magic: 0xEF53) == .local)  // ext4
+    #expect(FileSystemKind.network("NFS").journalMode == "DELETE")
+    #expect(FileSystemKind.local.journalMode == "WAL")
+  }
+
+  @Test func aJournalOnALocalDiskIsInWALMode() throws {
+    let path = JournalTests().temporaryPath()
+    let journal = try Journal(path: path)
+    #expect(journal.fileSystem == .local)
+    try journal.close()
+    // The mode is in the file: a reader (orbit status) sees it.
+    let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
+    #expect(header[18] == 2 && header[19] == 2, "WAL files have read/write versions 2")
+  }
+}
