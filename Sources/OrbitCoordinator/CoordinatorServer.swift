@@ -123,7 +123,7 @@ public final class CoordinatorServer {
           writer.submit(
             .live(
               running: machine.runningCount, queued: machine.queuedCount,
-              workers: machine.workerCount, now: wallNow()))
+              workers: machine.workerCount, busy: machine.busyByWorker, now: wallNow()))
           nextLive = now + Timing.liveSnapshotSeconds
         }
         publish()

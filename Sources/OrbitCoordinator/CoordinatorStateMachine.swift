@@ -171,6 +171,12 @@ public struct CoordinatorStateMachine {
 
   public var runningCount: Int { leases.count }
   public var workerCount: Int { peers.count }
+  /// Trials each connected worker holds, by worker id: its busy slots.
+  public var busyByWorker: [String: Int] {
+    var busy: [String: Int] = [:]
+    for peer in peers.values { busy[peer.hello.workerID, default: 0] += peer.leases.count }
+    return busy
+  }
   /// Trials not yet dispatched nor finished (an upper bound while the cursor has not reached the
   /// end: it counts resumed ids it has not skipped yet).
   public var queuedCount: Int {

@@ -12,7 +12,8 @@ public enum JournalJob: Sendable {
   case workerJoined(id: String, host: String, pid: Int, slots: Int, gpus: String, now: Double)
   case workerLeft(id: String, reason: String, now: Double)
   case event(kind: String, trialID: TrialID?, workerID: String?, detail: String, now: Double)
-  case live(running: Int, queued: Int, workers: Int, now: Double)
+  /// The live snapshot `orbit status` reads; `busy`: trials each connected worker holds.
+  case live(running: Int, queued: Int, workers: Int, busy: [String: Int] = [:], now: Double)
 }
 
 extension Journal {
@@ -51,11 +52,15 @@ extension Journal {
             sql:
               "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [now, kind, trialID?.hex, workerID, detail])
-        case .live(let running, let queued, let workers, let now):
+        case .live(let running, let queued, let workers, let busy, let now):
           try db.execute(
             sql:
               "INSERT OR REPLACE INTO live (sweep_id, updated_at, running, queued, workers) VALUES (?, ?, ?, ?, ?)",
             arguments: [sweepID, now, running, queued, workers])
+          try db.execute(sql: "UPDATE workers SET busy = 0 WHERE busy != 0")
+          for (id, n) in busy where n > 0 {
+            try db.execute(sql: "UPDATE workers SET busy = ? WHERE id = ?", arguments: [n, id])
+          }
         }
       }
       return inserted

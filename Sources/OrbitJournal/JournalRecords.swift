@@ -124,6 +124,8 @@ public struct WorkerRecord: Sendable {
   public var slots: Int
   /// Each GPU slot's devices (CUDA_VISIBLE_DEVICES ids), empty without --gpus.
   public var gpus: [String]
+  /// Trials it held at the coordinator's last live snapshot (busy slots).
+  public var busy: Int
   public var joinedAt: Double
   public var leftAt: Double?
   public var leftReason: String?
@@ -135,6 +137,7 @@ public struct WorkerRecord: Sendable {
     slots = row["slots"]
     let gpuText: String = row["gpus"] ?? ""
     gpus = gpuText.isEmpty ? [] : gpuText.split(separator: ";").map(String.init)
+    busy = row["busy"] ?? 0
     joinedAt = row["joined_at"]
     leftAt = row["left_at"]
     leftReason = row["left_reason"]

@@ -131,6 +131,8 @@ enum JournalSchema {
     migrator.registerMigration("v4-gpus-stdout") { db in
       // Each GPU slot's devices, `;`-separated; empty for a worker without --gpus.
       try db.execute(sql: "ALTER TABLE workers ADD COLUMN gpus TEXT NOT NULL DEFAULT ''")
+      // Trials the worker held at the last live snapshot (its busy slots).
+      try db.execute(sql: "ALTER TABLE workers ADD COLUMN busy INTEGER NOT NULL DEFAULT 0")
       // The last 4 KiB of a command trial's stdout, ok runs too (`orbit logs` without folders).
       try db.execute(sql: "ALTER TABLE trials ADD COLUMN stdout_tail TEXT NOT NULL DEFAULT ''")
     }

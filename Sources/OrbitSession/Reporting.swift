@@ -25,7 +25,10 @@ public enum Reporting {
       let table = TrialsCSV.table(trials)
       let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
       let settings = analysisSettings(spec: spec, table: table)
-      let workers = (try? journal.workers().map(\.id)) ?? []
+      let workers = ((try? journal.workers()) ?? []).map { w in
+        w.gpus.isEmpty
+          ? w.id : "\(w.id) (\(w.slots) slots, GPUs \(w.gpus.joined(separator: " | ")))"
+      }
       let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
       var metadata = SweepMetadata(
         name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",

@@ -51,7 +51,7 @@ struct StatusCommand: ParsableCommand {
         "workers   \(workers.count) seen, \(workers.filter { $0.leftAt == nil }.count) connected")
       for worker in workers where worker.leftAt == nil {
         let gpus = worker.gpus.isEmpty ? "" : " · GPUs \(worker.gpus.joined(separator: " | "))"
-        print("  \(worker.id) on \(worker.host) · \(worker.slots) slots\(gpus)")
+        print("  \(worker.id) on \(worker.host) · \(worker.busy)/\(worker.slots) slots busy\(gpus)")
       }
     } catch let error as JournalError {
       throw fail(error.description, ExitStatus.ioError)

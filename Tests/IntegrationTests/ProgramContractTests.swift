@@ -92,7 +92,7 @@ extension RealProcesses {
         "import json, os, time\ntime.sleep(0.4)\nprint(json.dumps({'loss': 1, 'cuda': int(os.environ['CUDA_VISIBLE_DEVICES']), 'orbit_gpu': int(os.environ['ORBIT_GPU'])}))\n"
       )
       try sandbox.write(
-        "sweep.yaml", "method: grid\nprogram: gpu.py\nparameters:\n  x: {min: 1, max: 6}\n")
+        "sweep.yaml", "method: grid\nprogram: gpu.py\nparameters:\n  x: {min: 1, max: 16}\n")
       let coordinator = try OrbitProcess(
         ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path, name: "coordinator")
@@ -100,10 +100,17 @@ extension RealProcesses {
       let worker = try OrbitProcess(
         ["worker", "--connect", endpoint, "--gpus", "0,1", "--allow-command"], in: sandbox.path,
         name: "worker")
+      // While it runs, orbit status shows the worker's GPU slots and how many are busy.
+      var shown = ""
+      #expect(
+        OrbitProcess.eventually(timeout: 20) {
+          shown = (try? OrbitProcess.run(["status", "run"], in: sandbox.path).stdout) ?? ""
+          return shown.contains("2/2 slots busy · GPUs 0 | 1")
+        }, "\(shown)")
       #expect(coordinator.wait(timeout: 60) == 0, "\(coordinator.stderr)")
       _ = worker.wait(timeout: 15)
       let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
-      #expect(rows.count == 6 && rows.allSatisfy { $0.status == .ok })
+      #expect(rows.count == 16 && rows.allSatisfy { $0.status == .ok })
       let seen = rows.map(\.metricsJSON)
       // Two slots (one per GPU, --slots left out), each trial with its slot's device alone.
       #expect(
