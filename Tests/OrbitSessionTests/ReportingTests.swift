@@ -129,7 +129,7 @@ struct LearningCurveReportTests {
         }
       }, sweepID: try journal.latestSweep()!.id)
     try journal.close()
-    try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: false)
+    _ = try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: false)
     let html = try #require(sandbox.read("report.html"))
     #expect(html.contains("Learning curves: train_loss by step"))
     // Families are the group column (optimizer): one plot each, every trial a line in it.
