@@ -610,6 +610,7 @@ public struct CoordinatorStateMachine {
     if histories[progress.trialID]?.attempt != attempt {
       histories[progress.trialID] = (attempt, [])
     }
+    guard histories[progress.trialID]!.values.count < PeerPolicy.maxHistoryValues else { return }
     histories[progress.trialID]!.values.append(signed)
     historiesChanged = true
   }
