@@ -47,7 +47,8 @@ struct LoopsOverMemoryTests {
     trials: Int, workers: Int, coordinatorClock: LoopClock = .system,
     faults: (MemoryNetwork, CoordinatorStatus) -> Void
   ) throws -> (
-    rows: [TrialRecord], status: CoordinatorSnapshot, workerExits: [Int32], workersLeft: [String]
+    rows: [TrialRecord], status: CoordinatorSnapshot, workerExits: [Int32], workersLeft: [String],
+    leftAt: [Double]
   ) {
     let sandbox = try Sandbox()
     defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
@@ -117,8 +118,9 @@ struct LoopsOverMemoryTests {
     }
     while !coordinatorThread.isFinished { usleep(1000) }
     if let error = failure.withLock({ $0 }) { throw error }
-    let left = try journal.events(kind: "worker_left").map { "\($0.workerID ?? ""): \($0.detail)" }
-    return (try journal.trials(), status.snapshot, exits.withLock { $0 }, left)
+    let events = try journal.events(kind: "worker_left")
+    let left = events.map { "\($0.workerID ?? ""): \($0.detail)" }
+    return (try journal.trials(), status.snapshot, exits.withLock { $0 }, left, events.map(\.at))
   }
 
   func waitUntil(_ status: CoordinatorStatus, recorded: Int) {
@@ -177,17 +179,21 @@ struct LoopsOverMemoryTests {
       // declared dead, and rows are stamped with the (stepped) wall clock.
       clock.step(wall: 86_400)
       waitUntil(status, recorded: 16)
-      // The coordinator was frozen past liveness: every worker is declared dead at its next
-      // tick, their leases re-queued; they hear UNKNOWN_PEER, re-join, and finish the sweep.
-      clock.step(monotonic: 60)
+      // The coordinator was frozen past liveness (and its wall clock moves a second day, to
+      // date what follows): a worker not heard from since is declared dead at the next tick,
+      // its leases re-queued; it hears UNKNOWN_PEER, re-joins, and the sweep finishes. (A
+      // worker whose message lands between the jump and that tick was heard after it.)
+      clock.step(monotonic: 60, wall: 86_400)
     }
     try expectEachTrialOnce(result.rows, trials: 40)
     #expect(result.workerExits == [0, 0])
-    // Declared dead once each, by the monotonic jump alone: the wall-clock step killed nobody.
-    let silent = result.workersLeft.filter { $0.contains("silent") }
-    #expect(silent.count == 2, "\(result.workersLeft)")
-    let stamps = result.rows.map(\.finishedAt)
+    // Declared dead by the monotonic jump only — each event dated after the second step — and
+    // the first (wall-clock) step killed nobody.
     let now = Date().timeIntervalSince1970
+    let silent = zip(result.workersLeft, result.leftAt).filter { $0.0.contains("silent") }
+    #expect((1...2).contains(silent.count), "\(result.workersLeft)")
+    #expect(silent.allSatisfy { $0.1 > now + 1.5 * 86_400 }, "\(silent)")
+    let stamps = result.rows.map(\.finishedAt)
     #expect(stamps.contains { $0 > now + 80_000 }, "rows after the step carry the stepped clock")
     #expect(stamps.contains { $0 < now + 1000 }, "rows before it carry the real one")
   }
