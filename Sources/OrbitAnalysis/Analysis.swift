@@ -79,11 +79,16 @@ public struct Analysis: Sendable {
           rows.removeAll { drop.contains($0) }
         }
         do {
-          families.append(
-            try FamilyFit.fit(
-              group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
-              seeds: rows.map { seeds[$0] }, settings: settings))
+          let family = try FamilyFit.fit(
+            group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
+            seeds: rows.map { seeds[$0] }, settings: settings)
+          families.append(family)
           fitted.formUnion(rows)
+          for note in Set([family.withFloor.schemeWarning, family.pure.schemeWarning].compactMap {
+            $0
+          }).sorted() {
+            warnings.append("\(group) on \(axis): \(note)")
+          }
         } catch {
           warnings.append("\(group) on \(axis): \(error.message)")
         }
@@ -207,12 +212,10 @@ public struct Analysis: Sendable {
       guard Set(rows.map { n[$0]! }).count >= 3, Set(rows.map { d[$0]! }).count >= 3 else {
         continue
       }
-      let ids = Array(Set(rows.map { seeds[$0] })).sorted()
-      let clusters = ids.count >= 2 ? rows.map { ids.firstIndex(of: seeds[$0])! } : nil
       do {
         fits[group] = try ChinchillaFit.make(
           n: rows.map { n[$0]! }, d: rows.map { d[$0]! }, y: rows.map { y[$0]! },
-          clusters: clusters, settings: settings)
+          seeds: rows.map { seeds[$0] }, settings: settings)
       } catch {
         warnings.append("\(group), Chinchilla law: \(error.message)")
       }

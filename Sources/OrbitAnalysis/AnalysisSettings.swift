@@ -19,6 +19,12 @@ public struct AnalysisSettings: Sendable {
   public var huberDelta: Double = 1e-3
   /// Seed of the bootstrap, so a report is reproducible.
   public var randomSeed: UInt64 = 0
+  /// Seeds at or above which the bootstrap resamples whole seeds; fewer seeds resample points
+  /// within each scale (or residuals), with a warning.
+  public var minimumSeedClusters: Int = Resampling.minimumSeedClusters
+  /// Draw S of S seeds (c of c points) per resample, the textbook bootstrap, instead of S − 1
+  /// of S; kept to measure the (S − 1)/S shrinkage it causes (`FitBench coverage --textbook`).
+  public var textbookBootstrap = false
   /// Pairs (baseline, other) of group labels to compare; nil compares families that differ
   /// only in the first grouping column and share the others (and any held parameters), each
   /// against the one of its slice with the highest fitted loss mid-range.

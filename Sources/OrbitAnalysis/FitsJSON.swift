@@ -22,6 +22,9 @@ enum FitsJSON {
       "converged": f.fit.converged, "iterations": f.fit.iterations, "starts": f.fit.starts,
       "starts_at_optimum": f.fit.startsAtOptimum, "points": f.fit.points,
       "bootstrap_resamples": f.samples.count,
+      "bootstrap_scheme": f.scheme.map { $0.rawValue as Any } ?? NSNull(),
+      "distinct_resamples": f.distinctResamples, "unmoved_refits": f.unmovedRefits,
+      "interval_expansion": f.expansion,
     ]
   }
 

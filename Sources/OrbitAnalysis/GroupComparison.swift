@@ -64,18 +64,23 @@ public struct GroupComparison: Sendable {
     let qA = baseline.withFloor.fit.parameters
     let lowA = baseline.x.min()!
     let highA = baseline.x.max()!
+    // The other family's losses are resampled by its own scheme (index b, as its fits were).
     var bootstrap = Bootstrap()
     bootstrap.seed = settings.randomSeed
-    let clusters = other.clusters ?? Array(other.x.indices)
-    let resampledWeights = baseline.withFloor.samples.indices.map {
-      bootstrap.weights(clusters: clusters, index: $0)
+    let otherPoints = HuberLogObjective(
+      logX: other.x.map { log($0) }, logY: other.y.map { log($0) }, delta: settings.huberDelta,
+      hasFloor: true)
+    let resampled = baseline.withFloor.samples.indices.map {
+      bootstrap.resample(
+        otherPoints, fit: other.withFloor.fit, resampling: other.resampling, index: $0
+      ).objective
     }
     let multipliers = FamilyFit.medians(x: other.x, y: other.y).map { x, loss -> Multiplier in
       let needed = xNeeded(qA, loss: loss)
       let rows = other.x.indices.filter { other.x[$0] == x }
-      let samples = resampledWeights.indices.map { b -> Double in
+      let samples = resampled.indices.map { b -> Double in
         let resampledLoss = weightedMedian(
-          rows.map { other.y[$0] }, rows.map { resampledWeights[b][$0] })
+          rows.map { exp(resampled[b].logY[$0]) }, rows.map { resampled[b].weights[$0] })
         return xNeeded(baseline.withFloor.samples[b], loss: resampledLoss) / x
       }
       // A 1 % margin keeps points at the ends of the measured range from flickering out.

@@ -23,7 +23,8 @@ import Testing
         intervals: interval, samples: [])
     }
     return FamilyFit(
-      group: group, axis: "n_params", x: x, y: y, seeds: x.map { _ in "0" }, clusters: nil,
+      group: group, axis: "n_params", x: x, y: y, seeds: x.map { _ in "0" },
+      resampling: Resampling(scheme: .residuals, groups: Array(x.indices)),
       withFloor: fit(.powerLaw, [1, alpha, floor]), pure: fit(.powerLawNoFloor, [1, alpha]),
       floorIsSignificant: significant, floorOnset: onset, localSlopes: [], seedSpread: nil,
       seedLossRatio: nil)
