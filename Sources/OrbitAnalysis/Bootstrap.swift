@@ -221,8 +221,8 @@ public struct Bootstrap: Sendable {
     public var expansion: Double
     /// Distinct resamples among those drawn (equal resamples give equal refits).
     public var distinct: Int
-    /// Resamples whose data differ from the full sample but whose best refit stopped within one
-    /// L-BFGS step of its start: the optimiser did not move, so the refit says nothing.
+    /// Resamples whose data differ from the full sample but whose best refit ended exactly where
+    /// it started: the optimiser did not move, so the refit says nothing about the resample.
     public var unmoved: Int
   }
 
@@ -341,9 +341,9 @@ public struct Bootstrap: Sendable {
       let best = LawFitter.tieBreak(results)
       let changed =
         resampled.weights != objective.weights || resampled.logY != objective.logY
-      // A real refit takes several L-BFGS steps; one that stops within one step of its start
-      // on changed data has not refitted anything (the old collapse of the intervals).
-      let unmoved = changed && results[best].iterations <= 1
+      // A refit that ends where it started on changed data has not refitted anything (the old
+      // zero-width intervals: every refit returned the full-data optimum).
+      let unmoved = changed && results[best].x == starts[best]
       // Expanded percentile: the deviation from the estimate, in the optimiser's layout (log A,
       // α, log E) so A and E stay positive, scaled by t_ν / z.
       let expanded = zip(results[best].x, fit.logParameters).map { refit, estimate in

@@ -34,7 +34,8 @@ import Testing
     #expect(family.withFloor.scheme == .pointsWithinScale)
     // 8 scales × 2 seeds, 1 of 2 per scale: 2^8 possible resamples, so nearly every draw differs.
     #expect(family.withFloor.distinctResamples > 50)
-    let warning = try #require(analysis.warnings.first { $0.contains("too few for the seed-cluster") })
+    let warning = try #require(
+      analysis.warnings.first { $0.contains("too few for the seed-cluster") })
     #expect(warning.contains("2 seeds"))
     #expect(warning.contains("\(family.withFloor.distinctResamples) distinct resamples of 60"))
     let json = analysis.fitsJSON()
