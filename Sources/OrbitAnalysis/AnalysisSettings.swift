@@ -35,6 +35,15 @@ public struct AnalysisSettings: Sendable {
   /// Exponents count as "the same" when the difference's interval holds 0 and lies within
   /// ± this fraction of the baseline exponent; wider intervals mean "cannot tell".
   public var exponentTolerance: Double = 0.25
+  /// The group column whose values are compared (`analysis.compare`); families are compared
+  /// only when every other group column (and held parameter) matches. nil: the only group
+  /// column, or the first of several with a warning.
+  public var compareColumn: String?
+  /// The value of `compareColumn` every other value is compared against (`analysis.baseline`);
+  /// nil: in each slice, the family with the highest fitted loss mid-range.
+  public var baseline: String?
+  /// Measured scales (multipliers inside the range) a constant multiplier needs.
+  public var minimumScalesForConstant = 3
   /// Multipliers count as constant when their point estimates stay within this ratio.
   public var constantMultiplierRatio: Double = 1.6
   /// …and when each one's interval spans at most this ratio (upper/lower).

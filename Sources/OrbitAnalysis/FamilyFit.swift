@@ -61,7 +61,8 @@ public struct FitWithIntervals: Sendable {
     }
     return FitWithIntervals(
       fit: fit, intervals: result.intervals, samples: result.samples, scheme: result.scheme,
-      expansion: result.expansion, distinctResamples: result.distinct, unmovedRefits: result.unmoved, schemeWarning: warning)
+      expansion: result.expansion, distinctResamples: result.distinct,
+      unmovedRefits: result.unmoved, schemeWarning: warning)
   }
 }
 
@@ -72,6 +73,8 @@ public struct FamilyFit: Sendable {
   public var group: String
   /// The scale axis column.
   public var axis: String
+  /// The family's value of each group column and held parameter, e.g. ["model.width": "128"].
+  public var groupValues: [String: String] = [:]
   /// The points: scale, loss, and seed (cluster) label.
   public var x: [Double]
   public var y: [Double]

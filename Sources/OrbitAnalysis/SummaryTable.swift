@@ -33,7 +33,12 @@ enum SummaryTable {
 
   static func text(_ analysis: Analysis, pureOnly: Bool = false) -> String {
     let level = Int((analysis.settings.level * 100).rounded())
-    var rows = [["group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv", "bootstrap"]]
+    var rows = [
+      [
+        "group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv",
+        "bootstrap",
+      ]
+    ]
     for family in analysis.families {
       if !pureOnly {
         rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
