@@ -48,7 +48,7 @@ public struct Analysis: Sendable {
     let labels = ok.rows.map { label($0, indices: groupIndices) }
     var groups: [String] = []
     for l in labels where !groups.contains(l) { groups.append(l) }
-    groups.sort()
+    groups.sort(by: labelPrecedes)
     let y = ok.numbers(settings.y)
     let seeds =
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
@@ -70,7 +70,9 @@ public struct Analysis: Sendable {
             + held.indices.map { "\(held[$0])=\(heldValues[$0][i])" }.joined(separator: ", ")
       }
       var axisGroups: [String] = []
-      for l in axisLabels.sorted() where axisGroups.last != l { axisGroups.append(l) }
+      for l in axisLabels.sorted(by: labelPrecedes) where axisGroups.last != l {
+        axisGroups.append(l)
+      }
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
@@ -322,6 +324,24 @@ public struct Analysis: Sendable {
     }
     return sentences.joined(separator: " ")
   }
+}
+
+/// Label order for tables, legends and colours: part by part (values split at " / ", " @ ",
+/// ", " and "="), numbers by value (32 < 64 < 128 < 512, 0.001 < 0.003 < 0.01), other text as
+/// text.
+func labelPrecedes(_ a: String, _ b: String) -> Bool {
+  func parts(_ label: String) -> [String] {
+    var pieces = [label]
+    for separator in [" @ ", " / ", ", ", "="] {
+      pieces = pieces.flatMap { $0.components(separatedBy: separator) }
+    }
+    return pieces
+  }
+  for (x, y) in zip(parts(a), parts(b)) where x != y {
+    if let u = Double(x), let v = Double(y), u != v { return u < v }
+    return x < y
+  }
+  return parts(a).count != parts(b).count ? parts(a).count < parts(b).count : a < b
 }
 
 /// A scale or loss that can be fitted in log space: present, finite and positive.

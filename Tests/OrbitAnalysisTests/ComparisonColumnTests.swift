@@ -71,3 +71,35 @@ import Testing
     #expect(analysis.verdict.components(separatedBy: "symmetrize reached a floor").count == 2)
   }
 }
+
+@Suite struct LabelOrderTests {
+  @Test func numericGroupValuesSortByValueNotAsText() {
+    let widths = ["128", "256", "32", "512", "64"].sorted(by: labelPrecedes)
+    #expect(widths == ["32", "64", "128", "256", "512"])
+    let rates = ["0.01", "0.003", "0.1", "0.001"].sorted(by: labelPrecedes)
+    #expect(rates == ["0.001", "0.003", "0.01", "0.1"])
+    let held = ["none @ model.width=128", "augment @ model.width=64", "none @ model.width=64"]
+      .sorted(by: labelPrecedes)
+    #expect(
+      held == ["augment @ model.width=64", "none @ model.width=64", "none @ model.width=128"])
+  }
+
+  @Test func familiesOfANumericGroupComeInNumericOrder() {
+    var rows: [[String]] = []
+    for width in [128, 256, 32, 512, 64] {
+      for k in 6...10 {
+        let n = pow(2, Double(k))
+        rows.append([
+          "ok", "\(width)", "\(Int(n))", "\(3 * pow(n, -0.3) * (1 + 8 / Double(width)))",
+        ])
+      }
+    }
+    let table = Table(columns: ["status", "model.width", "task.n_train", "test_loss"], rows: rows)
+    var settings = AnalysisSettings(
+      y: "test_loss", xs: ["task.n_train"], groupBy: ["model.width"])
+    settings.bootstrap = 0
+    let analysis = Analysis.run(table: table, settings: settings)
+    #expect(analysis.groups == ["32", "64", "128", "256", "512"])
+    #expect(analysis.families.map(\.group) == ["32", "64", "128", "256", "512"])
+  }
+}
