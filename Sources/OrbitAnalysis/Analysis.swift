@@ -43,11 +43,12 @@ public struct Analysis: Sendable {
         "column \"\(column)\" is not in the table (columns: \(table.columns.joined(separator: ", ")))"
       )
     }
-    let groupIndices = settings.groupBy.compactMap { table.columns.firstIndex(of: $0) }
+    let groupColumns = settings.groupBy.filter { table.columns.contains($0) }
+    let groupIndices = groupColumns.map { table.columns.firstIndex(of: $0)! }
     let labels = ok.rows.map { label($0, indices: groupIndices) }
     var groups: [String] = []
     for l in labels where !groups.contains(l) { groups.append(l) }
-    groups.sort()
+    groups.sort(by: labelPrecedes)
     let y = ok.numbers(settings.y)
     let seeds =
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
@@ -69,7 +70,9 @@ public struct Analysis: Sendable {
             + held.indices.map { "\(held[$0])=\(heldValues[$0][i])" }.joined(separator: ", ")
       }
       var axisGroups: [String] = []
-      for l in axisLabels.sorted() where axisGroups.last != l { axisGroups.append(l) }
+      for l in axisLabels.sorted(by: labelPrecedes) where axisGroups.last != l {
+        axisGroups.append(l)
+      }
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
@@ -79,11 +82,26 @@ public struct Analysis: Sendable {
           rows.removeAll { drop.contains($0) }
         }
         do {
-          families.append(
-            try FamilyFit.fit(
-              group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
-              seeds: rows.map { seeds[$0] }, settings: settings))
+          var family = try FamilyFit.fit(
+            group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
+            seeds: rows.map { seeds[$0] }, settings: settings)
+          if let first = rows.first {
+            for (column, index) in zip(groupColumns, groupIndices) {
+              family.groupValues[column] = ok.rows[first][index]
+            }
+            for (h, column) in held.enumerated() {
+              family.groupValues[column] = heldValues[h][first]
+            }
+          }
+          families.append(family)
           fitted.formUnion(rows)
+          for note in Set(
+            [family.withFloor.schemeWarning, family.pure.schemeWarning].compactMap {
+              $0
+            }
+          ).sorted() {
+            warnings.append("\(group) on \(axis): \(note)")
+          }
         } catch {
           warnings.append("\(group) on \(axis): \(error.message)")
         }
@@ -109,21 +127,10 @@ public struct Analysis: Sendable {
     guard let axis = settings.xs.first else { return [] }
     let onAxis = families.filter { $0.axis == axis }
     guard onAxis.count >= 2 else { return [] }
-    var pairs: [(String, String)]
-    if let asked = settings.compare {
-      pairs = asked
-    } else {
-      pairs = []
-      for slice in comparisonSlices(onAxis.map(\.group), groupBy: settings.groupBy) {
-        let members = onAxis.filter { slice.contains($0.group) }
-        let all = members.flatMap(\.x)
-        let middle = (all.min()! * all.max()!).squareRoot()
-        let baseline = members.max {
-          $0.withFloor.fit.predict(middle) < $1.withFloor.fit.predict(middle)
-        }!
-        pairs += members.filter { $0.group != baseline.group }.map { (baseline.group, $0.group) }
-      }
+    if settings.compare == nil {
+      return compareByColumn(onAxis, axis: axis, settings: settings, warnings: &warnings)
     }
+    let pairs = settings.compare ?? []
     return pairs.compactMap { pair in
       guard let a = onAxis.first(where: { $0.group == pair.0 }),
         let b = onAxis.first(where: { $0.group == pair.1 })
@@ -134,6 +141,65 @@ public struct Analysis: Sendable {
       }
       return GroupComparison.compare(baseline: a, other: b, settings: settings)
     }
+  }
+
+  /// Comparisons of the values of one group column (`compareColumn`, else the only group column,
+  /// else the first with a warning), within slices of families whose every other group column
+  /// and held parameter match: never across tasks.
+  static func compareByColumn(
+    _ families: [FamilyFit], axis: String, settings: AnalysisSettings, warnings: inout [String]
+  ) -> [GroupComparison] {
+    guard let column = settings.compareColumn ?? settings.groupBy.first else { return [] }
+    if settings.compareColumn == nil && settings.groupBy.count > 1 {
+      warnings.append(
+        "several group columns (\(settings.groupBy.joined(separator: ", "))) and no"
+          + " analysis.compare: comparing the values of \(column), the first, within equal"
+          + " values of the others; set analysis.compare to choose another")
+    }
+    guard settings.groupBy.contains(column) else {
+      warnings.append(
+        "analysis.compare: \(column) is not a group column (\(settings.groupBy.joined(separator: ", "))); nothing compared"
+      )
+      return []
+    }
+    var slices: [String: [FamilyFit]] = [:]
+    for family in families {
+      let context = family.groupValues.keys.filter { $0 != column }.sorted().map {
+        "\($0) = \(family.groupValues[$0]!)"
+      }.joined(separator: ", ")
+      slices[context, default: []].append(family)
+    }
+    var comparisons: [GroupComparison] = []
+    for context in slices.keys.sorted() {
+      let members = slices[context]!
+      guard members.count >= 2 else { continue }
+      let baseline: FamilyFit
+      if let wanted = settings.baseline {
+        guard let found = members.first(where: { $0.groupValues[column] == wanted }) else {
+          warnings.append(
+            "analysis.baseline: no family with \(column) = \(wanted)"
+              + (context.isEmpty ? "" : " at \(context)") + "; that slice is not compared")
+          continue
+        }
+        baseline = found
+      } else {
+        let all = members.flatMap(\.x)
+        let middle = (all.min()! * all.max()!).squareRoot()
+        baseline = members.max {
+          $0.withFloor.fit.predict(middle) < $1.withFloor.fit.predict(middle)
+        }!
+      }
+      for other in members where other.group != baseline.group {
+        let subject =
+          "\(column): \(other.groupValues[column] ?? other.group) vs "
+          + "\(baseline.groupValues[column] ?? baseline.group)"
+          + (context.isEmpty ? "" : ", at \(context)")
+        comparisons.append(
+          GroupComparison.compare(
+            baseline: baseline, other: other, settings: settings, subject: subject))
+      }
+    }
+    return comparisons
   }
 
   /// Families that may be compared with each other, in slices of two or more: those that
@@ -207,12 +273,10 @@ public struct Analysis: Sendable {
       guard Set(rows.map { n[$0]! }).count >= 3, Set(rows.map { d[$0]! }).count >= 3 else {
         continue
       }
-      let ids = Array(Set(rows.map { seeds[$0] })).sorted()
-      let clusters = ids.count >= 2 ? rows.map { ids.firstIndex(of: seeds[$0])! } : nil
       do {
         fits[group] = try ChinchillaFit.make(
           n: rows.map { n[$0]! }, d: rows.map { d[$0]! }, y: rows.map { y[$0]! },
-          clusters: clusters, settings: settings)
+          seeds: rows.map { seeds[$0] }, settings: settings)
       } catch {
         warnings.append("\(group), Chinchilla law: \(error.message)")
       }
@@ -223,7 +287,13 @@ public struct Analysis: Sendable {
   /// The verdict paragraph: comparisons first; without any, each family's exponent and floor.
   func verdictParagraph() -> String {
     var sentences: [String] = []
-    for comparison in comparisons { sentences.append(comparison.sentence) }
+    var floorsSaid = Set<String>()
+    for comparison in comparisons {
+      let newFloors = comparison.floorNotes.filter { floorsSaid.insert($0).inserted }
+      sentences.append(
+        "\(comparison.subject): "
+          + (newFloors + [comparison.finding]).joined(separator: " "))
+    }
     let primary = settings.xs.first
     for family in families where family.axis == primary {
       let floorSentence =
@@ -254,6 +324,24 @@ public struct Analysis: Sendable {
     }
     return sentences.joined(separator: " ")
   }
+}
+
+/// Label order for tables, legends and colours: part by part (values split at " / ", " @ ",
+/// ", " and "="), numbers by value (32 < 64 < 128 < 512, 0.001 < 0.003 < 0.01), other text as
+/// text.
+func labelPrecedes(_ a: String, _ b: String) -> Bool {
+  func parts(_ label: String) -> [String] {
+    var pieces = [label]
+    for separator in [" @ ", " / ", ", ", "="] {
+      pieces = pieces.flatMap { $0.components(separatedBy: separator) }
+    }
+    return pieces
+  }
+  for (x, y) in zip(parts(a), parts(b)) where x != y {
+    if let u = Double(x), let v = Double(y), u != v { return u < v }
+    return x < y
+  }
+  return parts(a).count != parts(b).count ? parts(a).count < parts(b).count : a < b
 }
 
 /// A scale or loss that can be fitted in log space: present, finite and positive.

@@ -19,6 +19,12 @@ public struct AnalysisSettings: Sendable {
   public var huberDelta: Double = 1e-3
   /// Seed of the bootstrap, so a report is reproducible.
   public var randomSeed: UInt64 = 0
+  /// Seeds at or above which the bootstrap resamples whole seeds; fewer seeds resample points
+  /// within each scale (or residuals), with a warning.
+  public var minimumSeedClusters: Int = Resampling.minimumSeedClusters
+  /// Draw S of S seeds (c of c points) per resample, the textbook bootstrap, instead of S − 1
+  /// of S; kept to measure the (S − 1)/S shrinkage it causes (`FitBench coverage --textbook`).
+  public var textbookBootstrap = false
   /// Pairs (baseline, other) of group labels to compare; nil compares families that differ
   /// only in the first grouping column and share the others (and any held parameters), each
   /// against the one of its slice with the highest fitted loss mid-range.
@@ -29,6 +35,15 @@ public struct AnalysisSettings: Sendable {
   /// Exponents count as "the same" when the difference's interval holds 0 and lies within
   /// ± this fraction of the baseline exponent; wider intervals mean "cannot tell".
   public var exponentTolerance: Double = 0.25
+  /// The group column whose values are compared (`analysis.compare`); families are compared
+  /// only when every other group column (and held parameter) matches. nil: the only group
+  /// column, or the first of several with a warning.
+  public var compareColumn: String?
+  /// The value of `compareColumn` every other value is compared against (`analysis.baseline`);
+  /// nil: in each slice, the family with the highest fitted loss mid-range.
+  public var baseline: String?
+  /// Measured scales (multipliers inside the range) a constant multiplier needs.
+  public var minimumScalesForConstant = 3
   /// Multipliers count as constant when their point estimates stay within this ratio.
   public var constantMultiplierRatio: Double = 1.6
   /// …and when each one's interval spans at most this ratio (upper/lower).

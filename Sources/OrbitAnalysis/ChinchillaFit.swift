@@ -15,20 +15,33 @@ public struct ChinchillaFit: Sendable {
   /// Fits and bootstraps Chinchilla's law.
   /// - Parameters:
   ///   - n: parameters per run; d: training tokens (samples) per run; y: final loss.
-  ///   - clusters: resampling clusters (nil: single runs).
+  ///   - seeds: seed of each run, to choose the resampling (nil: single runs, n of n).
   ///   - settings: δ, bootstrap count, level, seed, threads.
   /// - Throws: `AnalysisError.notEnoughData` for fewer than 6 usable runs.
   public static func make(
-    n: [Double], d: [Double], y: [Double], clusters: [Int]? = nil, settings: AnalysisSettings
+    n: [Double], d: [Double], y: [Double], seeds: [String]? = nil, settings: AnalysisSettings
   ) throws(AnalysisError) -> ChinchillaFit {
+    let resampling = seeds.map { seeds in
+      Resampling.choose(
+        x: n.indices.map { "\(n[$0]) \(d[$0])" }, seeds: seeds,
+        minimumSeedClusters: settings.minimumSeedClusters)
+    }
     let result = try FitWithIntervals.make(
-      law: .chinchilla, x: n, secondX: d, y: y, clusters: clusters, settings: settings)
+      law: .chinchilla, x: n, secondX: d, y: y, resampling: resampling, settings: settings)
     let q = result.fit.parameters
     let aSamples = result.samples.map { $0[3] / ($0[1] + $0[3]) }
     return ChinchillaFit(
       result: result, a: q[3] / (q[1] + q[3]), b: q[1] / (q[1] + q[3]),
       aInterval: Interval.percentile(aSamples, level: settings.level),
       bInterval: Interval.percentile(aSamples.map { 1 - $0 }, level: settings.level))
+  }
+
+  /// Fits and bootstraps Chinchilla's law with seed labels given as cluster ids (the seed-cluster
+  /// bootstrap with ≥ 5 of them, otherwise the scheme `Resampling.choose` picks).
+  public static func make(
+    n: [Double], d: [Double], y: [Double], clusters: [Int]?, settings: AnalysisSettings
+  ) throws(AnalysisError) -> ChinchillaFit {
+    try make(n: n, d: d, y: y, seeds: clusters?.map { "\($0)" }, settings: settings)
   }
 
   /// The loss-minimising N and D for a budget of `compute` FLOPs (C = 6·N·D), and D/N.

@@ -9,6 +9,16 @@ public struct FitWithIntervals: Sendable {
   public var intervals: [Interval]
   /// Natural parameters of each bootstrap resample.
   public var samples: [[Double]]
+  /// How resamples were drawn (nil without a bootstrap).
+  public var scheme: ResamplingScheme?
+  /// The factor t_ν / z the resamples' deviations were widened by (1: none).
+  public var expansion: Double = 1
+  /// Distinct resamples among those drawn: the intervals rest on this many different data sets.
+  public var distinctResamples: Int = 0
+  /// Resamples whose refit did not move from its start although their data changed.
+  public var unmovedRefits: Int = 0
+  /// Why the scheme is not the seed-cluster bootstrap, or that it had few distinct resamples.
+  public var schemeWarning: String?
 
   /// The interval of the parameter called `name`, if bootstrapped.
   public func interval(_ name: String) -> Interval? {
@@ -20,7 +30,7 @@ public struct FitWithIntervals: Sendable {
 
   /// Fits `law` to (x, [secondX,] y) and bootstraps it.
   static func make(
-    law: ScalingLaw, x: [Double], secondX: [Double] = [], y: [Double], clusters: [Int]?,
+    law: ScalingLaw, x: [Double], secondX: [Double] = [], y: [Double], resampling: Resampling?,
     settings: AnalysisSettings
   ) throws(AnalysisError) -> FitWithIntervals {
     var fitter = LawFitter(law: law)
@@ -36,8 +46,23 @@ public struct FitWithIntervals: Sendable {
     bootstrap.level = settings.level
     bootstrap.seed = settings.randomSeed
     bootstrap.threads = settings.threads
-    let result = bootstrap.run(fitter: fitter, objective: objective, fit: fit, clusters: clusters)
-    return FitWithIntervals(fit: fit, intervals: result.intervals, samples: result.samples)
+    let resampling =
+      resampling ?? Resampling(scheme: .points, groups: Array(objective.logY.indices))
+    bootstrap.oneFewer = resampling.scheme != .points && !settings.textbookBootstrap
+    bootstrap.expand = !settings.textbookBootstrap
+    let result = bootstrap.run(
+      fitter: fitter, objective: objective, fit: fit, resampling: resampling)
+    var warning = resampling.warning(distinct: result.distinct, drawn: settings.bootstrap)
+    if result.unmoved > 0 {
+      warning =
+        (warning.map { $0 + " " } ?? "")
+        + "\(result.unmoved) of \(settings.bootstrap) refits did not move from their start"
+        + " although their data changed."
+    }
+    return FitWithIntervals(
+      fit: fit, intervals: result.intervals, samples: result.samples, scheme: result.scheme,
+      expansion: result.expansion, distinctResamples: result.distinct,
+      unmovedRefits: result.unmoved, schemeWarning: warning)
   }
 }
 
@@ -48,12 +73,14 @@ public struct FamilyFit: Sendable {
   public var group: String
   /// The scale axis column.
   public var axis: String
+  /// The family's value of each group column and held parameter, e.g. ["model.width": "128"].
+  public var groupValues: [String: String] = [:]
   /// The points: scale, loss, and seed (cluster) label.
   public var x: [Double]
   public var y: [Double]
   public var seeds: [String]
-  /// Bootstrap cluster of each point (its seed's index); nil when points resample alone.
-  public var clusters: [Int]?
+  /// How the bootstrap resamples the points (chosen by the data, see `Resampling.choose`).
+  public var resampling: Resampling
   /// L = E + A·x^(−α).
   public var withFloor: FitWithIntervals
   /// L = A·x^(−α).
@@ -84,19 +111,19 @@ public struct FamilyFit: Sendable {
     settings: AnalysisSettings
   ) throws(AnalysisError) -> FamilyFit {
     let seedIDs = Array(Set(seeds)).sorted()
-    let clusters: [Int]? =
-      seedIDs.count >= 2 ? seeds.map { seedIDs.firstIndex(of: $0)! } : nil
+    let resampling = Resampling.choose(
+      x: x, seeds: seeds, minimumSeedClusters: settings.minimumSeedClusters)
     let withFloor = try FitWithIntervals.make(
-      law: .powerLaw, x: x, y: y, clusters: clusters, settings: settings)
+      law: .powerLaw, x: x, y: y, resampling: resampling, settings: settings)
     let pure = try FitWithIntervals.make(
-      law: .powerLawNoFloor, x: x, y: y, clusters: clusters, settings: settings)
+      law: .powerLawNoFloor, x: x, y: y, resampling: resampling, settings: settings)
     let e = withFloor.fit.parameter("E")
     let lowestLoss = y.min() ?? 0
     let eLower = withFloor.interval("E")?.lower ?? e
     let significant = eLower >= settings.floorFraction * lowestLoss
     let onset = pow(withFloor.fit.parameter("A") / e, 1 / withFloor.fit.parameter("alpha"))
     return FamilyFit(
-      group: group, axis: axis, x: x, y: y, seeds: seeds, clusters: clusters,
+      group: group, axis: axis, x: x, y: y, seeds: seeds, resampling: resampling,
       withFloor: withFloor, pure: pure,
       floorIsSignificant: significant, floorOnset: onset, localSlopes: localSlopes(x: x, y: y),
       seedSpread: seedSpread(x: x, y: y, seeds: seeds, seedIDs: seedIDs, settings: settings),

@@ -22,12 +22,17 @@ enum FitsJSON {
       "converged": f.fit.converged, "iterations": f.fit.iterations, "starts": f.fit.starts,
       "starts_at_optimum": f.fit.startsAtOptimum, "points": f.fit.points,
       "bootstrap_resamples": f.samples.count,
+      "bootstrap_scheme": f.scheme.map { $0.rawValue as Any } ?? NSNull(),
+      "distinct_resamples": f.distinctResamples, "unmoved_refits": f.unmovedRefits,
+      "interval_expansion": f.expansion,
     ]
   }
 
   static func family(_ f: FamilyFit) -> [String: Any] {
     [
-      "group": f.group, "axis": f.axis, "points": f.x.count, "with_floor": fit(f.withFloor),
+      "group": f.group, "group_values": f.groupValues, "axis": f.axis, "points": f.x.count,
+      "bootstrap_scheme": f.withFloor.scheme.map { $0.rawValue as Any } ?? NSNull(),
+      "with_floor": fit(f.withFloor),
       "pure": fit(f.pure), "floor_significant": f.floorIsSignificant,
       "floor_onset": number(f.floorOnset), "seed_spread": number(f.seedSpread),
       "seed_loss_ratio": number(f.seedLossRatio),
@@ -39,7 +44,8 @@ enum FitsJSON {
 
   static func comparison(_ c: GroupComparison) -> [String: Any] {
     [
-      "baseline": c.baseline, "other": c.other, "axis": c.axis,
+      "baseline": c.baseline, "other": c.other, "axis": c.axis, "subject": c.subject,
+      "floor_notes": c.floorNotes, "finding": c.finding,
       "exponent_difference": interval(c.exponentDifference, c.exponentDifferenceInterval),
       "multipliers": c.multipliers.map {
         [
@@ -56,11 +62,18 @@ enum FitsJSON {
     ["fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval)]
   }
 
+  /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and
+  /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
+  /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`.
+  static let schema = 2
+
   /// The whole analysis as a JSON object.
   static func object(_ analysis: Analysis, metadata: SweepMetadata?) -> [String: Any] {
     let s = analysis.settings
     var object: [String: Any] = [
-      "y": s.y, "xs": s.xs, "group_by": s.groupBy, "seed_column": s.seedColumn ?? NSNull(),
+      "schema": schema, "compare": s.compareColumn ?? NSNull(), "baseline": s.baseline ?? NSNull(),
+      "minimum_seed_clusters": s.minimumSeedClusters, "y": s.y, "xs": s.xs, "group_by": s.groupBy,
+      "seed_column": s.seedColumn ?? NSNull(),
       "level": s.level, "bootstrap": s.bootstrap, "huber_delta": s.huberDelta,
       "random_seed": s.randomSeed, "counts_by_status": analysis.countsByStatus,
       "fitted_rows": analysis.fittedRows, "groups": analysis.groups,

@@ -25,7 +25,7 @@ public struct ComputeFrontier: Sendable {
     }
     let fit =
       c.count >= 4
-      ? try? FitWithIntervals.make(law: .powerLaw, x: c, y: l, clusters: nil, settings: settings)
+      ? try? FitWithIntervals.make(law: .powerLaw, x: c, y: l, resampling: nil, settings: settings)
       : nil
     return ComputeFrontier(group: group, axis: axis, compute: c, loss: l, fit: fit)
   }

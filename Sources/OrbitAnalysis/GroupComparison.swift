@@ -17,8 +17,15 @@ public struct GroupComparison: Sendable {
   public var multipliers: [Multiplier]
   /// What the intervals support.
   public var verdict: Verdict
-  /// The verdict in plain words.
+  /// The verdict in plain words: what is compared, each floor, then the finding.
   public var sentence: String
+  /// The compared column and the values of the others held equal, e.g. "model.symmetry:
+  /// augment vs none, at task.teacher_seed = 0" (labels alone without a compare column).
+  public var subject: String = ""
+  /// The floor sentences of the two families (the verdict says each floor once).
+  public var floorNotes: [String] = []
+  /// The finding after the floors.
+  public var finding: String = ""
 
   /// k at one loss.
   public struct Multiplier: Sendable {
@@ -48,7 +55,7 @@ public struct GroupComparison: Sendable {
 
   /// Compares `other` against `baseline` (both fitted on the same axis).
   public static func compare(
-    baseline: FamilyFit, other: FamilyFit, settings: AnalysisSettings
+    baseline: FamilyFit, other: FamilyFit, settings: AnalysisSettings, subject: String? = nil
   ) -> GroupComparison {
     let level = settings.level
     let alphaA = baseline.pure.fit.parameter("alpha")
@@ -64,18 +71,23 @@ public struct GroupComparison: Sendable {
     let qA = baseline.withFloor.fit.parameters
     let lowA = baseline.x.min()!
     let highA = baseline.x.max()!
+    // The other family's losses are resampled by its own scheme (index b, as its fits were).
     var bootstrap = Bootstrap()
     bootstrap.seed = settings.randomSeed
-    let clusters = other.clusters ?? Array(other.x.indices)
-    let resampledWeights = baseline.withFloor.samples.indices.map {
-      bootstrap.weights(clusters: clusters, index: $0)
+    let otherPoints = HuberLogObjective(
+      logX: other.x.map { log($0) }, logY: other.y.map { log($0) }, delta: settings.huberDelta,
+      hasFloor: true)
+    let resampled = baseline.withFloor.samples.indices.map {
+      bootstrap.resample(
+        otherPoints, fit: other.withFloor.fit, resampling: other.resampling, index: $0
+      ).objective
     }
     let multipliers = FamilyFit.medians(x: other.x, y: other.y).map { x, loss -> Multiplier in
       let needed = xNeeded(qA, loss: loss)
       let rows = other.x.indices.filter { other.x[$0] == x }
-      let samples = resampledWeights.indices.map { b -> Double in
+      let samples = resampled.indices.map { b -> Double in
         let resampledLoss = weightedMedian(
-          rows.map { other.y[$0] }, rows.map { resampledWeights[b][$0] })
+          rows.map { exp(resampled[b].logY[$0]) }, rows.map { resampled[b].weights[$0] })
         return xNeeded(baseline.withFloor.samples[b], loss: resampledLoss) / x
       }
       // A 1 % margin keeps points at the ends of the measured range from flickering out.
@@ -89,8 +101,16 @@ public struct GroupComparison: Sendable {
       baseline: baseline.group, other: other.group, axis: baseline.axis,
       exponentDifference: difference, exponentDifferenceInterval: differenceInterval,
       multipliers: multipliers, verdict: .cannotTell, sentence: "")
-    (comparison.verdict, comparison.sentence) = judge(
+    comparison.subject = subject ?? "\(other.group) vs \(baseline.group)"
+    comparison.floorNotes = [baseline, other].filter(\.floorIsSignificant).map {
+      $0.floorSentence(subject: $0.group, purpose: "comparing exponents")
+    }
+    let (verdict, sentence) = judge(
       comparison, baseline: baseline, other: other, settings: settings)
+    comparison.verdict = verdict
+    comparison.finding = String(
+      sentence.dropFirst(comparison.floorNotes.map { $0.count + 1 }.reduce(0, +)))
+    comparison.sentence = "\(comparison.subject): \(sentence)"
     return comparison
   }
 
@@ -108,10 +128,16 @@ public struct GroupComparison: Sendable {
     let usable = c.multipliers.filter { !$0.extrapolated && $0.k.isFinite && $0.x <= limit }
     let ks = usable.map(\.k)
     let steady = ks.count >= 2 && ks.max()! / ks.min()! <= settings.constantMultiplierRatio
+    // A constant multiplier needs at least three measured scales: two points always lie on
+    // some power law of their own.
+    let enoughScales = ks.count >= settings.minimumScalesForConstant
+    let tooFew =
+      "only \(ks.count) measured \(ks.count == 1 ? "scale" : "scales") in range: too few scales"
+      + " to tell whether the multiplier is constant (needs \(settings.minimumScalesForConstant))"
     // A constant factor is only a finding when each k is pinned down, not merely steady.
     let widest = usable.compactMap { $0.interval.map { $0.upper / $0.lower } }.max() ?? 1
     let precise = widest <= settings.maxMultiplierSpread
-    let constant = steady && precise
+    let constant = steady && precise && enoughScales
     let alphaA = baseline.pure.fit.parameter("alpha")
     let range =
       usable.isEmpty
@@ -185,13 +211,15 @@ public struct GroupComparison: Sendable {
           usable.isEmpty
             ? "Below the floor no measured loss of \(c.other) is inside \(c.baseline)'s range,"
               + " so no multiplier can be read without extrapolating."
-            : steady
-              ? "Below the floor, at \(range), \(kText), but the intervals span up to "
-                + "\(format(widest))× (upper/lower): cannot tell a constant factor at this sample"
-                + " size."
-              : "Below the floor, at \(range), the multiplier is not constant (k from "
-                + "\(format(ks.first!))× to \(format(ks.last!))×): cannot tell the exponents"
-                + " apart until the floor is removed.")
+            : !enoughScales
+              ? "Below the floor, at \(range), \(kText): \(tooFew)."
+              : steady
+                ? "Below the floor, at \(range), \(kText), but the intervals span up to "
+                  + "\(format(widest))× (upper/lower): cannot tell a constant factor at this sample"
+                  + " size."
+                : "Below the floor, at \(range), the multiplier is not constant (k from "
+                  + "\(format(ks.first!))× to \(format(ks.last!))×): cannot tell the exponents"
+                  + " apart until the floor is removed.")
       }
     } else if exponentsDiffer {
       verdict = .differentExponent
@@ -204,6 +232,11 @@ public struct GroupComparison: Sendable {
         "Same exponent (Δα = \(format(c.exponentDifference))\(bracket(differenceInterval))),"
           + " constant multiplier: \(c.other) is worth \(kText) data over \(c.baseline) at"
           + " \(range).")
+    } else if exponentsAgree && steady && !enoughScales {
+      verdict = .cannotTell
+      words.append(
+        "Δα = \(format(c.exponentDifference))\(bracket(differenceInterval)) holds 0 and \(kText)"
+          + " at \(range), but \(tooFew): same exponent not shown.")
     } else {
       verdict = .cannotTell
       words.append(

@@ -28,15 +28,25 @@ enum ReportTables {
             + cell(fit.fit.parameter("A"), fit.interval("A")) + e
             + text(String(format: "%.6g", fit.fit.objective))
             + text(fit.fit.converged ? "yes" : "NO")
-            + text("\(fit.fit.startsAtOptimum)/\(fit.fit.starts)") + flag)
+            + text("\(fit.fit.startsAtOptimum)/\(fit.fit.starts)") + flag
+            + text(bootstrapText(fit)))
       }
     }
     return "<h2>Fits (\(level) % bootstrap intervals)</h2>\n"
       + table(
         [
           "group", "axis", "law", "α", "A", "E", "objective (Huber sum)", "converged",
-          "starts at optimum", "floor",
+          "starts at optimum", "floor", "bootstrap",
         ], rows)
+  }
+
+  /// "seed-clusters, 126 distinct of 1000" (and unmoved refits, when any).
+  static func bootstrapText(_ fit: FitWithIntervals) -> String {
+    guard let scheme = fit.scheme else { return "none" }
+    let unmoved = fit.unmovedRefits > 0 ? "; \(fit.unmovedRefits) refits did not move" : ""
+    let widened = fit.expansion > 1 ? String(format: ", widened ×%.2f (t/z)", fit.expansion) : ""
+    return "\(scheme.rawValue), \(fit.distinctResamples) distinct of "
+      + "\(fit.samples.count)\(widened)\(unmoved)"
   }
 
   static func slopes(_ a: Analysis) -> String {
@@ -123,8 +133,10 @@ enum ReportTables {
         ])
       + "<p>Settings: y = \(escapeHTML(analysis.settings.y)); axes "
       + "\(escapeHTML(analysis.settings.xs.joined(separator: ", "))); groups by "
-      + "\(escapeHTML(analysis.settings.groupBy.joined(separator: ", "))); bootstrap clusters "
-      + "\(escapeHTML(analysis.settings.seedColumn ?? "single trials")).</p>\n"
+      + "\(escapeHTML(analysis.settings.groupBy.joined(separator: ", "))); seeds "
+      + "\(escapeHTML(analysis.settings.seedColumn ?? "none")) (the seed-cluster bootstrap with ≥ "
+      + "\(analysis.settings.minimumSeedClusters) seeds, else points within each scale or "
+      + "residuals; each fit's scheme is in its row).</p>\n"
       + "<h3>Spec</h3>\n<pre>\(escapeHTML(m.specText))</pre>\n"
   }
 }

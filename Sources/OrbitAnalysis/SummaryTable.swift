@@ -27,13 +27,18 @@ enum SummaryTable {
     return [
       group, axis, law.rawValue, cells.joined(separator: "  "),
       String(format: "%.6g", f.fit.objective),
-      f.fit.converged ? "yes" : "NO",
+      f.fit.converged ? "yes" : "NO", ReportTables.bootstrapText(f),
     ]
   }
 
   static func text(_ analysis: Analysis, pureOnly: Bool = false) -> String {
     let level = Int((analysis.settings.level * 100).rounded())
-    var rows = [["group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv"]]
+    var rows = [
+      [
+        "group", "axis", "law", "parameters [\(level) % interval]", "objective", "conv",
+        "bootstrap",
+      ]
+    ]
     for family in analysis.families {
       if !pureOnly {
         rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))

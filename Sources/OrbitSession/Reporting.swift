@@ -97,6 +97,11 @@ public enum Reporting {
     return value.json
   }
 
+  /// The keys `analysis:` may have (docs/ANALYSIS.md); any other is refused at load with 65.
+  public static let analysisKeys: Set<String> = [
+    "y", "x", "group", "seed", "bootstrap", "level", "compare", "baseline",
+  ]
+
   /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).
   static func analysisSettings(spec: Spec?, table: Table) -> AnalysisSettings {
     var y = spec?.metric?.name ?? "test_loss"
@@ -109,6 +114,16 @@ public enum Reporting {
     if case .string(let s) = config["seed"] { settings.seedColumn = s }
     if case .int(let n) = config["bootstrap"] { settings.bootstrap = Int(n) }
     if let level = config["level"]?.doubleValue { settings.level = level }
+    if case .string(let s) = config["compare"] { settings.compareColumn = s }
+    if let baseline = config["baseline"] {
+      switch baseline {
+      case .string(let s): settings.baseline = s
+      case .int(let n): settings.baseline = "\(n)"
+      case .double(let d): settings.baseline = "\(d)"
+      case .bool(let b): settings.baseline = "\(b)"
+      default: break
+      }
+    }
     return settings
   }
 

@@ -23,16 +23,19 @@ import Testing
         intervals: interval, samples: [])
     }
     return FamilyFit(
-      group: group, axis: "n_params", x: x, y: y, seeds: x.map { _ in "0" }, clusters: nil,
+      group: group, axis: "n_params", x: x, y: y, seeds: x.map { _ in "0" },
+      resampling: Resampling(scheme: .residuals, groups: Array(x.indices)),
       withFloor: fit(.powerLaw, [1, alpha, floor]), pure: fit(.powerLawNoFloor, [1, alpha]),
       floorIsSignificant: significant, floorOnset: onset, localSlopes: [], seedSpread: nil,
       seedLossRatio: nil)
   }
 
-  /// Two in-range multipliers, steady (9.6× and 9.7×) and precise, and Δα = 0.104
-  /// [0.046, 0.155]: the manifold study's d = 4 (other) against d = 6 (baseline).
-  static func comparison(baseline: FamilyFit, other: FamilyFit) -> GroupComparison {
-    let multipliers = [345.0, 817].map { x in
+  /// In-range multipliers, steady (9.6× to 9.7×) and precise, and Δα = 0.104 [0.046, 0.155]:
+  /// the manifold study's d = 4 (other) against d = 6 (baseline), at 345 and 817 (and 600).
+  static func comparison(
+    baseline: FamilyFit, other: FamilyFit, scales: [Double] = [345, 817]
+  ) -> GroupComparison {
+    let multipliers = scales.map { x in
       GroupComparison.Multiplier(
         x: x, loss: 1e-3, k: x == 345 ? 9.6 : 9.7,
         interval: Interval(lower: 6.5, upper: 14.5, level: 0.95), extrapolated: false)
@@ -86,12 +89,36 @@ import Testing
     let baseline = Self.family(
       "none", alpha: 1.3, floor: 4e-3, onset: baselineOnset, significant: true)
     let other = Self.family("augment", alpha: 1.2, floor: 1e-2, onset: 1_000, significant: true)
-    var comparison = Self.comparison(baseline: baseline, other: other)
+    var comparison = Self.comparison(baseline: baseline, other: other, scales: [345, 600, 817])
     comparison.exponentDifference = -0.1
     comparison.exponentDifferenceInterval = Interval(lower: -0.15, upper: -0.05, level: 0.95)
+    let settings = AnalysisSettings(y: "test_loss", xs: ["n_params"])
     let (verdict, sentence) = GroupComparison.judge(
-      comparison, baseline: baseline, other: other,
-      settings: AnalysisSettings(y: "test_loss", xs: ["n_params"]))
+      comparison, baseline: baseline, other: other, settings: settings)
     #expect(verdict == .sameExponentConstantFactor, "\(sentence)")
+    // The same two families measured at two scales only: too few to call k constant.
+    comparison.multipliers.remove(at: 1)
+    let (twoPoints, twoSentence) = GroupComparison.judge(
+      comparison, baseline: baseline, other: other, settings: settings)
+    #expect(twoPoints == .cannotTell, "\(twoSentence)")
+    #expect(twoSentence.contains("too few scales to tell"))
+  }
+
+  @Test func twoScalesNeverMakeASameExponentEvenWhenDeltaAlphaHoldsZero() {
+    let baseline = Self.family("none", alpha: 0.5, floor: 1e-9, onset: 1e9, significant: false)
+    let other = Self.family("augment", alpha: 0.5, floor: 1e-9, onset: 1e9, significant: false)
+    let settings = AnalysisSettings(y: "test_loss", xs: ["n_params"])
+    for (scales, expected) in [
+      ([345.0, 817], GroupComparison.Verdict.cannotTell),
+      ([345, 600, 817], .sameExponentConstantFactor),
+    ] {
+      var comparison = Self.comparison(baseline: baseline, other: other, scales: scales)
+      comparison.exponentDifference = 0.01
+      comparison.exponentDifferenceInterval = Interval(lower: -0.02, upper: 0.04, level: 0.95)
+      let (verdict, sentence) = GroupComparison.judge(
+        comparison, baseline: baseline, other: other, settings: settings)
+      #expect(verdict == expected, "\(scales.count) scales: \(sentence)")
+      #expect(sentence.contains("too few scales to tell") == (scales.count == 2))
+    }
   }
 }

@@ -1,6 +1,8 @@
-// FitBench: Orbit's Chinchilla fit against scipy's L-BFGS-B on the same work, same machine.
+// FitBench: Orbit's Chinchilla fit against scipy's L-BFGS-B on the same work, same machine
+// (the default subcommand), and the coverage of the bootstrap intervals (issue 15).
 //
 //   cd bench && swift run -c release FitBench [--resamples 1000] [--repeat 3] [--no-scipy]
+//   cd bench && swift run -c release FitBench coverage [--datasets 200] [--resamples 400]
 //
 // Work: the 4,500-start grid fit of Epoch's 240 Chinchilla points, then 1,000 bootstrap refits
 // started at the optimum, on 1 thread and on 2; scipy's run of the same work is
@@ -34,6 +36,14 @@ func measure<T>(_ body: () -> T) -> (wall: Double, cpu: Double, value: T) {
 
 @main
 struct FitBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    subcommands: [ChinchillaBench.self, CoverageBench.self], defaultSubcommand: ChinchillaBench.self)
+}
+
+struct ChinchillaBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "chinchilla", abstract: "Orbit's Chinchilla fit and bootstrap against scipy's.")
+
   @Option(help: "Bootstrap resamples.") var resamples = 1000
   @Option(help: "Repeats (medians are reported).") var `repeat` = 3
   @Option(help: "The Chinchilla CSV (Epoch's points).")
@@ -133,5 +143,61 @@ struct FitBench: ParsableCommand {
         (scipy["scipy"] as? String) ?? "?", gridCPU, bootCPU, one.grid / gridCPU,
         gridCPU / one.grid,
         one.boot / bootCPU, bootCPU / one.boot))
+  }
+}
+
+/// Coverage of the 95 % intervals on simulated sweeps from known laws (issue 15's acceptance).
+struct CoverageBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "coverage",
+    abstract: "How often the bootstrap intervals cover the true α and E, per case.")
+
+  @Option(help: "Simulated data sets per case.") var datasets = 200
+  @Option(help: "Bootstrap resamples per fit.") var resamples = 400
+  @Option(help: "Seeds per data set (comma-separated cases).") var seeds = "2,3,5"
+  @Option(help: "Per-point log-noise σ.") var noise = 0.05
+  @Option(help: "Per-seed log-offset σ.") var seedOffset = 0.02
+  @Option(help: "True floor E of the floored case.") var floor = 0.1
+  @Flag(help: "Draw S of S (the textbook bootstrap) instead of S − 1 of S.") var textbook = false
+  @Option(help: "Seeds from which the seed-cluster bootstrap is used.") var minimumSeedClusters = 5
+
+  func run() throws {
+    var settings = AnalysisSettings(y: "loss", xs: ["x"])
+    settings.bootstrap = resamples
+    settings.minimumSeedClusters = minimumSeedClusters
+    settings.textbookBootstrap = textbook
+    print(
+      "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(datasets) data sets per"
+        + " case, \(resamples) resamples, noise σ \(noise), seed offset σ \(seedOffset)")
+    print("| law | seeds | scheme | distinct resamples (median) | α covered | α (floor law) covered"
+      + " | E covered | median α width | median E width | seconds |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for trueFloor in [0, floor] {
+      for s in seeds.split(separator: ",").compactMap({ Int($0) }) {
+        var simulation = CoverageSimulation(settings: settings)
+        simulation.floor = trueFloor
+        simulation.seeds = s
+        simulation.noise = noise
+        simulation.seedOffset = seedOffset
+        let start = Date()
+        var outcomes: [CoverageSimulation.Outcome] = []
+        for index in 0..<datasets { outcomes.append(try simulation.run(index: index)) }
+        let seconds = Date().timeIntervalSince(start)
+        func share(_ covered: (CoverageSimulation.Outcome) -> Bool) -> String {
+          let count = outcomes.count(where: covered)
+          return String(format: "%.1f %% (%d/%d)", 100 * Double(count) / Double(datasets), count, datasets)
+        }
+        let law =
+          trueFloor > 0
+          ? "E + A·x^−α, E = \(trueFloor)" : "A·x^−α (pure; α of the pure law, E = 0)"
+        print(
+          "| \(law) | \(s) | \(outcomes.first?.scheme?.rawValue ?? "-") | "
+            + "\(median(outcomes.map { Double($0.distinct) })) | \(share(\.alphaCovered)) | "
+            + "\(share(\.floorAlphaCovered)) | \(share(\.floorCovered)) | "
+            + String(
+              format: "%.4f | %.4f | %.0f |", median(outcomes.map(\.alphaWidth)),
+              median(outcomes.map(\.floorWidth)), seconds))
+      }
+    }
   }
 }
