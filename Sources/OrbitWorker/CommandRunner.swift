@@ -145,9 +145,10 @@ public struct CommandRunner: TrialRunner {
     let resultFile = try? String(contentsOfFile: resultPath, encoding: .utf8)
     let metrics = progress.finalMetrics(resultFile: resultFile) ?? "{}"
     if let missing = spec.missingMetric(in: metrics, lastOutput: progress.lastLine) {
-      return outcome(.failed, metrics: metrics, stderr: missing, exit: 0)
+      return outcome(.failed, metrics: metrics, stderr: capture.stderrTail + missing, exit: 0)
     }
-    return outcome(.ok, metrics: metrics, stderr: "", exit: 0)
+    // An ok run's stderr tail is kept too (warnings, a framework's log): `orbit logs --stderr`.
+    return outcome(.ok, metrics: metrics, stderr: capture.stderrTail, exit: 0)
   }
 
   /// The attempt's folder: under `trialRoot` (kept), or an unpredictable one in `scratch`

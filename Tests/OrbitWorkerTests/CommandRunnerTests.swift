@@ -107,6 +107,7 @@ struct CommandRunnerProgramTests {
         isCancelled: { false }, reportProgress: { step, _ in points.withLock { $0.append(step) } }))
     #expect(outcome.status == .ok, "\(outcome.stderrTail)")
     #expect(outcome.metricsJSON == #"{"val_loss":0.04,"x":7}"#)
+    #expect(outcome.stderrTail == "training done\n", "an ok run keeps its stderr tail")
     #expect(points.withLock { $0 } == [1, 2, 3, 10])
     let folder = "\(sandbox.path)/trials/\(trial.id.hex)/attempt-1"
     #expect(
