@@ -16,12 +16,18 @@ let package = Package(
     .library(name: "OrbitProtocol", targets: ["OrbitProtocol"]),
     .library(name: "OrbitCoordinator", targets: ["OrbitCoordinator"]),
     .library(name: "OrbitWorker", targets: ["OrbitWorker"]),
+    .library(name: "OrbitDashboard", targets: ["OrbitDashboard"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    // The dashboard's HTTP server and its Prometheus endpoint (issue 13): Hummingbird 2 on
+    // SwiftNIO, the heaviest dependencies here (about 3 of a first debug build's minutes).
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // C libraries from Debian: libzmq3-dev and libopenblas-dev. Linked directly rather than via
@@ -42,6 +48,7 @@ let package = Package(
       name: "OrbitCoordinator",
       dependencies: [
         "ZeroMQ", "OrbitProtocol", "OrbitJournal", .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
       ]),
     .target(
       name: "OrbitWorker",
@@ -58,10 +65,20 @@ let package = Package(
         "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
         "OrbitWorker", "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
       ]),
+    // The live dashboard: HTTP server, page, JSON API and /metrics over a run directory.
+    .target(
+      name: "OrbitDashboard",
+      dependencies: [
+        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .executableTarget(
       name: "orbit",
       dependencies: [
-        "OrbitSession", "ZeroMQ", "OrbitSpec", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
+        "OrbitSession", "OrbitDashboard", "ZeroMQ", "OrbitSpec", "OrbitJournal", "OrbitCompute",
+        "OrbitCoordinator",
         "OrbitWorker", "OrbitAnalysis", "CSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -88,6 +105,9 @@ let package = Package(
     .testTarget(
       name: "OrbitSessionTests",
       dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
+    .testTarget(
+      name: "OrbitDashboardTests",
+      dependencies: ["OrbitDashboard", "OrbitSession", "OrbitJournal", "OrbitTesting", "OrbitSpec"]),
     .testTarget(
       name: "IntegrationTests",
       dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],

@@ -32,22 +32,26 @@ public final class CoordinatorServer {
   /// Every timer (liveness, heartbeats, ticks) runs on `clock.monotonic`, so a step of the wall
   /// clock neither kills nor immortalises a worker; `clock.wall` only stamps journal rows.
   private let clock: LoopClock
+  private let metrics: CoordinatorMetrics
 
   /// A coordinator serving `bind` over ZeroMQ (with CurveZMQ when `curve` is given).
   public convenience init(
     context: ZMQContext, bind: String, journal: Journal, machine: CoordinatorStateMachine,
     resumed: Int, status: CoordinatorStatus, logger: Logger,
-    curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
+    curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?,
+    metrics: CoordinatorMetrics = CoordinatorMetrics()
   ) {
     self.init(
       transport: ZMQRouterTransport(context: context, bind: bind, curve: curve), journal: journal,
-      machine: machine, resumed: resumed, status: status, logger: logger)
+      machine: machine, resumed: resumed, status: status, logger: logger, metrics: metrics)
   }
 
   public init(
     transport: any CoordinatorTransport, journal: Journal, machine: CoordinatorStateMachine,
-    resumed: Int, status: CoordinatorStatus, logger: Logger, clock: LoopClock = .system
+    resumed: Int, status: CoordinatorStatus, logger: Logger, clock: LoopClock = .system,
+    metrics: CoordinatorMetrics = CoordinatorMetrics()
   ) {
+    self.metrics = metrics
     self.transport = transport
     self.journal = journal
     self.machine = machine
@@ -83,7 +87,10 @@ public final class CoordinatorServer {
     var nextLive = 0.0
     var stopSent = false
     var stopDeadline = Double.infinity
-    let writer = JournalWriter(journal: journal, sweepID: sweepID)
+    let metrics = self.metrics
+    let writer = JournalWriter(journal: journal, sweepID: sweepID) {
+      metrics.committed(seconds: $0)
+    }
     defer { writer.close() }
     do {
       // A sweep with nothing left to run (fully resumed) finishes at the first tick.
@@ -110,6 +117,7 @@ public final class CoordinatorServer {
         try drainInput(writer: writer)
         // Results now durable: acknowledge them (the state machine sends ACKs only here).
         for (entries, inserted) in try writer.takeCompleted() {
+          metrics.recorded(zip(entries, inserted).lazy.filter(\.1).map(\.0.outcome))
           try perform(
             machine.handle(.persisted(entries, inserted: inserted, now: now())), writer: writer)
         }
@@ -125,6 +133,7 @@ public final class CoordinatorServer {
               running: machine.runningCount, queued: machine.queuedCount,
               workers: machine.workerCount, busy: machine.busyByWorker, now: wallNow()))
           nextLive = now + Timing.liveSnapshotSeconds
+          updateGauges()
         }
         publish()
       }
@@ -138,6 +147,7 @@ public final class CoordinatorServer {
       throw CoordinatorError(kind: .socket, message: "\(error)")
     }
     publish()
+    updateGauges()
     status.update { $0.finished = true }
     logger.info("coordinator finished", metadata: ["recorded": "\(status.snapshot.recorded)"])
   }
@@ -150,8 +160,13 @@ public final class CoordinatorServer {
       let now = self.now()
       switch input {
       case .message(let peer, let frames, let name):
-        try perform(
-          machine.handle(Self.decode(frames, from: peer, name: name, now: now)), writer: writer)
+        let event = Self.decode(frames, from: peer, name: name, now: now)
+        switch event {
+        case .malformed(_, let error, _): metrics.malformedMessage(kind: error.code.description)
+        case .received(_, .result, _): metrics.received()
+        default: break
+        }
+        try perform(machine.handle(event), writer: writer)
       case .disconnected(let peer):
         // A worker whose process died is noticed as soon as the kernel closes its connection.
         try perform(machine.handle(.disconnected(peer, now: now)), writer: writer)
@@ -211,6 +226,9 @@ public final class CoordinatorServer {
       switch action {
       case .send(let peer, let message):
         let sent = try transport.send(MessageCodec.encode(message), to: peer)
+        if sent, case .task(let assignments) = message {
+          for _ in assignments { metrics.dispatched() }
+        }
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
       case .persist(let entries):
         writer.submit(.results(entries, receivedAt: wallNow()))
@@ -223,6 +241,7 @@ public final class CoordinatorServer {
           .progress(
             trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON))
       case .workerJoined(let hello):
+        metrics.joined()
         let now = wallNow()
         logger.info(
           "worker joined",
@@ -234,6 +253,7 @@ public final class CoordinatorServer {
             id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots,
             gpus: hello.gpus.joined(separator: ";"), now: now))
       case .workerLeft(let workerID, let reason, let requeued):
+        metrics.left(reason: reason)
         let now = wallNow()
         let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning
         logger.log(
@@ -255,6 +275,14 @@ public final class CoordinatorServer {
         break
       }
     }
+  }
+
+  /// The monitoring gauges, at the live snapshot's pace (not per message: `busyByWorker`
+  /// builds a dictionary).
+  private func updateGauges() {
+    metrics.update(
+      queued: machine.queuedCount, leases: machine.runningCount, workers: machine.workerCount,
+      refusedTotal: machine.refusedCount, busyByWorker: machine.busyByWorker)
   }
 
   private func publish() {

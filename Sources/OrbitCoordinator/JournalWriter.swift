@@ -28,14 +28,18 @@ final class JournalWriter: Sendable {
   /// Readable when completed batches (or a failure) wait to be taken.
   var wakeFD: Int32 { wakePipe.read }
 
-  init(journal: Journal, sweepID: String) {
+  /// - Parameter onCommit: told each commit's duration in seconds (on the writer thread).
+  init(journal: Journal, sweepID: String, onCommit: @escaping @Sendable (Double) -> Void = { _ in })
+  {
     var fds: [Int32] = [0, 0]
     _ = pipe(&fds)
     for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     wakePipe = (fds[0], fds[1])
     // The journal moves to the writer thread, which alone uses it until `close()` returns.
     nonisolated(unsafe) let journal = journal
-    let thread = Thread { [self] in self.loop(journal: journal, sweepID: sweepID) }
+    let thread = Thread { [self] in
+      self.loop(journal: journal, sweepID: sweepID, onCommit: onCommit)
+    }
     thread.name = "orbit-journal"
     thread.start()
   }
@@ -66,7 +70,9 @@ final class JournalWriter: Sendable {
     _ = Glibc.close(wakePipe.write)
   }
 
-  private func loop(journal: Journal, sweepID: String) {
+  private func loop(
+    journal: Journal, sweepID: String, onCommit: @Sendable (Double) -> Void
+  ) {
     while true {
       work.wait()
       let (jobs, closing) = state.withLock { s in
@@ -75,7 +81,11 @@ final class JournalWriter: Sendable {
       }
       if !jobs.isEmpty {
         do {
+          let start = ContinuousClock.now
           let inserted = try journal.apply(jobs, sweepID: sweepID)
+          let took = ContinuousClock.now - start
+          onCommit(
+            Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18)
           var batches: [([JournalEntry], [Bool])] = []
           var i = 0
           for case .results(let entries, _) in jobs {

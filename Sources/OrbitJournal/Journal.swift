@@ -122,6 +122,9 @@ public final class Journal {
           UPDATE sweeps SET spec_path = ?, spec_text = ?, fingerprint = ?, trial_count = ?,
             state = 'running', finished_at = NULL WHERE id = ?
           """, arguments: [specPath, specText, fingerprint, trialCount, id])
+      // Workers of a coordinator that was killed never had their leaving written: they are not
+      // connected to this one until they join again.
+      try Self.closeWorkers(reason: "coordinator restarted", now: Date().timeIntervalSince1970, db)
     }
   }
 
@@ -141,7 +144,15 @@ public final class Journal {
         sql: "UPDATE sweeps SET finished_at = ?, state = ? WHERE id = ?",
         arguments: [now, state, id])
       try db.execute(sql: "DELETE FROM live WHERE sweep_id = ?", arguments: [id])
+      try Self.closeWorkers(reason: "sweep \(state)", now: now, db)
     }
+  }
+
+  /// Marks every worker still recorded as connected as gone, busy with nothing.
+  static func closeWorkers(reason: String, now: Double, _ db: Database) throws {
+    try db.execute(
+      sql: "UPDATE workers SET left_at = ?, left_reason = ?, busy = 0 WHERE left_at IS NULL",
+      arguments: [now, reason])
   }
 
   /// The newest sweep started in this journal.

@@ -46,7 +46,7 @@ public enum Endpoint {
   }
 
   /// This machine's host name (gethostname), as other machines of a cluster usually know it.
-  static func hostName() -> String {
+  public static func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
     return String(cString: buffer)

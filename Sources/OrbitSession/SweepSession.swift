@@ -152,8 +152,18 @@ public final class SweepSession {
 
   /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
   /// endpoint it listens on (the port chosen when `bind` asks for port 0).
+  /// The journal's counts by status, before `start` (the coordinator owns the journal after).
+  public func recordedCounts() -> [TrialStatus: Int] {
+    var counts: [TrialStatus: Int] = [:]
+    for (name, n) in (try? journal.statusCounts()) ?? [:] {
+      if let status = TrialStatus(rawValue: name) { counts[status] = n }
+    }
+    return counts
+  }
+
   public func start(
-    bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
+    bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?,
+    metrics: CoordinatorMetrics = CoordinatorMetrics()
   )
     throws(SessionError) -> String
   {
@@ -175,7 +185,7 @@ public final class SweepSession {
     // Handed to the coordinator thread, which alone uses it (and the journal) from here on.
     nonisolated(unsafe) let server = CoordinatorServer(
       context: context, bind: bind, journal: journal, machine: machine, resumed: resumed,
-      status: status, logger: logger, curve: curve)
+      status: status, logger: logger, curve: curve, metrics: metrics)
     let outcome = self.outcome
     let thread = Thread {
       do throws(CoordinatorError) {

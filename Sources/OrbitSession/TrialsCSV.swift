@@ -123,12 +123,12 @@ public enum TrialsCSV {
     }
   }
 
-  private static func object(_ json: String) -> [String: ParamValue] {
+  static func object(_ json: String) -> [String: ParamValue] {
     if case .object(let o) = try? ParamValue.parseJSON(json) { return o }
     return [:]
   }
 
-  private static func cell(_ value: ParamValue) -> String {
+  static func cell(_ value: ParamValue) -> String {
     switch value {
     case .null: return ""
     case .bool(let b): return b ? "True" : "False"

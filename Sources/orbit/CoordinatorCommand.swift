@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
+import OrbitDashboard
 import OrbitSession
 import ZeroMQ
 
@@ -65,6 +66,8 @@ struct CoordinatorCommand: ParsableCommand {
   )
   var stopGrace: Double = CoordinatorStatus.defaultStopGraceSeconds
 
+  @OptionGroup var dashboard: DashboardOptions
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
@@ -92,7 +95,12 @@ struct CoordinatorCommand: ParsableCommand {
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
     session.status.stopGraceSeconds = stopGrace
-    let bound = try session.start(bind: bind, logger: logger, curve: curve)
+    let export = PrometheusExport(recorded: session.recordedCounts())
+    let server = try dashboard.start(
+      runDirectory: session.runDirectory, defaultAddress: nil, metrics: export, logger: logger)
+    defer { server?.stop() }
+    let bound = try session.start(
+      bind: bind, logger: logger, curve: curve, metrics: export.metrics)
     let endpoint = Endpoint.advertised(bound, host: advertise)
     do {
       try Endpoint.write(endpoint, toRunDirectory: session.runDirectory)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
+import OrbitDashboard
 import OrbitSession
 
 /// `orbit run SPEC`: a coordinator plus local worker processes on loopback; the whole sweep.
@@ -46,6 +47,8 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Skip the analysis report at the end.")
   var noReport = false
 
+  @OptionGroup var dashboard: DashboardOptions
+
   @OptionGroup var log: LogOptions
 
   func validate() throws {
@@ -63,7 +66,13 @@ struct RunCommand: ParsableCommand {
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()
-    let endpoint = try session.start(bind: bind, logger: logger, curve: nil)
+    let export = PrometheusExport(recorded: session.recordedCounts())
+    let server = try dashboard.start(
+      runDirectory: session.runDirectory, defaultAddress: DashboardOptions.runDefault,
+      metrics: export, logger: logger)
+    defer { server?.stop() }
+    let endpoint = try session.start(
+      bind: bind, logger: logger, curve: nil, metrics: export.metrics)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let perWorker = slots ?? max(1, cores / workers)
     print(
@@ -73,8 +82,10 @@ struct RunCommand: ParsableCommand {
       count: workers, slots: perWorker, endpoint: endpoint,
       logDirectory: session.runDirectory + "/logs", logLevel: log.logLevel,
       trialDirectory: session.runDirectory + "/trials")
+    // A sweep with nothing left (resumed after it finished) needs no workers: it ends at once.
+    let needsWorkers = session.resumed < session.spec.trialCount
     do {
-      try local.startAll()
+      if needsWorkers { try local.startAll() }
     } catch {
       session.status.requestStop()
       throw fail("cannot start local workers: \(error)", ExitStatus.unavailable)

@@ -12,49 +12,76 @@ struct StatusCommand: ParsableCommand {
   @Argument(help: "The run directory (holds journal.sqlite).")
   var runDir: String
 
+  @Flag(
+    help:
+      "Print one JSON object: the dashboard's /api/sweep fields plus \"workers\" (docs/DASHBOARD.md)."
+  )
+  var json = false
+
   func run() throws {
     let journal: Journal
     do { journal = try Journal(path: runDir + "/journal.sqlite", readOnly: true) } catch {
       throw fail(error.description, ExitStatus.noInput)
     }
+    let overview = try SweepOverview.read(journal)
+    let workers = try WorkerOverview.read(journal, overview: overview)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      var object = overview.json
+      object.removeLast()
+      let list = String(decoding: try encoder.encode(workers), as: UTF8.self)
+      print(object + ",\"workers\":" + list + "}")
+      return
+    }
     do {
-      guard let sweep = try journal.latestSweep() else {
-        throw fail("\(runDir): the journal holds no sweep yet", ExitStatus.noInput)
-      }
-      let counts = try journal.statusCounts()
-      let recorded = counts.values.reduce(0, +)
-      print("sweep     \(sweep.name) (\(sweep.id)) · \(sweep.specPath)")
-      print(
-        "state     \(sweep.state)\(sweep.finishedAt == nil ? "" : " at \(Date(timeIntervalSince1970: sweep.finishedAt!))")"
-      )
-      print("trials    \(recorded) of \(sweep.trialCount) recorded")
+      try printText(overview, workers, journal: journal)
+    } catch {
+      throw fail(error.description, ExitStatus.ioError)
+    }
+  }
+
+  private func printText(_ overview: SweepOverview, _ workers: [WorkerOverview], journal: Journal)
+    throws(JournalError)
+  {
+    do {
+      print("sweep     \(overview.name) (\(overview.id)) · \(overview.spec)")
+      let end = overview.finishedAt.map { " at \(Date(timeIntervalSince1970: $0))" } ?? ""
+      print("state     \(overview.state)\(end) · wall \(Summary.duration(overview.wallSeconds))")
+      print("trials    \(overview.recorded) of \(overview.total) recorded")
       if let insecure = try journal.events(kind: "insecure").last {
         print("security  \(insecure.detail): anyone on that network could join")
       }
       for status in TrialStatus.allCases {
-        if let n = counts[status.rawValue] {
+        if let n = overview.counts[status.rawValue] {
           print("  \(status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(n)")
         }
       }
-      if sweep.finishedAt == nil, let live = try journal.live(sweepID: sweep.id) {
-        let age = Date().timeIntervalSince1970 - live.updatedAt
-        let stale =
-          age > 10
-          ? " (coordinator silent for \(Int(age)) s: stopped or killed? run it again to resume)"
-          : ""
+      if overview.finishedAt == nil {
+        if overview.live {
+          let eta =
+            overview.etaSeconds.map { Summary.duration($0) }
+            ?? "– (no trial finished yet, or no worker)"
+          print(
+            "live      \(overview.running) running · \(overview.queued) queued · \(String(format: "%.2f", overview.trialsPerSecond)) trials/s · ETA \(eta)"
+          )
+        } else if let live = try journal.live(sweepID: overview.id) {
+          let age = Date().timeIntervalSince1970 - live.updatedAt
+          print(
+            "live      coordinator silent for \(Int(age)) s: stopped or killed? run it again to resume"
+          )
+        }
+      }
+      if let best = overview.best {
         print(
-          "live      \(live.running) running · \(live.queued) queued · \(live.workers) workers\(stale)"
+          "best      \(best.metric) \(best.value) · trial \(best.trial.prefix(12)) · \(best.params)"
         )
       }
-      let workers = try journal.workers()
-      print(
-        "workers   \(workers.count) seen, \(workers.filter { $0.leftAt == nil }.count) connected")
-      for worker in workers where worker.leftAt == nil {
+      print("workers   \(overview.workersConnected) connected now · \(overview.workersSeen) seen")
+      for worker in workers where worker.connected {
         let gpus = worker.gpus.isEmpty ? "" : " · GPUs \(worker.gpus.joined(separator: " | "))"
         print("  \(worker.id) on \(worker.host) · \(worker.busy)/\(worker.slots) slots busy\(gpus)")
       }
-    } catch let error as JournalError {
-      throw fail(error.description, ExitStatus.ioError)
     }
   }
 }

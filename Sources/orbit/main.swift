@@ -18,7 +18,7 @@ struct Orbit: ParsableCommand {
     subcommands: [
       RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, PlanCommand.self,
       StatusCommand.self, ExportCommand.self, ReportCommand.self, FitCommand.self,
-      TrialCommand.self, KeysCommand.self, LogsCommand.self,
+      TrialCommand.self, KeysCommand.self, LogsCommand.self, ServeCommand.self,
     ])
 }
 

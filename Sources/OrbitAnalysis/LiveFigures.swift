@@ -1,0 +1,60 @@
+import Foundation
+
+/// The dashboard's scaling plots: every ok trial's point on each axis, coloured by family, with
+/// the current fit and its band over the families fitted so far. Unlike the report's figure,
+/// a family too small to fit yet still shows its points: a sweep's first minutes are visible.
+public struct LiveFigure: Sendable {
+  public var axis: String
+  /// Points drawn (the ok trials with a finite value on this axis and of the metric).
+  public var points: Int
+  public var svg: String
+}
+
+extension Analysis {
+  /// One figure per axis of the settings that the table has.
+  public func liveFigures(table: Table) -> [LiveFigure] {
+    let statusIndex = table.columns.firstIndex(of: "status")
+    let ok = table.filter { row in statusIndex.map { row[$0] == "ok" } ?? true }
+    let groupIndices = settings.groupBy.compactMap { table.columns.firstIndex(of: $0) }
+    let labels = ok.rows.map { Analysis.label($0, indices: groupIndices) }
+    var order: [String] = []
+    for label in labels.sorted(by: labelPrecedes) where order.last != label { order.append(label) }
+    let y = ok.numbers(settings.y)
+    return settings.xs.filter(table.columns.contains).map { axis in
+      var plot = SVGPlot(
+        id: "live-\(axis)", title: "\(settings.y) against \(axis)",
+        xLabel: ReportHTML.label(axis), yLabel: "\(settings.y) (log scale)")
+      let x = ok.numbers(axis)
+      var drawn = 0
+      for (i, group) in order.enumerated() {
+        let color = SVGPlot.palette[i % SVGPlot.palette.count]
+        var series = SVGPlot.Series(name: group, color: color)
+        for row in labels.indices where labels[row] == group {
+          if isFittable(x[row]), isFittable(y[row]), let xv = x[row], let yv = y[row] {
+            series.points.append((xv, yv))
+          }
+        }
+        drawn += series.points.count
+        plot.series.append(series)
+      }
+      // Fits of the families on this axis (a held parameter splits a group into several).
+      for family in families where family.axis == axis {
+        let group = family.group.components(separatedBy: " @ ").first ?? family.group
+        let i = order.firstIndex(of: group) ?? 0
+        let grid = ReportHTML.grid(family.x)
+        var curve = SVGPlot.Series(name: "", color: SVGPlot.palette[i % SVGPlot.palette.count])
+        curve.curve = grid.map { ($0, family.withFloor.fit.predict($0)) }
+        curve.band = ReportHTML.band(family.withFloor, over: grid, level: settings.level)
+        plot.series.append(curve)
+      }
+      return LiveFigure(axis: axis, points: drawn, svg: plot.render())
+    }
+  }
+}
+
+extension LiveFigure {
+  /// The learning-curves section (one plot per family, as in the report) of `curves`.
+  public static func learningCurves(_ curves: [LearningCurve], metric: String) -> String {
+    LearningCurvesHTML.section(curves, metric: metric)
+  }
+}

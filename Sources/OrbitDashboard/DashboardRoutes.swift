@@ -1,0 +1,112 @@
+import Foundation
+import OrbitSession
+import OrbitSpec
+
+/// A reply the HTTP layer sends as is.
+public struct DashboardReply: Sendable, Equatable {
+  public var status: Int
+  public var contentType: String
+  public var body: String
+
+  static func json(_ body: String, status: Int = 200) -> DashboardReply {
+    DashboardReply(status: status, contentType: "application/json; charset=utf-8", body: body)
+  }
+
+  static func error(_ status: Int, _ message: String) -> DashboardReply {
+    json("{\"error\":\(ParamValue.string(message).json)}", status: status)
+  }
+}
+
+/// The dashboard's routes, independent of any server: a path, its query and the token the
+/// request carried go in, a reply comes out. The Hummingbird server is a thin adapter over this,
+/// and tests call it directly.
+public struct DashboardRoutes: Sendable {
+  public let data: DashboardData
+  /// Required on every request when set: `Authorization: Bearer TOKEN` or `?token=TOKEN`.
+  public let token: String?
+  /// The Prometheus text of `/metrics`; nil for `orbit serve`, which has no coordinator.
+  public let metrics: (@Sendable () -> String)?
+
+  public init(data: DashboardData, token: String?, metrics: (@Sendable () -> String)?) {
+    self.data = data
+    self.token = token
+    self.metrics = metrics
+  }
+
+  /// Every path the dashboard answers, for the 404's message and docs/DASHBOARD.md.
+  public static let paths = [
+    "/", "/api/sweep", "/api/workers", "/api/timeline", "/api/trials", "/api/trials/ID",
+    "/api/errors", "/api/figures", "/api/fits", "/api/curves", "/metrics",
+  ]
+
+  public func respond(path: String, query: [String: String], authorization: String?)
+    -> DashboardReply
+  {
+    if let token {
+      let offered =
+        authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        ?? query["token"]
+      guard let offered, Self.constantTimeEqual(offered, token) else {
+        return .error(
+          401,
+          "this dashboard needs its token: open the URL orbit printed (?token=…) or send Authorization: Bearer TOKEN"
+        )
+      }
+    }
+    do {
+      switch path {
+      case "/", "/index.html":
+        return DashboardReply(
+          status: 200, contentType: "text/html; charset=utf-8", body: DashboardPage.html)
+      case "/api/sweep": return .json(try data.overview().json)
+      case "/api/workers":
+        let workers = try data.workers()
+        return .json(Self.encode(workers))
+      case "/api/timeline": return .json(try data.timelineJSON())
+      case "/api/trials": return .json(try data.trialsJSON(query))
+      case "/api/errors": return .json(try data.errorsJSON())
+      case "/api/figures": return .json(data.figuresJSON())
+      case "/api/fits": return .json(data.fitsJSON())
+      case "/api/curves": return .json(try data.curvesJSON(family: query["family"]))
+      case "/metrics":
+        guard let metrics else {
+          return .error(
+            404,
+            "no coordinator in this process: /metrics is served by orbit run and orbit coordinator")
+        }
+        return DashboardReply(
+          status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
+      case let p where p.hasPrefix("/api/trials/"):
+        let id = String(p.dropFirst("/api/trials/".count))
+        guard let trial = try data.trialJSON(id: id) else {
+          return .error(
+            404,
+            "no recorded trial has the id '\(id)' (a full id or a unique prefix of 8+ hex digits)")
+        }
+        return .json(trial)
+      default:
+        return .error(
+          404, "no such page: \(path) (the dashboard serves \(Self.paths.joined(separator: ", ")))")
+      }
+    } catch {
+      return .error(error.exitCode == 64 ? 400 : 500, error.message)
+    }
+  }
+
+  static func encode(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+  }
+
+  /// Compares without an early exit, so response times do not leak how much of a guess was right.
+  static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
+    var difference = x.count ^ y.count
+    for i in 0..<max(x.count, y.count) {
+      difference |= Int((i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0))
+    }
+    return difference == 0
+  }
+}

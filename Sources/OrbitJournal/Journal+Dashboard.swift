@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+import OrbitSpec
+
+/// What the dashboard and `orbit status --json` read: aggregates computed by SQLite, so a sweep
+/// of 100,000 trials is summarised without loading its rows into memory.
+public struct TrialAggregates: Sendable, Equatable {
+  /// Trials recorded, and those recorded in the last `window` seconds before `now`.
+  public var recorded = 0
+  public var recordedInWindow = 0
+  /// The earliest `finished_at` in the window (when the window holds fewer seconds of results).
+  public var firstInWindow: Double?
+  /// Mean wall seconds of the trials that ran to the end (ok, diverged or stopped).
+  public var meanCompletedSeconds: Double?
+  /// Slot-seconds spent on recorded trials, and the CPU seconds they reported (`cpu_seconds`).
+  public var trialSeconds = 0.0
+  public var cpuSeconds: Double?
+  public init() {}
+}
+
+/// A trial picked as the best so far by one metric.
+public struct BestTrial: Sendable, Equatable {
+  public var id: TrialID
+  public var value: Double
+  public var paramsJSON: String
+}
+
+/// One page of trials: which rows, in which order.
+public struct TrialQuery: Sendable, Equatable {
+  public enum Key: Sendable, Equatable {
+    /// A journal column: `index`, `status`, `attempt`, `worker`, `wall_seconds`, `started_at`,
+    /// `finished_at`.
+    case column(String)
+    case parameter(String)
+    case metric(String)
+  }
+  public var statuses: [TrialStatus] = []
+  /// Parameters that must equal these values (a family's group columns).
+  public var parameters: [(name: String, value: ParamValue)] = []
+  public var sort: Key = .column("index")
+  public var descending = false
+  public var offset = 0
+  public var limit = 50
+
+  public init() {}
+
+  public static func == (a: TrialQuery, b: TrialQuery) -> Bool {
+    a.statuses == b.statuses && a.sort == b.sort && a.descending == b.descending
+      && a.offset == b.offset && a.limit == b.limit
+      && a.parameters.map(\.name) == b.parameters.map(\.name)
+      && a.parameters.map(\.value) == b.parameters.map(\.value)
+  }
+
+  /// The journal columns a page may be sorted by, and their SQL names.
+  public static let columns: [String: String] = [
+    "index": "idx", "status": "status", "attempt": "attempt", "worker": "worker",
+    "wall_seconds": "wall_seconds", "started_at": "started_at", "finished_at": "finished_at",
+  ]
+}
+
+/// Busy time of one worker in one bin of the sweep's timeline.
+public struct TimelineBin: Sendable, Equatable {
+  public var worker: String
+  public var bin: Int
+  /// Slot-seconds of trials that ran in the bin.
+  public var busySeconds: Double
+}
+
+extension Journal {
+  /// A JSON path naming one key of a params or metrics object (dotted names are one key).
+  static func jsonPath(_ key: String) -> String {
+    "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  }
+
+  /// Counts, rate window, mean duration and time spent, in one scan SQLite makes.
+  public func trialAggregates(window: Double, now: Double) throws(JournalError) -> TrialAggregates {
+    try read("trial aggregates") { db in
+      var result = TrialAggregates()
+      let cpuPath = Self.jsonPath("cpu_seconds")
+      if let row = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT COUNT(*), COALESCE(SUM(wall_seconds), 0),
+                 SUM(json_extract(metrics, ?)),
+                 AVG(CASE WHEN status IN ('ok', 'diverged', 'stopped') THEN wall_seconds END),
+                 SUM(finished_at > ?), MIN(CASE WHEN finished_at > ? THEN finished_at END)
+          FROM trials
+          """, arguments: [cpuPath, now - window, now - window])
+      {
+        result.recorded = row[0]
+        result.trialSeconds = row[1]
+        result.cpuSeconds = row[2]
+        result.meanCompletedSeconds = row[3]
+        result.recordedInWindow = row[4] ?? 0
+        result.firstInWindow = row[5]
+      }
+      return result
+    }
+  }
+
+  /// The ok trial with the lowest (or highest) `metric`, if any reported it as a number.
+  public func bestTrial(metric: String, maximize: Bool) throws(JournalError) -> BestTrial? {
+    try read("the best trial") { db in
+      let order = maximize ? "DESC" : "ASC"
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT id, v, params FROM (
+              SELECT id, params, json_extract(metrics, ?) AS v FROM trials WHERE status = 'ok')
+            WHERE typeof(v) IN ('real', 'integer') ORDER BY v \(order), id LIMIT 1
+            """, arguments: [Self.jsonPath(metric)])
+      else { return nil }
+      return BestTrial(id: try TrialRecord.id(hex: row[0]), value: row[1], paramsJSON: row[2])
+    }
+  }
+
+  /// One page of trials matching `query`, and how many match in all.
+  public func trials(matching query: TrialQuery) throws(JournalError) -> (
+    total: Int, page: [TrialRecord]
+  ) {
+    try read("a page of trials") { db in
+      var conditions: [String] = []
+      var arguments: [any DatabaseValueConvertible] = []
+      if !query.statuses.isEmpty {
+        conditions.append(
+          "status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ",")))"
+        )
+        arguments += query.statuses.map(\.rawValue)
+      }
+      for (name, value) in query.parameters {
+        conditions.append("json_extract(params, ?) = ?")
+        arguments.append(Self.jsonPath(name))
+        switch value {
+        case .int(let i): arguments.append(Int64(i))
+        case .double(let d): arguments.append(d)
+        case .bool(let b): arguments.append(b ? 1 : 0)
+        case .string(let s): arguments.append(s)
+        default: arguments.append(value.json)
+        }
+      }
+      let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+      let total =
+        try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM trials \(whereClause)",
+          arguments: StatementArguments(arguments)) ?? 0
+      var sortArguments: [any DatabaseValueConvertible] = []
+      let sortExpression: String
+      switch query.sort {
+      case .column(let name): sortExpression = TrialQuery.columns[name] ?? "idx"
+      case .parameter(let name):
+        sortExpression = "json_extract(params, ?)"
+        sortArguments.append(Self.jsonPath(name))
+      case .metric(let name):
+        sortExpression = "json_extract(metrics, ?)"
+        sortArguments.append(Self.jsonPath(name))
+      }
+      // Rows without the key sort last either way; the plan index breaks ties stably.
+      let direction = query.descending ? "DESC" : "ASC"
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(TrialRecord.selection) FROM trials \(whereClause)
+          ORDER BY (\(sortExpression)) IS NULL, \(sortExpression) \(direction), idx
+          LIMIT ? OFFSET ?
+          """,
+        arguments: StatementArguments(
+          arguments + sortArguments + sortArguments + [max(0, query.limit), max(0, query.offset)]))
+      return (total, try rows.map { try TrialRecord(row: $0) })
+    }
+  }
+
+  /// One recorded trial by its id or a unique prefix of it (at least 8 hex digits, as
+  /// `TrialID.short` prints); nil when none or several match.
+  public func trial(idPrefix: String) throws(JournalError) -> TrialRecord? {
+    guard idPrefix.count >= 8, idPrefix.count <= 64, idPrefix.allSatisfy(\.isHexDigit) else {
+      return nil
+    }
+    return try read("a trial") { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: "SELECT \(TrialRecord.selection) FROM trials WHERE id >= ? AND id < ? LIMIT 2",
+        arguments: [idPrefix, idPrefix + "g"])
+      return rows.count == 1 ? try TrialRecord(row: rows[0]) : nil
+    }
+  }
+
+  /// The learning curve of one trial's recorded attempt (or of its latest attempt, while it
+  /// runs and has no row yet).
+  public func progressPoints(of id: TrialID) throws(JournalError) -> [ProgressPoint] {
+    try read("a learning curve") { db in
+      let attempt =
+        try Int.fetchOne(db, sql: "SELECT attempt FROM trials WHERE id = ?", arguments: [id.hex])
+        ?? Int.fetchOne(
+          db, sql: "SELECT MAX(attempt) FROM progress WHERE trial_id = ?", arguments: [id.hex])
+      guard let attempt else { return [] }
+      return try Row.fetchAll(
+        db,
+        sql: "SELECT step, metrics FROM progress WHERE trial_id = ? AND attempt = ? ORDER BY step",
+        arguments: [id.hex, attempt]
+      ).map { ProgressPoint(trialID: id, step: $0[0], metricsJSON: $0[1]) }
+    }
+  }
+
+  /// Trials recorded and not ok, per worker: (done, failed).
+  public func trialCountsByWorker() throws(JournalError) -> [String: (done: Int, failed: Int)] {
+    try read("trials per worker") { db in
+      var result: [String: (done: Int, failed: Int)] = [:]
+      for row in try Row.fetchAll(
+        db,
+        sql:
+          "SELECT worker, COUNT(*), SUM(status IN (\(Self.failureStatusList))) FROM trials GROUP BY worker"
+      ) {
+        result[row[0]] = (row[1], row[2])
+      }
+      return result
+    }
+  }
+
+  /// Busy slot-seconds per worker in `bins` equal bins from `start` to `end`: the Gantt strip,
+  /// aggregated so its size does not grow with the trial count.
+  public func timeline(start: Double, end: Double, bins: Int) throws(JournalError)
+    -> [TimelineBin]
+  {
+    try read("the timeline") { db in
+      guard end > start, bins > 0 else { return [] }
+      let width = (end - start) / Double(bins)
+      var busy: [String: [Double]] = [:]
+      let rows = try Row.fetchCursor(
+        db, sql: "SELECT worker, started_at, finished_at FROM trials WHERE finished_at > ?",
+        arguments: [start])
+      while let row = try rows.next() {
+        let worker: String = row[0]
+        let from = max(start, row[1] as Double)
+        let to = min(end, row[2] as Double)
+        guard to > from else { continue }
+        var bin = Int((from - start) / width)
+        while bin < bins {
+          let binStart = start + Double(bin) * width
+          let overlap = min(to, binStart + width) - max(from, binStart)
+          if overlap <= 0 { break }
+          busy[worker, default: Array(repeating: 0, count: bins)][bin] += overlap
+          bin += 1
+        }
+      }
+      return busy.sorted { $0.key < $1.key }.flatMap { worker, seconds in
+        seconds.enumerated().compactMap { bin, s in
+          s > 0 ? TimelineBin(worker: worker, bin: bin, busySeconds: s) : nil
+        }
+      }
+    }
+  }
+
+  /// The most recent failed, timed-out or lost trials, newest first.
+  public func recentFailures(limit: Int) throws(JournalError) -> [TrialRecord] {
+    try read("failures") { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(TrialRecord.selection) FROM trials WHERE status IN (\(Self.failureStatusList))
+          ORDER BY finished_at DESC LIMIT ?
+          """, arguments: [limit]
+      ).map { try TrialRecord(row: $0) }
+    }
+  }
+}

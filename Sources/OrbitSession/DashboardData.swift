@@ -1,0 +1,278 @@
+import Foundation
+import OrbitAnalysis
+import OrbitJournal
+import OrbitSpec
+
+/// Everything the dashboard shows, as JSON, read from a run directory's journal (read-only; WAL
+/// readers never block the coordinator writing it). The HTTP layer only routes to these.
+///
+/// Thread-safe: one journal connection behind a lock (each query takes milliseconds), and the
+/// live analysis refitted on a thread of its own so no request waits for a bootstrap.
+public final class DashboardData: @unchecked Sendable {
+  public let runDirectory: String
+  private let lock = NSLock()
+  private let journal: Journal
+  private let analysis: LiveAnalysis
+
+  /// Rows a trials page may hold.
+  public static let maxPageSize = 500
+  /// Failures `/api/errors` lists.
+  public static let errorsShown = 50
+  /// Bins of the workers' timeline (the Gantt strip): its size is fixed, whatever the sweep.
+  public static let timelineBins = 120
+
+  /// - Throws: `SessionError` 66 when RUN_DIR has no journal.
+  public init(runDirectory: String) throws(SessionError) {
+    self.runDirectory = runDirectory
+    do {
+      journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
+    } catch {
+      throw SessionError(error.description, exitCode: ExitStatus.noInput)
+    }
+    analysis = LiveAnalysis(runDirectory: runDirectory)
+  }
+
+  private func withJournal<T>(_ body: (Journal) throws -> T) throws(SessionError) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    do { return try body(journal) } catch let error as SessionError {
+      throw error
+    } catch {
+      throw SessionError("\(runDirectory): \(error)", exitCode: ExitStatus.ioError)
+    }
+  }
+
+  /// `/api/sweep`.
+  public func overview() throws(SessionError) -> SweepOverview {
+    try withJournal { try SweepOverview.read($0) }
+  }
+
+  /// `/api/workers`: every worker seen, connected first.
+  public func workers() throws(SessionError) -> [WorkerOverview] {
+    try withJournal { journal in
+      try WorkerOverview.read(journal, overview: try SweepOverview.read(journal))
+    }
+  }
+
+  /// `/api/timeline`: busy slot-seconds per worker and bin since the sweep started.
+  public func timelineJSON() throws(SessionError) -> String {
+    try withJournal { journal in
+      let overview = try SweepOverview.read(journal)
+      let end = overview.finishedAt ?? overview.updatedAt
+      let bins = try journal.timeline(
+        start: overview.startedAt, end: end, bins: Self.timelineBins)
+      let slots = Dictionary(
+        try journal.workers().map { ($0.id, $0.slots) }, uniquingKeysWith: max)
+      let rows = bins.map {
+        "{\"worker\":\(JSONText.string($0.worker)),\"bin\":\($0.bin),\"busySeconds\":\(JSONText.number($0.busySeconds))}"
+      }
+      let workerList = slots.sorted { $0.key < $1.key }.map {
+        "{\"id\":\(JSONText.string($0.key)),\"slots\":\($0.value)}"
+      }
+      return """
+        {"start":\(JSONText.number(overview.startedAt)),"end":\(JSONText.number(end)),\
+        "bins":\(Self.timelineBins),"binSeconds":\(JSONText.number((end - overview.startedAt) / Double(Self.timelineBins))),\
+        "workers":[\(workerList.joined(separator: ","))],"busy":[\(rows.joined(separator: ","))]}
+        """
+    }
+  }
+
+  /// `/api/trials?status=&family=&sort=&offset=&limit=`: one page, and how many match.
+  /// - Parameter query: `status` (comma-separated), `family` (a label from `/api/figures`),
+  ///   `sort` (`index`, `status`, `wall_seconds`, … or `param.NAME`, `metric.NAME`; a leading
+  ///   `-` sorts descending), `offset`, `limit` (at most `maxPageSize`).
+  /// - Throws: `SessionError` 64 for a bad query, naming what is accepted.
+  public func trialsJSON(_ query: [String: String]) throws(SessionError) -> String {
+    let groups = analysis.groupColumns()
+    let trialQuery = try Self.parse(query, groupColumns: groups)
+    return try withJournal { journal in
+      let (total, page) = try journal.trials(matching: trialQuery)
+      let rows = page.map { Self.trialJSON($0, groupColumns: groups, detail: false) }
+      return """
+        {"total":\(total),"offset":\(trialQuery.offset),"limit":\(trialQuery.limit),\
+        "groupColumns":[\(groups.map(JSONText.string).joined(separator: ","))],\
+        "trials":[\(rows.joined(separator: ","))]}
+        """
+    }
+  }
+
+  /// `/api/trials/ID` (a full id or a unique prefix of at least 8 hex digits): parameters,
+  /// metrics, output tails and learning curve. Nil when no recorded trial has that id.
+  public func trialJSON(id text: String) throws(SessionError) -> String? {
+    let groups = analysis.groupColumns()
+    return try withJournal { journal -> String? in
+      guard let trial = try journal.trial(idPrefix: text.lowercased()) else { return nil }
+      let curve = try journal.progressPoints(of: trial.id).map {
+        "{\"step\":\($0.step),\"metrics\":\(Self.jsonObject($0.metricsJSON))}"
+      }
+      var json = Self.trialJSON(trial, groupColumns: groups, detail: true)
+      json.removeLast()
+      return json + ",\"curve\":[\(curve.joined(separator: ","))]}"
+    }
+  }
+
+  /// `/api/errors`: the latest failed, timed-out and lost trials with their messages.
+  public func errorsJSON() throws(SessionError) -> String {
+    let groups = analysis.groupColumns()
+    return try withJournal { journal in
+      let rows = try journal.recentFailures(limit: Self.errorsShown).map {
+        Self.trialJSON($0, groupColumns: groups, detail: true)
+      }
+      return "{\"trials\":[\(rows.joined(separator: ","))]}"
+    }
+  }
+
+  /// `/api/figures`: the live scaling plots (SVG), verdict, warnings, and how fresh they are.
+  /// Never waits for a refit: it returns the latest and starts the next if trials landed.
+  public func figuresJSON() -> String { analysis.latest().figuresJSON }
+
+  /// `/api/fits`: fits.json as it stands now (the final one once the sweep has finished).
+  public func fitsJSON() -> String { analysis.latest().fitsJSON }
+
+  /// `/api/curves?family=`: learning curves of the family's latest trials, as an SVG section.
+  public func curvesJSON(family: String?) throws(SessionError) -> String {
+    let groups = analysis.groupColumns()
+    let metric = analysis.metric()
+    return try withJournal { journal in
+      var query = TrialQuery()
+      query.sort = .column("finished_at")
+      query.descending = true
+      query.limit = 40
+      if let family, !family.isEmpty {
+        query.parameters = Self.familyParameters(family, groupColumns: groups)
+      }
+      let (_, trials) = try journal.trials(matching: query)
+      var curves: [LearningCurve] = []
+      var metricsSeen: [String: Int] = [:]
+      var decoded: [(TrialRecord, [(Double, [String: ParamValue])])] = []
+      for trial in trials {
+        let points = try journal.progressPoints(of: trial.id).map {
+          (Double($0.step), TrialsCSV.object($0.metricsJSON))
+        }
+        for (_, m) in points { for key in m.keys { metricsSeen[key, default: 0] += 1 } }
+        decoded.append((trial, points))
+      }
+      let chosen =
+        metricsSeen[metric] != nil
+        ? metric : metricsSeen.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? metric
+      for (trial, points) in decoded {
+        let values = points.compactMap { step, m in
+          m[chosen]?.doubleValue.map { (step: step, value: $0) }
+        }
+        guard !values.isEmpty else { continue }
+        let label = Self.familyLabel(TrialsCSV.object(trial.paramsJSON), groupColumns: groups)
+        curves.append(LearningCurve(family: label, trial: trial.id.short, points: values))
+      }
+      let svg = LiveFigure.learningCurves(curves, metric: chosen)
+      return
+        "{\"metric\":\(JSONText.string(chosen)),\"trials\":\(curves.count),\"html\":\(JSONText.string(svg))}"
+    }
+  }
+
+  // MARK: Rows as JSON
+
+  static func trialJSON(_ t: TrialRecord, groupColumns: [String], detail: Bool) -> String {
+    let params = TrialsCSV.object(t.paramsJSON)
+    var fields = [
+      "\"id\":\"\(t.id.hex)\"", "\"short\":\"\(t.id.short)\"", "\"index\":\(t.index)",
+      "\"status\":\"\(t.status.rawValue)\"", "\"attempt\":\(t.attempt)",
+      "\"worker\":\(JSONText.string(t.worker))",
+      "\"family\":\(JSONText.string(familyLabel(params, groupColumns: groupColumns)))",
+      "\"startedAt\":\(JSONText.number(t.startedAt))",
+      "\"finishedAt\":\(JSONText.number(t.finishedAt))",
+      "\"wallSeconds\":\(JSONText.number(t.wallSeconds))",
+      "\"params\":\(jsonObject(t.paramsJSON))", "\"metrics\":\(jsonObject(t.metricsJSON))",
+      "\"exitCode\":\(t.exitCode.map(String.init) ?? "null")",
+    ]
+    if detail {
+      fields.append("\"stderrTail\":\(JSONText.string(t.stderrTail))")
+      fields.append("\"stdoutTail\":\(JSONText.string(t.stdoutTail))")
+    } else {
+      let last = t.stderrTail.split(separator: "\n").last.map(String.init) ?? ""
+      fields.append("\"message\":\(JSONText.string(String(last.prefix(300))))")
+    }
+    return "{" + fields.joined(separator: ",") + "}"
+  }
+
+  /// A stored JSON object as is when it parses, else `{}` (the journal checks params, not
+  /// metrics, so a program's odd output must not break the page).
+  static func jsonObject(_ text: String) -> String {
+    if case .object? = try? ParamValue.parseJSON(text) { return text }
+    return "{}"
+  }
+
+  /// A family's label, as the analysis and `/api/figures` name it: the group columns' values
+  /// joined by " / " ("all" without group columns).
+  static func familyLabel(_ params: [String: ParamValue], groupColumns: [String]) -> String {
+    groupColumns.isEmpty
+      ? "all" : groupColumns.map { params[$0].map(TrialsCSV.cell) ?? "" }.joined(separator: " / ")
+  }
+
+  /// The parameter values a family label stands for (numbers compared as numbers).
+  static func familyParameters(_ label: String, groupColumns: [String]) -> [(
+    name: String, value: ParamValue
+  )] {
+    guard !groupColumns.isEmpty, label != "all" else { return [] }
+    let parts = label.components(separatedBy: " / ")
+    return zip(groupColumns, parts).map { column, text in
+      if let i = Int64(text) { return (column, .int(i)) }
+      if let d = Double(text) { return (column, .double(d)) }
+      if text == "True" || text == "False" { return (column, .bool(text == "True")) }
+      return (column, .string(text))
+    }
+  }
+
+  static func parse(_ query: [String: String], groupColumns: [String]) throws(SessionError)
+    -> TrialQuery
+  {
+    var q = TrialQuery()
+    func bad(_ what: String) -> SessionError {
+      SessionError(what, exitCode: ExitStatus.usage)
+    }
+    if let status = query["status"], !status.isEmpty {
+      for name in status.split(separator: ",") {
+        guard let s = TrialStatus(rawValue: String(name)) else {
+          throw bad(
+            "status '\(name)' is not one of \(TrialStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+          )
+        }
+        q.statuses.append(s)
+      }
+    }
+    if let family = query["family"], !family.isEmpty {
+      q.parameters = familyParameters(family, groupColumns: groupColumns)
+    }
+    if var sort = query["sort"], !sort.isEmpty {
+      if sort.hasPrefix("-") {
+        q.descending = true
+        sort.removeFirst()
+      }
+      if sort.hasPrefix("param.") {
+        q.sort = .parameter(String(sort.dropFirst(6)))
+      } else if sort.hasPrefix("metric.") {
+        q.sort = .metric(String(sort.dropFirst(7)))
+      } else if TrialQuery.columns[sort] != nil {
+        q.sort = .column(sort)
+      } else {
+        throw bad(
+          "sort '\(sort)' is not a column (\(TrialQuery.columns.keys.sorted().joined(separator: ", "))), param.NAME or metric.NAME"
+        )
+      }
+    }
+    for (key, minimum) in [("offset", 0), ("limit", 1)] {
+      guard let text = query[key], !text.isEmpty else { continue }
+      guard let n = Int(text), n >= minimum else {
+        throw bad("\(key) must be a whole number ≥ \(minimum), got '\(text)'")
+      }
+      if key == "offset" { q.offset = n } else { q.limit = min(n, maxPageSize) }
+    }
+    return q
+  }
+}
+
+/// JSON text for the hand-built documents above: escaped strings, finite numbers (JSON has no
+/// NaN or infinity: those become null).
+enum JSONText {
+  static func string(_ s: String) -> String { ParamValue.string(s).json }
+  static func number(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import OrbitAnalysis
+import OrbitJournal
+import OrbitSpec
+
+/// The analysis of a sweep as it runs, refitted on a thread of its own when trials land: the
+/// dashboard's scaling plots, verdict and fits.json. Requests never wait for it; they get the
+/// latest result, and the first one starts it.
+///
+/// While the sweep runs the bootstrap draws `liveResamples` on one thread (the coordinator's
+/// host has work to do); once it has finished, the spec's full count.
+final class LiveAnalysis: @unchecked Sendable {
+  struct Result: Sendable {
+    var figuresJSON: String
+    var fitsJSON: String
+    var groupColumns: [String]
+    var metric: String
+  }
+
+  /// Resamples of a live refit: enough for a band that means something, few enough to refit
+  /// every few seconds.
+  static let liveResamples = 200
+  /// Refits start at least this far apart, and at least 4 × the last refit's duration, so the
+  /// dashboard never takes more than a fifth of a core.
+  static let minimumIntervalSeconds = 3.0
+
+  private let runDirectory: String
+  private let lock = NSLock()
+  private var result = Result(
+    figuresJSON: #"{"pending":true,"figures":[],"verdict":"","warnings":[],"recorded":0}"#,
+    fitsJSON: #"{"pending":true}"#, groupColumns: [], metric: "test_loss")
+  private var running = false
+  private var lastStart = -Double.infinity
+  private var lastDuration = 0.0
+  /// What the last refit saw: (trials recorded, sweep finished, with the full resample count).
+  private var lastSeen: (Int, Bool, Bool)?
+
+  init(runDirectory: String) { self.runDirectory = runDirectory }
+
+  func latest() -> Result {
+    lock.lock()
+    defer { lock.unlock() }
+    let now = ProcessInfo.processInfo.systemUptime
+    if !running && now - lastStart >= max(Self.minimumIntervalSeconds, 4 * lastDuration) {
+      running = true
+      lastStart = now
+      let thread = Thread { [self] in self.refresh() }
+      thread.name = "orbit-live-analysis"
+      thread.start()
+    }
+    return result
+  }
+
+  func groupColumns() -> [String] { latest().groupColumns }
+  func metric() -> String { latest().metric }
+
+  /// Waits (up to `timeout` seconds) for a refit that has seen at least `recorded` trials:
+  /// for tests and `orbit serve --once`.
+  func waitForRefit(timeout: Double) -> Result {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let done = lock.withLock { !running && lastSeen != nil }
+      if done { break }
+      usleep(50_000)
+    }
+    return lock.withLock { result }
+  }
+
+  private func refresh() {
+    let started = ProcessInfo.processInfo.systemUptime
+    defer {
+      lock.withLock {
+        running = false
+        lastDuration = ProcessInfo.processInfo.systemUptime - started
+      }
+    }
+    guard let journal = try? Journal(path: runDirectory + "/journal.sqlite", readOnly: true),
+      let sweep = try? journal.latestSweep(),
+      let recorded = try? journal.trialAggregates(window: 0, now: 0).recorded
+    else { return }
+    defer { try? journal.close() }
+    let finished = sweep.finishedAt != nil
+    let previous = lock.withLock { lastSeen }
+    // Live: few resamples on one thread, the coordinator's host has trials to run. Finished:
+    // the full count on every core — after a quick first fit, so a page opened on a finished
+    // sweep shows its curves at once.
+    let full = finished && previous != nil
+    if let (seen, wasFinished, wasFull) = previous, seen == recorded, wasFinished == finished,
+      wasFull == full || wasFull
+    {
+      return
+    }
+    guard let trials = try? journal.trials() else { return }
+    let table = TrialsCSV.table(trials)
+    let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
+    var settings = Reporting.analysisSettings(spec: spec, table: table)
+    settings.threads = full ? settings.threads : 1
+    if !full { settings.bootstrap = min(settings.bootstrap, Self.liveResamples) }
+    let analysis = Analysis.run(table: table, settings: settings)
+    let metadata = SweepMetadata(
+      name: sweep.name, specText: sweep.specText,
+      countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
+      workers: [],
+      wallSeconds: (sweep.finishedAt ?? Date().timeIntervalSince1970) - sweep.startedAt,
+      createdAt: ISO8601DateFormatter().string(from: Date()))
+    let figures = analysis.liveFigures(table: table).map {
+      "{\"axis\":\(JSONText.string($0.axis)),\"points\":\($0.points),\"svg\":\(JSONText.string($0.svg))}"
+    }
+    let families = Set(
+      trials.map {
+        DashboardData.familyLabel(TrialsCSV.object($0.paramsJSON), groupColumns: settings.groupBy)
+      }
+    ).sorted()
+    let figuresJSON = """
+      {"pending":false,"recorded":\(recorded),"finished":\(finished),\
+      "resamples":\(settings.bootstrap),"y":\(JSONText.string(settings.y)),\
+      "groupColumns":[\(settings.groupBy.map(JSONText.string).joined(separator: ","))],\
+      "families":[\(families.map(JSONText.string).joined(separator: ","))],\
+      "figures":[\(figures.joined(separator: ","))],\
+      "verdict":\(JSONText.string(analysis.verdict)),\
+      "warnings":[\(analysis.warnings.map(JSONText.string).joined(separator: ","))],\
+      "computedAt":\(JSONText.number(Date().timeIntervalSince1970))}
+      """
+    let fits = analysis.fitsJSON(metadata: metadata)
+    lock.withLock {
+      result = Result(
+        figuresJSON: figuresJSON, fitsJSON: fits, groupColumns: settings.groupBy,
+        metric: settings.y)
+      lastSeen = (recorded, finished, full)
+    }
+  }
+}

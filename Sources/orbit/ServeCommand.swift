@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import OrbitSession
+
+/// `orbit serve RUN_DIR`: the dashboard of a sweep from its journal alone — a finished sweep, or
+/// one whose coordinator runs on another host sharing the run directory. Reads SQLite
+/// read-only; a coordinator writing the journal is never blocked by it.
+struct ServeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Serve a sweep's live dashboard and JSON API from its run directory.",
+    discussion: """
+      Stops on SIGINT or SIGTERM. /metrics is served only by the coordinator itself
+      (orbit run, or orbit coordinator --http).
+      """)
+
+  @Argument(help: "The run directory (holds journal.sqlite).")
+  var runDir: String
+
+  @Option(help: "HOST:PORT to serve on (port 0: a free one).")
+  var http: String = "127.0.0.1:0"
+
+  @Option(
+    help:
+      "A token every request must carry (?token= or Authorization: Bearer). Off loopback one is generated when not given."
+  )
+  var httpToken: String?
+
+  @OptionGroup var log: LogOptions
+
+  func run() throws {
+    var logger = log.logger("orbit.http")
+    logger.logLevel = max(logger.logLevel, .warning)
+    Signals.install()
+    let (server, url) = try DashboardLauncher.start(
+      runDirectory: runDir, address: http, token: httpToken, metrics: nil, logger: logger)
+    print("orbit: dashboard \(url)")
+    flushStandardOutput()
+    while Signals.interrupts == 0 { usleep(100_000) }
+    server.stop()
+  }
+}
