@@ -112,7 +112,7 @@ enum DashboardPage {
       return api("/api/figures").then(f => {
         if (f.pending) return;
         $("fitinfo").textContent = `fitted on ${f.recorded} recorded trials · ${f.resamples} bootstrap resamples` +
-          (f.finished ? " (final)" : " (live; the full count once the sweep ends)");
+          (f.final ? " (final)" : " (live; the full count once the sweep ends)");
         $("figures").innerHTML = f.figures.map(x => `<figure data-axis="${esc(x.axis)}" data-points="${x.points}">${x.svg}</figure>`).join("");
         $("verdict").textContent = f.verdict;
         $("warnings").innerHTML = f.warnings.map(w => `<li>${esc(w)}</li>`).join("");
@@ -121,7 +121,7 @@ enum DashboardPage {
           sel.innerHTML = `<option value="">${id === "family" ? "any" : "all"}</option>` +
             f.families.map(x => `<option${x === keep ? " selected" : ""}>${esc(x)}</option>`).join("");
         }
-        state.figuresFinal = f.finished;
+        state.figuresFinal = f.final;
       });
     }
     function curves() {

@@ -126,6 +126,13 @@ public final class DashboardData: @unchecked Sendable {
   /// Never waits for a refit: it returns the latest and starts the next if trials landed.
   public func figuresJSON() -> String { analysis.latest().figuresJSON }
 
+  /// `/api/figures` once a refit has finished (started now if none runs), waiting up to
+  /// `timeout` seconds: for tests and scripts that need the fit, not the latest.
+  public func figuresJSON(waitingUpTo timeout: Double) -> String {
+    _ = analysis.latest()
+    return analysis.waitForRefit(timeout: timeout).figuresJSON
+  }
+
   /// `/api/fits`: fits.json as it stands now (the final one once the sweep has finished).
   public func fitsJSON() -> String { analysis.latest().fitsJSON }
 

@@ -38,8 +38,11 @@ final class LiveAnalysis: @unchecked Sendable {
   init(runDirectory: String) { self.runDirectory = runDirectory }
 
   func latest() -> Result {
-    lock.lock()
-    defer { lock.unlock() }
+    lock.withLock { latestLocked() }
+  }
+
+  /// `latest()` with the lock held.
+  private func latestLocked() -> Result {
     let now = ProcessInfo.processInfo.systemUptime
     if !running && now - lastStart >= max(Self.minimumIntervalSeconds, 4 * lastDuration) {
       running = true
@@ -51,8 +54,28 @@ final class LiveAnalysis: @unchecked Sendable {
     return result
   }
 
-  func groupColumns() -> [String] { latest().groupColumns }
-  func metric() -> String { latest().metric }
+  /// The analysis's group columns (what a family is) and its metric: the latest refit's, or,
+  /// before the first, the settings inferred from the spec and the first trials recorded.
+  func groupColumns() -> [String] { settingsNow().groupColumns }
+  func metric() -> String { settingsNow().metric }
+
+  private var early: (groupColumns: [String], metric: String)?
+  private func settingsNow() -> (groupColumns: [String], metric: String) {
+    let (current, refitted) = lock.withLock { (latestLocked(), lastSeen != nil) }
+    if refitted { return (current.groupColumns, current.metric) }
+    if let early = lock.withLock({ early }) { return early }
+    var query = TrialQuery()
+    query.limit = 1000
+    guard let journal = try? Journal(path: runDirectory + "/journal.sqlite", readOnly: true),
+      let sweep = try? journal.latestSweep(), let (_, first) = try? journal.trials(matching: query)
+    else { return (current.groupColumns, current.metric) }
+    let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
+    let settings = Reporting.analysisSettings(spec: spec, table: TrialsCSV.table(first))
+    let inferred = (settings.groupBy, settings.y)
+    // Kept only once trials exist: the columns of an empty table say nothing yet.
+    if !first.isEmpty { lock.withLock { early = inferred } }
+    return inferred
+  }
 
   /// Waits (up to `timeout` seconds) for a refit that has seen at least `recorded` trials:
   /// for tests and `orbit serve --once`.
@@ -112,7 +135,7 @@ final class LiveAnalysis: @unchecked Sendable {
       }
     ).sorted()
     let figuresJSON = """
-      {"pending":false,"recorded":\(recorded),"finished":\(finished),\
+      {"pending":false,"recorded":\(recorded),"finished":\(finished),"final":\(full),\
       "resamples":\(settings.bootstrap),"y":\(JSONText.string(settings.y)),\
       "groupColumns":[\(settings.groupBy.map(JSONText.string).joined(separator: ","))],\
       "families":[\(families.map(JSONText.string).joined(separator: ","))],\

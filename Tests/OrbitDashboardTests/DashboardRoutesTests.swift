@@ -1,11 +1,221 @@
+import Foundation
+import OrbitJournal
+import OrbitSession
+import OrbitSpec
+import OrbitTesting
 import Testing
 
 @testable import OrbitDashboard
 
+/// The routes over a real journal file, without a socket: what the page and scripts receive.
 @Suite struct DashboardRoutesTests {
-  @Test func tokensCompareByContentOnly() {
-    #expect(DashboardRoutes.constantTimeEqual("abc", "abc"))
-    #expect(!DashboardRoutes.constantTimeEqual("abc", "abd"))
-    #expect(!DashboardRoutes.constantTimeEqual("abc", "abcd"))
+  /// width × seed grid, loss = 10 · width^-0.5 (+ seed noise); `group: [opt]` makes two families.
+  static let specText = """
+    name: dash
+    method: grid
+    program: x.py
+    metric: {name: loss, goal: minimize}
+    parameters:
+      width: {values: [8, 16, 32, 64]}
+      opt: {values: [sgd, adam]}
+      seed: {values: [0, 1]}
+    analysis:
+      x: [width]
+      group: [opt]
+      bootstrap: 50
+    """
+
+  /// Records every trial: ok, except the first, which failed with a message on stderr.
+  static func journal(in sandbox: Sandbox, finished: Bool = true) throws -> (Spec, String) {
+    let spec = try Spec.parse(yaml: specText, fileName: "dash.yaml")
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    let id = try journal.beginSweep(
+      name: "dash", specPath: "dash.yaml", specText: specText, fingerprint: spec.fingerprint,
+      trialCount: spec.trialCount, now: 1000)
+    var entries: [JournalEntry] = []
+    for index in 0..<spec.trialCount {
+      let trial = spec.trial(at: index)
+      guard case .object(let p) = try ParamValue.parseJSON(trial.paramsJSON),
+        let width = p["width"]?.doubleValue, let seed = p["seed"]?.doubleValue
+      else { continue }
+      let factor = p["opt"] == "adam" ? 0.8 : 1.0
+      let loss = factor * 10 * pow(width, -0.5) * (1 + 0.01 * seed)
+      let failed = index == 0
+      entries.append(
+        JournalEntry(
+          outcome: TrialOutcome(
+            trialID: trial.id, index: index, attempt: 1, status: failed ? .failed : .ok,
+            metricsJSON: failed ? "{}" : "{\"loss\":\(loss),\"cpu_seconds\":2}",
+            wallSeconds: 3, startedAt: 1000 + Double(index),
+            stderrTail: failed ? "boom\nCUDA OOM" : "",
+            exitCode: failed ? 1 : 0),
+          index: index, paramsJSON: trial.paramsJSON, workerID: index % 2 == 0 ? "w-a" : "w-b",
+          finishedAt: 1003 + Double(index)))
+    }
+    _ = try journal.record(entries, sweepID: id)
+    if finished { try journal.finishSweep(id: id, state: "finished", now: 1100) }
+    try journal.close()
+    return (spec, id)
+  }
+
+  static func object(_ reply: DashboardReply) throws -> [String: Any] {
+    try #require(
+      JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+      "not a JSON object: \(reply.body.prefix(200))")
+  }
+
+  func routes(_ sandbox: Sandbox, token: String? = nil, metrics: (@Sendable () -> String)? = nil)
+    throws -> DashboardRoutes
+  {
+    DashboardRoutes(
+      data: try DashboardData(runDirectory: sandbox.path), token: token, metrics: metrics)
+  }
+
+  @Test func sweepSaysWhatTheJournalHolds() throws {
+    let sandbox = try Sandbox()
+    let (spec, id) = try Self.journal(in: sandbox)
+    let reply = try routes(sandbox).respond(path: "/api/sweep", query: [:], authorization: nil)
+    #expect(reply.status == 200)
+    let sweep = try Self.object(reply)
+    #expect(sweep["id"] as? String == id)
+    #expect(sweep["total"] as? Int == spec.trialCount)
+    #expect(sweep["recorded"] as? Int == 16)
+    #expect((sweep["counts"] as? [String: Int]) == ["ok": 15, "failed": 1])
+    #expect(sweep["live"] as? Bool == false)
+    #expect(sweep["trialSeconds"] as? Double == 48)
+    #expect(sweep["cpuSeconds"] as? Double == 30)
+    let best = try #require(sweep["best"] as? [String: Any])
+    // The lowest loss: adam at width 64, seed 0.
+    #expect(best["metric"] as? String == "loss")
+    #expect(abs((best["value"] as? Double ?? 0) - 0.8 * 10 / 8) < 1e-12)
+    #expect((best["params"] as? String)?.contains("\"width\":64") == true)
+  }
+
+  @Test func trialsArePagedSortedAndFilteredInTheJournal() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox)
+    let routes = try routes(sandbox)
+    let page = try Self.object(
+      routes.respond(
+        path: "/api/trials", query: ["sort": "-metric.loss", "offset": "2", "limit": "5"],
+        authorization: nil))
+    #expect(page["total"] as? Int == 16)
+    let trials = try #require(page["trials"] as? [[String: Any]])
+    #expect(trials.count == 5)
+    let losses = trials.compactMap { ($0["metrics"] as? [String: Double])?["loss"] }
+    #expect(losses == losses.sorted(by: >))
+    #expect(losses.count == 5)
+    // The failed trial has no loss: it sorts after every trial that has one, either way.
+    let last = try Self.object(
+      routes.respond(
+        path: "/api/trials", query: ["sort": "metric.loss", "offset": "15"], authorization: nil))
+    #expect((last["trials"] as? [[String: Any]])?.first?["status"] as? String == "failed")
+
+    let failed = try Self.object(
+      routes.respond(path: "/api/trials", query: ["status": "failed"], authorization: nil))
+    #expect(failed["total"] as? Int == 1)
+    let row = try #require((failed["trials"] as? [[String: Any]])?.first)
+    #expect(row["message"] as? String == "CUDA OOM")
+
+    let adam = try Self.object(
+      routes.respond(path: "/api/trials", query: ["family": "adam"], authorization: nil))
+    #expect(adam["total"] as? Int == 8)
+    let families = Set(
+      ((adam["trials"] as? [[String: Any]]) ?? []).compactMap { $0["family"] as? String })
+    #expect(families == ["adam"])
+    let byWidth = try Self.object(
+      routes.respond(
+        path: "/api/trials", query: ["sort": "-param.width", "limit": "3"], authorization: nil))
+    let widths = ((byWidth["trials"] as? [[String: Any]]) ?? []).compactMap {
+      ($0["params"] as? [String: Any])?["width"] as? Int
+    }
+    #expect(widths == [64, 64, 64])
+  }
+
+  @Test func badQueriesAre400sThatSayWhatIsAccepted() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox)
+    let routes = try routes(sandbox)
+    let sort = routes.respond(path: "/api/trials", query: ["sort": "colour"], authorization: nil)
+    #expect(sort.status == 400)
+    #expect(sort.body.contains("param.NAME"))
+    let status = routes.respond(path: "/api/trials", query: ["status": "okay"], authorization: nil)
+    #expect(status.status == 400)
+    #expect(status.body.contains("timeout"))
+    let limit = routes.respond(path: "/api/trials", query: ["limit": "0"], authorization: nil)
+    #expect(limit.status == 400)
+    let missing = routes.respond(path: "/api/nothing", query: [:], authorization: nil)
+    #expect(missing.status == 404)
+    #expect(missing.body.contains("/api/sweep"))
+  }
+
+  @Test func aTrialIsFoundByAPrefixWithItsTails() throws {
+    let sandbox = try Sandbox()
+    let (spec, _) = try Self.journal(in: sandbox)
+    let routes = try routes(sandbox)
+    let id = spec.trial(at: 0).id
+    let reply = routes.respond(
+      path: "/api/trials/\(id.short)", query: [:], authorization: nil)
+    #expect(reply.status == 200)
+    let trial = try Self.object(reply)
+    #expect(trial["id"] as? String == id.hex)
+    #expect(trial["stderrTail"] as? String == "boom\nCUDA OOM")
+    #expect(trial["curve"] as? [Any] != nil)
+    let unknown = routes.respond(path: "/api/trials/00000000", query: [:], authorization: nil)
+    #expect(unknown.status == 404)
+    let short = routes.respond(path: "/api/trials/ab", query: [:], authorization: nil)
+    #expect(short.status == 404)
+  }
+
+  @Test func everyRequestNeedsTheTokenWhenOneIsSet() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox)
+    let routes = try routes(sandbox, token: "s3cret")
+    for path in ["/", "/api/sweep", "/api/trials", "/metrics"] {
+      #expect(routes.respond(path: path, query: [:], authorization: nil).status == 401)
+      #expect(
+        routes.respond(path: path, query: [:], authorization: "Bearer wrong").status == 401)
+    }
+    #expect(
+      routes.respond(path: "/api/sweep", query: [:], authorization: "Bearer s3cret").status == 200)
+    #expect(
+      routes.respond(path: "/api/sweep", query: ["token": "s3cret"], authorization: nil).status
+        == 200)
+    #expect(!DashboardRoutes.constantTimeEqual("s3cret", "s3cre"))
+  }
+
+  @Test func metricsAreServedOnlyWithACoordinator() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox)
+    #expect(
+      try routes(sandbox).respond(path: "/metrics", query: [:], authorization: nil).status == 404)
+    let export = PrometheusExport(recorded: [.ok: 15, .failed: 1])
+    let served = try routes(sandbox, metrics: { export.render() }).respond(
+      path: "/metrics", query: [:], authorization: nil)
+    #expect(served.status == 200)
+    #expect(served.contentType.hasPrefix("text/plain"))
+    #expect(served.body.contains(#"orbit_trials_total{status="ok"} 15"#))
+    #expect(served.body.contains(#"orbit_trials_total{status="failed"} 1"#))
+  }
+
+  @Test func theLiveFigureHasOnePointPerOkTrialAndTheFits() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox, finished: false)
+    let data = try DashboardData(runDirectory: sandbox.path)
+    let figures = try #require(
+      JSONSerialization.jsonObject(with: Data(data.figuresJSON(waitingUpTo: 60).utf8))
+        as? [String: Any])
+    #expect(figures["pending"] as? Bool == false)
+    #expect(figures["families"] as? [String] == ["adam", "sgd"])
+    let list = try #require(figures["figures"] as? [[String: Any]])
+    #expect(list.count == 1)
+    #expect(list.first?["axis"] as? String == "width")
+    #expect(list.first?["points"] as? Int == 15)
+    let svg = try #require(list.first?["svg"] as? String)
+    #expect(svg.ranges(of: "class=\"point\"").count == 15)
+    // Both families fitted: a band each.
+    #expect(svg.ranges(of: "class=\"band\"").count == 2)
+    // A running sweep is refitted with the live resample count, not the spec's.
+    #expect(figures["resamples"] as? Int == 50)
   }
 }
