@@ -5,12 +5,19 @@ import Foundation
 /// a family too small to fit yet still shows its points: a sweep's first minutes are visible.
 public struct LiveFigure: Sendable {
   public var axis: String
-  /// Points drawn (the ok trials with a finite value on this axis and of the metric).
+  /// Markers drawn: one per trial, or per (family, scale) when aggregated.
   public var points: Int
+  /// The ok trials with a finite value on this axis and of the metric.
+  public var trials: Int
+  /// Whether markers are per-scale medians with range bars (past `maxLivePoints` trials).
+  public var aggregated: Bool
   public var svg: String
 }
 
 extension Analysis {
+  /// Markers a live figure draws one per trial; past this, one per family and scale.
+  public static let maxLivePoints = 2000
+
   /// One figure per axis of the settings that the table has.
   public func liveFigures(table: Table) -> [LiveFigure] {
     let statusIndex = table.columns.firstIndex(of: "status")
@@ -25,14 +32,31 @@ extension Analysis {
         id: "live-\(axis)", title: "\(settings.y) against \(axis)",
         xLabel: ReportHTML.label(axis), yLabel: "\(settings.y) (log scale)")
       let x = ok.numbers(axis)
+      var points: [String: [(x: Double, y: Double)]] = [:]
+      var total = 0
+      for row in labels.indices {
+        if isFittable(x[row]), isFittable(y[row]), let xv = x[row], let yv = y[row] {
+          points[labels[row], default: []].append((xv, yv))
+          total += 1
+        }
+      }
+      // Past a few thousand markers a plot is ink, and its SVG megabytes: each family's
+      // trials at one scale become one marker at their median with a bar over their range.
+      let aggregate = total > Self.maxLivePoints
       var drawn = 0
       for (i, group) in order.enumerated() {
         let color = SVGPlot.palette[i % SVGPlot.palette.count]
         var series = SVGPlot.Series(name: group, color: color)
-        for row in labels.indices where labels[row] == group {
-          if isFittable(x[row]), isFittable(y[row]), let xv = x[row], let yv = y[row] {
-            series.points.append((xv, yv))
+        let mine = points[group] ?? []
+        if aggregate {
+          for (xv, ys) in Dictionary(grouping: mine, by: \.x).sorted(by: { $0.key < $1.key }) {
+            let sorted = ys.map(\.y).sorted()
+            series.points.append((xv, sorted[sorted.count / 2]))
+            if sorted.count > 1 { series.errorBars.append((xv, sorted.first!, sorted.last!)) }
           }
+          series.pointClass = "point aggregate"
+        } else {
+          series.points = mine
         }
         drawn += series.points.count
         plot.series.append(series)
@@ -47,7 +71,7 @@ extension Analysis {
         curve.band = ReportHTML.band(family.withFloor, over: grid, level: settings.level)
         plot.series.append(curve)
       }
-      return LiveFigure(axis: axis, points: drawn, svg: plot.render())
+      return LiveFigure(axis: axis, points: drawn, trials: total, aggregated: aggregate, svg: plot.render())
     }
   }
 }

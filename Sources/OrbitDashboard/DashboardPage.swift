@@ -113,7 +113,8 @@ enum DashboardPage {
         if (f.pending) return;
         $("fitinfo").textContent = `fitted on ${f.recorded} recorded trials · ${f.resamples} bootstrap resamples` +
           (f.final ? " (final)" : " (live; the full count once the sweep ends)");
-        $("figures").innerHTML = f.figures.map(x => `<figure data-axis="${esc(x.axis)}" data-points="${x.points}">${x.svg}</figure>`).join("");
+        $("figures").innerHTML = f.figures.map(x => `<figure data-axis="${esc(x.axis)}" data-points="${x.points}" data-trials="${x.trials}">${x.svg}` +
+          (x.aggregated ? `<figcaption class="muted">${x.trials} trials: each marker is a family's median at one scale, its bar their range</figcaption>` : "") + `</figure>`).join("");
         $("verdict").textContent = f.verdict;
         $("warnings").innerHTML = f.warnings.map(w => `<li>${esc(w)}</li>`).join("");
         for (const id of ["family", "curvefamily"]) {

@@ -127,7 +127,7 @@ final class LiveAnalysis: @unchecked Sendable {
       wallSeconds: (sweep.finishedAt ?? Date().timeIntervalSince1970) - sweep.startedAt,
       createdAt: ISO8601DateFormatter().string(from: Date()))
     let figures = analysis.liveFigures(table: table).map {
-      "{\"axis\":\(JSONText.string($0.axis)),\"points\":\($0.points),\"svg\":\(JSONText.string($0.svg))}"
+      "{\"axis\":\(JSONText.string($0.axis)),\"points\":\($0.points),\"trials\":\($0.trials),\"aggregated\":\($0.aggregated),\"svg\":\(JSONText.string($0.svg))}"
     }
     let families = Set(
       trials.map {
