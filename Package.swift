@@ -100,6 +100,7 @@ let package = Package(
       dependencies: [
         "OrbitSimulation", "OrbitTesting", "OrbitJournal",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]),
     .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
     .testTarget(

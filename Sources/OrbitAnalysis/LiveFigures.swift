@@ -71,7 +71,8 @@ extension Analysis {
         curve.band = ReportHTML.band(family.withFloor, over: grid, level: settings.level)
         plot.series.append(curve)
       }
-      return LiveFigure(axis: axis, points: drawn, trials: total, aggregated: aggregate, svg: plot.render())
+      return LiveFigure(
+        axis: axis, points: drawn, trials: total, aggregated: aggregate, svg: plot.render())
     }
   }
 }

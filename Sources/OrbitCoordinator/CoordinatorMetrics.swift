@@ -20,6 +20,7 @@ public final class CoordinatorMetrics: Sendable {
   private let leases: Gauge
   private let workers: Gauge
   private let workersJoined: Counter
+  private let workersRefused: Counter
   private let refused: Counter
   private let leaseExpiries: Counter
   private let disconnects: Counter
@@ -37,6 +38,7 @@ public final class CoordinatorMetrics: Sendable {
     public static let leases = "orbit_leases"
     public static let workers = "orbit_workers_connected"
     public static let workersJoined = "orbit_workers_joined_total"
+    public static let workersRefused = "orbit_workers_refused_total"
     public static let refused = "orbit_results_refused_total"
     public static let leaseExpiries = "orbit_lease_expiries_total"
     public static let disconnects = "orbit_worker_disconnects_total"
@@ -65,6 +67,7 @@ public final class CoordinatorMetrics: Sendable {
     leases = Gauge(label: Name.leases, factory: factory)
     workers = Gauge(label: Name.workers, factory: factory)
     workersJoined = Counter(label: Name.workersJoined, factory: factory)
+    workersRefused = Counter(label: Name.workersRefused, factory: factory)
     refused = Counter(label: Name.refused, factory: factory)
     leaseExpiries = Counter(label: Name.leaseExpiries, factory: factory)
     disconnects = Counter(label: Name.disconnects, factory: factory)
@@ -92,6 +95,9 @@ public final class CoordinatorMetrics: Sendable {
   }
 
   func joined() { workersJoined.increment() }
+
+  /// A peer was sent REJECT: a HELLO refused (version, runner, revoked key) or a peer dropped.
+  func refusedWorker() { workersRefused.increment() }
 
   /// A worker left: on its own (BYE), silent past liveness (its leases expire), or dropped when
   /// its connection closed or it misbehaved.

@@ -211,6 +211,7 @@ public final class CoordinatorServer {
   }
 
   private func refuseRevoked(_ peer: PeerID, name: String?, writer: JournalWriter) throws {
+    metrics.refusedWorker()
     _ = try transport.send(
       MessageCodec.encode(
         .reject(
@@ -226,8 +227,10 @@ public final class CoordinatorServer {
       switch action {
       case .send(let peer, let message):
         let sent = try transport.send(MessageCodec.encode(message), to: peer)
-        if sent, case .task(let assignments) = message {
-          for _ in assignments { metrics.dispatched() }
+        switch message {
+        case .task(let assignments) where sent: for _ in assignments { metrics.dispatched() }
+        case .reject: metrics.refusedWorker()
+        default: break
         }
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
       case .persist(let entries):

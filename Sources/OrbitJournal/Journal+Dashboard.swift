@@ -18,6 +18,21 @@ public struct TrialAggregates: Sendable, Equatable {
   public init() {}
 }
 
+/// One recorded trial as a dashboard's index keeps it.
+public struct TrialSummary: Sendable {
+  public var rowID: Int64
+  public var id: String
+  public var status: TrialStatus
+  public var worker: String
+  public var startedAt: Double
+  public var finishedAt: Double
+  public var wallSeconds: Double
+  public var cpuSeconds: Double?
+  /// The sweep's metric, when the trial reported it as a number.
+  public var metric: Double?
+  public var paramsJSON: String
+}
+
 /// A trial picked as the best so far by one metric.
 public struct BestTrial: Sendable, Equatable {
   public var id: TrialID
@@ -56,14 +71,6 @@ public struct TrialQuery: Sendable, Equatable {
     "index": "idx", "status": "status", "attempt": "attempt", "worker": "worker",
     "wall_seconds": "wall_seconds", "started_at": "started_at", "finished_at": "finished_at",
   ]
-}
-
-/// Busy time of one worker in one bin of the sweep's timeline.
-public struct TimelineBin: Sendable, Equatable {
-  public var worker: String
-  public var bin: Int
-  /// Slot-seconds of trials that ran in the bin.
-  public var busySeconds: Double
 }
 
 extension Journal {
@@ -202,6 +209,81 @@ extension Journal {
     }
   }
 
+  /// Trials with learning-curve points but no recorded result — running now, or to run again
+  /// after a lost attempt — the most recently reporting first.
+  public func unrecordedProgressTrials(limit: Int) throws(JournalError) -> [TrialID] {
+    try read("running trials' curves") { db in
+      try String.fetchAll(
+        db,
+        sql: """
+          SELECT trial_id FROM progress WHERE trial_id NOT IN (SELECT id FROM trials)
+          GROUP BY trial_id ORDER BY MAX(rowid) DESC LIMIT ?
+          """, arguments: [limit]
+      ).map(TrialRecord.id(hex:))
+    }
+  }
+
+  /// What a dashboard's in-memory index keeps of each trial recorded after `rowID` (SQLite's
+  /// rowid: trials are only ever appended while a coordinator runs), in insertion order.
+  public func trialSummaries(afterRowID rowID: Int64, metric: String) throws(JournalError)
+    -> [TrialSummary]
+  {
+    try read("new trials") { db in
+      let rows = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT rowid, id, status, worker, started_at, finished_at, wall_seconds,
+                 json_extract(metrics, ?), json_extract(metrics, ?), params
+          FROM trials WHERE rowid > ? ORDER BY rowid
+          """, arguments: [Self.jsonPath("cpu_seconds"), Self.jsonPath(metric), rowID])
+      var result: [TrialSummary] = []
+      while let row = try rows.next() {
+        let text: String = row[2]
+        guard let status = TrialStatus(rawValue: text) else {
+          throw JournalError(
+            .corrupt, "a trial has status '\(text)', which this Orbit does not know")
+        }
+        // Only numbers count as the metric (a program may log a string under its name).
+        let stored: DatabaseValue = row[8]
+        var value: Double?
+        switch stored.storage {
+        case .int64(let i): value = Double(i)
+        case .double(let d): value = d
+        default: value = nil
+        }
+        result.append(
+          TrialSummary(
+            rowID: row[0], id: row[1], status: status, worker: row[3], startedAt: row[4],
+            finishedAt: row[5], wallSeconds: row[6], cpuSeconds: row[7], metric: value,
+            paramsJSON: row[9]))
+      }
+      return result
+    }
+  }
+
+  /// Recorded trials in all: with `trialSummaries`, how a dashboard notices rows removed
+  /// (`--retry-failed` forgets failures before a coordinator starts).
+  public func trialCount() throws(JournalError) -> Int {
+    try read("the trial count") { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0
+    }
+  }
+
+  /// Full rows by rowid, in the order given (the dashboard's failures list).
+  public func trials(rowIDs: [Int64]) throws(JournalError) -> [TrialRecord] {
+    guard !rowIDs.isEmpty else { return [] }
+    return try read("trials") { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql:
+          "SELECT \(TrialRecord.selection), rowid FROM trials WHERE rowid IN (\(rowIDs.map(String.init).joined(separator: ",")))"
+      )
+      var byRowID: [Int64: TrialRecord] = [:]
+      for row in rows { byRowID[row[13]] = try TrialRecord(row: row) }
+      return rowIDs.compactMap { byRowID[$0] }
+    }
+  }
+
   /// Trials recorded and not ok, per worker: (done, failed).
   public func trialCountsByWorker() throws(JournalError) -> [String: (done: Int, failed: Int)] {
     try read("trials per worker") { db in
@@ -214,53 +296,6 @@ extension Journal {
         result[row[0]] = (row[1], row[2])
       }
       return result
-    }
-  }
-
-  /// Busy slot-seconds per worker in `bins` equal bins from `start` to `end`: the Gantt strip,
-  /// aggregated so its size does not grow with the trial count.
-  public func timeline(start: Double, end: Double, bins: Int) throws(JournalError)
-    -> [TimelineBin]
-  {
-    try read("the timeline") { db in
-      guard end > start, bins > 0 else { return [] }
-      let width = (end - start) / Double(bins)
-      var busy: [String: [Double]] = [:]
-      let rows = try Row.fetchCursor(
-        db, sql: "SELECT worker, started_at, finished_at FROM trials WHERE finished_at > ?",
-        arguments: [start])
-      while let row = try rows.next() {
-        let worker: String = row[0]
-        let from = max(start, row[1] as Double)
-        let to = min(end, row[2] as Double)
-        guard to > from else { continue }
-        var bin = Int((from - start) / width)
-        while bin < bins {
-          let binStart = start + Double(bin) * width
-          let overlap = min(to, binStart + width) - max(from, binStart)
-          if overlap <= 0 { break }
-          busy[worker, default: Array(repeating: 0, count: bins)][bin] += overlap
-          bin += 1
-        }
-      }
-      return busy.sorted { $0.key < $1.key }.flatMap { worker, seconds in
-        seconds.enumerated().compactMap { bin, s in
-          s > 0 ? TimelineBin(worker: worker, bin: bin, busySeconds: s) : nil
-        }
-      }
-    }
-  }
-
-  /// The most recent failed, timed-out or lost trials, newest first.
-  public func recentFailures(limit: Int) throws(JournalError) -> [TrialRecord] {
-    try read("failures") { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT \(TrialRecord.selection) FROM trials WHERE status IN (\(Self.failureStatusList))
-          ORDER BY finished_at DESC LIMIT ?
-          """, arguments: [limit]
-      ).map { try TrialRecord(row: $0) }
     }
   }
 }

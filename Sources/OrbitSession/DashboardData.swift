@@ -18,6 +18,8 @@ public final class DashboardData: @unchecked Sendable {
   public static let maxPageSize = 500
   /// Failures `/api/errors` lists.
   public static let errorsShown = 50
+  /// Running trials whose curves `/api/curves` adds to the latest recorded ones.
+  public static let runningCurvesShown = 10
   /// Bins of the workers' timeline (the Gantt strip): its size is fixed, whatever the sweep.
   public static let timelineBins = 120
 
@@ -32,6 +34,34 @@ public final class DashboardData: @unchecked Sendable {
     analysis = LiveAnalysis(runDirectory: runDirectory)
   }
 
+  /// Totals over the trials, brought up to date at most every `indexRefreshSeconds`: the
+  /// page's burst of requests shares one look at the journal.
+  private var index = TrialIndex()
+  private var indexedAt = -Double.infinity
+  private var sweep: SweepRecord?
+  static let indexRefreshSeconds = 0.5
+
+  /// The sweep and the index, current (call with the lock held, inside `withJournal`).
+  private func current(_ journal: Journal) throws -> (SweepRecord, TrialIndex) {
+    let now = ProcessInfo.processInfo.systemUptime
+    if let sweep, now - indexedAt < Self.indexRefreshSeconds { return (sweep, index) }
+    guard let latest = try journal.latestSweep() else {
+      throw SessionError("\(journal.path): the journal holds no sweep yet", exitCode: 66)
+    }
+    try index.update(journal, sweep: latest)
+    sweep = latest
+    indexedAt = now
+    return (latest, index)
+  }
+
+  private func overview(_ journal: Journal) throws -> SweepOverview {
+    let (sweep, index) = try current(journal)
+    let now = Date().timeIntervalSince1970
+    return SweepOverview.make(
+      sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
+      counts: index.counts, aggregates: index.aggregates(now: now), best: index.best, now: now)
+  }
+
   private func withJournal<T>(_ body: (Journal) throws -> T) throws(SessionError) -> T {
     lock.lock()
     defer { lock.unlock() }
@@ -44,23 +74,23 @@ public final class DashboardData: @unchecked Sendable {
 
   /// `/api/sweep`.
   public func overview() throws(SessionError) -> SweepOverview {
-    try withJournal { try SweepOverview.read($0) }
+    try withJournal { try overview($0) }
   }
 
   /// `/api/workers`: every worker seen, connected first.
   public func workers() throws(SessionError) -> [WorkerOverview] {
     try withJournal { journal in
-      try WorkerOverview.read(journal, overview: try SweepOverview.read(journal))
+      let overview = try overview(journal)
+      return try WorkerOverview.make(journal, overview: overview, counts: index.byWorker)
     }
   }
 
   /// `/api/timeline`: busy slot-seconds per worker and bin since the sweep started.
   public func timelineJSON() throws(SessionError) -> String {
     try withJournal { journal in
-      let overview = try SweepOverview.read(journal)
+      let overview = try overview(journal)
       let end = overview.finishedAt ?? overview.updatedAt
-      let bins = try journal.timeline(
-        start: overview.startedAt, end: end, bins: Self.timelineBins)
+      let bins = index.timeline(start: overview.startedAt, end: end, bins: Self.timelineBins)
       let slots = Dictionary(
         try journal.workers().map { ($0.id, $0.slots) }, uniquingKeysWith: max)
       let rows = bins.map {
@@ -115,7 +145,8 @@ public final class DashboardData: @unchecked Sendable {
   public func errorsJSON() throws(SessionError) -> String {
     let groups = analysis.groupColumns()
     return try withJournal { journal in
-      let rows = try journal.recentFailures(limit: Self.errorsShown).map {
+      _ = try current(journal)
+      let rows = try journal.trials(rowIDs: index.latestFailures(Self.errorsShown)).map {
         Self.trialJSON($0, groupColumns: groups, detail: true)
       }
       return "{\"trials\":[\(rows.joined(separator: ","))]}"
@@ -151,24 +182,35 @@ public final class DashboardData: @unchecked Sendable {
       let (_, trials) = try journal.trials(matching: query)
       var curves: [LearningCurve] = []
       var metricsSeen: [String: Int] = [:]
-      var decoded: [(TrialRecord, [(Double, [String: ParamValue])])] = []
-      for trial in trials {
-        let points = try journal.progressPoints(of: trial.id).map {
+      // (family label, short id, points): recorded trials, and without a family filter the
+      // trials still running (their parameters are not in the journal until they end).
+      var decoded: [(String, String, [(Double, [String: ParamValue])])] = []
+      func add(_ id: TrialID, family: String) throws {
+        let points = try journal.progressPoints(of: id).map {
           (Double($0.step), TrialsCSV.object($0.metricsJSON))
         }
         for (_, m) in points { for key in m.keys { metricsSeen[key, default: 0] += 1 } }
-        decoded.append((trial, points))
+        decoded.append((family, id.short, points))
+      }
+      for trial in trials {
+        try add(
+          trial.id,
+          family: Self.familyLabel(TrialsCSV.object(trial.paramsJSON), groupColumns: groups))
+      }
+      if family?.isEmpty ?? true {
+        for id in try journal.unrecordedProgressTrials(limit: Self.runningCurvesShown) {
+          try add(id, family: "running (or to run again)")
+        }
       }
       let chosen =
         metricsSeen[metric] != nil
         ? metric : metricsSeen.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? metric
-      for (trial, points) in decoded {
+      for (label, short, points) in decoded {
         let values = points.compactMap { step, m in
           m[chosen]?.doubleValue.map { (step: step, value: $0) }
         }
         guard !values.isEmpty else { continue }
-        let label = Self.familyLabel(TrialsCSV.object(trial.paramsJSON), groupColumns: groups)
-        curves.append(LearningCurve(family: label, trial: trial.id.short, points: values))
+        curves.append(LearningCurve(family: label, trial: short, points: values))
       }
       let svg = LiveFigure.learningCurves(curves, metric: chosen)
       return

@@ -89,6 +89,21 @@ final class LiveAnalysis: @unchecked Sendable {
     return lock.withLock { result }
   }
 
+  /// Trials a live refit uses at most.
+  static let maxLiveFitTrials = 4000
+
+  /// Every k-th trial by the hash of its id (ids are SHA-256 digests), so that about `limit`
+  /// rows stay; the table itself when it is small enough.
+  static func sample(_ table: Table, trials: [TrialRecord], limit: Int) -> Table {
+    guard trials.count > limit else { return table }
+    let stride = UInt64((trials.count + limit - 1) / limit)
+    let keep = trials.map {
+      UInt64($0.id.hex.prefix(12), radix: 16).map { $0 % stride == 0 } ?? true
+    }
+    return Table(
+      columns: table.columns, rows: table.rows.indices.filter { keep[$0] }.map { table.rows[$0] })
+  }
+
   private func refresh() {
     let started = ProcessInfo.processInfo.systemUptime
     defer {
@@ -119,7 +134,11 @@ final class LiveAnalysis: @unchecked Sendable {
     var settings = Reporting.analysisSettings(spec: spec, table: table)
     settings.threads = full ? settings.threads : 1
     if !full { settings.bootstrap = min(settings.bootstrap, Self.liveResamples) }
-    let analysis = Analysis.run(table: table, settings: settings)
+    // A live refit on every trial of a large sweep would take minutes: it fits a sample of
+    // them (the same trials each time, chosen by their ids' hashes so no grid period aliases
+    // with it), and the plot still shows them all. The final fit uses every trial.
+    let fitted = full ? table : Self.sample(table, trials: trials, limit: Self.maxLiveFitTrials)
+    let analysis = Analysis.run(table: fitted, settings: settings)
     let metadata = SweepMetadata(
       name: sweep.name, specText: sweep.specText,
       countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
@@ -136,6 +155,7 @@ final class LiveAnalysis: @unchecked Sendable {
     ).sorted()
     let figuresJSON = """
       {"pending":false,"recorded":\(recorded),"finished":\(finished),"final":\(full),\
+      "fittedTrials":\(fitted.rows.count),\
       "resamples":\(settings.bootstrap),"y":\(JSONText.string(settings.y)),\
       "groupColumns":[\(settings.groupBy.map(JSONText.string).joined(separator: ","))],\
       "families":[\(families.map(JSONText.string).joined(separator: ","))],\

@@ -47,7 +47,8 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   /// The window the rate is measured over.
   public static let rateWindowSeconds = 60.0
 
-  /// Reads the latest sweep of `journal` as of `now` (seconds since 1970).
+  /// Reads the latest sweep of `journal` as of `now` (seconds since 1970), aggregating its
+  /// trials in SQL (one-off readers: `orbit status`; the dashboard keeps a `TrialIndex`).
   /// - Throws: `SessionError` 66 when the journal holds no sweep, 74 when it cannot be read.
   public static func read(_ journal: Journal, now: Double = Date().timeIntervalSince1970)
     throws(SessionError) -> SweepOverview
@@ -56,42 +57,54 @@ public struct SweepOverview: Codable, Sendable, Equatable {
       guard let sweep = try journal.latestSweep() else {
         throw SessionError("\(journal.path): the journal holds no sweep yet", exitCode: 66)
       }
-      let counts = try journal.statusCounts()
-      let aggregates = try journal.trialAggregates(window: rateWindowSeconds, now: now)
-      let liveRow = try journal.live(sweepID: sweep.id)
-      let live =
-        sweep.finishedAt == nil && liveRow.map { now - $0.updatedAt <= staleAfterSeconds } == true
-      let workers = try journal.workers()
-      let connected = live ? workers.filter { $0.leftAt == nil } : []
-      let slots = connected.reduce(0) { $0 + $1.slots }
-      let running = live ? liveRow?.running ?? 0 : 0
-      let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
-      let metric = spec?.metric?.name ?? "test_loss"
-      let maximize = spec?.metric?.goal == .maximize
+      let (metric, maximize) = objective(sweep)
       let best = try journal.bestTrial(metric: metric, maximize: maximize).map {
         Best(trial: $0.id.hex, metric: metric, value: $0.value, params: $0.paramsJSON)
       }
-      let end = sweep.finishedAt ?? now
-      let window = min(rateWindowSeconds, max(1e-3, now - sweep.startedAt))
-      let rate = sweep.finishedAt == nil ? Double(aggregates.recordedInWindow) / window : 0
-      let remaining = max(0, sweep.trialCount - aggregates.recorded)
-      return SweepOverview(
-        name: sweep.name, id: sweep.id, spec: sweep.specPath, state: sweep.state, live: live,
-        startedAt: sweep.startedAt, finishedAt: sweep.finishedAt, total: sweep.trialCount,
-        recorded: aggregates.recorded, counts: counts, running: running,
-        queued: live ? liveRow?.queued ?? 0 : 0, workersConnected: live ? liveRow?.workers ?? 0 : 0,
-        workersSeen: workers.count, slots: slots, trialsPerSecond: rate,
-        etaSeconds: live
-          ? eta(
-            remaining: remaining, running: running, meanSeconds: aggregates.meanCompletedSeconds,
-            slots: slots) : nil,
-        wallSeconds: max(0, end - sweep.startedAt), trialSeconds: aggregates.trialSeconds,
-        cpuSeconds: aggregates.cpuSeconds, best: best, updatedAt: now)
+      return make(
+        sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
+        counts: try journal.statusCounts(),
+        aggregates: try journal.trialAggregates(window: rateWindowSeconds, now: now), best: best,
+        now: now)
     } catch let error as SessionError {
       throw error
     } catch {
       throw SessionError("\(journal.path): \(error)", exitCode: ExitStatus.ioError)
     }
+  }
+
+  /// The metric "best" means, and whether higher is better: the spec's, else test_loss.
+  static func objective(_ sweep: SweepRecord) -> (metric: String, maximize: Bool) {
+    let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
+    return (spec?.metric?.name ?? "test_loss", spec?.metric?.goal == .maximize)
+  }
+
+  /// The overview from its parts, however they were read.
+  static func make(
+    sweep: SweepRecord, live liveRow: LiveRecord?, workers: [WorkerRecord], counts: [String: Int],
+    aggregates: TrialAggregates, best: Best?, now: Double
+  ) -> SweepOverview {
+    let live =
+      sweep.finishedAt == nil && liveRow.map { now - $0.updatedAt <= staleAfterSeconds } == true
+    let connected = live ? workers.filter { $0.leftAt == nil } : []
+    let slots = connected.reduce(0) { $0 + $1.slots }
+    let running = live ? liveRow?.running ?? 0 : 0
+    let end = sweep.finishedAt ?? now
+    let window = min(rateWindowSeconds, max(1e-3, now - sweep.startedAt))
+    let rate = sweep.finishedAt == nil ? Double(aggregates.recordedInWindow) / window : 0
+    let remaining = max(0, sweep.trialCount - aggregates.recorded)
+    return SweepOverview(
+      name: sweep.name, id: sweep.id, spec: sweep.specPath, state: sweep.state, live: live,
+      startedAt: sweep.startedAt, finishedAt: sweep.finishedAt, total: sweep.trialCount,
+      recorded: aggregates.recorded, counts: counts, running: running,
+      queued: live ? liveRow?.queued ?? 0 : 0, workersConnected: live ? liveRow?.workers ?? 0 : 0,
+      workersSeen: workers.count, slots: slots, trialsPerSecond: rate,
+      etaSeconds: live
+        ? eta(
+          remaining: remaining, running: running, meanSeconds: aggregates.meanCompletedSeconds,
+          slots: slots) : nil,
+      wallSeconds: max(0, end - sweep.startedAt), trialSeconds: aggregates.trialSeconds,
+      cpuSeconds: aggregates.cpuSeconds, best: best, updatedAt: now)
   }
 
   /// Work left over the slots that do it: each queued trial costs the mean duration of those

@@ -27,23 +27,29 @@ public struct WorkerOverview: Codable, Sendable, Equatable {
     -> [WorkerOverview]
   {
     do {
-      let counts = try journal.trialCountsByWorker()
-      var refused: [String: Int] = [:]
-      for event in try journal.events(kind: "refused_result") {
-        if let worker = event.workerID { refused[worker, default: 0] += 1 }
-      }
-      let live = try journal.live(sweepID: overview.id)
-      return try journal.workers().map { w in
-        let connected = overview.live && w.leftAt == nil
-        return WorkerOverview(
-          id: w.id, host: w.host, pid: w.pid, slots: w.slots, busy: connected ? w.busy : 0,
-          gpus: w.gpus, joinedAt: w.joinedAt, leftAt: w.leftAt, leftReason: w.leftReason,
-          connected: connected, lastHeardAt: connected ? live?.updatedAt : w.leftAt,
-          trialsDone: counts[w.id]?.done ?? 0, trialsFailed: counts[w.id]?.failed ?? 0,
-          refused: refused[w.id] ?? 0)
-      }.sorted { ($0.connected ? 0 : 1, $0.joinedAt) < ($1.connected ? 0 : 1, $1.joinedAt) }
+      return try make(journal, overview: overview, counts: journal.trialCountsByWorker())
     } catch {
       throw SessionError("\(journal.path): \(error)", exitCode: ExitStatus.ioError)
     }
+  }
+
+  /// The workers with their trial counts given (the dashboard's index keeps them).
+  static func make(
+    _ journal: Journal, overview: SweepOverview, counts: [String: (done: Int, failed: Int)]
+  ) throws(JournalError) -> [WorkerOverview] {
+    var refused: [String: Int] = [:]
+    for event in try journal.events(kind: "refused_result") {
+      if let worker = event.workerID { refused[worker, default: 0] += 1 }
+    }
+    let live = try journal.live(sweepID: overview.id)
+    return try journal.workers().map { w in
+      let connected = overview.live && w.leftAt == nil
+      return WorkerOverview(
+        id: w.id, host: w.host, pid: w.pid, slots: w.slots, busy: connected ? w.busy : 0,
+        gpus: w.gpus, joinedAt: w.joinedAt, leftAt: w.leftAt, leftReason: w.leftReason,
+        connected: connected, lastHeardAt: connected ? live?.updatedAt : w.leftAt,
+        trialsDone: counts[w.id]?.done ?? 0, trialsFailed: counts[w.id]?.failed ?? 0,
+        refused: refused[w.id] ?? 0)
+    }.sorted { ($0.connected ? 0 : 1, $0.joinedAt) < ($1.connected ? 0 : 1, $1.joinedAt) }
   }
 }

@@ -38,6 +38,7 @@ struct DashboardOptions: ParsableArguments {
       logger: quiet)
     print("orbit: dashboard \(url)")
     flushStandardOutput()
+    DashboardClient.writeAddress(url, runDirectory: runDirectory)
     return server
   }
 }

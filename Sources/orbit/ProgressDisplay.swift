@@ -30,27 +30,14 @@ struct ProgressDisplay {
     if interactive {
       FileHandle.standardOutput.write(
         Data(
-          "\r\u{1B}[2K\(Self.line(text, done: done, total: s.total, columns: Self.columns()))".utf8)
+          "\r\u{1B}[2K\(TerminalLine.fit(text, done: done, total: s.total, columns: Self.columns()))"
+            .utf8)
       )
     } else if now.timeIntervalSince(lastPlain) >= 10 {
       lastPlain = now
       print("[\(Summary.duration(elapsed))] \(text)")
       flushStandardOutput()
     }
-  }
-
-  /// The line as it fits in `columns`: a line longer than the terminal wraps, and `\r` then
-  /// returns only to the start of its last row, so every update would add rows. The bar goes
-  /// first when space is short, then the text is cut.
-  static func line(_ text: String, done: Int, total: Int, columns: Int) -> String {
-    let room = max(10, columns - 1)
-    let barWidth = 20
-    if text.count + barWidth + 1 <= room {
-      let filled = total == 0 ? barWidth : min(barWidth, done * barWidth / max(1, total))
-      return String(repeating: "█", count: filled)
-        + String(repeating: "░", count: barWidth - filled) + " " + text
-    }
-    return text.count <= room ? text : String(text.prefix(room - 1)) + "…"
   }
 
   /// The terminal's width (80 when it cannot be asked).

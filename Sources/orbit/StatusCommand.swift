@@ -9,8 +9,16 @@ struct StatusCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "status", abstract: "Show a sweep's progress from its run directory.")
 
-  @Argument(help: "The run directory (holds journal.sqlite).")
+  @Argument(
+    help:
+      "The run directory (holds journal.sqlite), or a dashboard's URL (http://HOST:PORT/?token=…)."
+  )
   var runDir: String
+
+  @Flag(
+    name: .customLong("journal"),
+    help: "Read the journal even when the coordinator's dashboard (RUN_DIR/dashboard) answers.")
+  var readJournal = false
 
   @Flag(
     help:
@@ -19,12 +27,35 @@ struct StatusCommand: ParsableCommand {
   var json = false
 
   func run() throws {
+    // From another host the journal may be on NFS: a live coordinator's dashboard answers
+    // the same facts without a second host opening its SQLite file.
+    let remote = runDir.hasPrefix("http://") || runDir.hasPrefix("https://")
+    let address =
+      remote ? runDir : readJournal ? nil : DashboardClient.address(runDirectory: runDir)
+    if let address {
+      if let (overview, workers) = DashboardClient.fetch(address) {
+        if !json {
+          print("(from the coordinator's dashboard at \(address.split(separator: "?")[0]))")
+        }
+        try show(overview, workers, journal: nil)
+        return
+      }
+      if remote {
+        throw fail("\(runDir) does not answer as an Orbit dashboard", ExitStatus.unavailable)
+      }
+    }
     let journal: Journal
     do { journal = try Journal(path: runDir + "/journal.sqlite", readOnly: true) } catch {
       throw fail(error.description, ExitStatus.noInput)
     }
     let overview = try SweepOverview.read(journal)
     let workers = try WorkerOverview.read(journal, overview: overview)
+    try show(overview, workers, journal: journal)
+  }
+
+  private func show(_ overview: SweepOverview, _ workers: [WorkerOverview], journal: Journal?)
+    throws
+  {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
@@ -41,7 +72,7 @@ struct StatusCommand: ParsableCommand {
     }
   }
 
-  private func printText(_ overview: SweepOverview, _ workers: [WorkerOverview], journal: Journal)
+  private func printText(_ overview: SweepOverview, _ workers: [WorkerOverview], journal: Journal?)
     throws(JournalError)
   {
     do {
@@ -49,7 +80,7 @@ struct StatusCommand: ParsableCommand {
       let end = overview.finishedAt.map { " at \(Date(timeIntervalSince1970: $0))" } ?? ""
       print("state     \(overview.state)\(end) · wall \(Summary.duration(overview.wallSeconds))")
       print("trials    \(overview.recorded) of \(overview.total) recorded")
-      if let insecure = try journal.events(kind: "insecure").last {
+      if let insecure = try journal?.events(kind: "insecure").last {
         print("security  \(insecure.detail): anyone on that network could join")
       }
       for status in TrialStatus.allCases {
@@ -65,7 +96,7 @@ struct StatusCommand: ParsableCommand {
           print(
             "live      \(overview.running) running · \(overview.queued) queued · \(String(format: "%.2f", overview.trialsPerSecond)) trials/s · ETA \(eta)"
           )
-        } else if let live = try journal.live(sweepID: overview.id) {
+        } else if let live = try journal?.live(sweepID: overview.id) {
           let age = Date().timeIntervalSince1970 - live.updatedAt
           print(
             "live      coordinator silent for \(Int(age)) s: stopped or killed? run it again to resume"

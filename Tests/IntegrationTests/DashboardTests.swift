@@ -139,6 +139,13 @@ extension RealProcesses {
       #expect(sweep["workersConnected"] as? Int == 1)
       let workers = httpGet(base + "api/workers").body
       #expect(workers.contains("\"slots\":2"))
+      // orbit status asks the coordinator's API (RUN_DIR/dashboard) rather than the journal.
+      let liveStatus = try OrbitProcess.run(["status", "run"], in: sandbox.path)
+      #expect(liveStatus.code == 0)
+      #expect(liveStatus.stdout.contains("(from the coordinator's dashboard at http://127.0.0.1:"))
+      #expect(liveStatus.stdout.contains("1 connected now · 1 seen"))
+      let remote = try OrbitProcess.run(["status", base, "--json"], in: sandbox.path)
+      #expect(jsonObject(remote.stdout)["name"] as? String == "live-dash")
 
       // /metrics: counters move while trials land.
       let first = httpGet(base + "metrics").body

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetricsTestKit
 import OrbitCoordinator
 import OrbitJournal
 import OrbitProtocol
@@ -45,6 +46,7 @@ struct LoopsOverMemoryTests {
   /// test's thread while the sweep does. Returns the journal's rows and the coordinator's status.
   func sweep(
     trials: Int, workers: Int, coordinatorClock: LoopClock = .system,
+    metrics: CoordinatorMetrics = CoordinatorMetrics(),
     faults: (MemoryNetwork, CoordinatorStatus) -> Void
   ) throws -> (
     rows: [TrialRecord], status: CoordinatorSnapshot, workerExits: [Int32], workersLeft: [String],
@@ -76,7 +78,7 @@ struct LoopsOverMemoryTests {
     logger.logLevel = .error
     nonisolated(unsafe) let coordinator = CoordinatorServer(
       transport: network.coordinatorTransport(), journal: journal, machine: machine, resumed: 0,
-      status: status, logger: logger, clock: coordinatorClock)
+      status: status, logger: logger, clock: coordinatorClock, metrics: metrics)
     let failure = Mutex<CoordinatorError?>(nil)
     let coordinatorThread = Thread {
       do throws(CoordinatorError) { try coordinator.run() } catch {
@@ -197,4 +199,28 @@ struct LoopsOverMemoryTests {
     #expect(stamps.contains { $0 > now + 80_000 }, "rows after the step carry the stepped clock")
     #expect(stamps.contains { $0 < now + 1000 }, "rows before it carry the real one")
   }
+
+  /// The monitoring counters follow the loops: at the end of a sweep in which a worker was
+  /// killed, `orbit_trials_total{status="ok"}` equals the journal's ok rows, every trial was
+  /// dispatched at least once, and the kill shows as a disconnect.
+  @Test(.timeLimit(.minutes(2)))
+  func metricsAtTheEndEqualTheJournal() throws {
+    let factory = TestMetrics()
+    let metrics = CoordinatorMetrics(factory: factory)
+    let result = try sweep(trials: 40, workers: 2, metrics: metrics) { network, status in
+      waitUntil(status, recorded: 10)
+      network.kill("w1")
+    }
+    try expectEachTrialOnce(result.rows, trials: 40)
+    let ok = try factory.expectCounter(CoordinatorMetrics.Name.trials, [("status", "ok")])
+    #expect(ok.totalValue == 40)
+    #expect(try factory.expectCounter(CoordinatorMetrics.Name.dispatches).totalValue >= 40)
+    #expect(try factory.expectCounter(CoordinatorMetrics.Name.results).totalValue >= 40)
+    #expect(try factory.expectCounter(CoordinatorMetrics.Name.workersJoined).totalValue == 2)
+    #expect(try factory.expectCounter(CoordinatorMetrics.Name.disconnects).totalValue >= 1)
+    #expect(try factory.expectTimer(CoordinatorMetrics.Name.trialSeconds).values.count == 40)
+    #expect(try !factory.expectTimer(CoordinatorMetrics.Name.commitSeconds).values.isEmpty)
+    #expect(try factory.expectGauge(CoordinatorMetrics.Name.queued).lastValue == 0)
+  }
+
 }
