@@ -53,6 +53,7 @@ struct StatusCommand: ParsableCommand {
         let gpus = worker.gpus.isEmpty ? "" : " · GPUs \(worker.gpus.joined(separator: " | "))"
         print("  \(worker.id) on \(worker.host) · \(worker.busy)/\(worker.slots) slots busy\(gpus)")
       }
+      for line in Self.workerJobLines(try journal.workerJobs(), sweepID: sweep.id) { print(line) }
     } catch let error as JournalError {
       throw fail(error.description, ExitStatus.ioError)
     }
