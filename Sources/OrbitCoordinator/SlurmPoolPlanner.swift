@@ -164,8 +164,11 @@ public struct SlurmPoolPlanner: Sendable {
       if !finishing {
         finishing = true
         finishDeadline = now + settings.finishGraceSeconds
-        let waiting = jobs.values.filter { $0.state == .pending || $0.state == .running }
-          .map(\.id).sorted()
+        // Jobs whose worker never came go now; the others' workers hear "sweep over" and
+        // leave by themselves within the grace (their jobs then end COMPLETED, not CANCELLED).
+        let waiting = jobs.values.filter {
+          $0.state == .pending || ($0.state == .running && !$0.everConnected)
+        }.map(\.id).sorted()
         cancel(waiting, reason: "the sweep is over", now: now, into: &actions)
       }
     }
@@ -242,13 +245,21 @@ public struct SlurmPoolPlanner: Sendable {
       case .pending where queued == 0 && !finishing:
         toCancel.append((job.id, "no queued trials left for it"))
       case .running:
-        if let since = job.unconnectedSince, now - since >= settings.connectGraceSeconds {
+        if finishing {
+          if now >= finishDeadline {
+            toCancel.append(
+              (
+                job.id,
+                "still in the queue \(Int(settings.finishGraceSeconds)) s after the sweep ended"
+              ))
+          }
+        } else if let since = job.unconnectedSince, now - since >= settings.connectGraceSeconds {
           toCancel.append(
             (
               job.id,
               "running \(Int(now - since)) s without its worker connected (can it reach the coordinator? see its output)"
             ))
-        } else if queued == 0 && !job.everConnected && !finishing {
+        } else if queued == 0 && !job.everConnected {
           toCancel.append((job.id, "no queued trials left for it"))
         }
       case .connected:

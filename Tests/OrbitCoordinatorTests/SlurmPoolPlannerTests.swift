@@ -265,9 +265,14 @@ struct PoolDriver {
     d.step(queued: 1)
     d.start("100", slots: 1, busy: 1)
     d.step(queued: 0)
+    // The coordinator ends: its worker is no longer connected, its job still ending.
+    d.workers = [:]
+    d.step(queued: 0)
     d.perform(d.planner.handle(.finish(now: d.now)))
-    d.kill("100")  // "sweep over", exit 69
-    d.step(queued: 0, advance: 11)
+    d.step(queued: 0, advance: 5)
+    #expect(d.cancelled.isEmpty)
+    d.kill("100")  // "sweep over": the worker exits, its job completes
+    d.step(queued: 0, advance: 6)
     #expect(d.state("100") == .ended)
     #expect(d.cancelled.isEmpty)
     #expect(d.planner.isDrained)
