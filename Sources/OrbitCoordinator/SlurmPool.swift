@@ -276,7 +276,12 @@ public final class SlurmPool: Sendable {
 
     while true {
       let now = clock.monotonic()
-      let stopping = finishing.withLock { $0 } || status.stopRequested
+      // The end: the coordinator has finished (the CLI calls `finish()` then). A stop request
+      // (SIGTERM) before that only stops submissions (nothing counts as queued): workers still
+      // return what they hold within the coordinator's stop grace, which the pool's shorter
+      // grace must not cut.
+      let stopRequested = status.stopRequested
+      let stopping = finishing.withLock { $0 }
       if stopping && !finishSent {
         finishSent = true
         hardDeadline = now + configuration.settings.finishGraceSeconds + 2 * Self.squeueSeconds + 20
@@ -300,7 +305,8 @@ public final class SlurmPool: Sendable {
       perform(
         planner.handle(
           .observe(
-            now: clock.monotonic(), queued: snapshot.finished ? 0 : snapshot.queued,
+            now: clock.monotonic(),
+            queued: snapshot.finished || stopRequested ? 0 : snapshot.queued,
             workers: workers, queue: queue)), now: now)
       usleep(UInt32(Self.observeSeconds * 1_000_000))
     }
