@@ -92,6 +92,30 @@ extension RealProcesses {
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func overCurveZMQTheJobsAuthenticateWithTheWorkerKey() throws {
+      let sandbox = try Sandbox()
+      let environment = try prepare(sandbox, trials: 6)
+      #expect(try OrbitProcess.run(["keys", "coordinator"], in: sandbox.path).code == 0)
+      #expect(try OrbitProcess.run(["keys", "node"], in: sandbox.path).code == 0)
+      let coordinator = try OrbitProcess(
+        [
+          "coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run",
+          "--curve-key", "coordinator.key", "--allow-keys", "node.pub",
+          "--slurm-workers", "1", "--slurm-worker-key", "node.key",
+          "--slurm-worker-flags", "--allow-command",
+        ], in: sandbox.path, environment: environment, name: "coordinator")
+      #expect(coordinator.wait(timeout: 90) == 0, "coordinator: \(coordinator.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      #expect(try journal.trials().count == 6)
+      // Known by its key's name first, then its job: the pool still finds the job in the id.
+      let jobs = try journal.workerJobs()
+      #expect(jobs.map(\.workerID) == ["node/slurm-701"])
+      #expect(jobs.first?.state == "ended")
+      #expect(try journal.trials().allSatisfy { $0.worker == "node/slurm-701" })
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func sbatchRefusingTheArgumentsIsReportedAndTheSweepGoesOn() throws {
       let sandbox = try Sandbox()
       let environment = try prepare(sandbox, trials: 6)
