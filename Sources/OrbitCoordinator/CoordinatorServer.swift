@@ -128,10 +128,16 @@ public final class CoordinatorServer {
           nextTick = now + tickInterval
         }
         if now >= nextLive {
+          // Per-worker loads once a second (not every wake-up): the Slurm pool reads them.
+          let (slots, busy) = (machine.slotsByWorker, machine.busyByWorker)
+          status.update {
+            $0.slotsByWorker = slots
+            $0.busyByWorker = busy
+          }
           writer.submit(
             .live(
               running: machine.runningCount, queued: machine.queuedCount,
-              workers: machine.workerCount, busy: machine.busyByWorker, now: wallNow()))
+              workers: machine.workerCount, busy: busy, now: wallNow()))
           nextLive = now + Timing.liveSnapshotSeconds
           updateGauges()
         }

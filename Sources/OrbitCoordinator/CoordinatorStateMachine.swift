@@ -177,6 +177,12 @@ public struct CoordinatorStateMachine {
     for peer in peers.values { busy[peer.hello.workerID, default: 0] += peer.leases.count }
     return busy
   }
+  /// Each connected worker's slots, by worker id (the Slurm pool's free-slot count).
+  public var slotsByWorker: [String: Int] {
+    var slots: [String: Int] = [:]
+    for peer in peers.values { slots[peer.hello.workerID, default: 0] += peer.hello.slots }
+    return slots
+  }
   /// Trials not yet dispatched nor finished (an upper bound while the cursor has not reached the
   /// end: it counts resumed ids it has not skipped yet).
   public var queuedCount: Int {

@@ -17,6 +17,9 @@ public struct CoordinatorSnapshot: Sendable {
   /// Results refused: no lease of the sender's, a bad lease token, not in the plan, another sweep.
   public var refused: Int = 0
   public var finished: Bool = false
+  /// Each connected worker's slots and the trials it holds, by worker id.
+  public var slotsByWorker: [String: Int] = [:]
+  public var busyByWorker: [String: Int] = [:]
 
   public var recorded: Int { counts.values.reduce(0, +) }
   public var failures: Int { counts.filter { $0.key.isFailure }.values.reduce(0, +) }

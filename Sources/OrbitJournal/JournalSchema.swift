@@ -136,6 +136,25 @@ enum JournalSchema {
       // The last 4 KiB of a command trial's stdout, ok runs too (`orbit logs` without folders).
       try db.execute(sql: "ALTER TABLE trials ADD COLUMN stdout_tail TEXT NOT NULL DEFAULT ''")
     }
+    migrator.registerMigration("v5-slurm-worker-jobs") { db in
+      // Worker jobs the coordinator submitted to Slurm (`--slurm-workers`): every job id, when
+      // it was submitted, started, connected and ended, its last state and why (cancelled idle,
+      // never connected, …). Times are wall-clock seconds, as elsewhere.
+      try db.execute(
+        sql: """
+          CREATE TABLE worker_jobs (
+            job_id TEXT PRIMARY KEY,
+            sweep_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            submitted_at REAL NOT NULL,
+            started_at REAL,
+            connected_at REAL,
+            ended_at REAL,
+            reason TEXT NOT NULL DEFAULT '',
+            worker_id TEXT
+          )
+          """)
+    }
     return migrator
   }
 }

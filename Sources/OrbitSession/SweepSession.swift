@@ -20,7 +20,7 @@ public final class SweepSession {
     return
       "\(runDirectory) is on \(name): the journal uses SQLite's rollback journal there (WAL needs one host's shared memory), so orbit status works from other hosts; a local disk (--run-dir) is faster"
   }
-  let sweepID: String
+  public let sweepID: String
   /// The live counts and controls shared with the coordinator thread (progress, stop, allow-list).
   public let status = CoordinatorStatus()
   let context: ZMQContext

@@ -49,6 +49,7 @@ struct CoordinatorCommand: ParsableCommand {
         "--curve-key and --allow-keys go together: the key secures the socket, the list says who may join"
       )
     }
+    try slurm.validate(curve: curveKey != nil)
   }
 
   @Flag(help: "Allow binding a non-loopback address without CurveZMQ (a trusted network only).")
@@ -68,6 +69,8 @@ struct CoordinatorCommand: ParsableCommand {
 
   @OptionGroup var dashboard: DashboardOptions
 
+  @OptionGroup var slurm: SlurmPoolOptions
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
@@ -85,6 +88,7 @@ struct CoordinatorCommand: ParsableCommand {
         "binding \(bind) with plain TCP (--insecure): anyone who can reach this port can join the sweep and run its trials."
       )
     }
+    try slurm.checkCommands()
     let session = try SweepSession(
       specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
       maxTrials: maxTrials)
@@ -113,6 +117,9 @@ struct CoordinatorCommand: ParsableCommand {
     print(
       "start workers with: orbit worker --connect \(endpoint)\(curve == nil ? "" : " --curve-key WORKER.key --server-key \(curve!.keypair.publicKey)")"
     )
+    let pool = try slurm.startPool(
+      session: session, endpoint: endpoint, serverKey: curve?.keypair.publicKey,
+      insecure: curve == nil && !Endpoint.isLocal(bind), logger: logger)
     flushStandardOutput()
     var interrupted = false
     var display = ProgressDisplay(interactive: false)
@@ -135,6 +142,7 @@ struct CoordinatorCommand: ParsableCommand {
       display.update(session.status.snapshot)
       usleep(100_000)
     }
+    pool?.finish()
     try session.wait()
     try session.finish(interrupted: interrupted)
     try session.printSummary(interrupted: interrupted)

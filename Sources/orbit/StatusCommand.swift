@@ -113,6 +113,11 @@ struct StatusCommand: ParsableCommand {
         let gpus = worker.gpus.isEmpty ? "" : " · GPUs \(worker.gpus.joined(separator: " | "))"
         print("  \(worker.id) on \(worker.host) · \(worker.busy)/\(worker.slots) slots busy\(gpus)")
       }
+      if let journal {
+        for line in Self.workerJobLines(try journal.workerJobs(), sweepID: overview.id) {
+          print(line)
+        }
+      }
     }
   }
 }

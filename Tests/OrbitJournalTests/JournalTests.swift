@@ -43,6 +43,31 @@ struct JournalTests {
     try journal.close()
   }
 
+  @Test func workerJobsAreRecordedFromASecondConnectionAndUpdatedInPlace() throws {
+    let path = temporaryPath()
+    let coordinator = try Journal(path: path)
+    #expect(try coordinator.workerJobs() == [])
+    // The Slurm pool writes on a connection of its own while the coordinator's is open.
+    let pool = try Journal(path: path)
+    var job = WorkerJobRecord(jobID: "42", sweepID: "s", state: "pending", submittedAt: 10)
+    try pool.recordWorkerJob(job)
+    job.state = "ended"
+    job.startedAt = 12
+    job.connectedAt = 13
+    job.endedAt = 20
+    job.reason = "cancelled: idle 30 s with no queued trials"
+    job.workerID = "slurm-42"
+    try pool.recordWorkerJob(job)
+    try pool.recordWorkerJob(
+      WorkerJobRecord(jobID: "43", sweepID: "s", state: "pending", submittedAt: 11))
+    let sweep = try coordinator.beginSweep(
+      name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 1, now: 0)
+    try coordinator.record([entry("a")], sweepID: sweep)
+    let reader = try Journal(path: path, readOnly: true)
+    #expect(try reader.workerJobs().map(\.jobID) == ["42", "43"])
+    #expect(try reader.workerJobs().first == job)
+  }
+
   @Test func reopenedJournalKnowsWhatFinished() throws {
     let path = temporaryPath()
     do {

@@ -2,7 +2,7 @@
 # The Slurm recipes (deploy/slurm/*.sbatch) on a real 3-node Slurm started on this machine by
 # cluster.sh. Each test prints PASS or FAIL with its reason; exit 1 if any failed.
 #
-#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g h i (default all)
+#   deploy/slurm/test/run-tests.sh [ORBIT_BINARY] [TEST…]     # tests: a b c d e f g h i j k (default all)
 #
 # Needs root, slurm-wlm, munge, sqlite3, iproute2, util-linux. Leaves no process or namespace
 # behind (the cluster is stopped on exit, whatever happened; ORBIT_SLURM_KEEP=1 keeps its dir).
@@ -16,7 +16,7 @@ orbit=$(cd "$(dirname "$orbit")" && pwd)/$(basename "$orbit")
 [ -x "$orbit" ] || { echo "run-tests: $orbit is not executable" >&2; exit 66; }
 shift || true
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g h i)
+[ ${#tests[@]} -gt 0 ] || tests=(a b c d e f g h i j k)
 
 failures=0
 pass() { echo "PASS $current: $*"; }
@@ -299,6 +299,104 @@ test_i() {
   [ "$t" -le 45 ] || { fail "took $t s to fail"; return; }
   grep -q 'the worker step failed' "$out" || { fail "no reason in the output: $(tail -n 3 "$out")"; return; }
   pass "worker step failed → coordinator stopped, job FAILED $(job_field "$j" ExitCode) in $t s, saying so"
+}
+
+# (j) the adaptive pool: a coordinator job started with --slurm-workers 3 and no workers finishes
+# the sweep on worker jobs it submitted itself (sbatch from inside its job), each trial once and
+# each by a worker whose job id the journal records; no job is left in the queue at the end.
+test_j() {
+  if ! "$orbit" coordinator --help 2>&1 | grep -q -- --slurm-workers; then fail "this orbit has no --slurm-workers"; return; fi
+  local d=$work/j; mkdir -p "$d"; make_spec "$d/tiny.yaml" 4 "$(steps_for 1)"
+  local run=$d/runs/pool c sc start end_c
+  start=$(date +%s)
+  c=$(cd "$d" && RUN_DIR=$run \
+    ORBIT_COORDINATOR_FLAGS="--slurm-workers 3 --slurm-args --time=5 --slurm-args --cpus-per-task=1" \
+    sbatch --parsable --time=10 "$slurm_dir/orbit-coordinator.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  sc=$(wait_final "$c" 300); end_c=$(date +%s)
+  local out=$d/orbit-coordinator-$c.out
+  local why
+  if ! why=$(check_journal "$run" 24); then fail "$why: $(grep -i 'slurm pool' "$out" | tail -n 3)"; return; fi
+  [ "$sc" = COMPLETED ] || { fail "coordinator job ended $sc $(job_field "$c" ExitCode): $(tail -n 3 "$out")"; return; }
+  local jobs connected strangers
+  jobs=$(sql "$run" "select count(*) from worker_jobs")
+  connected=$(sql "$run" "select count(*) from worker_jobs where connected_at is not null")
+  # Every trial ran on a worker named after a job the pool recorded.
+  strangers=$(sql "$run" "select count(*) from trials where worker not in (select 'slurm-' || job_id from worker_jobs)")
+  if [ "$jobs" -lt 1 ] || [ "$jobs" -gt 20 ]; then fail "$jobs worker jobs recorded"; return; fi
+  [ "$connected" -ge 1 ] || { fail "no submitted worker connected"; return; }
+  [ "$strangers" = 0 ] || { fail "$strangers trials ran on workers that are not the pool's"; return; }
+  # Nothing of the pool's left in the queue (a job may still be COMPLETING for a moment).
+  local left=1
+  for _ in $(seq 30); do
+    left=$(squeue -h -o '%i %j' | grep -c 'orbit-pool-' || true)
+    [ "$left" = 0 ] && break
+    sleep 1
+  done
+  [ "$left" = 0 ] || { fail "$left pool jobs still in the queue: $(squeue -h -o '%i %j %T')"; return; }
+  "$orbit" status "$run" | grep -q "worker jobs submitted" || { fail "orbit status does not list the worker jobs"; return; }
+  local job_states="" id
+  for id in $(sql "$run" "select job_id from worker_jobs order by job_id"); do
+    job_states="$job_states $id:$(job_field "$id" JobState)/$(job_field "$id" ExitCode)"
+  done
+  local t_first t_end cancelled
+  t_first=$(sql "$run" "select printf('%.1f', min(w.connected_at) - s.started_at) from worker_jobs w, sweeps s")
+  t_end=$(sql "$run" "select printf('%.1f', s.finished_at - s.started_at) from sweeps s")
+  cancelled=$(sql "$run" "select count(*) from worker_jobs where reason like 'cancelled%'")
+  note "coordinator $c $sc; $jobs worker jobs submitted ($connected connected, $cancelled cancelled):$job_states"
+  note "from the coordinator's start with 0 workers: first worker connected after $t_first s, sweep over after $t_end s; job gone $((end_c - start)) s after submission"
+  "$orbit" status "$run" | sed -n '/^slurm/,$p' | sed 's/^/     /'
+  pass "--slurm-workers 3 from 0 workers: 24/24 once, all on pool workers ($jobs jobs recorded); squeue empty at the end"
+}
+
+# (k) the pool replaces a worker job that dies (cancelled by hand mid-sweep) and cancels idle ones:
+# one 40 s trial and 12 of 3 s (sleep: the same whatever the load) on 3 one-slot jobs; when the
+# short ones are done, the workers without a trial idle past --slurm-idle and are cancelled.
+# `retries: 1`: scancel's SIGTERM reaches the trial's process as well as the worker, and a trial
+# that dies of it before the worker hands it back is reported failed (exit 143) — a worker-side
+# race, not the pool's (the pool only cancels workers that hold nothing, or after the sweep).
+test_k() {
+  if ! "$orbit" coordinator --help 2>&1 | grep -q -- --slurm-workers; then fail "this orbit has no --slurm-workers"; return; fi
+  local d=$work/k; mkdir -p "$d"
+  cat >"$d/tiny.yaml" <<'EOF2'
+name: pool
+method: grid
+runner: command
+retries: 1
+metric: {name: loss, goal: minimize}
+command: [/bin/sh, -c, 'sleep $2; echo "{\"loss\": $2}"', sh, '${args_no_equals}']
+parameters:
+  s: {values: [40, 3.0, 3.01, 3.02, 3.03, 3.04, 3.05, 3.06, 3.07, 3.08, 3.09, 3.1, 3.11]}
+EOF2
+  local run=$d/runs/pool c sc victim
+  c=$(cd "$d" && RUN_DIR=$run \
+    ORBIT_COORDINATOR_FLAGS="--slurm-workers 3 --slurm-idle 5 --slurm-args --time=5 --slurm-args --cpus-per-task=1 --slurm-worker-flags --allow-command" \
+    sbatch --parsable --time=10 "$slurm_dir/orbit-coordinator.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
+  wait_ok_rows "$run" 2 120 || { fail "no 2 trials done within 120 s"; scancel "$c"; return; }
+  victim=$(sql "$run" "select job_id from worker_jobs where state = 'connected' order by job_id desc limit 1")
+  [ -n "$victim" ] || { fail "no connected pool job to cancel"; scancel "$c"; return; }
+  scancel "$victim"
+  note "scancel $victim (a pool worker job) with $(sql "$run" "select count(*) from trials") of 13 done"
+  sc=$(wait_final "$c" 300)
+  local out=$d/orbit-coordinator-$c.out
+  local why
+  if ! why=$(check_journal "$run" 13); then fail "$why: $(grep -i 'slurm pool' "$out" | tail -n 3)"; return; fi
+  [ "$sc" = COMPLETED ] || { fail "coordinator job ended $sc: $(tail -n 3 "$out")"; return; }
+  local jobs after idle
+  jobs=$(sql "$run" "select count(*) from worker_jobs")
+  after=$(sql "$run" "select count(*) from worker_jobs where submitted_at > (select ended_at from worker_jobs where job_id = '$victim')")
+  idle=$(sql "$run" "select count(*) from worker_jobs where reason like 'cancelled: idle%'")
+  local left=1
+  for _ in $(seq 30); do
+    left=$(squeue -h -o '%i %j' | grep -c 'orbit-pool-' || true)
+    [ "$left" = 0 ] && break
+    sleep 1
+  done
+  note "$jobs worker jobs; $after submitted after $victim ended; $idle cancelled idle"
+  "$orbit" status "$run" | sed -n '/^slurm/,$p' | sed 's/^/     /'
+  [ "$after" -ge 1 ] || { fail "no job submitted to replace $victim"; return; }
+  [ "$idle" -ge 1 ] || { fail "no idle job cancelled"; return; }
+  [ "$left" = 0 ] || { fail "$left pool jobs still in the queue"; return; }
+  pass "job $victim scancelled mid-sweep → replaced; $idle idle job(s) cancelled; 13/13 once; squeue empty at the end"
 }
 
 for current in "${tests[@]}"; do
