@@ -63,13 +63,13 @@ let package = Package(
       name: "OrbitSession",
       dependencies: [
         "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
-        "OrbitWorker", "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
+        "OrbitWorker", "OrbitAnalysis", "CSupport", .product(name: "Logging", package: "swift-log"),
       ]),
     // The live dashboard: HTTP server, page, JSON API and /metrics over a run directory.
     .target(
       name: "OrbitDashboard",
       dependencies: [
-        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec",
+        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "CSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Logging", package: "swift-log"),

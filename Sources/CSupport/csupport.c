@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,4 +96,13 @@ long long orbit_filesystem_magic(const char *path) {
   struct statfs info;
   if (statfs(path, &info) != 0) return -1;
   return (long long)(unsigned int)info.f_type;
+}
+
+int orbit_lower_thread_priority(int nice) {
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  errno = 0;
+  int current = getpriority(PRIO_PROCESS, (id_t)tid);
+  if (current == -1 && errno != 0) return -1;
+  if (current >= nice) return 0;
+  return setpriority(PRIO_PROCESS, (id_t)tid, nice);
 }

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -13,6 +14,8 @@ public final class DashboardServer: Sendable {
   private let port: Int
   private let logger: Logger
   private let task = Mutex<Task<Void, Never>?>(nil)
+  /// The nice value requests are answered at.
+  public static let niceness: Int32 = 10
 
   public init(routes: DashboardRoutes, host: String, port: Int, logger: Logger) {
     self.routes = routes
@@ -30,6 +33,9 @@ public final class DashboardServer: Sendable {
     let router = Router(context: BasicRequestContext.self)
     let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = {
       request, _ in
+      // The event loop threads answer at a lower priority than the coordinator's (a dashboard
+      // must not slow the sweep it watches); lowering is one cheap call once set.
+      _ = orbit_lower_thread_priority(DashboardServer.niceness)
       var query: [String: String] = [:]
       for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
       let reply = routes.respond(

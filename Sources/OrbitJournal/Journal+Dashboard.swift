@@ -43,7 +43,7 @@ public struct BestTrial: Sendable, Equatable {
 /// One page of trials: which rows, in which order.
 public struct TrialQuery: Sendable, Equatable {
   public enum Key: Sendable, Equatable {
-    /// A journal column: `index`, `status`, `attempt`, `worker`, `wall_seconds`, `started_at`,
+    /// A journal column: `recorded` (insertion order, free), `index`, `status`, `attempt`, `worker`, `wall_seconds`, `started_at`,
     /// `finished_at`.
     case column(String)
     case parameter(String)
@@ -56,6 +56,8 @@ public struct TrialQuery: Sendable, Equatable {
   public var descending = false
   public var offset = 0
   public var limit = 50
+  /// The trial count when the caller knows it and there are no filters: spares a count.
+  public var knownTotal: Int?
 
   public init() {}
 
@@ -68,7 +70,7 @@ public struct TrialQuery: Sendable, Equatable {
 
   /// The journal columns a page may be sorted by, and their SQL names.
   public static let columns: [String: String] = [
-    "index": "idx", "status": "status", "attempt": "attempt", "worker": "worker",
+    "recorded": "rowid", "index": "idx", "status": "status", "attempt": "attempt", "worker": "worker",
     "wall_seconds": "wall_seconds", "started_at": "started_at", "finished_at": "finished_at",
   ]
 }
@@ -147,14 +149,16 @@ extension Journal {
         }
       }
       let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+      let known = conditions.isEmpty ? query.knownTotal : nil
       let total =
-        try Int.fetchOne(
+        try known
+        ?? Int.fetchOne(
           db, sql: "SELECT COUNT(*) FROM trials \(whereClause)",
           arguments: StatementArguments(arguments)) ?? 0
       var sortArguments: [any DatabaseValueConvertible] = []
       let sortExpression: String
       switch query.sort {
-      case .column(let name): sortExpression = TrialQuery.columns[name] ?? "idx"
+      case .column(let name): sortExpression = TrialQuery.columns[name] ?? "rowid"
       case .parameter(let name):
         sortExpression = "json_extract(params, ?)"
         sortArguments.append(Self.jsonPath(name))
@@ -162,17 +166,29 @@ extension Journal {
         sortExpression = "json_extract(metrics, ?)"
         sortArguments.append(Self.jsonPath(name))
       }
-      // Rows without the key sort last either way; the plan index breaks ties stably.
       let direction = query.descending ? "DESC" : "ASC"
+      let order: String
+      switch query.sort {
+      case .column(let name):
+        // Journal columns are never NULL; rowid and idx are unique (and rowid is the table's
+        // own order: `recorded` pages cost no sort at all).
+        let column = TrialQuery.columns[name] ?? "rowid"
+        order =
+          column == "rowid" || column == "idx"
+          ? "\(column) \(direction)" : "\(column) \(direction), rowid"
+      case .parameter, .metric:
+        // Rows without the key sort last either way; insertion order breaks ties stably.
+        order = "(\(sortExpression)) IS NULL, \(sortExpression) \(direction), rowid"
+      }
+      let sortBindings = sortArguments.isEmpty ? [] : sortArguments + sortArguments
       let rows = try Row.fetchAll(
         db,
         sql: """
           SELECT \(TrialRecord.selection) FROM trials \(whereClause)
-          ORDER BY (\(sortExpression)) IS NULL, \(sortExpression) \(direction), idx
-          LIMIT ? OFFSET ?
+          ORDER BY \(order) LIMIT ? OFFSET ?
           """,
         arguments: StatementArguments(
-          arguments + sortArguments + sortArguments + [max(0, query.limit), max(0, query.offset)]))
+          arguments + sortBindings + [max(0, query.limit), max(0, query.offset)]))
       return (total, try rows.map { try TrialRecord(row: $0) })
     }
   }
@@ -210,13 +226,15 @@ extension Journal {
   }
 
   /// Trials with learning-curve points but no recorded result — running now, or to run again
-  /// after a lost attempt — the most recently reporting first.
+  /// after a lost attempt — the most recently reporting first (among the latest 5,000 points:
+  /// the progress table of a long sweep holds millions).
   public func unrecordedProgressTrials(limit: Int) throws(JournalError) -> [TrialID] {
     try read("running trials' curves") { db in
       try String.fetchAll(
         db,
         sql: """
-          SELECT trial_id FROM progress WHERE trial_id NOT IN (SELECT id FROM trials)
+          SELECT trial_id FROM (SELECT trial_id, rowid FROM progress ORDER BY rowid DESC LIMIT 5000)
+          WHERE trial_id NOT IN (SELECT id FROM trials)
           GROUP BY trial_id ORDER BY MAX(rowid) DESC LIMIT ?
           """, arguments: [limit]
       ).map(TrialRecord.id(hex:))
@@ -257,6 +275,19 @@ extension Journal {
             finishedAt: row[5], wallSeconds: row[6], cpuSeconds: row[7], metric: value,
             paramsJSON: row[9]))
       }
+      return result
+    }
+  }
+
+  /// Trials recorded after `rowID`, with their rowids, in insertion order.
+  public func trials(afterRowID rowID: Int64) throws(JournalError) -> [(Int64, TrialRecord)] {
+    try read("new trials") { db in
+      let rows = try Row.fetchCursor(
+        db,
+        sql: "SELECT \(TrialRecord.selection), rowid FROM trials WHERE rowid > ? ORDER BY rowid",
+        arguments: [rowID])
+      var result: [(Int64, TrialRecord)] = []
+      while let row = try rows.next() { result.append((row[13], try TrialRecord(row: row))) }
       return result
     }
   }

@@ -72,6 +72,13 @@ public final class DashboardData: @unchecked Sendable {
     }
   }
 
+  /// Reads the journal's trials into the index now, so that the first page load does not
+  /// pay for it (`orbit serve` calls it before printing its URL).
+  public func warmUp() {
+    _ = try? withJournal { try current($0) }
+    _ = analysis.groupColumns()
+  }
+
   /// `/api/sweep`.
   public func overview() throws(SessionError) -> SweepOverview {
     try withJournal { try overview($0) }
@@ -114,8 +121,9 @@ public final class DashboardData: @unchecked Sendable {
   /// - Throws: `SessionError` 64 for a bad query, naming what is accepted.
   public func trialsJSON(_ query: [String: String]) throws(SessionError) -> String {
     let groups = analysis.groupColumns()
-    let trialQuery = try Self.parse(query, groupColumns: groups)
+    var trialQuery = try Self.parse(query, groupColumns: groups)
     return try withJournal { journal in
+      trialQuery.knownTotal = try current(journal).1.recorded
       let (total, page) = try journal.trials(matching: trialQuery)
       let rows = page.map { Self.trialJSON($0, groupColumns: groups, detail: false) }
       return """
@@ -173,7 +181,7 @@ public final class DashboardData: @unchecked Sendable {
     let metric = analysis.metric()
     return try withJournal { journal in
       var query = TrialQuery()
-      query.sort = .column("finished_at")
+      query.sort = .column("recorded")
       query.descending = true
       query.limit = 40
       if let family, !family.isEmpty {

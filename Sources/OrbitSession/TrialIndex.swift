@@ -28,21 +28,36 @@ struct TrialIndex {
   /// Rowids of the latest failures, newest last.
   private(set) var failures: [(finishedAt: Double, rowID: Int64)] = []
 
+  /// When the row count was last compared with the journal's (monotonic seconds).
+  private var countedAt = -Double.infinity
+  /// Rows are removed only when a coordinator starts (`--retry-failed`): counting them every
+  /// few seconds catches it without a full count on every poll.
+  static let recountSeconds = 10.0
+  private var specText = ""
+
   /// Reads what was appended since the last call (or everything, after a reset).
   mutating func update(_ journal: Journal, sweep: SweepRecord) throws(JournalError) {
-    let (metric, maximize) = SweepOverview.objective(sweep)
-    if sweep.id != sweepID || metric != self.metric {
+    if sweep.id != sweepID || sweep.specText != specText {
+      // The spec is parsed once per sweep (its grid can be large), not on every poll.
+      let (metric, maximize) = SweepOverview.objective(sweep)
       self = TrialIndex()
       sweepID = sweep.id
+      specText = sweep.specText
       self.metric = metric
       self.maximize = maximize
     }
     let fresh = try journal.trialSummaries(afterRowID: lastRowID, metric: metric)
-    if try journal.trialCount() != recorded + fresh.count {
+    let now = ProcessInfo.processInfo.systemUptime
+    var mustRecount = false
+    if now - countedAt >= Self.recountSeconds {
+      countedAt = now
+      mustRecount = try journal.trialCount() != recorded + fresh.count
+    }
+    if mustRecount {
       // Rows went away (or the file was replaced): count again from the start.
-      let keep = (sweep.id, metric, maximize)
+      let keep = (sweep.id, metric, maximize, specText, countedAt)
       self = TrialIndex()
-      (sweepID, self.metric, self.maximize) = keep
+      (sweepID, self.metric, self.maximize, specText, countedAt) = keep
       try add(journal.trialSummaries(afterRowID: 0, metric: metric))
       return
     }

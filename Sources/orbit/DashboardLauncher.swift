@@ -53,6 +53,7 @@ enum DashboardLauncher {
       token = generateToken()
     }
     let data = try DashboardData(runDirectory: runDirectory)
+    data.warmUp()
     var render: (@Sendable () -> String)?
     if let metrics { render = { metrics.render() } }
     let routes = DashboardRoutes(data: data, token: token, metrics: render)

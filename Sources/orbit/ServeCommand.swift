@@ -1,5 +1,7 @@
 import ArgumentParser
+import CSupport
 import Foundation
+import OrbitDashboard
 import OrbitSession
 
 /// `orbit serve RUN_DIR`: the dashboard of a sweep from its journal alone — a finished sweep, or
@@ -32,6 +34,8 @@ struct ServeCommand: ParsableCommand {
     var logger = log.logger("orbit.http")
     logger.logLevel = max(logger.logLevel, .warning)
     Signals.install()
+    // Before any thread starts, so all inherit it: beside a coordinator, the sweep comes first.
+    _ = orbit_lower_thread_priority(DashboardServer.niceness)
     let (server, url) = try DashboardLauncher.start(
       runDirectory: runDir, address: http, token: httpToken, metrics: nil, logger: logger)
     print("orbit: dashboard \(url)")

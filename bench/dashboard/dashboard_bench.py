@@ -10,19 +10,22 @@
    the time until the first live fit is ready, and the server's RSS before and after the fit.
 2. Dispatch of 200,000 no-op trials (`orbit run --workers 2 --slots 64`), rate from the
    journal as DispatchBench reads it, alternated round by round in one run:
-   a) --no-http; b) the dashboard on and a client polling the page's requests every 0.5 s
-   (four times the page's own rate); c) --no-http and a separate `orbit serve` on the journal
+   a) --no-http; b) the dashboard on and a client making the page's requests at four times
+   the page's rate; c) --no-http and a separate `orbit serve` on the journal
    being written, polled the same way.
 """
 import json, os, random, shutil, sqlite3, statistics, subprocess, sys, tempfile, threading, time
 import urllib.request
 
-orbit = os.path.abspath(sys.argv[1])
+orbit = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ""
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
-PAGE_REQUESTS = ["", "api/sweep", "api/workers", "api/errors", "api/trials?offset=0&limit=50&sort=index",
-                 "api/trials?limit=50&sort=-metric.loss", "api/timeline", "api/curves?family=",
-                 "api/figures"]
+# What the page asks for when it opens, in its order.
+PAGE_REQUESTS = ["", "api/sweep", "api/workers", "api/errors", "api/trials?offset=0&limit=50&sort=-recorded",
+                 "api/timeline", "api/curves?family=", "api/figures"]
+# What a user's clicks ask for: a metric sort, a parameter sort, a family, a trial.
+ACTIONS = ["api/trials?limit=50&sort=-metric.loss", "api/trials?limit=50&sort=param.width",
+           "api/trials?limit=50&family=0.01", "api/trials?limit=50&status=failed&offset=0"]
 
 
 def get(url):
@@ -93,7 +96,7 @@ def part_one(d):
     try:
         base = dashboard_url(serve)
         idle = rss_kib(serve.pid)
-        print(f"\n100,000 trials, `orbit serve` (RSS idle {idle / 1024:.0f} MiB), first load, each request once:\n")
+        print(f"\n100,000 trials, `orbit serve` (RSS after its warm-up {idle / 1024:.0f} MiB), first load, each request once:\n")
         print("| request | ms | bytes |")
         print("|---|---|---|")
         total = 0
@@ -101,7 +104,10 @@ def part_one(d):
             s, body = get(base + path)
             total += s
             print(f"| /{path} | {s * 1000:.0f} | {len(body):,} |")
-        print(f"| **all of the first load** | **{total * 1000:.0f}** | |")
+        print(f"| **the page's first load, all requests** | **{total * 1000:.0f}** | |")
+        for path in ACTIONS:
+            s, body = get(base + path)
+            print(f"| /{path} (a click) | {s * 1000:.0f} | {len(body):,} |")
         t = time.perf_counter()
         while b'"pending":false' not in get(base + "api/figures")[1]:
             time.sleep(0.25)
@@ -121,13 +127,22 @@ def part_one(d):
 
 
 def poll(base, stop, counts):
+    """The page's own mix of requests (header, workers, errors and figures each tick; curves
+    every 3rd; the trials table and timeline every 5th), at four times its rate."""
+    tick = 0
     while not stop.is_set():
-        for path in PAGE_REQUESTS[1:]:
+        paths = ["api/sweep", "api/workers", "api/errors", "api/figures"]
+        if tick % 3 == 0:
+            paths.append("api/curves?family=")
+        if tick % 5 == 0:
+            paths += ["api/trials?offset=0&limit=50&sort=-recorded", "api/timeline"]
+        for path in paths:
             try:
                 get(base + path)
                 counts[0] += 1
             except Exception:
                 pass
+        tick += 1
         stop.wait(0.5)
 
 
@@ -186,16 +201,17 @@ def part_two(d):
     print(f"\ndispatch of 200,000 no-op trials, 2 workers x 64 slots, {rounds} alternated rounds:\n")
     print("| dashboard | trials/s (runs) | median / off | API requests served |")
     print("|---|---|---|---|")
-    for m, label in [("off", "off (--no-http)"), ("dashboard", "on, client polling every 0.5 s"),
-                     ("serve", "orbit serve beside it, polled every 0.5 s")]:
+    for m, label in [("off", "off (--no-http)"), ("dashboard", "on, polled like the page at 4x its rate"),
+                     ("serve", "orbit serve beside it, polled the same way")]:
         med = statistics.median(rates[m])
         runs = " · ".join(f"{x:,.0f}" for x in rates[m])
         print(f"| {label} | {med:,.0f} ({runs}) | {med / base:.2f} | {requests[m]} |", flush=True)
 
 
-d = tempfile.mkdtemp(prefix="orbit-dashbench-")
-try:
-    part_one(d)
-    part_two(d)
-finally:
-    shutil.rmtree(d, ignore_errors=True)
+if __name__ == "__main__":
+    d = tempfile.mkdtemp(prefix="orbit-dashbench-")
+    try:
+        part_one(d)
+        part_two(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
