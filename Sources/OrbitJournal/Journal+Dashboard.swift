@@ -70,7 +70,8 @@ public struct TrialQuery: Sendable, Equatable {
 
   /// The journal columns a page may be sorted by, and their SQL names.
   public static let columns: [String: String] = [
-    "recorded": "rowid", "index": "idx", "status": "status", "attempt": "attempt", "worker": "worker",
+    "recorded": "rowid", "index": "idx", "status": "status", "attempt": "attempt",
+    "worker": "worker",
     "wall_seconds": "wall_seconds", "started_at": "started_at", "finished_at": "finished_at",
   ]
 }
