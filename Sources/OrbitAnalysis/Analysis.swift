@@ -33,6 +33,8 @@ public struct Analysis: Sendable {
   /// Runs the analysis on the ok rows of `table`.
   public static func run(table: Table, settings: AnalysisSettings) -> Analysis {
     var warnings: [String] = []
+    var settings = settings
+    let tuning = tuningProblem(table: table, settings: &settings, warnings: &warnings)
     var counts: [String: Int] = [:]
     let statusIndex = table.columns.firstIndex(of: "status")
     for row in table.rows { counts[statusIndex.map { row[$0] } ?? "ok", default: 0] += 1 }
@@ -54,7 +56,12 @@ public struct Analysis: Sendable {
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
     var families: [FamilyFit] = []
     var fitted = Set<Int>()
-    for axis in settings.xs where table.columns.contains(axis) {
+    let validation = ok.numbers(settings.select)
+    let tunedIndices = settings.tune.compactMap { ok.columns.firstIndex(of: $0) }
+    let settingLabels = ok.rows.map { row in
+      tunedIndices.map { row[$0] }.joined(separator: " / ")
+    }
+    for axis in settings.xs where table.columns.contains(axis) && tuning != .refused {
       let x = ok.numbers(axis)
       // Other swept parameters are held fixed along a swept axis: a width × n grid gives one
       // family per width on the n axis ("mlp @ model.width=64"), never a pooled one.
@@ -76,15 +83,46 @@ public struct Analysis: Sendable {
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
+            && (tuning == .none || validation[i]?.isFinite == true)
         }
         if settings.dropTop > 0 {
           let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
           rows.removeAll { drop.contains($0) }
         }
         do {
-          var family = try FamilyFit.fit(
-            group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
-            seeds: rows.map { seeds[$0] }, settings: settings)
+          var family: FamilyFit
+          if tuning == .tuned {
+            let candidates = TuningCandidates(
+              x: rows.map { x[$0]! }, setting: rows.map { settingLabels[$0] },
+              seed: rows.map { seeds[$0] }, validation: rows.map { validation[$0]! },
+              loss: rows.map { y[$0]! })
+            let points = candidates.envelope()
+            family = try FamilyFit.fit(
+              group: group, axis: axis, x: points.map(\.x), y: points.map(\.loss),
+              seeds: points.map(\.seed), settings: settings, candidates: candidates)
+            let envelope = TunedEnvelope.make(
+              candidates: candidates, columns: settings.tune, select: settings.select,
+              settings: settings)
+            family.tuned = envelope
+            if !candidates.canResampleChoice {
+              warnings.append(
+                "\(group) on \(axis): one trial per scale and tuned setting: the bootstrap"
+                  + " cannot resample the choice of \(settings.tune.joined(separator: ", "));"
+                  + " run ≥ 2 seeds")
+            }
+            let edges = envelope.optima.filter(\.atEdge)
+            if !edges.isEmpty, envelope.optima.count > 0, candidates.settings.count > 1 {
+              warnings.append(
+                "\(group) on \(axis): the best \(settings.tune.joined(separator: " / ")) is an"
+                  + " edge of the swept values at \(axis) = "
+                  + edges.map { "\(format($0.x)) (\($0.setting))" }.joined(separator: ", ")
+                  + ": the optimum may lie beyond it there; sweep wider")
+            }
+          } else {
+            family = try FamilyFit.fit(
+              group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
+              seeds: rows.map { seeds[$0] }, settings: settings)
+          }
           if let first = rows.first {
             for (column, index) in zip(groupColumns, groupIndices) {
               family.groupValues[column] = ok.rows[first][index]
@@ -119,6 +157,49 @@ public struct Analysis: Sendable {
       chinchilla: chinchilla, warnings: warnings, verdict: "")
     analysis.verdict = analysis.verdictParagraph()
     return analysis
+  }
+
+  /// Whether the analysis tunes (`analysis.tune`), and whether it can.
+  enum Tuning { case none, tuned, refused }
+
+  /// Checks `analysis.tune` and `analysis.select` against the table: tuned columns are removed
+  /// from the axes and group columns (they are chosen over, not compared); a missing tuned or
+  /// selection column, or selection by the fitted loss itself, refuses every fit with a warning
+  /// that says what to do (fitting the pooled trials instead would mislead).
+  static func tuningProblem(
+    table: Table, settings: inout AnalysisSettings, warnings: inout [String]
+  ) -> Tuning {
+    guard !settings.tune.isEmpty else { return .none }
+    let tuned = Set(settings.tune)
+    let misplaced = (settings.xs + settings.groupBy).filter(tuned.contains)
+    if !misplaced.isEmpty {
+      warnings.append(
+        "\(misplaced.joined(separator: ", ")) is tuned (analysis.tune), so it is neither an axis"
+          + " nor a group column here")
+      settings.xs.removeAll(where: tuned.contains)
+      settings.groupBy.removeAll(where: tuned.contains)
+    }
+    let columns = table.columns.joined(separator: ", ")
+    for column in settings.tune where !table.columns.contains(column) {
+      warnings.append(
+        "analysis.tune: no column \"\(column)\" in the trials (columns: \(columns)); nothing"
+          + " fitted: name the swept parameters to tune over")
+      return .refused
+    }
+    if settings.select == settings.y {
+      warnings.append(
+        "analysis.select is \(settings.y), the loss being fitted: picking each winner by it would"
+          + " tune on the test set; nothing fitted: select by a validation metric (val_loss)")
+      return .refused
+    }
+    if !table.columns.contains(settings.select) {
+      warnings.append(
+        "the tuned envelope picks by analysis.select = \(settings.select), which the trials do not"
+          + " report (columns: \(columns)); nothing fitted: report a validation metric from the"
+          + " program, or name it with analysis.select")
+      return .refused
+    }
+    return .tuned
   }
 
   static func compareGroups(
@@ -308,6 +389,13 @@ public struct Analysis: Sendable {
             + "\(format(family.pure.fit.parameter("alpha")))\(bracket(family.pure.interval("alpha")))"
             + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
             + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
+      }
+    }
+    for family in families where family.axis == primary {
+      if let drift = family.tuned?.driftSentence(axis: family.axis),
+        family.tuned?.drift?.drifts == true
+      {
+        sentences.append("\(family.group), tuned: \(drift).")
       }
     }
     let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }

@@ -48,6 +48,13 @@ public struct AnalysisSettings: Sendable {
   public var constantMultiplierRatio: Double = 1.6
   /// …and when each one's interval spans at most this ratio (upper/lower).
   public var maxMultiplierSpread: Double = 4
+  /// Tuned columns (`analysis.tune`, e.g. ["train.lr"]): at each scale of each family and each
+  /// seed only the trial with the best `select` metric over them is fitted (the tuned
+  /// envelope). Never group columns or axes.
+  public var tune: [String] = []
+  /// The validation metric that picks the tuned envelope's winners (`analysis.select`; lower is
+  /// better). Never the fitted loss `y`: that would tune on the test set.
+  public var select: String = "val_loss"
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.

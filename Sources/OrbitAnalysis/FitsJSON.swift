@@ -28,8 +28,29 @@ enum FitsJSON {
     ]
   }
 
+  static func tuned(_ t: TunedEnvelope) -> [String: Any] {
+    [
+      "columns": t.columns, "select": t.select, "resamples": t.resamples,
+      "choice_changed": t.choiceChanged,
+      "optima": t.optima.map { o -> [String: Any] in
+        [
+          "x": number(o.x), "setting": o.setting, "values": o.values,
+          "optimum": number(o.optimum), "at_edge": o.atEdge, "seed_winners": o.seedWinners,
+        ]
+      },
+      "drift": t.drift.map { d -> Any in
+        [
+          "column": d.column, "gamma": interval(d.gamma, d.gammaInterval),
+          "coefficient": number(d.coefficient), "drifts": d.drifts,
+          "bounded_by_grid": d.boundedByGrid,
+        ] as [String: Any]
+      } ?? NSNull(),
+    ]
+  }
+
   static func family(_ f: FamilyFit) -> [String: Any] {
     [
+      "tuned": f.tuned.map { tuned($0) as Any } ?? NSNull(),
       "group": f.group, "group_values": f.groupValues, "axis": f.axis, "points": f.x.count,
       "bootstrap_scheme": f.withFloor.scheme.map { $0.rawValue as Any } ?? NSNull(),
       "with_floor": fit(f.withFloor),
@@ -64,7 +85,9 @@ enum FitsJSON {
 
   /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and
   /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
-  /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`.
+  /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`. Still 2 with
+  /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`): new keys
+  /// only, none changed.
   static let schema = 2
 
   /// The whole analysis as a JSON object.
@@ -73,7 +96,8 @@ enum FitsJSON {
     var object: [String: Any] = [
       "schema": schema, "compare": s.compareColumn ?? NSNull(), "baseline": s.baseline ?? NSNull(),
       "minimum_seed_clusters": s.minimumSeedClusters, "y": s.y, "xs": s.xs, "group_by": s.groupBy,
-      "seed_column": s.seedColumn ?? NSNull(),
+      "seed_column": s.seedColumn ?? NSNull(), "tune": s.tune,
+      "select": s.tune.isEmpty ? NSNull() : s.select,
       "level": s.level, "bootstrap": s.bootstrap, "huber_delta": s.huberDelta,
       "random_seed": s.randomSeed, "counts_by_status": analysis.countsByStatus,
       "fitted_rows": analysis.fittedRows, "groups": analysis.groups,

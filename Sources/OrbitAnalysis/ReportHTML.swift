@@ -142,6 +142,7 @@ struct ReportHTML {
       body += "<figure>\(residualPlot(axis: axis).render())</figure></div>\n"
     }
     body += ReportTables.fits(analysis)
+    body += ReportTables.tuned(analysis)
     body += ReportTables.slopes(analysis)
     if !analysis.comparisons.isEmpty {
       body += "<h2>Group comparisons</h2>\n<div class=\"row\">"

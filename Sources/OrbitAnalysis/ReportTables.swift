@@ -49,6 +49,26 @@ enum ReportTables {
       + "\(fit.samples.count)\(widened)\(unmoved)"
   }
 
+  /// The tuned envelope: per family, the winner at each scale and the drift of the optimum.
+  static func tuned(_ a: Analysis) -> String {
+    let tuned = a.families.filter { $0.tuned != nil }
+    guard let first = tuned.first?.tuned else { return "" }
+    let rows = tuned.map { f in
+      let t = f.tuned!
+      return text(f.group) + text(f.axis) + text(SummaryTable.optimaText(t))
+        + text(t.driftSentence(axis: f.axis) ?? "— (needs one numeric tuned column, ≥ 3 values)")
+        + text(t.resamples > 0 ? "\(t.choiceChanged) of \(t.resamples)" : "no bootstrap")
+    }
+    return "<h2>Tuned envelope</h2>\n<p>At each scale and seed, only the trial with the lowest "
+      + "\(escapeHTML(first.select)) over \(escapeHTML(first.columns.joined(separator: ", "))) is "
+      + "fitted (never the test metric). The winner shown is the setting with the lowest median "
+      + "\(escapeHTML(first.select)) over seeds (≈: the vertex of a parabola in log value through it "
+      + "and its neighbours); the bootstrap resamples the trials and re-picks every winner.</p>\n"
+      + table(
+        ["group", "axis", "winner at each scale", "drift of the optimum", "choice changed in"],
+        rows)
+  }
+
   static func slopes(_ a: Analysis) -> String {
     var rows: [String] = []
     for f in a.families {

@@ -46,6 +46,7 @@ enum SummaryTable {
       rows.append(fitRows(family.pure, group: family.group, axis: family.axis))
     }
     var out = render(rows)
+    out += tunedText(analysis)
     if !analysis.comparisons.isEmpty {
       var lines = [["comparison", "Δα [\(level) %]", "multiplier k at x (in measured range)"]]
       for c in analysis.comparisons {
@@ -69,6 +70,43 @@ enum SummaryTable {
     out += "\nVerdict: " + analysis.verdict + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
     return out
+  }
+
+  /// The tuned envelope's choice per family: the winning setting at each scale (its seeds'
+  /// winners when they disagree), the interpolated optimum, and the drift of the optimum.
+  static func tunedText(_ analysis: Analysis) -> String {
+    let tuned = analysis.families.filter { $0.tuned != nil }
+    guard let first = tuned.first?.tuned else { return "" }
+    var out =
+      "\nTuned envelope over \(first.columns.joined(separator: ", ")), each winner picked by"
+      + " \(first.select) at each scale and seed:\n"
+    for family in tuned {
+      let t = family.tuned!
+      out += "  \(family.group) on \(family.axis): " + optimaText(t) + "\n"
+      if let drift = t.driftSentence(axis: family.axis) { out += "    \(drift)\n" }
+      if t.resamples > 0 {
+        out += "    the choice changed in \(t.choiceChanged) of \(t.resamples) resamples\n"
+      }
+    }
+    return out
+  }
+
+  /// "64: 0.01 (≈ 0.012); 128: 0.01 [seeds 0.01 ×2, 0.003 ×1]; 256: > 0.03 at the edge".
+  static func optimaText(_ t: TunedEnvelope) -> String {
+    t.optima.map { o in
+      var text = "\(format(o.x)): \(o.setting)"
+      if let optimum = o.optimum, !o.atEdge, format(optimum) != o.setting {
+        text += " (≈ \(format(optimum)))"
+      }
+      if o.atEdge { text += " (edge of the sweep)" }
+      if o.seedWinners.count > 1 {
+        text +=
+          " [seeds: "
+          + o.seedWinners.sorted { labelPrecedes($0.key, $1.key) }.map { "\($0.key) ×\($0.value)" }
+          .joined(separator: ", ") + "]"
+      }
+      return text
+    }.joined(separator: "; ")
   }
 
   static func chinchillaText(_ c: ChinchillaFit, level: Double) -> String {

@@ -99,7 +99,7 @@ public enum Reporting {
 
   /// The keys `analysis:` may have (docs/ANALYSIS.md); any other is refused at load with 65.
   public static let analysisKeys: Set<String> = [
-    "y", "x", "group", "seed", "bootstrap", "level", "compare", "baseline",
+    "y", "x", "group", "seed", "bootstrap", "level", "compare", "baseline", "tune", "select",
   ]
 
   /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).
@@ -109,6 +109,14 @@ public enum Reporting {
     if case .object(let o) = spec?.analysis { config = o }
     if case .string(let s) = config["y"] { y = s }
     var settings = AnalysisSettings.inferred(from: table, y: y)
+    if let tune = strings(config["tune"]) {
+      // Inferred axes and groups never include a tuned column; explicit ones that do are
+      // warned about by the analysis.
+      settings.tune = tune
+      settings.xs.removeAll(where: tune.contains)
+      settings.groupBy.removeAll(where: tune.contains)
+    }
+    if case .string(let s) = config["select"] { settings.select = s }
     if let xs = strings(config["x"]) { settings.xs = xs }
     if let groups = strings(config["group"]) { settings.groupBy = groups }
     if case .string(let s) = config["seed"] { settings.seedColumn = s }
