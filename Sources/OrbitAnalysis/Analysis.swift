@@ -99,15 +99,15 @@ public struct Analysis: Sendable {
             let points = candidates.envelope()
             family = try FamilyFit.fit(
               group: group, axis: axis, x: points.map(\.x), y: points.map(\.loss),
-              seeds: points.map(\.seed), settings: settings, candidates: candidates)
+              seeds: points.map(\.seed), settings: settings)
             let envelope = TunedEnvelope.make(
-              candidates: candidates, columns: settings.tune, select: settings.select,
-              settings: settings)
+              candidates: candidates, points: points, family: family, columns: settings.tune,
+              select: settings.select, settings: settings)
             family.tuned = envelope
-            if !candidates.canResampleChoice {
+            if family.resampling.scheme == .residuals && settings.bootstrap > 0 {
               warnings.append(
-                "\(group) on \(axis): one trial per scale and tuned setting: the bootstrap"
-                  + " cannot resample the choice of \(settings.tune.joined(separator: ", "));"
+                "\(group) on \(axis): one seed per scale: the bootstrap cannot redraw the choice"
+                  + " of \(settings.tune.joined(separator: ", ")), so the intervals leave it out;"
                   + " run ≥ 2 seeds")
             }
             let edges = envelope.optima.filter(\.atEdge)
@@ -146,11 +146,17 @@ public struct Analysis: Sendable {
       }
     }
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
-    let (frontiers, isoFLOP) = computeAnalyses(
-      ok: ok, labels: labels, groups: groups, y: y, settings: settings)
-    let chinchilla = chinchillaFits(
-      ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
-      warnings: &warnings)
+    // A frontier (lowest loss at each compute) and a Chinchilla fit over every tuned setting
+    // would choose by the fitted loss itself: with tuning they are left out.
+    var (frontiers, isoFLOP) = ([ComputeFrontier](), [String: IsoFLOPAnalysis]())
+    var chinchilla: [String: ChinchillaFit] = [:]
+    if tuning == .none {
+      (frontiers, isoFLOP) = computeAnalyses(
+        ok: ok, labels: labels, groups: groups, y: y, settings: settings)
+      chinchilla = chinchillaFits(
+        ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
+        warnings: &warnings)
+    }
     var analysis = Analysis(
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
@@ -392,11 +398,16 @@ public struct Analysis: Sendable {
       }
     }
     for family in families where family.axis == primary {
-      if let drift = family.tuned?.driftSentence(axis: family.axis),
-        family.tuned?.drift?.drifts == true
-      {
-        sentences.append("\(family.group), tuned: \(drift).")
-      }
+      guard let tuned = family.tuned else { continue }
+      let winners = Array(Set(tuned.optima.map(\.setting))).sorted(by: labelPrecedes)
+      let best =
+        winners.count == 1
+        ? "the best \(tuned.columns.joined(separator: " / ")) is \(winners[0]) at every scale"
+        : "the best \(tuned.columns.joined(separator: " / ")) moves over "
+          + winners.joined(separator: ", ")
+      let drift = tuned.driftSentence(axis: family.axis).map { "; \($0)" } ?? ""
+      sentences.append(
+        "\(family.group), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift).")
     }
     let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }
     if !scattered.isEmpty {

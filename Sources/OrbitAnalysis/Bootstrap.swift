@@ -64,10 +64,6 @@ public enum ResamplingScheme: String, Sendable, Codable {
   case residuals
   /// Single points drawn with replacement, n of n (frontiers and explicit cluster lists).
   case points
-  /// A tuned envelope (`analysis.tune`): at each scale, c − 1 slots for its c envelope points;
-  /// each slot draws one trial of every tuned setting with replacement and the winner is
-  /// re-picked by the validation metric, so the intervals cover the choice too.
-  case tunedTrials = "tuned-trials"
 
   /// The scheme in words, for reports.
   public var description: String {
@@ -76,8 +72,6 @@ public enum ResamplingScheme: String, Sendable, Codable {
     case .pointsWithinScale: "points resampled within each scale (c − 1 of c per draw)"
     case .residuals: "residual bootstrap (log-residuals of the fit, centred and rescaled)"
     case .points: "point bootstrap (n of n points)"
-    case .tunedTrials:
-      "trials resampled within each scale and tuned setting, winners re-picked (c − 1 of c)"
     }
   }
 }
@@ -93,8 +87,6 @@ public struct Resampling: Sendable {
   public var groups: [Int]
   /// Number of distinct seeds in the data (1 without a seed column).
   public var seedClusters: Int
-  /// The trials a tuned envelope chose among (`tunedTrials` only).
-  public var candidates: TuningCandidates?
 
   public init(scheme: ResamplingScheme, groups: [Int], seedClusters: Int = 1) {
     self.scheme = scheme
@@ -128,19 +120,6 @@ public struct Resampling: Sendable {
     return Resampling(scheme: .residuals, groups: Array(x.indices), seedClusters: seedIDs.count)
   }
 
-  /// The tuned envelope's scheme for `points` (the envelope of `candidates`, in its order).
-  public static func tuned(_ candidates: TuningCandidates, points: [TuningCandidates.Point])
-    -> Resampling
-  {
-    let scaleIndex = Dictionary(
-      uniqueKeysWithValues: candidates.scales.enumerated().map { ($1, $0) })
-    var resampling = Resampling(
-      scheme: .tunedTrials, groups: points.map { scaleIndex[$0.x]! },
-      seedClusters: Set(points.map(\.seed)).count)
-    resampling.candidates = candidates
-    return resampling
-  }
-
   /// Degrees of freedom of the spread this scheme draws from, for the expanded percentile
   /// interval: Σ(c − 1) over scales within scales, n − p for residuals; nil (no expansion) for
   /// seed clusters and single points, whose spread comes from many more draws.
@@ -148,7 +127,7 @@ public struct Resampling: Sendable {
     switch scheme {
     case .seedClusters, .points: return nil
     case .residuals: return groups.count - parameters
-    case .pointsWithinScale, .tunedTrials:
+    case .pointsWithinScale:
       var counts: [Int: Int] = [:]
       for g in groups { counts[g, default: 0] += 1 }
       return counts.values.map { $0 - 1 }.reduce(0, +)
@@ -199,12 +178,6 @@ public struct Resampling: Sendable {
         + " run ≥ \(Self.minimumSeedClusters) seeds for intervals that also cover seed-level"
         + " effects."
     case .points: return nil
-    case .tunedTrials:
-      let few =
-        seedClusters < Self.minimumSeedClusters
-        ? " With \(seeds), seeds are treated as independent at each scale." : ""
-      return "the tuned envelope's bootstrap resamples trials within each scale and setting"
-        + " and re-picks every winner by the validation metric, \(count).\(few)"
     }
   }
 }
@@ -308,22 +281,6 @@ public struct Bootstrap: Sendable {
       }
       resampled.weights = counts.indices.map { Double(counts[$0]) * scale[$0] }
       return (resampled, counts)
-    case .tunedTrials:
-      // Slot j of scale s stands for that scale's j-th envelope point; points beyond the
-      // slots (the one fewer) weigh 0, the others c / (c − 1), as within a scale.
-      let (draws, key) = resampling.candidates!.draw(&rng, oneFewer: oneFewer)
-      var members: [Int: [Int]] = [:]
-      for i in 0..<n { members[resampling.groups[i], default: []].append(i) }
-      var weights = [Double](repeating: 0, count: n)
-      for (s, draw) in draws.enumerated() {
-        let rows = members[s] ?? []
-        for (j, winner) in draw.winners.enumerated() where j < rows.count {
-          resampled.logY[rows[j]] = log(winner.loss)
-          weights[rows[j]] = Double(draw.points) / Double(draw.winners.count)
-        }
-      }
-      resampled.weights = weights
-      return (resampled, key)
     case .residuals:
       let fitted = fittedLogs(objective, fit: fit)
       var residuals = (0..<n).map { objective.logY[$0] - fitted[$0] }

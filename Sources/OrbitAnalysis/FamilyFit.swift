@@ -96,7 +96,8 @@ public struct FamilyFit: Sendable {
   /// Median over x of the largest over the smallest loss among seeds at that x (nil: < 2
   /// seeds): 1 means seeds agree; 10 means one seed's curve sits 10× above another's.
   public var seedLossRatio: Double?
-  /// The tuned envelope's choices (`analysis.tune`): then the points are its winners.
+  /// The tuned envelope's choices (`analysis.tune`): then the points are its winners, one per
+  /// scale and seed, and resampling them resamples each seed's choice.
   public var tuned: TunedEnvelope? = nil
 
   /// A slope between two neighbouring scales.
@@ -107,20 +108,14 @@ public struct FamilyFit: Sendable {
   }
 
   /// Fits one family.
-  /// - Parameter candidates: for a tuned envelope, the trials it chose among: (x, y, seeds) are
-  ///   then its `envelope()`, and the bootstrap resamples the trials and re-picks the winners
-  ///   (when some setting has two trials at a scale; else the data decide as without tuning).
   /// - Throws: `AnalysisError.notEnoughData` when the family has too few points.
   public static func fit(
     group: String, axis: String, x: [Double], y: [Double], seeds: [String],
-    settings: AnalysisSettings, candidates: TuningCandidates? = nil
+    settings: AnalysisSettings
   ) throws(AnalysisError) -> FamilyFit {
     let seedIDs = Array(Set(seeds)).sorted()
-    let resampling =
-      candidates.flatMap { c in
-        c.canResampleChoice ? Resampling.tuned(c, points: c.envelope()) : nil
-      }
-      ?? Resampling.choose(x: x, seeds: seeds, minimumSeedClusters: settings.minimumSeedClusters)
+    let resampling = Resampling.choose(
+      x: x, seeds: seeds, minimumSeedClusters: settings.minimumSeedClusters)
     let withFloor = try FitWithIntervals.make(
       law: .powerLaw, x: x, y: y, resampling: resampling, settings: settings)
     let pure = try FitWithIntervals.make(

@@ -153,7 +153,14 @@ enum ReportTables {
         ])
       + "<p>Settings: y = \(escapeHTML(analysis.settings.y)); axes "
       + "\(escapeHTML(analysis.settings.xs.joined(separator: ", "))); groups by "
-      + "\(escapeHTML(analysis.settings.groupBy.joined(separator: ", "))); seeds "
+      + escapeHTML(
+        analysis.settings.groupBy.isEmpty
+          ? "none" : analysis.settings.groupBy.joined(separator: ", "))
+      + (analysis.settings.tune.isEmpty
+        ? ""
+        : "; tuned over \(escapeHTML(analysis.settings.tune.joined(separator: ", "))) by "
+          + escapeHTML(analysis.settings.select))
+      + "; seeds "
       + "\(escapeHTML(analysis.settings.seedColumn ?? "none")) (the seed-cluster bootstrap with ≥ "
       + "\(analysis.settings.minimumSeedClusters) seeds, else points within each scale or "
       + "residuals; each fit's scheme is in its row).</p>\n"

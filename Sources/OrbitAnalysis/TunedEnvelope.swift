@@ -44,19 +44,20 @@ public struct TunedEnvelope: Sendable {
     public var boundedByGrid: Bool
   }
 
-  /// The choices on the data and on `settings.bootstrap` resamples (the same draws as the law's
-  /// bootstrap: same seed, same generator per resample).
+  /// The choices on the data and on `settings.bootstrap` resamples of the envelope's points
+  /// (`family`'s, in `points`' order), drawn as its law bootstrap draws them (same scheme, seed and generator per
+  /// resample): a resample keeps a seed's trials together — they share its data and init, so
+  /// drawing them independently would pair one seed's good lr with another's bad one — and the
+  /// optimum at each scale is re-picked from the drawn seeds.
   static func make(
-    candidates: TuningCandidates, columns: [String], select: String, settings: AnalysisSettings
+    candidates: TuningCandidates, points: [TuningCandidates.Point], family: FamilyFit,
+    columns: [String], select: String, settings: AnalysisSettings
   ) -> TunedEnvelope {
+    let resampling = family.resampling
     let numeric = numericValues(candidates, columns: columns)
-    let points = candidates.envelope()
-    let medians = candidates.trials.map { perSetting in
-      perSetting.map { trials in
-        trials.isEmpty ? Double.infinity : quantile(trials.map(\.validation).sorted(), 0.5)
-      }
+    let choices = candidates.medianValidations { _, _ in 1 }.map {
+      choose($0, numeric: numeric)
     }
-    let choices = medians.map { choose($0, numeric: numeric) }
     let optima = candidates.scales.indices.map { s -> Optimum in
       let best = choices[s].best
       var winners: [String: Int] = [:]
@@ -75,18 +76,26 @@ public struct TunedEnvelope: Sendable {
     var envelope = TunedEnvelope(columns: columns, select: select, optima: optima)
     let fit = numeric == nil ? nil : driftFit(x: candidates.scales, optimum: choices.map(\.optimum))
     var gammas: [Double] = []
-    if settings.bootstrap > 0 {
+    // The residual scheme (one seed) cannot redraw a choice: the optimum stays the data's.
+    if settings.bootstrap > 0, resampling.scheme != .residuals, points.count > 1 {
       var bootstrap = Bootstrap()
       bootstrap.seed = settings.randomSeed
-      let oneFewer = !settings.textbookBootstrap
+      bootstrap.oneFewer = !settings.textbookBootstrap
+      let objective = HuberLogObjective(
+        logX: points.map { log($0.x) }, logSecondX: [], logY: points.map { log($0.loss) },
+        delta: settings.huberDelta, hasFloor: false)
+      let scaleIndex = Dictionary(
+        uniqueKeysWithValues: candidates.scales.enumerated().map { ($1, $0) })
+      let pointIndex = Dictionary(
+        points.enumerated().map { ("\(scaleIndex[$1.x]!) \($1.seed)", $0) },
+        uniquingKeysWith: { first, _ in first })
       for b in 0..<settings.bootstrap {
-        var rng = bootstrap.generator(b)
-        let (draws, _) = candidates.draw(&rng, oneFewer: oneFewer)
-        let resampled = draws.map { draw in
-          choose(
-            draw.validations.map { $0.isEmpty ? .infinity : quantile($0.sorted(), 0.5) },
-            numeric: numeric)
-        }
+        let weights = bootstrap.resample(
+          objective, fit: family.pure.fit, resampling: resampling, index: b
+        ).objective.weights
+        let resampled = candidates.medianValidations { s, seed in
+          pointIndex["\(s) \(seed)"].map { weights[$0] } ?? 0
+        }.map { choose($0, numeric: numeric) }
         if zip(resampled, choices).contains(where: { $0.best != $1.best }) {
           envelope.choiceChanged += 1
         }

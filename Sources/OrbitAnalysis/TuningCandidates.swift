@@ -79,48 +79,16 @@ public struct TuningCandidates: Sendable {
     return points
   }
 
-  /// Whether a resample can differ from the data: some setting has two trials at one scale.
-  public var canResampleChoice: Bool {
-    trials.contains { $0.contains { $0.count >= 2 } }
-  }
-
-  /// One resample at one scale: the slots' winners, and each setting's drawn validations.
-  struct ScaleDraw {
-    /// Per slot: the winning setting and its trial's loss.
-    var winners: [(setting: Int, loss: Double)]
-    /// Per setting: the validation metric of the trial drawn into each slot.
-    var validations: [[Double]]
-    /// Envelope points at this scale (the slots stand for them).
-    var points: Int
-  }
-
-  /// Draws one resample: at each scale with c envelope points, c − 1 slots (1 when c = 1, or c
-  /// with `oneFewer` false); each slot draws one trial of every setting with replacement from
-  /// that setting's trials at the scale, and the winner is re-picked by the validation metric.
-  /// - Returns: per scale, its draw; `key` is equal for equal resamples.
-  func draw(_ rng: inout SplitMix64, oneFewer: Bool) -> (scales: [ScaleDraw], key: [Int]) {
-    var draws: [ScaleDraw] = []
-    var key: [Int] = []
-    for s in scales.indices {
-      let points = seeds(at: s).count
-      let slots = oneFewer && points > 1 ? points - 1 : points
-      var winners: [(setting: Int, loss: Double)] = []
-      var validations = settings.map { _ in [Double]() }
-      for _ in 0..<slots {
-        var best: (setting: Int, validation: Double, loss: Double)?
-        for v in settings.indices where !trials[s][v].isEmpty {
-          let pick = Int(rng.next() % UInt64(trials[s][v].count))
-          key.append(pick)
-          let trial = trials[s][v][pick]
-          validations[v].append(trial.validation)
-          if best == nil || trial.validation < best!.validation {
-            best = (v, trial.validation, trial.loss)
-          }
-        }
-        if let best { winners.append((best.setting, best.loss)) }
+  /// Each setting's median validation metric at each scale over the seeds, a seed weighing
+  /// `weight(scale, seed)` (a resample's count of that seed's envelope point; 1 for the data).
+  /// `.infinity` for a setting with no weighed trial at a scale.
+  func medianValidations(weight: (Int, String) -> Double) -> [[Double]] {
+    trials.indices.map { s in
+      trials[s].map { perSetting in
+        let weights = perSetting.map { weight(s, $0.seed) }
+        let median = weightedMedian(perSetting.map(\.validation), weights)
+        return median.isNaN ? .infinity : median
       }
-      draws.append(ScaleDraw(winners: winners, validations: validations, points: points))
     }
-    return (draws, key)
   }
 }

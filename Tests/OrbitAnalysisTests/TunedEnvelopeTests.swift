@@ -57,7 +57,7 @@ import Testing
     let a = family.pure.fit.parameter("A")
     #expect(abs(a - 2) / 2 < 0.05, "A = \(a): fitted the lr picked by test loss")
     #expect(abs(family.pure.fit.parameter("alpha") - 0.5) < 0.02)
-    #expect(family.pure.scheme == .tunedTrials)
+    #expect(family.pure.scheme == .pointsWithinScale)
     #expect(!analysis.settings.groupBy.contains("train.lr"))
   }
 
@@ -74,10 +74,10 @@ import Testing
     let family = try #require(analysis.families.first)
     let tuned = try #require(family.tuned)
     #expect(tuned.choiceChanged > 0, "no resample re-picked a different winner")
-    #expect(tuned.choiceChanged < tuned.resamples)
+    #expect(tuned.optima.contains { $0.seedWinners.count > 1 }, "the seeds chose differently")
     let alpha = try #require(family.pure.interval("alpha"))
     #expect(alpha.upper > alpha.lower)
-    #expect(family.pure.distinctResamples > 100)
+    #expect(family.pure.distinctResamples > 1)
 
     // With a clear winner, resampling the trials never changes the choice.
     let clear = Self.sweep(widths: [16, 32, 64, 128, 256], lrs: [0.003, 0.01, 0.03], seeds: 3) {

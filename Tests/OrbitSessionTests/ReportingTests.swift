@@ -40,6 +40,20 @@ struct ReportingTests {
     #expect(Reporting.analysisSettings(spec: nil, table: Self.table).y == "test_loss")
   }
 
+  @Test func aTunedColumnIsReadAndIsNeitherAnInferredAxisNorAGroup() throws {
+    // model.kind would be a group and model.width an axis; tuning model.kind takes it out.
+    let tuned = try spec(analysis: "  tune: [model.kind]\n  select: acc")
+    let settings = Reporting.analysisSettings(spec: tuned, table: Self.table)
+    #expect(settings.tune == ["model.kind"])
+    #expect(settings.select == "acc")
+    #expect(settings.groupBy.isEmpty)
+    #expect(settings.xs == ["model.width", "n_params"])
+    let plain = Reporting.analysisSettings(
+      spec: try spec(analysis: "  tune: model.kind"), table: Self.table)
+    #expect(plain.tune == ["model.kind"])
+    #expect(plain.select == "val_loss", "the default validation metric")
+  }
+
   @Test func theAnalysisMappingOverridesEachSetting() throws {
     let spec = try spec(
       analysis: """
