@@ -65,10 +65,10 @@ public struct Analysis: Sendable {
       let x = ok.numbers(axis)
       // Other swept parameters are held fixed along a swept axis: a width × n grid gives one
       // family per width on the n axis ("mlp @ model.width=64"), never a pooled one.
-      let held = settings.xs.filter { other in
-        other != axis && AnalysisSettings.isParameter(axis) && AnalysisSettings.isParameter(other)
-          && ok.columns.contains(other)
-      }
+      guard
+        let held = heldAxes(
+          along: axis, ok: ok, labels: labels, settings: settings, warnings: &warnings)
+      else { continue }
       let heldValues = held.map { ok.strings($0) }
       let axisLabels = labels.indices.map { i in
         held.isEmpty
@@ -131,6 +131,15 @@ public struct Analysis: Sendable {
               family.groupValues[column] = heldValues[h][first]
             }
           }
+          let rising = family.localSlopes.filter { $0.slope < 0 }
+          if !rising.isEmpty {
+            warnings.append(
+              "\(group) on \(axis): the loss rises with \(axis) between "
+                + rising.map { "\(format($0.from)) and \(format($0.to))" }.joined(separator: ", ")
+                + " (median over seeds), so no power law describes it there and the fitted"
+                + " exponent averages over it: check for diverged or under-trained trials, or"
+                + " whether \(axis) is a scale of this family at all")
+          }
           families.append(family)
           fitted.formUnion(rows)
           for note in Set(
@@ -163,6 +172,44 @@ public struct Analysis: Sendable {
       chinchilla: chinchilla, warnings: warnings, verdict: "")
     analysis.verdict = analysis.verdictParagraph()
     return analysis
+  }
+
+  /// The swept parameter axes held fixed along `axis`, so that a fit never pools a grid: along
+  /// a swept parameter, every other swept axis. Along a measured axis (n_params, flops), the
+  /// swept axes it does not depend on (n_params depends on model.width, so task.n_train is
+  /// held); nil, with a warning, when it depends on two or more (flops on width and n_train: a
+  /// fit along it would pool the whole grid — the compute frontier is the right view).
+  static func heldAxes(
+    along axis: String, ok: Table, labels: [String], settings: AnalysisSettings,
+    warnings: inout [String]
+  ) -> [String]? {
+    let swept = settings.xs.filter {
+      $0 != axis && settings.isParameter($0) && ok.columns.contains($0)
+    }
+    if settings.isParameter(axis) { return swept }
+    let measured = ok.strings(axis)
+    let values = swept.map { ok.strings($0) }
+    // The axis depends on a swept axis P when two rows equal in every other swept axis (and
+    // group) but differ in P have different values of it.
+    let drivers = swept.indices.filter { p in
+      var byKey: [String: [String: Set<String>]] = [:]
+      for row in labels.indices {
+        let key =
+          ([labels[row]] + swept.indices.filter { $0 != p }.map { values[$0][row] }).joined(
+            separator: "\u{1F}")
+        byKey[key, default: [:]][values[p][row], default: []].insert(measured[row])
+      }
+      return byKey.values.contains { Set($0.values).count > 1 }
+    }
+    if drivers.count >= 2 {
+      warnings.append(
+        "\(axis) varies with \(drivers.map { swept[$0] }.joined(separator: " and ")): a fit along"
+          + " it would pool a grid of families, so none is made; each is fitted along its own"
+          + " swept axis"
+          + (["flops", "compute"].contains(axis) ? " (and see the compute frontier)" : ""))
+      return nil
+    }
+    return swept.indices.filter { !drivers.contains($0) }.map { swept[$0] }
   }
 
   /// Whether the analysis tunes (`analysis.tune`), and whether it can.

@@ -58,7 +58,10 @@ enum FitsJSON {
       "floor_onset": number(f.floorOnset), "seed_spread": number(f.seedSpread),
       "seed_loss_ratio": number(f.seedLossRatio),
       "local_slopes": f.localSlopes.map {
-        ["from": number($0.from), "to": number($0.to), "slope": number($0.slope)]
+        [
+          "from": number($0.from), "to": number($0.to), "slope": number($0.slope),
+          "rises": $0.slope < 0,
+        ]
       },
     ]
   }
@@ -80,7 +83,12 @@ enum FitsJSON {
   }
 
   static func chinchilla(_ c: ChinchillaFit) -> [String: Any] {
-    ["fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval)]
+    [
+      "fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval),
+      "measured_compute": [
+        number(c.measuredCompute.lowerBound), number(c.measuredCompute.upperBound),
+      ],
+    ]
   }
 
   /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and

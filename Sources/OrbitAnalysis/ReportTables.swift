@@ -72,7 +72,11 @@ enum ReportTables {
   static func slopes(_ a: Analysis) -> String {
     var rows: [String] = []
     for f in a.families {
-      let slopes = f.localSlopes.map { "\(format($0.from))→\(format($0.to)): \(format($0.slope))" }
+      // A negative slope is the loss rising with scale: a warning about the fit, not a number.
+      let slopes = f.localSlopes.map {
+        "\(format($0.from))→\(format($0.to)): "
+          + ($0.slope < 0 ? "loss rises (see warnings)" : format($0.slope))
+      }
       rows.append(
         text(f.group) + text(f.axis)
           + text(slopes.isEmpty ? "— (\(f.axis) is not on a grid)" : slopes.joined(separator: ", "))

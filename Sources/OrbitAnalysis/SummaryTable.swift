@@ -128,11 +128,17 @@ enum SummaryTable {
     var out = render(rows)
     out +=
       "compute-optimal: N_opt ∝ C^\(value(c.a, c.aInterval)), D_opt ∝ C^\(value(c.b, c.bInterval))\n"
-    for budget in [1e21, 1e23, 1e25] {
+    // The measured span's ends and middle, then one budget 100× beyond it, marked: the law is
+    // evidence only where it was measured.
+    let (low, high) = (c.measuredCompute.lowerBound, c.measuredCompute.upperBound)
+    for budget in [low, (low * high).squareRoot(), high, 100 * high] {
       let opt = c.optimalAllocation(compute: budget)
+      let mark =
+        c.isExtrapolated(compute: budget)
+        ? " (extrapolated: measured C = \(format(low)) … \(format(high)))" : ""
       out +=
         "  at C = \(format(budget)): N = \(format(opt.n)), D = \(format(opt.d)), "
-        + "D/N = \(format(opt.tokensPerParameter))\n"
+        + "D/N = \(format(opt.tokensPerParameter))\(mark)\n"
     }
     return out
   }

@@ -108,7 +108,8 @@ public enum Reporting {
     var config: [String: ParamValue] = [:]
     if case .object(let o) = spec?.analysis { config = o }
     if case .string(let s) = config["y"] { y = s }
-    var settings = AnalysisSettings.inferred(from: table, y: y)
+    let parameters = spec.map { Set($0.parameterNames).subtracting(["seed"]) }
+    var settings = AnalysisSettings.inferred(from: table, y: y, parameters: parameters)
     if let tune = strings(config["tune"]) {
       // Inferred axes and groups never include a tuned column; explicit ones that do are
       // warned about by the analysis.
