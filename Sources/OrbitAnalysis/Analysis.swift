@@ -55,6 +55,7 @@ public struct Analysis: Sendable {
     let seeds =
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
     var families: [FamilyFit] = []
+    var schemeNotes: [(note: String, axis: String, groups: [String])] = []
     var fitted = Set<Int>()
     let validation = ok.numbers(settings.select)
     let tunedIndices = settings.tune.compactMap { ok.columns.firstIndex(of: $0) }
@@ -142,17 +143,26 @@ public struct Analysis: Sendable {
           }
           families.append(family)
           fitted.formUnion(rows)
-          for note in Set(
-            [family.withFloor.schemeWarning, family.pure.schemeWarning].compactMap {
-              $0
+          // Both laws share the scheme's note: it is said once, for every family it holds for.
+          for note in Set([family.withFloor.schemeWarning, family.pure.schemeWarning]).compactMap({
+            $0
+          }) {
+            if let i = schemeNotes.firstIndex(where: { $0.note == note && $0.axis == axis }) {
+              schemeNotes[i].groups.append(group)
+            } else {
+              schemeNotes.append((note, axis, [group]))
             }
-          ).sorted() {
-            warnings.append("\(group) on \(axis): \(note)")
+          }
+          for note in [family.withFloor.unmovedNote, family.pure.unmovedNote].compactMap({ $0 }) {
+            warnings.append("\(group) on \(axis), \(note)")
           }
         } catch {
           warnings.append("\(group) on \(axis): \(error.message)")
         }
       }
+    }
+    for (note, axis, groups) in schemeNotes {
+      warnings.append("\(groups.joined(separator: ", ")) on \(axis): \(note)")
     }
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
     // A frontier (lowest loss at each compute) and a Chinchilla fit over every tuned setting
