@@ -24,6 +24,30 @@ public struct Analysis: Sendable {
   public var warnings: [String]
   /// The verdict paragraph (plain words, for the top of the report).
   public var verdict: String
+  /// The verdict as a short list: one item per comparison (and per family it speaks of).
+  public var verdictItems: [String] = []
+
+  /// A family's label as a reader sees it, each value with its column: "0.003 @ width=64"
+  /// becomes "lr = 0.003 @ width = 64" (fits.json keeps the label and `group_values`).
+  public func display(_ label: String) -> String {
+    Self.display(label, groupBy: settings.groupBy)
+  }
+
+  static func display(_ label: String, groupBy: [String]) -> String {
+    let cut = label.range(of: " @ ")
+    let grouping = cut.map { String(label[..<$0.lowerBound]) } ?? label
+    let values = grouping.components(separatedBy: " / ")
+    var shown = grouping
+    if !groupBy.isEmpty && values.count == groupBy.count {
+      shown = zip(groupBy, values).map { "\($0) = \($1)" }.joined(separator: " / ")
+    }
+    guard let cut else { return shown }
+    let held = label[cut.upperBound...].components(separatedBy: ", ").map {
+      $0.replacingOccurrences(of: "=", with: " = ")
+    }
+    return (groupBy.isEmpty && grouping == "all" ? "" : shown + " @ ")
+      + held.joined(separator: ", ")
+  }
 
   /// The group label of a row: its groupBy values joined by " / " ("all" with no groupBy).
   static func label(_ row: [String], indices: [Int]) -> String {
@@ -107,14 +131,14 @@ public struct Analysis: Sendable {
             family.tuned = envelope
             if family.resampling.scheme == .residuals && settings.bootstrap > 0 {
               warnings.append(
-                "\(group) on \(axis): one seed per scale: the bootstrap cannot redraw the choice"
+                "\(display(group, groupBy: settings.groupBy)) on \(axis): one seed per scale: the bootstrap cannot redraw the choice"
                   + " of \(settings.tune.joined(separator: ", ")), so the intervals leave it out;"
                   + " run ≥ 2 seeds")
             }
             let edges = envelope.optima.filter(\.atEdge)
             if !edges.isEmpty, envelope.optima.count > 0, candidates.settings.count > 1 {
               warnings.append(
-                "\(group) on \(axis): the best \(settings.tune.joined(separator: " / ")) is an"
+                "\(display(group, groupBy: settings.groupBy)) on \(axis): the best \(settings.tune.joined(separator: " / ")) is an"
                   + " edge of the swept values at \(axis) = "
                   + edges.map { "\(format($0.x)) (\($0.setting))" }.joined(separator: ", ")
                   + ": the optimum may lie beyond it there; sweep wider")
@@ -135,7 +159,7 @@ public struct Analysis: Sendable {
           let rising = family.localSlopes.filter { $0.slope < 0 }
           if !rising.isEmpty {
             warnings.append(
-              "\(group) on \(axis): the loss rises with \(axis) between "
+              "\(display(group, groupBy: settings.groupBy)) on \(axis): the loss rises with \(axis) between "
                 + rising.map { "\(format($0.from)) and \(format($0.to))" }.joined(separator: ", ")
                 + " (median over seeds), so no power law describes it there and the fitted"
                 + " exponent averages over it: check for diverged or under-trained trials, or"
@@ -154,15 +178,17 @@ public struct Analysis: Sendable {
             }
           }
           for note in [family.withFloor.unmovedNote, family.pure.unmovedNote].compactMap({ $0 }) {
-            warnings.append("\(group) on \(axis), \(note)")
+            warnings.append("\(display(group, groupBy: settings.groupBy)) on \(axis), \(note)")
           }
         } catch {
-          warnings.append("\(group) on \(axis): \(error.message)")
+          warnings.append(
+            "\(display(group, groupBy: settings.groupBy)) on \(axis): \(error.message)")
         }
       }
     }
     for (note, axis, groups) in schemeNotes {
-      warnings.append("\(groups.joined(separator: ", ")) on \(axis): \(note)")
+      let shown = groups.map { display($0, groupBy: settings.groupBy) }
+      warnings.append("\(shown.joined(separator: "; ")) on \(axis): \(note)")
     }
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
     // A frontier (lowest loss at each compute) and a Chinchilla fit over every tuned setting
@@ -180,7 +206,8 @@ public struct Analysis: Sendable {
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
       chinchilla: chinchilla, warnings: warnings, verdict: "")
-    analysis.verdict = analysis.verdictParagraph()
+    analysis.verdictItems = analysis.verdictList()
+    analysis.verdict = analysis.verdictItems.joined(separator: " ")
     return analysis
   }
 
@@ -428,8 +455,8 @@ public struct Analysis: Sendable {
     return fits
   }
 
-  /// The verdict paragraph: comparisons first; without any, each family's exponent and floor.
-  func verdictParagraph() -> String {
+  /// The verdict, one item per comparison first; without any, each family's exponent and floor.
+  func verdictList() -> [String] {
     var sentences: [String] = []
     var floorsSaid = Set<String>()
     for comparison in comparisons {
@@ -448,7 +475,7 @@ public struct Analysis: Sendable {
         ? " " + family.floorSentence(subject: "It", purpose: "reading its exponent") : ""
       if comparisons.isEmpty || !floorSentence.isEmpty {
         sentences.append(
-          "\(family.group): loss falls as \(family.axis)^−α with α = "
+          "\(display(family.group)): loss falls as \(family.axis)^−α with α = "
             + "\(format(family.pure.fit.parameter("alpha")))\(bracket(family.pure.interval("alpha")))"
             + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
             + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
@@ -464,7 +491,8 @@ public struct Analysis: Sendable {
           + winners.joined(separator: ", ")
       let drift = tuned.driftSentence(axis: family.axis).map { "; \($0)" } ?? ""
       sentences.append(
-        "\(family.group), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift).")
+        "\(display(family.group)), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift)."
+      )
     }
     let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }
     if !scattered.isEmpty {
@@ -472,13 +500,13 @@ public struct Analysis: Sendable {
       sentences.append(
         "Seeds disagree: at the same \(primary ?? "scale") one seed's loss is up to "
           + "\(format(worst))× another's (median over \(primary ?? "scale")) in "
-          + "\(scattered.map(\.group).joined(separator: ", ")); the intervals are wide for that"
+          + "\(scattered.map { display($0.group) }.joined(separator: "; ")); the intervals are wide for that"
           + " reason — check that each seed's target is normalised, or run more seeds.")
     }
     if sentences.isEmpty {
-      return "No family had enough ok trials with a loss and a scale to fit a law."
+      return ["No family had enough ok trials with a loss and a scale to fit a law."]
     }
-    return sentences.joined(separator: " ")
+    return sentences
   }
 }
 

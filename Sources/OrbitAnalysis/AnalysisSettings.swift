@@ -152,8 +152,12 @@ public struct SweepMetadata: Sendable {
   public var countsByStatus: [String: Int]
   /// Worker ids or hosts that ran trials.
   public var workers: [String]
-  /// Wall time of the sweep.
+  /// Wall time of the sweep over all its runs (while some trial ran).
   public var wallSeconds: Double
+  /// CPU time of its trials (nil: not known), and how many of them measured theirs (the
+  /// others count their wall time).
+  public var cpuSeconds: Double?
+  public var cpuMeasuredTrials = 0
   /// When the sweep was created (ISO 8601).
   public var createdAt: String
   /// Warnings about how the sweep was run (e.g. served over plain TCP off loopback), shown in

@@ -132,6 +132,7 @@ enum FitsJSON {
       object["sweep"] = [
         "name": metadata.name, "workers": metadata.workers,
         "wall_seconds": number(metadata.wallSeconds), "created_at": metadata.createdAt,
+        "cpu_seconds": number(metadata.cpuSeconds),
         "counts_by_status": metadata.countsByStatus,
       ]
     }

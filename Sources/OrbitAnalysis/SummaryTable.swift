@@ -41,9 +41,10 @@ enum SummaryTable {
     ]
     for family in analysis.families {
       if !pureOnly {
-        rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
+        rows.append(
+          fitRows(family.withFloor, group: analysis.display(family.group), axis: family.axis))
       }
-      rows.append(fitRows(family.pure, group: family.group, axis: family.axis))
+      rows.append(fitRows(family.pure, group: analysis.display(family.group), axis: family.axis))
     }
     var out = render(rows)
     out += tunedText(analysis)
@@ -51,10 +52,11 @@ enum SummaryTable {
       var lines = [["comparison", "Δα [\(level) %]", "multiplier k at x (in measured range)"]]
       for c in analysis.comparisons {
         let ks = c.multipliers.filter { !$0.extrapolated }.map {
-          "\(format($0.x)): \(value($0.k, $0.interval))"
+          "\(format($0.x)): \(multiplierText($0))"
         }
         lines.append([
-          "\(c.other) vs \(c.baseline)", value(c.exponentDifference, c.exponentDifferenceInterval),
+          "\(analysis.display(c.other)) vs \(analysis.display(c.baseline))",
+          value(c.exponentDifference, c.exponentDifferenceInterval),
           ks.isEmpty ? "none in range" : ks.joined(separator: "; "),
         ])
       }
@@ -67,7 +69,7 @@ enum SummaryTable {
     for (group, fit) in analysis.chinchilla.sorted(by: { $0.key < $1.key }) {
       out += "\nChinchilla \(group):\n" + chinchillaText(fit, level: analysis.settings.level)
     }
-    out += "\nVerdict: " + analysis.verdict + "\n"
+    out += "\nVerdict:" + analysis.verdictItems.map { "\n  - " + $0 }.joined() + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
     return out
   }
@@ -82,7 +84,7 @@ enum SummaryTable {
       + " \(first.select) at each scale and seed:\n"
     for family in tuned {
       let t = family.tuned!
-      out += "  \(family.group) on \(family.axis): " + optimaText(t) + "\n"
+      out += "  \(analysis.display(family.group)) on \(family.axis): " + optimaText(t) + "\n"
       if let drift = t.driftSentence(axis: family.axis) { out += "    \(drift)\n" }
       if t.resamples > 0 {
         out += "    the choice changed in \(t.choiceChanged) of \(t.resamples) resamples\n"

@@ -29,12 +29,14 @@ public enum Reporting {
         w.gpus.isEmpty
           ? w.id : "\(w.id) (\(w.slots) slots, GPUs \(w.gpus.joined(separator: " | ")))"
       }
-      let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
+      let times = sweepTimes(trials)
       var metadata = SweepMetadata(
         name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",
         countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
         workers: workers,
-        wallSeconds: wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+        wallSeconds: times.wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+      metadata.cpuSeconds = times.cpu
+      metadata.cpuMeasuredTrials = times.measured
       metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {
         "\($0.detail): anyone on that network could have joined this sweep or written results"
       }
@@ -50,6 +52,33 @@ public enum Reporting {
     } catch {
       throw SessionError("no report for \(runDirectory): \(error)", exitCode: ExitStatus.badData)
     }
+  }
+
+  /// The sweep's time over every run of it (a resumed sweep included): wall = the time some
+  /// trial was running (the union of the trials' intervals, so the idle gap between a stop and
+  /// its resume does not count, and the runs before a resume do); CPU = the trials' summed
+  /// `cpu_seconds` where they report it (the core engine), else their wall time.
+  static func sweepTimes(_ trials: [TrialRecord]) -> (wall: Double, cpu: Double, measured: Int) {
+    var wall = 0.0
+    var end = -Double.infinity
+    for trial in trials.sorted(by: { $0.startedAt < $1.startedAt }) {
+      let start = max(trial.startedAt, end)
+      if trial.finishedAt > start { wall += trial.finishedAt - start }
+      end = max(end, trial.finishedAt)
+    }
+    var cpu = 0.0
+    var measured = 0
+    for trial in trials {
+      if case .object(let metrics)? = try? ParamValue.parseJSON(trial.metricsJSON),
+        let seconds = metrics["cpu_seconds"]?.doubleValue, seconds.isFinite
+      {
+        cpu += seconds
+        measured += 1
+      } else {
+        cpu += trial.wallSeconds
+      }
+    }
+    return (wall, cpu, measured)
   }
 
   /// The trials' learning curves of one metric — the analysis's y if the points log it, else
