@@ -74,6 +74,9 @@ struct SVGPlot {
     let (y0, y1) = range(ys, log: logY)
     let plotW = width - left - right
     let plotH = height - top - bottom
+    // The legend sits below the plot, never over its points.
+    let entries = legendEntries()
+    let total = height + (entries.isEmpty ? 0 : Double(entries.count) * 16 + 10)
     func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * plotW }
     func py(_ y: Double) -> Double {
       top + plotH - ((logY ? log10(y) : y) - y0) / (y1 - y0) * plotH
@@ -83,9 +86,9 @@ struct SVGPlot {
     }
     var svg = """
       <svg class="plot" id="\(escapeHTML(id))" data-plot="\(escapeHTML(id))" \
-      xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(n(width)) \(n(height))" \
-      width="\(n(width))" height="\(n(height))" role="img" aria-label="\(escapeHTML(title))">
-      <rect x="0" y="0" width="\(n(width))" height="\(n(height))" fill="#fff"/>
+      xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(n(width)) \(n(total))" \
+      width="\(n(width))" height="\(n(total))" role="img" aria-label="\(escapeHTML(title))">
+      <rect x="0" y="0" width="\(n(width))" height="\(n(total))" fill="#fff"/>
       <text x="\(n(width / 2))" y="20" text-anchor="middle" class="title">\(escapeHTML(title))</text>
 
       """
@@ -138,29 +141,30 @@ struct SVGPlot {
           + "fill=\"\(fill)\" fill-opacity=\"0.8\" stroke=\"\(s.color)\"/>\n"
       }
     }
-    svg += "</g>\n" + legend(plotRight: left + plotW) + "</svg>\n"
+    svg += "</g>\n" + legend(entries, top: height) + "</svg>\n"
     return svg
   }
 
   /// One legend line per named series (its own mark: a point, hollow when extrapolated, or a
-  /// line), then the notes in grey; on a white backing so curves do not run through the text.
-  private func legend(plotRight: Double) -> String {
+  /// line), then the notes in grey.
+  private func legendEntries() -> [(mark: Mark, color: String, text: String)] {
     var entries: [(mark: Mark, color: String, text: String)] = []
     for s in series where !s.name.isEmpty {
       let mark: Mark =
         !s.points.isEmpty ? (s.hollow ? .hollowPoint : .point) : s.dashed ? .dashed : .line
       entries.append((mark, s.color, s.name))
     }
-    entries += notes.map { ($0.mark, "#555", $0.text) }
-    guard !entries.isEmpty else { return "" }
-    let textWidth = Double(entries.map(\.text.count).max()!) * 6.2
-    let x = plotRight - 34 - textWidth
-    var out =
-      "<rect class=\"legend-box\" x=\"\(n(x - 6))\" y=\"\(n(top + 4))\" "
-      + "width=\"\(n(textWidth + 36))\" height=\"\(n(Double(entries.count) * 16 + 6))\" "
-      + "fill=\"#fff\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+    return entries + notes.map { ($0.mark, "#555", $0.text) }
+  }
+
+  /// The legend, one line per entry, from `top` down (below the plot's x label).
+  private func legend(_ entries: [(mark: Mark, color: String, text: String)], top: Double)
+    -> String
+  {
+    let x = left
+    var out = ""
     for (i, entry) in entries.enumerated() {
-      let y = top + 18 + Double(i) * 16
+      let y = top + 8 + Double(i) * 16
       let c = entry.color
       switch entry.mark {
       case .point, .hollowPoint:
