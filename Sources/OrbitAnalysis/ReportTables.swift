@@ -63,7 +63,9 @@ enum ReportTables {
       + "\(escapeHTML(first.select)) over \(escapeHTML(first.columns.joined(separator: ", "))) is "
       + "fitted (never the test metric). The winner shown is the setting with the lowest median "
       + "\(escapeHTML(first.select)) over seeds (≈: the vertex of a parabola in log value through it "
-      + "and its neighbours); the bootstrap resamples the trials and re-picks every winner.</p>\n"
+      + "and its neighbours). The bootstrap draws the seeds' winners at each scale (a seed's "
+      + "trials stay together: they share its data and init) and re-picks the winner at each "
+      + "scale from the drawn seeds.</p>\n"
       + table(
         ["group", "axis", "winner at each scale", "drift of the optimum", "choice changed in"],
         rows)
