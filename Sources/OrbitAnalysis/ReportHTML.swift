@@ -117,14 +117,16 @@ struct ReportHTML {
   func multiplierPlot(_ c: GroupComparison) -> SVGPlot {
     var plot = SVGPlot(
       id: "multiplier-\(c.other)-vs-\(c.baseline)",
-      title: "k: \(analysis.display(c.baseline)) needs k× the \(c.axis) of "
-        + analysis.display(c.other),
+      // The subject is the short name ("model.symmetry: augment vs none"); display labels of
+      // both families overflowed the plot's width.
+      title: "multiplier k, \(c.subject)",
       xLabel: Self.label(c.axis), yLabel: "multiplier k (log scale)")
     plot.reference = 1
     var inside = SVGPlot.Series(name: "k inside the measured range", color: color(c.other))
     var outside = SVGPlot.Series(
       name: "k extrapolated (outside the baseline's range)", color: color(c.other))
     plot.notes = [
+      (.point, "k: the baseline needs k× the \(c.axis) for the other's loss"),
       (.errorBar, "\(Int((analysis.settings.level * 100).rounded())) % bootstrap interval"),
       (.dashed, "k = 1: no advantage"),
     ]
