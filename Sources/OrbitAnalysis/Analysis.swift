@@ -24,6 +24,30 @@ public struct Analysis: Sendable {
   public var warnings: [String]
   /// The verdict paragraph (plain words, for the top of the report).
   public var verdict: String
+  /// The verdict as a short list: one item per comparison (and per family it speaks of).
+  public var verdictItems: [String] = []
+
+  /// A family's label as a reader sees it, each value with its column: "0.003 @ width=64"
+  /// becomes "lr = 0.003 @ width = 64" (fits.json keeps the label and `group_values`).
+  public func display(_ label: String) -> String {
+    Self.display(label, groupBy: settings.groupBy)
+  }
+
+  static func display(_ label: String, groupBy: [String]) -> String {
+    let cut = label.range(of: " @ ")
+    let grouping = cut.map { String(label[..<$0.lowerBound]) } ?? label
+    let values = grouping.components(separatedBy: " / ")
+    var shown = grouping
+    if !groupBy.isEmpty && values.count == groupBy.count {
+      shown = zip(groupBy, values).map { "\($0) = \($1)" }.joined(separator: " / ")
+    }
+    guard let cut else { return shown }
+    let held = label[cut.upperBound...].components(separatedBy: ", ").map {
+      $0.replacingOccurrences(of: "=", with: " = ")
+    }
+    return (groupBy.isEmpty && grouping == "all" ? "" : shown + " @ ")
+      + held.joined(separator: ", ")
+  }
 
   /// The group label of a row: its groupBy values joined by " / " ("all" with no groupBy).
   static func label(_ row: [String], indices: [Int]) -> String {
@@ -33,6 +57,8 @@ public struct Analysis: Sendable {
   /// Runs the analysis on the ok rows of `table`.
   public static func run(table: Table, settings: AnalysisSettings) -> Analysis {
     var warnings: [String] = []
+    var settings = settings
+    let tuning = tuningProblem(table: table, settings: &settings, warnings: &warnings)
     var counts: [String: Int] = [:]
     let statusIndex = table.columns.firstIndex(of: "status")
     for row in table.rows { counts[statusIndex.map { row[$0] } ?? "ok", default: 0] += 1 }
@@ -53,15 +79,21 @@ public struct Analysis: Sendable {
     let seeds =
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
     var families: [FamilyFit] = []
+    var schemeNotes: [(note: String, axis: String, groups: [String])] = []
     var fitted = Set<Int>()
-    for axis in settings.xs where table.columns.contains(axis) {
+    let validation = ok.numbers(settings.select)
+    let tunedIndices = settings.tune.compactMap { ok.columns.firstIndex(of: $0) }
+    let settingLabels = ok.rows.map { row in
+      tunedIndices.map { row[$0] }.joined(separator: " / ")
+    }
+    for axis in settings.xs where table.columns.contains(axis) && tuning != .refused {
       let x = ok.numbers(axis)
       // Other swept parameters are held fixed along a swept axis: a width × n grid gives one
       // family per width on the n axis ("mlp @ model.width=64"), never a pooled one.
-      let held = settings.xs.filter { other in
-        other != axis && AnalysisSettings.isParameter(axis) && AnalysisSettings.isParameter(other)
-          && ok.columns.contains(other)
-      }
+      guard
+        let held = heldAxes(
+          along: axis, ok: ok, labels: labels, settings: settings, warnings: &warnings)
+      else { continue }
       let heldValues = held.map { ok.strings($0) }
       let axisLabels = labels.indices.map { i in
         held.isEmpty
@@ -76,15 +108,46 @@ public struct Analysis: Sendable {
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
+            && (tuning == .none || validation[i]?.isFinite == true)
         }
         if settings.dropTop > 0 {
           let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
           rows.removeAll { drop.contains($0) }
         }
         do {
-          var family = try FamilyFit.fit(
-            group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
-            seeds: rows.map { seeds[$0] }, settings: settings)
+          var family: FamilyFit
+          if tuning == .tuned {
+            let candidates = TuningCandidates(
+              x: rows.map { x[$0]! }, setting: rows.map { settingLabels[$0] },
+              seed: rows.map { seeds[$0] }, validation: rows.map { validation[$0]! },
+              loss: rows.map { y[$0]! })
+            let points = candidates.envelope()
+            family = try FamilyFit.fit(
+              group: group, axis: axis, x: points.map(\.x), y: points.map(\.loss),
+              seeds: points.map(\.seed), settings: settings)
+            let envelope = TunedEnvelope.make(
+              candidates: candidates, points: points, family: family, columns: settings.tune,
+              select: settings.select, settings: settings)
+            family.tuned = envelope
+            if family.resampling.scheme == .residuals && settings.bootstrap > 0 {
+              warnings.append(
+                "\(display(group, groupBy: settings.groupBy)) on \(axis): one seed per scale: the bootstrap cannot redraw the choice"
+                  + " of \(settings.tune.joined(separator: ", ")), so the intervals leave it out;"
+                  + " run ≥ 2 seeds")
+            }
+            let edges = envelope.optima.filter(\.atEdge)
+            if !edges.isEmpty, envelope.optima.count > 0, candidates.settings.count > 1 {
+              warnings.append(
+                "\(display(group, groupBy: settings.groupBy)) on \(axis): the best \(settings.tune.joined(separator: " / ")) is an"
+                  + " edge of the swept values at \(axis) = "
+                  + edges.map { "\(format($0.x)) (\($0.setting))" }.joined(separator: ", ")
+                  + ": the optimum may lie beyond it there; sweep wider")
+            }
+          } else {
+            family = try FamilyFit.fit(
+              group: group, axis: axis, x: rows.map { x[$0]! }, y: rows.map { y[$0]! },
+              seeds: rows.map { seeds[$0] }, settings: settings)
+          }
           if let first = rows.first {
             for (column, index) in zip(groupColumns, groupIndices) {
               family.groupValues[column] = ok.rows[first][index]
@@ -93,32 +156,140 @@ public struct Analysis: Sendable {
               family.groupValues[column] = heldValues[h][first]
             }
           }
+          let rising = family.localSlopes.filter { $0.slope < 0 }
+          if !rising.isEmpty {
+            warnings.append(
+              "\(display(group, groupBy: settings.groupBy)) on \(axis): the loss rises with \(axis) between "
+                + rising.map { "\(format($0.from)) and \(format($0.to))" }.joined(separator: ", ")
+                + " (median over seeds), so no power law describes it there and the fitted"
+                + " exponent averages over it: check for diverged or under-trained trials, or"
+                + " whether \(axis) is a scale of this family at all")
+          }
           families.append(family)
           fitted.formUnion(rows)
-          for note in Set(
-            [family.withFloor.schemeWarning, family.pure.schemeWarning].compactMap {
-              $0
+          // Both laws share the scheme's note: it is said once, for every family it holds for.
+          for note in Set([family.withFloor.schemeWarning, family.pure.schemeWarning]).compactMap({
+            $0
+          }) {
+            if let i = schemeNotes.firstIndex(where: { $0.note == note && $0.axis == axis }) {
+              schemeNotes[i].groups.append(group)
+            } else {
+              schemeNotes.append((note, axis, [group]))
             }
-          ).sorted() {
-            warnings.append("\(group) on \(axis): \(note)")
+          }
+          for note in [family.withFloor.unmovedNote, family.pure.unmovedNote].compactMap({ $0 }) {
+            warnings.append("\(display(group, groupBy: settings.groupBy)) on \(axis), \(note)")
           }
         } catch {
-          warnings.append("\(group) on \(axis): \(error.message)")
+          warnings.append(
+            "\(display(group, groupBy: settings.groupBy)) on \(axis): \(error.message)")
         }
       }
     }
+    for (note, axis, groups) in schemeNotes {
+      let shown = groups.map { display($0, groupBy: settings.groupBy) }
+      warnings.append("\(shown.joined(separator: "; ")) on \(axis): \(note)")
+    }
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
-    let (frontiers, isoFLOP) = computeAnalyses(
-      ok: ok, labels: labels, groups: groups, y: y, settings: settings)
-    let chinchilla = chinchillaFits(
-      ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
-      warnings: &warnings)
+    // A frontier (lowest loss at each compute) and a Chinchilla fit over every tuned setting
+    // would choose by the fitted loss itself: with tuning they are left out.
+    var (frontiers, isoFLOP) = ([ComputeFrontier](), [String: IsoFLOPAnalysis]())
+    var chinchilla: [String: ChinchillaFit] = [:]
+    if tuning == .none {
+      (frontiers, isoFLOP) = computeAnalyses(
+        ok: ok, labels: labels, groups: groups, y: y, settings: settings)
+      chinchilla = chinchillaFits(
+        ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
+        warnings: &warnings)
+    }
     var analysis = Analysis(
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
       chinchilla: chinchilla, warnings: warnings, verdict: "")
-    analysis.verdict = analysis.verdictParagraph()
+    analysis.verdictItems = analysis.verdictList()
+    analysis.verdict = analysis.verdictItems.joined(separator: " ")
     return analysis
+  }
+
+  /// The swept parameter axes held fixed along `axis`, so that a fit never pools a grid: along
+  /// a swept parameter, every other swept axis. Along a measured axis (n_params, flops), the
+  /// swept axes it does not depend on (n_params depends on model.width, so task.n_train is
+  /// held); nil, with a warning, when it depends on two or more (flops on width and n_train: a
+  /// fit along it would pool the whole grid — the compute frontier is the right view).
+  static func heldAxes(
+    along axis: String, ok: Table, labels: [String], settings: AnalysisSettings,
+    warnings: inout [String]
+  ) -> [String]? {
+    let swept = settings.xs.filter {
+      $0 != axis && settings.isParameter($0) && ok.columns.contains($0)
+    }
+    if settings.isParameter(axis) { return swept }
+    let measured = ok.strings(axis)
+    let values = swept.map { ok.strings($0) }
+    // The axis depends on a swept axis P when two rows equal in every other swept axis (and
+    // group) but differ in P have different values of it.
+    let drivers = swept.indices.filter { p in
+      var byKey: [String: [String: Set<String>]] = [:]
+      for row in labels.indices {
+        let key =
+          ([labels[row]] + swept.indices.filter { $0 != p }.map { values[$0][row] }).joined(
+            separator: "\u{1F}")
+        byKey[key, default: [:]][values[p][row], default: []].insert(measured[row])
+      }
+      return byKey.values.contains { Set($0.values).count > 1 }
+    }
+    if drivers.count >= 2 {
+      warnings.append(
+        "\(axis) varies with \(drivers.map { swept[$0] }.joined(separator: " and ")): a fit along"
+          + " it would pool a grid of families, so none is made; each is fitted along its own"
+          + " swept axis"
+          + (["flops", "compute"].contains(axis) ? " (and see the compute frontier)" : ""))
+      return nil
+    }
+    return swept.indices.filter { !drivers.contains($0) }.map { swept[$0] }
+  }
+
+  /// Whether the analysis tunes (`analysis.tune`), and whether it can.
+  enum Tuning { case none, tuned, refused }
+
+  /// Checks `analysis.tune` and `analysis.select` against the table: tuned columns are removed
+  /// from the axes and group columns (they are chosen over, not compared); a missing tuned or
+  /// selection column, or selection by the fitted loss itself, refuses every fit with a warning
+  /// that says what to do (fitting the pooled trials instead would mislead).
+  static func tuningProblem(
+    table: Table, settings: inout AnalysisSettings, warnings: inout [String]
+  ) -> Tuning {
+    guard !settings.tune.isEmpty else { return .none }
+    let tuned = Set(settings.tune)
+    let misplaced = (settings.xs + settings.groupBy).filter(tuned.contains)
+    if !misplaced.isEmpty {
+      warnings.append(
+        "\(misplaced.joined(separator: ", ")) is tuned (analysis.tune), so it is neither an axis"
+          + " nor a group column here")
+      settings.xs.removeAll(where: tuned.contains)
+      settings.groupBy.removeAll(where: tuned.contains)
+    }
+    let columns = table.columns.joined(separator: ", ")
+    for column in settings.tune where !table.columns.contains(column) {
+      warnings.append(
+        "analysis.tune: no column \"\(column)\" in the trials (columns: \(columns)); nothing"
+          + " fitted: name the swept parameters to tune over")
+      return .refused
+    }
+    if settings.select == settings.y {
+      warnings.append(
+        "analysis.select is \(settings.y), the loss being fitted: picking each winner by it would"
+          + " tune on the test set; nothing fitted: select by a validation metric (val_loss)")
+      return .refused
+    }
+    if !table.columns.contains(settings.select) {
+      warnings.append(
+        "the tuned envelope picks by analysis.select = \(settings.select), which the trials do not"
+          + " report (columns: \(columns)); nothing fitted: report a validation metric from the"
+          + " program, or name it with analysis.select")
+      return .refused
+    }
+    return .tuned
   }
 
   static func compareGroups(
@@ -284,8 +455,8 @@ public struct Analysis: Sendable {
     return fits
   }
 
-  /// The verdict paragraph: comparisons first; without any, each family's exponent and floor.
-  func verdictParagraph() -> String {
+  /// The verdict, one item per comparison first; without any, each family's exponent and floor.
+  func verdictList() -> [String] {
     var sentences: [String] = []
     var floorsSaid = Set<String>()
     for comparison in comparisons {
@@ -304,11 +475,24 @@ public struct Analysis: Sendable {
         ? " " + family.floorSentence(subject: "It", purpose: "reading its exponent") : ""
       if comparisons.isEmpty || !floorSentence.isEmpty {
         sentences.append(
-          "\(family.group): loss falls as \(family.axis)^−α with α = "
+          "\(display(family.group)): loss falls as \(family.axis)^−α with α = "
             + "\(format(family.pure.fit.parameter("alpha")))\(bracket(family.pure.interval("alpha")))"
             + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
             + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
       }
+    }
+    for family in families where family.axis == primary {
+      guard let tuned = family.tuned else { continue }
+      let winners = Array(Set(tuned.optima.map(\.setting))).sorted(by: labelPrecedes)
+      let best =
+        winners.count == 1
+        ? "the best \(tuned.columns.joined(separator: " / ")) is \(winners[0]) at every scale"
+        : "the best \(tuned.columns.joined(separator: " / ")) moves over "
+          + winners.joined(separator: ", ")
+      let drift = tuned.driftSentence(axis: family.axis).map { "; \($0)" } ?? ""
+      sentences.append(
+        "\(display(family.group)), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift)."
+      )
     }
     let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }
     if !scattered.isEmpty {
@@ -316,13 +500,13 @@ public struct Analysis: Sendable {
       sentences.append(
         "Seeds disagree: at the same \(primary ?? "scale") one seed's loss is up to "
           + "\(format(worst))× another's (median over \(primary ?? "scale")) in "
-          + "\(scattered.map(\.group).joined(separator: ", ")); the intervals are wide for that"
+          + "\(scattered.map { display($0.group) }.joined(separator: "; ")); the intervals are wide for that"
           + " reason — check that each seed's target is normalised, or run more seeds.")
     }
     if sentences.isEmpty {
-      return "No family had enough ok trials with a loss and a scale to fit a law."
+      return ["No family had enough ok trials with a loss and a scale to fit a law."]
     }
-    return sentences.joined(separator: " ")
+    return sentences
   }
 }
 

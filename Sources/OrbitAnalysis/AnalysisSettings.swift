@@ -48,6 +48,16 @@ public struct AnalysisSettings: Sendable {
   public var constantMultiplierRatio: Double = 1.6
   /// …and when each one's interval spans at most this ratio (upper/lower).
   public var maxMultiplierSpread: Double = 4
+  /// Tuned columns (`analysis.tune`, e.g. ["train.lr"]): at each scale of each family and each
+  /// seed only the trial with the best `select` metric over them is fitted (the tuned
+  /// envelope). Never group columns or axes.
+  public var tune: [String] = []
+  /// The validation metric that picks the tuned envelope's winners (`analysis.select`; lower is
+  /// better). Never the fitted loss `y`: that would tune on the test set.
+  public var select: String = "val_loss"
+  /// The spec's parameter names, when known: parameters besides the dotted columns (axes among
+  /// them are held fixed along other axes).
+  public var parameters: Set<String>?
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.
@@ -70,6 +80,11 @@ public struct AnalysisSettings: Sendable {
   static func isParameter(_ column: String) -> Bool {
     column.contains(".") && !column.hasPrefix("metric.")
   }
+
+  /// Whether `column` is a parameter: a dotted name, or one of the spec's `parameters`.
+  func isParameter(_ column: String) -> Bool {
+    Self.isParameter(column) || parameters?.contains(column) == true
+  }
   /// Metric columns that are scale axes when they vary.
   static let knownAxes = ["n_params", "samples_seen", "flops"]
 
@@ -79,7 +94,15 @@ public struct AnalysisSettings: Sendable {
   /// and numeric ones too few or too close to be a scale, such as d ∈ {2, 4, 6}) other than
   /// ids/status/seed. Parameters are the dotted columns; other text metrics are never groups
   /// when a dotted one varies.
-  public static func inferred(from table: Table, y: String) -> AnalysisSettings {
+  /// - Parameter parameters: the spec's parameter names (dotted or not, e.g. `width`, `lr`):
+  ///   these are parameters besides the dotted columns, every swept one that is not an axis is a
+  ///   group column, and no other column is; nil (a bare CSV): the dotted columns only.
+  public static func inferred(from table: Table, y: String, parameters: Set<String>? = nil)
+    -> AnalysisSettings
+  {
+    let isParameter = { (column: String) in
+      Self.isParameter(column) || parameters?.contains(column) == true
+    }
     let ok = table.filter { row in
       guard let s = table.columns.firstIndex(of: "status") else { return true }
       return row[s] == "ok"
@@ -89,7 +112,7 @@ public struct AnalysisSettings: Sendable {
     for column in table.columns where column != y && !bookkeeping.contains(column) {
       let values = ok.strings(column)
       guard Set(values).count > 1 else { continue }
-      let isParameter = Self.isParameter(column)
+      let isParameter = isParameter(column)
       let numbers = ok.numbers(column)
       if numbers.allSatisfy({ $0 != nil }) {
         let positive = Set(numbers.compactMap { $0 }.filter { $0 > 0 })
@@ -103,18 +126,20 @@ public struct AnalysisSettings: Sendable {
         groupBy.append(column)
       }
     }
-    if groupBy.contains(where: Self.isParameter) {
-      groupBy.removeAll { !Self.isParameter($0) }
+    if parameters != nil || groupBy.contains(where: isParameter) {
+      groupBy.removeAll { !isParameter($0) }
     }
     // Swept parameters first (they are what the study varies), the most finely swept first:
     // the first axis is the one groups are compared on. Then the known axes.
     let distinct = Dictionary(uniqueKeysWithValues: xs.map { ($0, Set(ok.strings($0)).count) })
-    let swept = xs.filter(Self.isParameter).enumerated().sorted {
+    let swept = xs.filter(isParameter).enumerated().sorted {
       (distinct[$0.element]!, -$0.offset) > (distinct[$1.element]!, -$1.offset)
     }.map(\.element)
-    xs = swept + xs.filter { !Self.isParameter($0) }
+    xs = swept + xs.filter { !isParameter($0) }
     let seed = table.columns.contains("seed") ? "seed" : nil
-    return AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
+    var settings = AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
+    settings.parameters = parameters
+    return settings
   }
 }
 
@@ -127,8 +152,12 @@ public struct SweepMetadata: Sendable {
   public var countsByStatus: [String: Int]
   /// Worker ids or hosts that ran trials.
   public var workers: [String]
-  /// Wall time of the sweep.
+  /// Wall time of the sweep over all its runs (while some trial ran).
   public var wallSeconds: Double
+  /// CPU time of its trials (nil: not known), and how many of them measured theirs (the
+  /// others count their wall time).
+  public var cpuSeconds: Double?
+  public var cpuMeasuredTrials = 0
   /// When the sweep was created (ISO 8601).
   public var createdAt: String
   /// Warnings about how the sweep was run (e.g. served over plain TCP off loopback), shown in

@@ -18,8 +18,13 @@ public struct Interval: Sendable, Codable, Equatable {
 
   /// The percentile interval of `values` (linear interpolation between order statistics, as
   /// numpy's default), ignoring non-finite values; nil when none are finite.
-  public static func percentile(_ values: [Double], level: Double) -> Interval? {
-    let sorted = values.filter(\.isFinite).sorted()
+  /// - Parameter keepInfinity: count +∞ values (sorted last) instead of dropping them, so that
+  ///   an upper bound beyond every finite resample is +∞ — an open interval, said as such —
+  ///   rather than the largest finite one (multipliers: a resample below the baseline's floor).
+  public static func percentile(_ values: [Double], level: Double, keepInfinity: Bool = false)
+    -> Interval?
+  {
+    let sorted = values.filter { $0.isFinite || (keepInfinity && $0 == .infinity) }.sorted()
     guard !sorted.isEmpty else { return nil }
     let tail = (1 - level) / 2
     return Interval(
@@ -33,6 +38,9 @@ func quantile(_ sorted: [Double], _ q: Double) -> Double {
   let low = Int(position.rounded(.down))
   let high = min(low + 1, sorted.count - 1)
   let fraction = position - Double(low)
+  if sorted[high] == .infinity {
+    return fraction > 0 || sorted[low] == .infinity ? .infinity : sorted[low]
+  }
   return sorted[low] + fraction * (sorted[high] - sorted[low])
 }
 

@@ -11,6 +11,13 @@ public struct ChinchillaFit: Sendable {
   public var b: Double
   public var aInterval: Interval?
   public var bInterval: Interval?
+  /// The lowest and highest compute C = 6·N·D the fit saw: allocations outside are extrapolated.
+  public var measuredCompute: ClosedRange<Double> = 0...0
+
+  /// Whether a budget lies outside the measured compute (1 % margin, as for multipliers).
+  public func isExtrapolated(compute: Double) -> Bool {
+    compute < measuredCompute.lowerBound / 1.01 || compute > measuredCompute.upperBound * 1.01
+  }
 
   /// Fits and bootstraps Chinchilla's law.
   /// - Parameters:
@@ -30,10 +37,12 @@ public struct ChinchillaFit: Sendable {
       law: .chinchilla, x: n, secondX: d, y: y, resampling: resampling, settings: settings)
     let q = result.fit.parameters
     let aSamples = result.samples.map { $0[3] / ($0[1] + $0[3]) }
+    let compute = n.indices.map { 6 * n[$0] * d[$0] }
     return ChinchillaFit(
       result: result, a: q[3] / (q[1] + q[3]), b: q[1] / (q[1] + q[3]),
       aInterval: Interval.percentile(aSamples, level: settings.level),
-      bInterval: Interval.percentile(aSamples.map { 1 - $0 }, level: settings.level))
+      bInterval: Interval.percentile(aSamples.map { 1 - $0 }, level: settings.level),
+      measuredCompute: compute.min()!...compute.max()!)
   }
 
   /// Fits and bootstraps Chinchilla's law with seed labels given as cluster ids (the seed-cluster

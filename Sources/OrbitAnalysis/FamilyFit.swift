@@ -20,6 +20,13 @@ public struct FitWithIntervals: Sendable {
   /// Why the scheme is not the seed-cluster bootstrap, or that it had few distinct resamples.
   public var schemeWarning: String?
 
+  /// "powerlaw: 13 of 1000 refits did not move …", when any did.
+  public var unmovedNote: String? {
+    guard unmovedRefits > 0 else { return nil }
+    return "\(fit.law.rawValue): \(unmovedRefits) of \(samples.count) refits did not move from"
+      + " their start although their data changed"
+  }
+
   /// The interval of the parameter called `name`, if bootstrapped.
   public func interval(_ name: String) -> Interval? {
     guard let i = fit.law.parameterNames.firstIndex(of: name), i < intervals.count else {
@@ -52,13 +59,9 @@ public struct FitWithIntervals: Sendable {
     bootstrap.expand = !settings.textbookBootstrap
     let result = bootstrap.run(
       fitter: fitter, objective: objective, fit: fit, resampling: resampling)
-    var warning = resampling.warning(distinct: result.distinct, drawn: settings.bootstrap)
-    if result.unmoved > 0 {
-      warning =
-        (warning.map { $0 + " " } ?? "")
-        + "\(result.unmoved) of \(settings.bootstrap) refits did not move from their start"
-        + " although their data changed."
-    }
+    // The scheme's note is the same for every law fitted to these points (said once per
+    // family); the unmoved refits are this law's own (`unmovedNote`).
+    let warning = resampling.warning(distinct: result.distinct, drawn: settings.bootstrap)
     return FitWithIntervals(
       fit: fit, intervals: result.intervals, samples: result.samples, scheme: result.scheme,
       expansion: result.expansion, distinctResamples: result.distinct,
@@ -96,6 +99,9 @@ public struct FamilyFit: Sendable {
   /// Median over x of the largest over the smallest loss among seeds at that x (nil: < 2
   /// seeds): 1 means seeds agree; 10 means one seed's curve sits 10× above another's.
   public var seedLossRatio: Double?
+  /// The tuned envelope's choices (`analysis.tune`): then the points are its winners, one per
+  /// scale and seed, and resampling them resamples each seed's choice.
+  public var tuned: TunedEnvelope? = nil
 
   /// A slope between two neighbouring scales.
   public struct LocalSlope: Sendable {

@@ -28,8 +28,29 @@ enum FitsJSON {
     ]
   }
 
+  static func tuned(_ t: TunedEnvelope) -> [String: Any] {
+    [
+      "columns": t.columns, "select": t.select, "resamples": t.resamples,
+      "choice_changed": t.choiceChanged,
+      "optima": t.optima.map { o -> [String: Any] in
+        [
+          "x": number(o.x), "setting": o.setting, "values": o.values,
+          "optimum": number(o.optimum), "at_edge": o.atEdge, "seed_winners": o.seedWinners,
+        ]
+      },
+      "drift": t.drift.map { d -> Any in
+        [
+          "column": d.column, "gamma": interval(d.gamma, d.gammaInterval),
+          "coefficient": number(d.coefficient), "drifts": d.drifts,
+          "bounded_by_grid": d.boundedByGrid,
+        ] as [String: Any]
+      } ?? NSNull(),
+    ]
+  }
+
   static func family(_ f: FamilyFit) -> [String: Any] {
     [
+      "tuned": f.tuned.map { tuned($0) as Any } ?? NSNull(),
       "group": f.group, "group_values": f.groupValues, "axis": f.axis, "points": f.x.count,
       "bootstrap_scheme": f.withFloor.scheme.map { $0.rawValue as Any } ?? NSNull(),
       "with_floor": fit(f.withFloor),
@@ -37,7 +58,10 @@ enum FitsJSON {
       "floor_onset": number(f.floorOnset), "seed_spread": number(f.seedSpread),
       "seed_loss_ratio": number(f.seedLossRatio),
       "local_slopes": f.localSlopes.map {
-        ["from": number($0.from), "to": number($0.to), "slope": number($0.slope)]
+        [
+          "from": number($0.from), "to": number($0.to), "slope": number($0.slope),
+          "rises": $0.slope < 0,
+        ]
       },
     ]
   }
@@ -59,12 +83,19 @@ enum FitsJSON {
   }
 
   static func chinchilla(_ c: ChinchillaFit) -> [String: Any] {
-    ["fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval)]
+    [
+      "fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval),
+      "measured_compute": [
+        number(c.measuredCompute.lowerBound), number(c.measuredCompute.upperBound),
+      ],
+    ]
   }
 
   /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and
   /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
-  /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`.
+  /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`. Still 2 with
+  /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`): new keys
+  /// only, none changed.
   static let schema = 2
 
   /// The whole analysis as a JSON object.
@@ -73,7 +104,8 @@ enum FitsJSON {
     var object: [String: Any] = [
       "schema": schema, "compare": s.compareColumn ?? NSNull(), "baseline": s.baseline ?? NSNull(),
       "minimum_seed_clusters": s.minimumSeedClusters, "y": s.y, "xs": s.xs, "group_by": s.groupBy,
-      "seed_column": s.seedColumn ?? NSNull(),
+      "seed_column": s.seedColumn ?? NSNull(), "tune": s.tune,
+      "select": s.tune.isEmpty ? NSNull() : s.select,
       "level": s.level, "bootstrap": s.bootstrap, "huber_delta": s.huberDelta,
       "random_seed": s.randomSeed, "counts_by_status": analysis.countsByStatus,
       "fitted_rows": analysis.fittedRows, "groups": analysis.groups,
@@ -100,6 +132,7 @@ enum FitsJSON {
       object["sweep"] = [
         "name": metadata.name, "workers": metadata.workers,
         "wall_seconds": number(metadata.wallSeconds), "created_at": metadata.createdAt,
+        "cpu_seconds": number(metadata.cpuSeconds),
         "counts_by_status": metadata.countsByStatus,
       ]
     }

@@ -94,7 +94,8 @@ public struct GroupComparison: Sendable {
       let inside = needed >= lowA * 0.99 && needed <= highA * 1.01
       return Multiplier(
         x: x, loss: loss, k: needed / x,
-        interval: samples.isEmpty ? nil : Interval.percentile(samples, level: level),
+        interval: samples.isEmpty
+          ? nil : Interval.percentile(samples, level: level, keepInfinity: true),
         extrapolated: !inside)
     }
     var comparison = GroupComparison(
@@ -147,7 +148,9 @@ public struct GroupComparison: Sendable {
       let mean = exp(ks.map { log($0) }.reduce(0, +) / Double(ks.count))
       let lows = usable.compactMap { $0.interval?.lower }
       let highs = usable.compactMap { $0.interval?.upper }
-      let span = lows.isEmpty ? "" : " [\(format(lows.min()!)), \(format(highs.max()!))]"
+      let span =
+        lows.isEmpty
+        ? "" : bracket(Interval(lower: lows.min()!, upper: highs.max()!, level: settings.level))
       return "k ≈ \(format(mean))×\(span)"
     }()
     let differenceInterval = c.exponentDifferenceInterval
@@ -260,10 +263,18 @@ func format(_ value: Double) -> String {
   return text
 }
 
-/// " [lower, upper]" or "" when there is no interval.
+/// " [lower, upper]", " [lower, ∞)" for an open upper bound, or "" when there is no interval.
 func bracket(_ interval: Interval?) -> String {
   guard let interval else { return "" }
+  if interval.upper == .infinity { return " [\(format(interval.lower)), ∞)" }
   return " [\(format(interval.lower)), \(format(interval.upper))]"
+}
+
+/// A multiplier as a reader should take it: "16.1 [14, 19]", "16.1 [14, ∞)" when some resamples
+/// fall below the baseline's floor, "∞ (below the baseline's floor)".
+func multiplierText(_ m: GroupComparison.Multiplier) -> String {
+  if m.k == .infinity { return "∞ (below the baseline's floor)" }
+  return format(m.k) + bracket(m.interval)
 }
 
 /// The weighted median (weights are resample counts); NaN when every weight is 0.

@@ -50,7 +50,8 @@ struct ReportHTML {
       xLabel: Self.label(axis), yLabel: "\(analysis.settings.y) (log scale)")
     for family in analysis.families where family.axis == axis {
       let grid = Self.grid(family.x)
-      var series = SVGPlot.Series(name: family.group, color: color(family.group))
+      var series = SVGPlot.Series(
+        name: analysis.display(family.group), color: color(family.group))
       series.points = zip(family.x, family.y).map { ($0, $1) }
       series.curve = grid.map { ($0, family.withFloor.fit.predict($0)) }
       series.band = Self.band(family.withFloor, over: grid, level: analysis.settings.level)
@@ -60,6 +61,14 @@ struct ReportHTML {
       pure.dashed = true
       plot.series.append(pure)
     }
+    let level = Int((analysis.settings.level * 100).rounded())
+    let tuned = analysis.families.contains { $0.axis == axis && $0.tuned != nil }
+    plot.notes = [
+      (.point, tuned ? "each seed's best-tuned trial" : "trials (one point per seed)"),
+      (.line, "fit with a floor: E + A·x^−α"),
+      (.band, "\(level) % bootstrap band of that fit"),
+      (.dashed, "pure power law: A·x^−α"),
+    ]
     return plot
   }
 
@@ -70,7 +79,8 @@ struct ReportHTML {
     plot.logY = false
     plot.reference = 0
     for family in analysis.families where family.axis == axis {
-      var series = SVGPlot.Series(name: family.group, color: color(family.group))
+      var series = SVGPlot.Series(
+        name: analysis.display(family.group), color: color(family.group))
       series.pointClass = "residual"
       series.points = zip(family.x, family.y).map {
         ($0, log($1) - log(family.withFloor.fit.predict($0)))
@@ -86,7 +96,8 @@ struct ReportHTML {
       id: "frontier", title: "compute frontier (lowest loss at each compute)",
       xLabel: Self.label(axis), yLabel: "\(analysis.settings.y) (log scale)")
     for frontier in analysis.frontiers {
-      var series = SVGPlot.Series(name: frontier.group, color: color(frontier.group))
+      var series = SVGPlot.Series(
+        name: analysis.display(frontier.group), color: color(frontier.group))
       series.pointClass = "frontier"
       series.points = zip(frontier.compute, frontier.loss).map { ($0, $1) }
       if let fit = frontier.fit {
@@ -96,17 +107,29 @@ struct ReportHTML {
       }
       plot.series.append(series)
     }
+    plot.notes = [
+      (.line, "fit E + A·C^−γ"),
+      (.band, "\(Int((analysis.settings.level * 100).rounded())) % bootstrap band"),
+    ]
     return plot
   }
 
   func multiplierPlot(_ c: GroupComparison) -> SVGPlot {
     var plot = SVGPlot(
       id: "multiplier-\(c.other)-vs-\(c.baseline)",
-      title: "data multiplier k: \(c.baseline) needs k× the data of \(c.other)",
-      xLabel: Self.label(c.axis), yLabel: "k (log scale)")
+      // The subject is the short name ("model.symmetry: augment vs none"); display labels of
+      // both families overflowed the plot's width.
+      title: "multiplier k, \(c.subject)",
+      xLabel: Self.label(c.axis), yLabel: "multiplier k (log scale)")
     plot.reference = 1
-    var inside = SVGPlot.Series(name: "inside measured range", color: color(c.other))
-    var outside = SVGPlot.Series(name: "extrapolated", color: color(c.other))
+    var inside = SVGPlot.Series(name: "k inside the measured range", color: color(c.other))
+    var outside = SVGPlot.Series(
+      name: "k extrapolated (outside the baseline's range)", color: color(c.other))
+    plot.notes = [
+      (.point, "k: the baseline needs k× the \(c.axis) for the other's loss"),
+      (.errorBar, "\(Int((analysis.settings.level * 100).rounded())) % bootstrap interval"),
+      (.dashed, "k = 1: no advantage"),
+    ]
     outside.hollow = true
     for m in c.multipliers where m.k.isFinite {
       let bar = m.interval.map { (m.x, $0.lower, $0.upper) }
@@ -132,8 +155,9 @@ struct ReportHTML {
       <p class="meta">\(analysis.fittedRows) trials fitted · \(s.bootstrap) bootstrap resamples \
       (seeded \(s.randomSeed)) · \(Int((s.level * 100).rounded())) % percentile intervals · \
       Huber δ = \(format(s.huberDelta)) on log-loss</p>
-      <section class="lead"><div class="verdict"><h2>Verdict</h2><p id="verdict">\
-      \(escapeHTML(analysis.verdict))</p>\(warningsHTML())</div><figure>\(lead)</figure></section>
+      <section class="lead"><div class="verdict"><h2>Verdict</h2><ul id="verdict">\
+      \(analysis.verdictItems.map { "<li>\(escapeHTML($0))</li>" }.joined())</ul>\
+      \(warningsHTML())</div><figure>\(lead)</figure></section>
 
       """
     for axis in s.xs where analysis.families.contains(where: { $0.axis == axis }) {
@@ -142,6 +166,7 @@ struct ReportHTML {
       body += "<figure>\(residualPlot(axis: axis).render())</figure></div>\n"
     }
     body += ReportTables.fits(analysis)
+    body += ReportTables.tuned(analysis)
     body += ReportTables.slopes(analysis)
     if !analysis.comparisons.isEmpty {
       body += "<h2>Group comparisons</h2>\n<div class=\"row\">"
@@ -181,7 +206,8 @@ struct ReportHTML {
     .meta{color:#555;margin:0 0 12px}
     .lead{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
     .verdict{flex:1 1 360px;font-size:1.05em;line-height:1.5}
-    .verdict p{background:#f4f7fb;border-left:4px solid #0072B2;padding:10px 14px;margin:0}
+    .verdict ul#verdict{background:#f4f7fb;border-left:4px solid #0072B2;padding:10px 14px 10px 30px;\
+    margin:0}.verdict ul#verdict li{margin:0 0 6px}
     .warnings{color:#8a4b00;font-size:.9em}
     .row{display:flex;gap:16px;flex-wrap:wrap}figure{margin:0}
     svg text{font-family:inherit;font-size:12px;fill:#111}svg .title{font-size:13px;font-weight:600}
@@ -191,6 +217,6 @@ struct ReportHTML {
     th{background:#f2f2f2}td.num{font-variant-numeric:tabular-nums}
     .flag{color:#b00;font-weight:600}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:.85em}
     @media print{body{margin:0;max-width:none}.lead{break-inside:avoid}figure,table{break-inside:avoid}\
-    .verdict p{border:1px solid #000}}
+    .verdict ul#verdict{border:1px solid #000}}
     """
 }

@@ -23,7 +23,7 @@ enum ReportTables {
           floor && f.floorIsSignificant
           ? "<td class=\"flag\">floor at ≈ \(escapeHTML(format(f.floorOnset)))</td>" : text("")
         rows.append(
-          text(f.group) + text(f.axis) + text(fit.fit.law.rawValue)
+          text(a.display(f.group)) + text(f.axis) + text(fit.fit.law.rawValue)
             + cell(fit.fit.parameter("alpha"), fit.interval("alpha"))
             + cell(fit.fit.parameter("A"), fit.interval("A")) + e
             + text(String(format: "%.6g", fit.fit.objective))
@@ -49,12 +49,38 @@ enum ReportTables {
       + "\(fit.samples.count)\(widened)\(unmoved)"
   }
 
+  /// The tuned envelope: per family, the winner at each scale and the drift of the optimum.
+  static func tuned(_ a: Analysis) -> String {
+    let tuned = a.families.filter { $0.tuned != nil }
+    guard let first = tuned.first?.tuned else { return "" }
+    let rows = tuned.map { f in
+      let t = f.tuned!
+      return text(a.display(f.group)) + text(f.axis) + text(SummaryTable.optimaText(t))
+        + text(t.driftSentence(axis: f.axis) ?? "— (needs one numeric tuned column, ≥ 3 values)")
+        + text(t.resamples > 0 ? "\(t.choiceChanged) of \(t.resamples)" : "no bootstrap")
+    }
+    return "<h2>Tuned envelope</h2>\n<p>At each scale and seed, only the trial with the lowest "
+      + "\(escapeHTML(first.select)) over \(escapeHTML(first.columns.joined(separator: ", "))) is "
+      + "fitted (never the test metric). The winner shown is the setting with the lowest median "
+      + "\(escapeHTML(first.select)) over seeds (≈: the vertex of a parabola in log value through it "
+      + "and its neighbours). The bootstrap draws the seeds' winners at each scale (a seed's "
+      + "trials stay together: they share its data and init) and re-picks the winner at each "
+      + "scale from the drawn seeds.</p>\n"
+      + table(
+        ["group", "axis", "winner at each scale", "drift of the optimum", "choice changed in"],
+        rows)
+  }
+
   static func slopes(_ a: Analysis) -> String {
     var rows: [String] = []
     for f in a.families {
-      let slopes = f.localSlopes.map { "\(format($0.from))→\(format($0.to)): \(format($0.slope))" }
+      // A negative slope is the loss rising with scale: a warning about the fit, not a number.
+      let slopes = f.localSlopes.map {
+        "\(format($0.from))→\(format($0.to)): "
+          + ($0.slope < 0 ? "loss rises (see warnings)" : format($0.slope))
+      }
       rows.append(
-        text(f.group) + text(f.axis)
+        text(a.display(f.group)) + text(f.axis)
           + text(slopes.isEmpty ? "— (\(f.axis) is not on a grid)" : slopes.joined(separator: ", "))
           + text(f.seedSpread.map { String(format: "%.1f %%", 100 * $0) } ?? "—")
           + text(f.seedLossRatio.map { format($0) + "×" } ?? "—"))
@@ -70,21 +96,24 @@ enum ReportTables {
     var out = ""
     for c in a.comparisons {
       let rows = c.multipliers.map { m in
-        cell(m.x, nil) + cell(m.loss, nil) + cell(m.k, m.interval)
+        cell(m.x, nil) + cell(m.loss, nil)
+          + "<td class=\"num\">\(escapeHTML(multiplierText(m)))</td>"
           + text(m.extrapolated ? "extrapolated (outside measured range)" : "measured range")
       }
       out +=
-        "<h3>\(escapeHTML(c.other)) vs \(escapeHTML(c.baseline)) on \(escapeHTML(c.axis))</h3>\n"
+        "<h3>\(escapeHTML(a.display(c.other))) vs \(escapeHTML(a.display(c.baseline))) on "
+        + "\(escapeHTML(c.axis))</h3>\n"
         + "<p>Δα = \(escapeHTML(format(c.exponentDifference) + bracket(c.exponentDifferenceInterval)))"
         + " · verdict: <b>\(escapeHTML(c.verdict.rawValue))</b>. \(escapeHTML(c.sentence))</p>\n"
-        + table([c.axis + " of " + c.other, "loss reached", "multiplier k", "range"], rows)
+        + table(
+          [c.axis + " of " + a.display(c.other), "loss reached", "multiplier k", "range"], rows)
     }
     return out
   }
 
   static func frontiers(_ a: Analysis) -> String {
     let rows = a.frontiers.map { f in
-      text(f.group) + text("\(f.compute.count)")
+      text(a.display(f.group)) + text("\(f.compute.count)")
         + (f.fit.map {
           cell($0.fit.parameter("alpha"), $0.interval("alpha"))
             + cell($0.fit.parameter("E"), $0.interval("E"))
@@ -97,7 +126,7 @@ enum ReportTables {
   static func isoFLOP(_ a: Analysis) -> String {
     guard !a.isoFLOP.isEmpty else { return "" }
     let rows = a.isoFLOP.sorted { $0.key < $1.key }.map { group, iso in
-      text(group) + text("\(iso.budgets.count)") + cell(iso.exponent, nil)
+      text(a.display(group)) + text("\(iso.budgets.count)") + cell(iso.exponent, nil)
         + text(
           iso.budgets.map { "C \(format($0.compute)): N_opt \(format($0.optimalN))" }
             .joined(separator: "; "))
@@ -110,12 +139,32 @@ enum ReportTables {
     guard !a.chinchilla.isEmpty else { return "" }
     let rows = a.chinchilla.sorted { $0.key < $1.key }.map { group, c in
       let f = c.result
-      return text(group)
+      return text(a.display(group))
         + ["A", "alpha", "B", "beta", "E"].map { cell(f.fit.parameter($0), f.interval($0)) }
         .joined() + cell(c.a, c.aInterval) + text(String(format: "%.6g", f.fit.objective))
     }
     return "<h2>Chinchilla law L(N, D) = E + A/N^α + B/D^β</h2>\n"
       + table(["group", "A", "α", "B", "β", "E", "a in N_opt ∝ C^a", "objective"], rows)
+  }
+
+  /// "1 m 35 s" (or "10.0 s" under a minute).
+  static func durationText(_ seconds: Double) -> String {
+    guard seconds >= 60 else { return String(format: "%.1f s", seconds) }
+    let total = Int(seconds.rounded())
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
+    return h > 0 ? "\(h) h \(m) min \(s) s" : "\(m) min \(s) s"
+  }
+
+  /// The trials' CPU time, and how much of it is each trial's own measurement.
+  static func cpuText(_ m: SweepMetadata, trials: Int) -> String {
+    guard let cpu = m.cpuSeconds else { return "—" }
+    let source =
+      m.cpuMeasuredTrials == trials
+      ? "trials' cpu_seconds"
+      : m.cpuMeasuredTrials == 0
+        ? "trials' wall time (no cpu_seconds reported)"
+        : "cpu_seconds of \(m.cpuMeasuredTrials) trials, wall time of the others"
+    return "\(durationText(cpu)) (\(source))"
   }
 
   static func metadata(_ m: SweepMetadata, analysis: Analysis) -> String {
@@ -125,15 +174,22 @@ enum ReportTables {
     let warnings = m.warnings.map { "<p class=\"warning\">⚠ \(escapeHTML($0))</p>\n" }.joined()
     return "<h2>Sweep</h2>\n" + warnings
       + table(
-        ["name", "created", "trials by status", "workers", "wall time"],
+        ["name", "created", "trials by status", "workers", "wall time (all runs)", "CPU time"],
         [
           text(m.name) + text(m.createdAt) + text(countText)
-            + text(m.workers.joined(separator: ", "))
-            + text(String(format: "%.1f s", m.wallSeconds))
+            + text(m.workers.joined(separator: ", ")) + text(durationText(m.wallSeconds))
+            + text(cpuText(m, trials: counts.values.reduce(0, +)))
         ])
       + "<p>Settings: y = \(escapeHTML(analysis.settings.y)); axes "
       + "\(escapeHTML(analysis.settings.xs.joined(separator: ", "))); groups by "
-      + "\(escapeHTML(analysis.settings.groupBy.joined(separator: ", "))); seeds "
+      + escapeHTML(
+        analysis.settings.groupBy.isEmpty
+          ? "none" : analysis.settings.groupBy.joined(separator: ", "))
+      + (analysis.settings.tune.isEmpty
+        ? ""
+        : "; tuned over \(escapeHTML(analysis.settings.tune.joined(separator: ", "))) by "
+          + escapeHTML(analysis.settings.select))
+      + "; seeds "
       + "\(escapeHTML(analysis.settings.seedColumn ?? "none")) (the seed-cluster bootstrap with ≥ "
       + "\(analysis.settings.minimumSeedClusters) seeds, else points within each scale or "
       + "residuals; each fit's scheme is in its row).</p>\n"

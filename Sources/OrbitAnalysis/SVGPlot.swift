@@ -26,6 +26,13 @@ struct SVGPlot {
   var series: [Series] = []
   /// Horizontal reference line (e.g. 0 for residuals, 1 for a multiplier).
   var reference: Double?
+  /// Legend lines after the series that explain the marks ("dashed: pure power law").
+  var notes: [(mark: Mark, text: String)] = []
+
+  /// How a legend line draws its sample.
+  enum Mark {
+    case point, hollowPoint, line, dashed, band, errorBar
+  }
   var width = 560.0
   var height = 380.0
 
@@ -67,6 +74,9 @@ struct SVGPlot {
     let (y0, y1) = range(ys, log: logY)
     let plotW = width - left - right
     let plotH = height - top - bottom
+    // The legend sits below the plot, never over its points.
+    let entries = legendEntries()
+    let total = height + (entries.isEmpty ? 0 : Double(entries.count) * 16 + 10)
     func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * plotW }
     func py(_ y: Double) -> Double {
       top + plotH - ((logY ? log10(y) : y) - y0) / (y1 - y0) * plotH
@@ -76,9 +86,9 @@ struct SVGPlot {
     }
     var svg = """
       <svg class="plot" id="\(escapeHTML(id))" data-plot="\(escapeHTML(id))" \
-      xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(n(width)) \(n(height))" \
-      width="\(n(width))" height="\(n(height))" role="img" aria-label="\(escapeHTML(title))">
-      <rect x="0" y="0" width="\(n(width))" height="\(n(height))" fill="#fff"/>
+      xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(n(width)) \(n(total))" \
+      width="\(n(width))" height="\(n(total))" role="img" aria-label="\(escapeHTML(title))">
+      <rect x="0" y="0" width="\(n(width))" height="\(n(total))" fill="#fff"/>
       <text x="\(n(width / 2))" y="20" text-anchor="middle" class="title">\(escapeHTML(title))</text>
 
       """
@@ -131,20 +141,63 @@ struct SVGPlot {
           + "fill=\"\(fill)\" fill-opacity=\"0.8\" stroke=\"\(s.color)\"/>\n"
       }
     }
-    svg += "</g>\n" + legend(plotRight: left + plotW) + "</svg>\n"
+    svg += "</g>\n" + legend(entries, top: height) + "</svg>\n"
     return svg
   }
 
-  private func legend(plotRight: Double) -> String {
+  /// One legend line per named series (its own mark: a point, hollow when extrapolated, or a
+  /// line), then the notes in grey.
+  private func legendEntries() -> [(mark: Mark, color: String, text: String)] {
+    var entries: [(mark: Mark, color: String, text: String)] = []
+    for s in series where !s.name.isEmpty {
+      let mark: Mark =
+        !s.points.isEmpty ? (s.hollow ? .hollowPoint : .point) : s.dashed ? .dashed : .line
+      entries.append((mark, s.color, s.name))
+    }
+    return entries + notes.map { ($0.mark, "#555", $0.text) }
+  }
+
+  /// The legend, one line per entry, from `top` down (below the plot's x label).
+  private func legend(_ entries: [(mark: Mark, color: String, text: String)], top: Double)
+    -> String
+  {
+    let x = left
     var out = ""
-    for (i, s) in series.filter({ !$0.name.isEmpty }).enumerated() {
-      let y = top + 14 + Double(i) * 16
+    for (i, entry) in entries.enumerated() {
+      let y = top + 8 + Double(i) * 16
+      let c = entry.color
+      switch entry.mark {
+      case .point, .hollowPoint:
+        let fill = entry.mark == .hollowPoint ? "#fff" : c
+        out +=
+          "<circle cx=\"\(n(x + 9))\" cy=\"\(n(y - 4))\" r=\"3.2\" fill=\"\(fill)\" "
+          + "stroke=\"\(c)\"/>\n"
+      case .line, .dashed:
+        out +=
+          "<line x1=\"\(n(x))\" x2=\"\(n(x + 18))\" y1=\"\(n(y - 4))\" y2=\"\(n(y - 4))\" "
+          + "stroke=\"\(c)\" stroke-width=\"2\""
+          + (entry.mark == .dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n"
+      case .band:
+        out +=
+          "<rect x=\"\(n(x))\" y=\"\(n(y - 9))\" width=\"18\" height=\"10\" fill=\"\(c)\" "
+          + "fill-opacity=\"0.25\"/>\n"
+      case .errorBar:
+        out +=
+          "<line x1=\"\(n(x + 9))\" x2=\"\(n(x + 9))\" y1=\"\(n(y - 10))\" y2=\"\(n(y + 2))\" "
+          + "stroke=\"\(c)\"/>\n"
+      }
       out +=
-        "<rect x=\"\(n(plotRight - 150))\" y=\"\(n(y - 9))\" width=\"10\" height=\"10\" "
-        + "fill=\"\(s.color)\"/><text x=\"\(n(plotRight - 136))\" y=\"\(n(y))\" "
-        + "class=\"legend\">\(escapeHTML(s.name))</text>\n"
+        "<text x=\"\(n(x + 24))\" y=\"\(n(y))\" class=\"legend\">\(escapeHTML(entry.text))</text>\n"
     }
     return out
+  }
+
+  /// Log-axis labels are plain numbers ("0.5", "20", "3000") when the axis stays within
+  /// [0.01, 10⁴]; powers of ten otherwise.
+  static func logLabel(_ value: Double, decade: Int, mantissa: Double, plain: Bool) -> String {
+    if plain { return format(value) }
+    if mantissa == 1 { return "10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>" }
+    return "\(Int(mantissa))×10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>"
   }
 
   /// Tick marks and labels: powers of ten (plus 2× and 5× when a range spans < 2 decades)
@@ -155,16 +208,15 @@ struct SVGPlot {
     var ticks: [(value: Double, label: String, major: Bool)] = []
     if log {
       let span = high - low
+      let plain = low >= -2.0001 && high <= 4.0001
       for decade in Int(floor(low))...Int(ceil(high)) {
         for m in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] {
           let exponent = Double(decade) + log10(m)
           guard exponent >= low, exponent <= high else { continue }
           let value = pow(10, exponent)
-          if m == 1 {
-            ticks.append((value, "10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
-          } else if span < 1 || (span < 2 && (m == 2 || m == 5)) {
+          if m == 1 || span < 1 || (span < 2 && (m == 2 || m == 5)) {
             ticks.append(
-              (value, "\(Int(m))×10<tspan dy=\"-6\" font-size=\"9\">\(decade)</tspan>", true))
+              (value, Self.logLabel(value, decade: decade, mantissa: m, plain: plain), true))
           } else {
             ticks.append((value, "", false))
           }
@@ -178,6 +230,18 @@ struct SVGPlot {
       while v <= high {
         ticks.append((v, format(abs(v) < step * 1e-9 ? 0 : v), true))
         v += step
+      }
+    }
+    // Labels closer than a label's width to the previous one are dropped (the tick stays):
+    // "2×10⁰" and "3×10⁰" collided on short multiplier axes.
+    let gap = horizontal ? 44.0 : 15.0
+    var lastLabelled: Double?
+    for i in ticks.indices where ticks[i].major {
+      let p = map(ticks[i].value)
+      if let last = lastLabelled, abs(p - last) < gap {
+        ticks[i].major = false
+      } else {
+        lastLabelled = p
       }
     }
     var out = ""

@@ -41,19 +41,22 @@ enum SummaryTable {
     ]
     for family in analysis.families {
       if !pureOnly {
-        rows.append(fitRows(family.withFloor, group: family.group, axis: family.axis))
+        rows.append(
+          fitRows(family.withFloor, group: analysis.display(family.group), axis: family.axis))
       }
-      rows.append(fitRows(family.pure, group: family.group, axis: family.axis))
+      rows.append(fitRows(family.pure, group: analysis.display(family.group), axis: family.axis))
     }
     var out = render(rows)
+    out += tunedText(analysis)
     if !analysis.comparisons.isEmpty {
       var lines = [["comparison", "Δα [\(level) %]", "multiplier k at x (in measured range)"]]
       for c in analysis.comparisons {
         let ks = c.multipliers.filter { !$0.extrapolated }.map {
-          "\(format($0.x)): \(value($0.k, $0.interval))"
+          "\(format($0.x)): \(multiplierText($0))"
         }
         lines.append([
-          "\(c.other) vs \(c.baseline)", value(c.exponentDifference, c.exponentDifferenceInterval),
+          "\(analysis.display(c.other)) vs \(analysis.display(c.baseline))",
+          value(c.exponentDifference, c.exponentDifferenceInterval),
           ks.isEmpty ? "none in range" : ks.joined(separator: "; "),
         ])
       }
@@ -66,9 +69,46 @@ enum SummaryTable {
     for (group, fit) in analysis.chinchilla.sorted(by: { $0.key < $1.key }) {
       out += "\nChinchilla \(group):\n" + chinchillaText(fit, level: analysis.settings.level)
     }
-    out += "\nVerdict: " + analysis.verdict + "\n"
+    out += "\nVerdict:" + analysis.verdictItems.map { "\n  - " + $0 }.joined() + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
     return out
+  }
+
+  /// The tuned envelope's choice per family: the winning setting at each scale (its seeds'
+  /// winners when they disagree), the interpolated optimum, and the drift of the optimum.
+  static func tunedText(_ analysis: Analysis) -> String {
+    let tuned = analysis.families.filter { $0.tuned != nil }
+    guard let first = tuned.first?.tuned else { return "" }
+    var out =
+      "\nTuned envelope over \(first.columns.joined(separator: ", ")), each winner picked by"
+      + " \(first.select) at each scale and seed:\n"
+    for family in tuned {
+      let t = family.tuned!
+      out += "  \(analysis.display(family.group)) on \(family.axis): " + optimaText(t) + "\n"
+      if let drift = t.driftSentence(axis: family.axis) { out += "    \(drift)\n" }
+      if t.resamples > 0 {
+        out += "    the choice changed in \(t.choiceChanged) of \(t.resamples) resamples\n"
+      }
+    }
+    return out
+  }
+
+  /// "64: 0.01 (≈ 0.012); 128: 0.01 [seeds 0.01 ×2, 0.003 ×1]; 256: > 0.03 at the edge".
+  static func optimaText(_ t: TunedEnvelope) -> String {
+    t.optima.map { o in
+      var text = "\(format(o.x)): \(o.setting)"
+      if let optimum = o.optimum, !o.atEdge, format(optimum) != o.setting {
+        text += " (≈ \(format(optimum)))"
+      }
+      if o.atEdge { text += " (edge of the sweep)" }
+      if o.seedWinners.count > 1 {
+        text +=
+          " [seeds: "
+          + o.seedWinners.sorted { labelPrecedes($0.key, $1.key) }.map { "\($0.key) ×\($0.value)" }
+          .joined(separator: ", ") + "]"
+      }
+      return text
+    }.joined(separator: "; ")
   }
 
   static func chinchillaText(_ c: ChinchillaFit, level: Double) -> String {
@@ -90,11 +130,17 @@ enum SummaryTable {
     var out = render(rows)
     out +=
       "compute-optimal: N_opt ∝ C^\(value(c.a, c.aInterval)), D_opt ∝ C^\(value(c.b, c.bInterval))\n"
-    for budget in [1e21, 1e23, 1e25] {
+    // The measured span's ends and middle, then one budget 100× beyond it, marked: the law is
+    // evidence only where it was measured.
+    let (low, high) = (c.measuredCompute.lowerBound, c.measuredCompute.upperBound)
+    for budget in [low, (low * high).squareRoot(), high, 100 * high] {
       let opt = c.optimalAllocation(compute: budget)
+      let mark =
+        c.isExtrapolated(compute: budget)
+        ? " (extrapolated: measured C = \(format(low)) … \(format(high)))" : ""
       out +=
         "  at C = \(format(budget)): N = \(format(opt.n)), D = \(format(opt.d)), "
-        + "D/N = \(format(opt.tokensPerParameter))\n"
+        + "D/N = \(format(opt.tokensPerParameter))\(mark)\n"
     }
     return out
   }

@@ -29,12 +29,14 @@ public enum Reporting {
         w.gpus.isEmpty
           ? w.id : "\(w.id) (\(w.slots) slots, GPUs \(w.gpus.joined(separator: " | ")))"
       }
-      let wall = sweep.map { ($0.finishedAt ?? Date().timeIntervalSince1970) - $0.startedAt } ?? 0
+      let times = sweepTimes(trials)
       var metadata = SweepMetadata(
         name: sweep?.name ?? "sweep", specText: sweep?.specText ?? "",
         countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
         workers: workers,
-        wallSeconds: wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+        wallSeconds: times.wall, createdAt: ISO8601DateFormatter().string(from: Date()))
+      metadata.cpuSeconds = times.cpu
+      metadata.cpuMeasuredTrials = times.measured
       metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {
         "\($0.detail): anyone on that network could have joined this sweep or written results"
       }
@@ -50,6 +52,33 @@ public enum Reporting {
     } catch {
       throw SessionError("no report for \(runDirectory): \(error)", exitCode: ExitStatus.badData)
     }
+  }
+
+  /// The sweep's time over every run of it (a resumed sweep included): wall = the time some
+  /// trial was running (the union of the trials' intervals, so the idle gap between a stop and
+  /// its resume does not count, and the runs before a resume do); CPU = the trials' summed
+  /// `cpu_seconds` where they report it (the core engine), else their wall time.
+  static func sweepTimes(_ trials: [TrialRecord]) -> (wall: Double, cpu: Double, measured: Int) {
+    var wall = 0.0
+    var end = -Double.infinity
+    for trial in trials.sorted(by: { $0.startedAt < $1.startedAt }) {
+      let start = max(trial.startedAt, end)
+      if trial.finishedAt > start { wall += trial.finishedAt - start }
+      end = max(end, trial.finishedAt)
+    }
+    var cpu = 0.0
+    var measured = 0
+    for trial in trials {
+      if case .object(let metrics)? = try? ParamValue.parseJSON(trial.metricsJSON),
+        let seconds = metrics["cpu_seconds"]?.doubleValue, seconds.isFinite
+      {
+        cpu += seconds
+        measured += 1
+      } else {
+        cpu += trial.wallSeconds
+      }
+    }
+    return (wall, cpu, measured)
   }
 
   /// The trials' learning curves of one metric — the analysis's y if the points log it, else
@@ -99,7 +128,7 @@ public enum Reporting {
 
   /// The keys `analysis:` may have (docs/ANALYSIS.md); any other is refused at load with 65.
   public static let analysisKeys: Set<String> = [
-    "y", "x", "group", "seed", "bootstrap", "level", "compare", "baseline",
+    "y", "x", "group", "seed", "bootstrap", "level", "compare", "baseline", "tune", "select",
   ]
 
   /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).
@@ -108,7 +137,16 @@ public enum Reporting {
     var config: [String: ParamValue] = [:]
     if case .object(let o) = spec?.analysis { config = o }
     if case .string(let s) = config["y"] { y = s }
-    var settings = AnalysisSettings.inferred(from: table, y: y)
+    let parameters = spec.map { Set($0.parameterNames).subtracting(["seed"]) }
+    var settings = AnalysisSettings.inferred(from: table, y: y, parameters: parameters)
+    if let tune = strings(config["tune"]) {
+      // Inferred axes and groups never include a tuned column; explicit ones that do are
+      // warned about by the analysis.
+      settings.tune = tune
+      settings.xs.removeAll(where: tune.contains)
+      settings.groupBy.removeAll(where: tune.contains)
+    }
+    if case .string(let s) = config["select"] { settings.select = s }
     if let xs = strings(config["x"]) { settings.xs = xs }
     if let groups = strings(config["group"]) { settings.groupBy = groups }
     if case .string(let s) = config["seed"] { settings.seedColumn = s }

@@ -38,6 +38,13 @@ struct FitCommand: ParsableCommand {
   @Option(help: "Also write a self-contained HTML report to this file (power laws).")
   var html: String?
   @Flag(help: "Fit the power law without a floor (E = 0).") var noFloor = false
+  @Option(
+    help: ArgumentHelp(
+      "Tuned column (repeatable): fit only the trial with the lowest --select metric over these"
+        + " columns at each scale, group and seed (the tuned envelope)."))
+  var tune: [String] = []
+  @Option(help: "The validation metric that picks the tuned envelope's winners.")
+  var select: String = "val_loss"
 
   func validate() throws {
     switch law {
@@ -49,6 +56,11 @@ struct FitCommand: ParsableCommand {
         throw ValidationError(
           "--law chinchilla needs exactly one of --d COLUMN or --d-from-flops COLUMN")
       }
+    }
+    if !tune.isEmpty && select == y {
+      throw ValidationError(
+        "--select \(select) is the fitted loss --y: picking winners by it tunes on the test set;"
+          + " select by a validation metric")
     }
     if bootstrap < 0 { throw ValidationError("--bootstrap must be ≥ 0, got \(bootstrap)") }
     if !(level > 0 && level < 1) {
@@ -74,6 +86,8 @@ struct FitCommand: ParsableCommand {
       settings.huberDelta = huberDelta
       settings.randomSeed = seed
       settings.dropTop = dropTop
+      settings.tune = tune
+      settings.select = select
       if let threads { settings.threads = max(1, threads) }
       output =
         try law == .chinchilla
@@ -95,7 +109,8 @@ struct FitCommand: ParsableCommand {
   private func fitPowerLaw(_ table: Table, _ settings: AnalysisSettings) throws(AnalysisError)
     -> (summary: String, json: String, html: String?)
   {
-    for column in [y] + x + group + [seedColumn].compactMap({ $0 })
+    let tuning = tune.isEmpty ? [] : tune + [select]
+    for column in [y] + x + group + tuning + [seedColumn].compactMap({ $0 })
     where !table.columns.contains(column) {
       throw AnalysisError(
         .missingColumn,

@@ -54,6 +54,37 @@ struct FitCommandTests {
     }
   }
 
+  @Test func tuneFitsTheEnvelopePickedByValidationAndRefusesTheTestMetric() throws {
+    // lr = 0.1 has the lowest test loss but the worst validation loss at every n.
+    var lines = ["n,lr,seed,val_loss,test_loss"]
+    for n in [64, 128, 256, 512, 1024] {
+      for lr in [0.001, 0.01, 0.1] {
+        for seed in 0..<3 {
+          let base = 5 * pow(Double(n), -0.4) * (1 + 0.01 * sin(Double(n + seed) * lr * 99))
+          let (validation, test) =
+            lr == 0.1 ? (3 * base, 0.5 * base) : lr == 0.01 ? (base, base) : (2 * base, 2 * base)
+          lines.append("\(n),\(lr),\(seed),\(validation),\(test)")
+        }
+      }
+    }
+    let sandbox = try Sandbox()
+    try sandbox.write("lr.csv", lines.joined(separator: "\n") + "\n")
+    let tuned = try OrbitProcess.run(
+      [
+        "fit", "lr.csv", "--x", "n", "--y", "test_loss", "--tune", "lr", "--seed-column", "seed",
+        "--bootstrap", "50",
+      ],
+      in: sandbox.path, timeout: 120)
+    #expect(tuned.code == 0, "\(tuned.stderr)")
+    #expect(tuned.stdout.contains("Tuned envelope over lr, each winner picked by val_loss"))
+    #expect(tuned.stdout.contains("64: 0.01"), "\(tuned.stdout)")
+    let byTest = try OrbitProcess.run(
+      ["fit", "lr.csv", "--x", "n", "--y", "test_loss", "--tune", "lr", "--select", "test_loss"],
+      in: sandbox.path)
+    #expect(byTest.code == 64)
+    #expect(byTest.stderr.contains("tunes on the test set"))
+  }
+
   @Test func badInputsExitWithTheirCodes() throws {
     let sandbox = try Sandbox()
     try sandbox.write("pl.csv", Self.syntheticCSV())

@@ -21,6 +21,24 @@ import Testing
     #expect(Resampling.choose(x: one.x, seeds: one.seeds).scheme == .residuals)
   }
 
+  @Test func theFewSeedsNoteIsSaidOnceForEveryFamilyItHoldsFor() {
+    // Both laws of a family share the note (the quickstart printed it twice per family), and
+    // families with the same note share one line.
+    let table = StudyData.trials([
+      StudyData.Family(symmetry: "none", loss: StudyData.plain.loss, seeds: 2),
+      StudyData.Family(symmetry: "augment", loss: StudyData.plain.loss, seeds: 2),
+    ])
+    var settings = StudyData.settings(table)
+    settings.bootstrap = 40
+    let analysis = Analysis.run(table: table, settings: settings)
+    let notes = analysis.warnings.filter { $0.contains("too few for the seed-cluster") }
+    // Same design, same number of distinct resamples: one line names both families.
+    #expect(notes.count == 1, "\(notes)")
+    for family in ["none", "augment"] {
+      #expect(notes.count { $0.contains(family) } == 1, "\(notes)")
+    }
+  }
+
   @Test func twoSeedDataGetsTheOtherSchemeAndAWarningWithTheDistinctCount() throws {
     var settings = StudyData.settings(
       StudyData.trials([StudyData.Family(symmetry: "none", loss: StudyData.plain.loss, seeds: 2)]))

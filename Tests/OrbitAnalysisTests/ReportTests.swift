@@ -46,7 +46,7 @@ private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser
     let firstTable = html.range(of: "<table")!.lowerBound
     #expect(verdict < firstTable)
     #expect(html.contains("symmetrize reached a floor"))
-    #expect(html.contains("host-a, host-b") && html.contains("312.5 s"))
+    #expect(html.contains("host-a, host-b") && html.contains("5 min 13 s"))
     #expect(html.contains("model.symmetry: [none, augment]"))
   }
 
@@ -58,7 +58,7 @@ private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser
     let report = Report.build(table: table, settings: settings, metadata: Self.metadata)
     #expect(report.html.contains("No family had enough ok trials"))
     #expect(report.html.contains("column &quot;nope&quot; is not in the table"))
-    #expect(report.summary.contains("Verdict: No family"))
+    #expect(report.summary.contains("Verdict:\n  - No family"))
     #expect(report.fitsJSON.contains("\"failed\" : 33"))
   }
 
@@ -68,9 +68,15 @@ private let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser
     #expect(Self.count("class=\"point\"", in: plot) == report.rows)
     #expect(Self.count("class=\"band\"", in: plot) == 3)
     #expect(Self.count("class=\"fit\"", in: plot) == 6)  // with a floor and without, per family
-    // Ticks at powers of ten: n_train spans 64–8192, so 10^2 and 10^3 are labelled.
-    #expect(plot.contains(">10<tspan dy=\"-6\" font-size=\"9\">2</tspan>"))
-    #expect(plot.contains(">10<tspan dy=\"-6\" font-size=\"9\">3</tspan>"))
+    // Ticks at powers of ten, as plain numbers within [0.01, 10⁴]: n_train spans 64–8192.
+    #expect(plot.contains(">100</text>"))
+    #expect(plot.contains(">1000</text>"))
+    // The legend explains the marks: points, solid line, band, dashes.
+    for note in [
+      "trials (one point per seed)", "fit with a floor", "bootstrap band", "pure power law",
+    ] {
+      #expect(plot.contains(note))
+    }
     let residuals = try #require(Self.svg("residuals-task.n_train", in: report.html))
     #expect(Self.count("class=\"residual\"", in: residuals) == report.rows)
   }

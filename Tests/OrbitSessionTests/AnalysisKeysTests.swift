@@ -48,7 +48,8 @@ struct AnalysisKeysTests {
       Self.head
       + "\nanalysis:\n  y: loss\n  x: [model.width]\n  group: [model.kind]\n  seed: seed\n"
       + "  bootstrap: 100\n  level: 0.9\n  compare: model.kind\n  baseline: plain\n"
+      + "  tune: [train.lr]\n  select: val_loss\n"
     #expect(try refusal(text) == nil)
-    #expect(Reporting.analysisKeys.count == 8)
+    #expect(Reporting.analysisKeys.count == 10)
   }
 }

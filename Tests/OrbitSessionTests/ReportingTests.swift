@@ -40,6 +40,40 @@ struct ReportingTests {
     #expect(Reporting.analysisSettings(spec: nil, table: Self.table).y == "test_loss")
   }
 
+  @Test func sweepTimesCoverEveryRunButNotTheGapBetweenThem() {
+    func trial(_ id: String, _ start: Double, _ end: Double, cpu: Double?) -> TrialRecord {
+      var r = record(
+        TrialID(hex: String(repeating: id, count: 64))!, wallSeconds: end - start,
+        metrics: cpu.map { #"{"cpu_seconds":\#($0)}"# } ?? "{}")
+      r.startedAt = start
+      r.finishedAt = end
+      return r
+    }
+    // A first run of 60 s (two overlapping trials), stopped, resumed a day later for 35 s.
+    let trials = [
+      trial("a", 0, 40, cpu: 38), trial("b", 20, 60, cpu: 39),
+      trial("c", 86_400, 86_435, cpu: nil),
+    ]
+    let times = Reporting.sweepTimes(trials)
+    #expect(times.wall == 95)
+    #expect(times.cpu == 38 + 39 + 35)
+    #expect(times.measured == 2)
+  }
+
+  @Test func aTunedColumnIsReadAndIsNeitherAnInferredAxisNorAGroup() throws {
+    // model.kind would be a group and model.width an axis; tuning model.kind takes it out.
+    let tuned = try spec(analysis: "  tune: [model.kind]\n  select: acc")
+    let settings = Reporting.analysisSettings(spec: tuned, table: Self.table)
+    #expect(settings.tune == ["model.kind"])
+    #expect(settings.select == "acc")
+    #expect(settings.groupBy.isEmpty)
+    #expect(settings.xs == ["model.width", "n_params"])
+    let plain = Reporting.analysisSettings(
+      spec: try spec(analysis: "  tune: model.kind"), table: Self.table)
+    #expect(plain.tune == ["model.kind"])
+    #expect(plain.select == "val_loss", "the default validation metric")
+  }
+
   @Test func theAnalysisMappingOverridesEachSetting() throws {
     let spec = try spec(
       analysis: """

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import OrbitAnalysis
+
+@Suite struct TunedEnvelopeTests {
+  /// A width × lr × seed sweep; `loss(width, lr, seed)` gives (validation, test).
+  static func sweep(
+    widths: [Double], lrs: [Double], seeds: Int,
+    loss: (Double, Double, Int) -> (validation: Double, test: Double)
+  ) -> Table {
+    var rows: [[String]] = []
+    for width in widths {
+      for lr in lrs {
+        for seed in 0..<seeds {
+          let (validation, test) = loss(width, lr, seed)
+          rows.append(["ok", "\(seed)", "\(Int(width))", "\(lr)", "\(validation)", "\(test)"])
+        }
+      }
+    }
+    return Table(
+      columns: ["status", "seed", "model.width", "train.lr", "val_loss", "test_loss"], rows: rows)
+  }
+
+  static func settings(bootstrap: Int = 200) -> AnalysisSettings {
+    var settings = AnalysisSettings(
+      y: "test_loss", xs: ["model.width"], groupBy: [], seedColumn: "seed")
+    settings.tune = ["train.lr"]
+    settings.bootstrap = bootstrap
+    settings.threads = 2
+    return settings
+  }
+
+  /// A fixed ±2 % multiplicative wobble per (width, lr, seed), the same in both metrics.
+  static func wobble(_ width: Double, _ lr: Double, _ seed: Int) -> Double {
+    1 + 0.02 * sin(width * 1.3 + lr * 977 + Double(seed) * 2.1)
+  }
+
+  @Test func envelopePicksByValidationNotTest() throws {
+    // lr = 0.1 has the lowest *test* loss at every width but the worst validation loss: a
+    // selection by test loss would fit A ≈ 1; by validation, lr = 0.01 and A ≈ 2.
+    let table = Self.sweep(widths: [16, 32, 64, 128, 256, 512], lrs: [0.001, 0.01, 0.1], seeds: 3) {
+      width, lr, seed in
+      let base = 2 * pow(width, -0.5) * Self.wobble(width, lr, seed)
+      switch lr {
+      case 0.1: return (3 * base, 0.5 * base)
+      case 0.01: return (base, base)
+      default: return (1.5 * base, 1.5 * base)
+      }
+    }
+    let analysis = Analysis.run(table: table, settings: Self.settings())
+    let family = try #require(analysis.families.first)
+    let tuned = try #require(family.tuned)
+    #expect(tuned.optima.map(\.setting) == Array(repeating: "0.01", count: 6))
+    #expect(tuned.optima.allSatisfy { $0.seedWinners == ["0.01": 3] })
+    #expect(family.x.count == 6 * 3, "one envelope point per width and seed")
+    let a = family.pure.fit.parameter("A")
+    #expect(abs(a - 2) / 2 < 0.05, "A = \(a): fitted the lr picked by test loss")
+    #expect(abs(family.pure.fit.parameter("alpha") - 0.5) < 0.02)
+    #expect(family.pure.scheme == .pointsWithinScale)
+    #expect(!analysis.settings.groupBy.contains("train.lr"))
+  }
+
+  @Test func bootstrapResamplesTheChoice() throws {
+    // lr 0.003 and 0.01 are within the seed noise of each other, so a resample of the trials
+    // can pick the other; lr 0.03 is far worse and never wins.
+    let close = Self.sweep(widths: [16, 32, 64, 128, 256], lrs: [0.003, 0.01, 0.03], seeds: 3) {
+      width, lr, seed in
+      let base = 2 * pow(width, -0.5) * Self.wobble(width, lr, seed)
+      let factor = lr == 0.03 ? 1.5 : lr == 0.01 ? 1.004 : 1
+      return (factor * base, factor * base * (lr == 0.01 ? 1.1 : 1))
+    }
+    let analysis = Analysis.run(table: close, settings: Self.settings())
+    let family = try #require(analysis.families.first)
+    let tuned = try #require(family.tuned)
+    #expect(tuned.choiceChanged > 0, "no resample re-picked a different winner")
+    #expect(tuned.optima.contains { $0.seedWinners.count > 1 }, "the seeds chose differently")
+    let alpha = try #require(family.pure.interval("alpha"))
+    #expect(alpha.upper > alpha.lower)
+    #expect(family.pure.distinctResamples > 1)
+
+    // With a clear winner, resampling the trials never changes the choice.
+    let clear = Self.sweep(widths: [16, 32, 64, 128, 256], lrs: [0.003, 0.01, 0.03], seeds: 3) {
+      width, lr, seed in
+      let base = 2 * pow(width, -0.5) * Self.wobble(width, lr, seed)
+      return (lr == 0.01 ? base : 1.5 * base, lr == 0.01 ? base : 1.5 * base)
+    }
+    let clearFamily = try #require(
+      Analysis.run(table: clear, settings: Self.settings()).families.first)
+    #expect(clearFamily.tuned?.choiceChanged == 0)
+  }
+
+  @Test func driftFitRecoversAKnownExponent() throws {
+    // lr*(w) = 0.05·(w/16)^−0.5, validation quadratic in log(lr / lr*): γ = 0.5.
+    let lrs = (0..<14).map { 0.001 * pow(2, Double($0) / 2) }
+    let table = Self.sweep(widths: [16, 32, 64, 128, 256, 512], lrs: lrs, seeds: 3) {
+      width, lr, seed in
+      let best = 0.05 * pow(width / 16, -0.5)
+      let penalty = 1 + 0.3 * pow(log(lr / best), 2)
+      let loss = 2 * pow(width, -0.5) * penalty * (1 + 0.01 * Double(seed))
+      return (loss, loss)
+    }
+    var settings = Self.settings()
+    settings.y = "test_loss"
+    let analysis = Analysis.run(table: table, settings: settings)
+    let drift = try #require(analysis.families.first?.tuned?.drift)
+    #expect(abs(drift.gamma - 0.5) < 0.02, "γ = \(drift.gamma)")
+    #expect(drift.gammaInterval?.contains(0.5) == true)
+    #expect(drift.drifts)
+    #expect(!drift.boundedByGrid)
+    #expect(abs(drift.coefficient * pow(16, -drift.gamma) - 0.05) / 0.05 < 0.05)
+    #expect(analysis.verdict.contains("train.lr* ∝ model.width^−γ"))
+  }
+
+  @Test func selectionByTheFittedLossOrAMissingMetricIsRefused() {
+    let table = Self.sweep(widths: [16, 32, 64, 128], lrs: [0.01, 0.1], seeds: 2) { w, _, _ in
+      (pow(w, -0.5), pow(w, -0.5))
+    }
+    var byTest = Self.settings(bootstrap: 0)
+    byTest.select = "test_loss"
+    let refused = Analysis.run(table: table, settings: byTest)
+    #expect(refused.families.isEmpty)
+    #expect(refused.warnings.contains { $0.contains("tune on the test set") })
+    var missing = Self.settings(bootstrap: 0)
+    missing.select = "valid_loss"
+    let absent = Analysis.run(table: table, settings: missing)
+    #expect(absent.families.isEmpty)
+    #expect(absent.warnings.contains { $0.contains("analysis.select = valid_loss") })
+  }
+}
