@@ -46,7 +46,7 @@ extension Analysis {
       var drawn = 0
       for (i, group) in order.enumerated() {
         let color = SVGPlot.palette[i % SVGPlot.palette.count]
-        var series = SVGPlot.Series(name: group, color: color)
+        var series = SVGPlot.Series(name: display(group), color: color)
         let mine = points[group] ?? []
         if aggregate {
           for (xv, ys) in Dictionary(grouping: mine, by: \.x).sorted(by: { $0.key < $1.key }) {
