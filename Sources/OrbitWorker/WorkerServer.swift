@@ -155,6 +155,28 @@ public final class WorkerServer {
           let (outcomes, progress) = executor.drain()
           for p in progress { try send(.progress(p)) }
           for outcome in outcomes {
+            // A trial killed by SIGTERM is most often killed by the signal that stops this
+            // worker too (scancel, preemption, a pod's deletion signal every process): its
+            // stop may reach this loop a little later. Such a death waits for it; if it comes,
+            // the trial is handed back with the others (no attempt spent), else it is a failure.
+            if Self.killedByTerm(outcome) {
+              terminated.append((outcome, now() + WorkerTiming.terminatedGraceSeconds))
+              continue
+            }
+            if try perform(
+              machine.handle(.trialFinished(outcome, now: now())), exitCode: &exitCode)
+            {
+              break loop
+            }
+          }
+        }
+        // Once the stop is fed the worker is leaving: its BYE handed these trials back, and a
+        // result fed now is not reported (the leaving worker's outbox is dropped).
+        if control.stopReason == nil || stopFed {
+          let moment = self.now()
+          let due = terminated.filter { stopFed || $0.deadline <= moment }
+          terminated.removeAll { stopFed || $0.deadline <= moment }
+          for (outcome, _) in due {
             if try perform(
               machine.handle(.trialFinished(outcome, now: now())), exitCode: &exitCode)
             {
@@ -178,6 +200,14 @@ public final class WorkerServer {
     transport.close()
     if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return exitCode
+  }
+
+  /// Trials that died of SIGTERM, held until `deadline` for this worker's own stop.
+  private var terminated: [(outcome: TrialOutcome, deadline: Double)] = []
+
+  /// A trial whose process ended by SIGTERM (128 + 15) without the worker cancelling it.
+  static func killedByTerm(_ outcome: TrialOutcome) -> Bool {
+    outcome.status == .failed && outcome.exitCode == 128 + Int(SIGTERM)
   }
 
   /// Whether any message from a coordinator arrived: a refusal is only a refusal before that.

@@ -4,6 +4,9 @@ enum WorkerTiming {
   /// Seconds between ticks of the loop: heartbeats, reconnects, giving up and the lifetime are
   /// checked this often; a tenth of the shortest heartbeat interval a coordinator sends.
   static let tickSeconds = 0.1
+  /// How long a trial that died of SIGTERM waits for this worker's own stop request (its
+  /// signal watcher polls every 50 ms; Slurm signals a step's processes one after another).
+  static let terminatedGraceSeconds = 1.0
   /// Most coordinator messages read before the loop looks at finished trials and ticks again:
   /// a TASK burst cannot starve the results that free its credits.
   static let maxMessagesPerDrain = 1000

@@ -163,6 +163,55 @@ extension RealProcesses {
       #expect(sandbox.livingProcesses().isEmpty)
     }
 
+    /// scancel, preemption and a pod's deletion signal every process of the job: the trial dies
+    /// of the same SIGTERM that stops its worker, often first. That trial is handed back with
+    /// the worker's BYE, not recorded failed: with `retries: 0` it would otherwise be lost.
+    @Test(.timeLimit(.minutes(2)))
+    func aTrialKilledByTheWorkersOwnSigtermIsHandedBackNotFailed() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "long.py",
+        """
+        import json, os, sys, time
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        if not os.path.exists("second"):
+            with open("pid-" + args["x"], "w") as f:
+                f.write(str(os.getpid()))
+            time.sleep(60)
+        print(json.dumps({"loss": 1.0}))
+        """)
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: long.py\nretries: 0\nparameters:\n  x: {values: [1, 2]}\n")
+      let coordinator = try OrbitProcess(
+        ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
+        in: sandbox.path, name: "coordinator")
+      let address = try #require(coordinator.printedEndpoint())
+      let first = try OrbitProcess(
+        ["worker", "--connect", address, "--slots", "2", "--allow-command", "--worker-id", "one"],
+        in: sandbox.path, name: "w1")
+      #expect(
+        OrbitProcess.eventually(timeout: 30) {
+          sandbox.read("pid-1") != nil && sandbox.read("pid-2") != nil
+        })
+      // The trials first, then their worker, as slurmstepd signals a step's processes.
+      for x in [1, 2] {
+        if let text = sandbox.read("pid-\(x)"), let pid = Int32(text) { kill(pid, SIGTERM) }
+      }
+      first.signal(SIGTERM)
+      #expect(first.wait(timeout: 20) != nil)
+      try sandbox.write("second", "")
+      let second = try OrbitProcess(
+        ["worker", "--connect", address, "--slots", "2", "--allow-command", "--worker-id", "two"],
+        in: sandbox.path, name: "w2")
+      #expect(coordinator.wait(timeout: 60) == 0, "coordinator stderr: \(coordinator.stderr)")
+      #expect(second.wait(timeout: 20) != nil)
+      let rows = try trials(sandbox)
+      #expect(rows.count == 2)
+      #expect(rows.allSatisfy { $0.status == .ok && $0.worker == "two" }, "\(rows.map(\.status))")
+      #expect(sandbox.livingProcesses().isEmpty)
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func killedRunResumesWithoutRerunningFinishedTrials() throws {
       let sandbox = try Sandbox()
