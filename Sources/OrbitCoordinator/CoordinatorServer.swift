@@ -139,7 +139,7 @@ public final class CoordinatorServer {
               running: machine.runningCount, queued: machine.queuedCount,
               workers: machine.workerCount, busy: busy, now: wallNow()))
           nextLive = now + Timing.liveSnapshotSeconds
-          updateGauges()
+          updateGauges(busyByWorker: busy)
         }
         publish()
       }
@@ -153,7 +153,7 @@ public final class CoordinatorServer {
       throw CoordinatorError(kind: .socket, message: "\(error)")
     }
     publish()
-    updateGauges()
+    updateGauges(busyByWorker: machine.busyByWorker)
     status.update { $0.finished = true }
     logger.info("coordinator finished", metadata: ["recorded": "\(status.snapshot.recorded)"])
   }
@@ -287,11 +287,11 @@ public final class CoordinatorServer {
   }
 
   /// The monitoring gauges, at the live snapshot's pace (not per message: `busyByWorker`
-  /// builds a dictionary).
-  private func updateGauges() {
+  /// builds a dictionary, so the caller passes the one it already built for the snapshot).
+  private func updateGauges(busyByWorker: [String: Int]) {
     metrics.update(
       queued: machine.queuedCount, leases: machine.runningCount, workers: machine.workerCount,
-      refusedTotal: machine.refusedCount, busyByWorker: machine.busyByWorker)
+      refusedTotal: machine.refusedCount, busyByWorker: busyByWorker)
   }
 
   private func publish() {
