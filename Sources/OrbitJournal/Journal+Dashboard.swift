@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import OrbitSpec
 
-/// What the dashboard and `orbit status --json` read: aggregates computed by SQLite, so a sweep
-/// of 100,000 trials is summarised without loading its rows into memory.
+/// A sweep's running totals as the dashboard and `orbit status` show them (`TrialIndex` keeps
+/// them from `trialSummaries(afterRowID:metric:)`, reading each row once).
 public struct TrialAggregates: Sendable, Equatable {
   /// Trials recorded, and those recorded in the last `window` seconds before `now`.
   public var recorded = 0
@@ -30,13 +30,6 @@ public struct TrialSummary: Sendable {
   public var cpuSeconds: Double?
   /// The sweep's metric, when the trial reported it as a number.
   public var metric: Double?
-  public var paramsJSON: String
-}
-
-/// A trial picked as the best so far by one metric.
-public struct BestTrial: Sendable, Equatable {
-  public var id: TrialID
-  public var value: Double
   public var paramsJSON: String
 }
 
@@ -80,49 +73,6 @@ extension Journal {
   /// A JSON path naming one key of a params or metrics object (dotted names are one key).
   static func jsonPath(_ key: String) -> String {
     "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
-  }
-
-  /// Counts, rate window, mean duration and time spent, in one scan SQLite makes.
-  public func trialAggregates(window: Double, now: Double) throws(JournalError) -> TrialAggregates {
-    try read("trial aggregates") { db in
-      var result = TrialAggregates()
-      let cpuPath = Self.jsonPath("cpu_seconds")
-      if let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT COUNT(*), COALESCE(SUM(wall_seconds), 0),
-                 SUM(json_extract(metrics, ?)),
-                 AVG(CASE WHEN status IN ('ok', 'diverged', 'stopped') THEN wall_seconds END),
-                 SUM(finished_at > ?), MIN(CASE WHEN finished_at > ? THEN finished_at END)
-          FROM trials
-          """, arguments: [cpuPath, now - window, now - window])
-      {
-        result.recorded = row[0]
-        result.trialSeconds = row[1]
-        result.cpuSeconds = row[2]
-        result.meanCompletedSeconds = row[3]
-        result.recordedInWindow = row[4] ?? 0
-        result.firstInWindow = row[5]
-      }
-      return result
-    }
-  }
-
-  /// The ok trial with the lowest (or highest) `metric`, if any reported it as a number.
-  public func bestTrial(metric: String, maximize: Bool) throws(JournalError) -> BestTrial? {
-    try read("the best trial") { db in
-      let order = maximize ? "DESC" : "ASC"
-      guard
-        let row = try Row.fetchOne(
-          db,
-          sql: """
-            SELECT id, v, params FROM (
-              SELECT id, params, json_extract(metrics, ?) AS v FROM trials WHERE status = 'ok')
-            WHERE typeof(v) IN ('real', 'integer') ORDER BY v \(order), id LIMIT 1
-            """, arguments: [Self.jsonPath(metric)])
-      else { return nil }
-      return BestTrial(id: try TrialRecord.id(hex: row[0]), value: row[1], paramsJSON: row[2])
-    }
   }
 
   /// One page of trials matching `query`, and how many match in all.

@@ -124,7 +124,7 @@ final class LiveAnalysis: @unchecked Sendable {
     }
     guard let journal = try? Journal(path: runDirectory + "/journal.sqlite", readOnly: true),
       let sweep = try? journal.latestSweep(),
-      let recorded = try? journal.trialAggregates(window: 0, now: 0).recorded
+      let recorded = try? journal.trialCount()
     else { return }
     defer { try? journal.close() }
     let finished = sweep.finishedAt != nil

@@ -47,8 +47,9 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   /// The window the rate is measured over.
   public static let rateWindowSeconds = 60.0
 
-  /// Reads the latest sweep of `journal` as of `now` (seconds since 1970), aggregating its
-  /// trials in SQL (one-off readers: `orbit status`; the dashboard keeps a `TrialIndex`).
+  /// Reads the latest sweep of `journal` as of `now` (seconds since 1970). One-off readers
+  /// (`orbit status`) build the same `TrialIndex` the dashboard keeps up to date, so the two
+  /// never disagree on a count, a rate or the best trial.
   /// - Throws: `SessionError` 66 when the journal holds no sweep, 74 when it cannot be read.
   public static func read(_ journal: Journal, now: Double = Date().timeIntervalSince1970)
     throws(SessionError) -> SweepOverview
@@ -57,15 +58,11 @@ public struct SweepOverview: Codable, Sendable, Equatable {
       guard let sweep = try journal.latestSweep() else {
         throw SessionError("\(journal.path): the journal holds no sweep yet", exitCode: 66)
       }
-      let (metric, maximize) = objective(sweep)
-      let best = try journal.bestTrial(metric: metric, maximize: maximize).map {
-        Best(trial: $0.id.hex, metric: metric, value: $0.value, params: $0.paramsJSON)
-      }
+      var index = TrialIndex()
+      try index.update(journal, sweep: sweep)
       return make(
         sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
-        counts: try journal.statusCounts(),
-        aggregates: try journal.trialAggregates(window: rateWindowSeconds, now: now), best: best,
-        now: now)
+        counts: index.counts, aggregates: index.aggregates(now: now), best: index.best, now: now)
     } catch let error as SessionError {
       throw error
     } catch {
