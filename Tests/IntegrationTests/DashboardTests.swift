@@ -77,6 +77,16 @@ extension RealProcesses {
         .map { String($0.dropFirst("orbit: dashboard ".count)) }
     }
 
+    /// The dashboard URL `process` prints (`orbit run`, `orbit serve`), once it has printed it.
+    static func dashboardURL(of process: OrbitProcess) throws -> String {
+      var found: String?
+      _ = OrbitProcess.eventually(timeout: 30) {
+        found = url(in: process.stdout)
+        return found != nil
+      }
+      return try #require(found, "no dashboard URL in: \(process.stdout)")
+    }
+
     static func chromeDOM(_ url: String) throws -> String {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: chromium!)
@@ -116,13 +126,7 @@ extension RealProcesses {
         ["run", "sweep.yaml", "--workers", "1", "--slots", "2", "--run-dir", "run", "--no-report"],
         in: sandbox.path)
       defer { _ = run.wait(timeout: 0) }
-      var found: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 30) {
-          found = Self.url(in: run.stdout)
-          return found != nil
-        })
-      let base = try #require(found, "no dashboard URL in: \(run.stdout)")
+      let base = try Self.dashboardURL(of: run)
       // The URL is the first line orbit run prints.
       #expect(run.stdout.hasPrefix("orbit: dashboard http://127.0.0.1:"))
       #expect(OrbitProcess.eventually(timeout: 60) { okCount(sandbox) >= 4 })
@@ -179,13 +183,7 @@ extension RealProcesses {
         serve.signal(SIGTERM)
         _ = serve.wait(timeout: 10)
       }
-      var served: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 30) {
-          served = Self.url(in: serve.stdout)
-          return served != nil
-        })
-      let servedBase = try #require(served)
+      let servedBase = try Self.dashboardURL(of: serve)
       #expect(
         OrbitProcess.eventually(timeout: 90) {
           httpGet(servedBase + "api/figures").body.contains("\"pending\":false")
@@ -226,13 +224,7 @@ extension RealProcesses {
         serve.signal(SIGTERM)
         _ = serve.wait(timeout: 10)
       }
-      var found: String?
-      #expect(
-        OrbitProcess.eventually(timeout: 30) {
-          found = Self.url(in: serve.stdout)
-          return found != nil
-        })
-      let url = try #require(found)
+      let url = try Self.dashboardURL(of: serve)
       // A generated token, printed in the URL.
       let token = try #require(url.split(separator: "=").last.map(String.init))
       #expect(url.contains("?token=") && token.count == 32)
