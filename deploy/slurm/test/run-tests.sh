@@ -349,10 +349,13 @@ test_j() {
 }
 
 # (k) the pool replaces a worker job that dies (cancelled by hand mid-sweep) and cancels idle ones:
-# one 40 s trial and 12 of 3 s (sleep: the same whatever the load) on 3 one-slot jobs; when the
-# short ones are done, the workers without a trial idle past --slurm-idle and are cancelled.
+# one 40 s trial and 12 of 3 s (sleep: the same whatever the load) on 3 one-slot jobs; the job
+# running the 40 s trial is cancelled; when the short ones are done, the workers without a trial
+# idle past --slurm-idle and are cancelled.
 # `retries: 0`: scancel's SIGTERM reaches the trial's process as well as the worker; the trial
 # that dies of it is handed back with the worker's BYE (no attempt spent), so none may fail.
+# `sleep && echo`, not `sleep; echo`: Slurm's linuxproc signals the step's processes one by one,
+# and a shell whose `sleep` died first would print the result of a trial that never ran.
 test_k() {
   if ! "$orbit" coordinator --help 2>&1 | grep -q -- --slurm-workers; then fail "this orbit has no --slurm-workers"; return; fi
   local d=$work/k; mkdir -p "$d"
@@ -362,7 +365,7 @@ method: grid
 runner: command
 retries: 0
 metric: {name: loss, goal: minimize}
-command: [/bin/sh, -c, 'sleep $2; echo "{\"loss\": $2}"', sh, '${args_no_equals}']
+command: [/bin/sh, -c, 'sleep $2 && echo "{\"loss\": $2}"', sh, '${args_no_equals}']
 parameters:
   s: {values: [40, 3.0, 3.01, 3.02, 3.03, 3.04, 3.05, 3.06, 3.07, 3.08, 3.09, 3.1, 3.11]}
 EOF2
@@ -370,8 +373,11 @@ EOF2
   c=$(cd "$d" && RUN_DIR=$run \
     ORBIT_COORDINATOR_FLAGS="--slurm-workers 3 --slurm-idle 5 --slurm-args --time=5 --slurm-args --cpus-per-task=1 --slurm-worker-flags --allow-command" \
     sbatch --parsable --time=10 "$slurm_dir/orbit-coordinator.sbatch" tiny.yaml) || { fail "sbatch refused"; return; }
-  wait_ok_rows "$run" 2 120 || { fail "no 2 trials done within 120 s"; scancel "$c"; return; }
-  victim=$(sql "$run" "select job_id from worker_jobs where state = 'connected' order by job_id desc limit 1")
+  wait_ok_rows "$run" 4 120 || { fail "no 4 trials done within 120 s"; scancel "$c"; return; }
+  # The victim is the job running the 40 s trial (its worker has recorded nothing yet): the
+  # trial its SIGTERM kills must be handed back and run again, not recorded.
+  victim=$(sql "$run" "select job_id from worker_jobs where state = 'connected' and worker_id not in (select worker from trials) order by job_id limit 1")
+  [ -n "$victim" ] || victim=$(sql "$run" "select job_id from worker_jobs where state = 'connected' order by job_id desc limit 1")
   [ -n "$victim" ] || { fail "no connected pool job to cancel"; scancel "$c"; return; }
   scancel "$victim"
   note "scancel $victim (a pool worker job) with $(sql "$run" "select count(*) from trials") of 13 done"
@@ -380,7 +386,10 @@ EOF2
   local why
   if ! why=$(check_journal "$run" 13); then fail "$why: $(grep -i 'slurm pool' "$out" | tail -n 3)"; return; fi
   [ "$sc" = COMPLETED ] || { fail "coordinator job ended $sc: $(tail -n 3 "$out")"; return; }
-  local jobs after idle
+  local jobs after idle long
+  # The 40 s trial ran its 40 s wherever it ended up (a killed one is re-run, not reported).
+  long=$(sql "$run" "select printf('%.0f', wall_seconds) from trials where json_extract(params, '\$.s') = 40")
+  [ "${long:-0}" -ge 39 ] || { fail "the 40 s trial is recorded after ${long:-?} s"; return; }
   jobs=$(sql "$run" "select count(*) from worker_jobs")
   after=$(sql "$run" "select count(*) from worker_jobs where submitted_at > (select ended_at from worker_jobs where job_id = '$victim')")
   idle=$(sql "$run" "select count(*) from worker_jobs where reason like 'cancelled: idle%'")
