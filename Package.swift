@@ -26,6 +26,8 @@ let package = Package(
     // The dashboard's HTTP server and its Prometheus endpoint (issue 13): Hummingbird 2 on
     // SwiftNIO, the heaviest dependencies here (about 3 of a first debug build's minutes).
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // Named for `orbit status`'s HTTP client (NIOHTTP1), already in the tree under Hummingbird.
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
@@ -82,6 +84,9 @@ let package = Package(
         "OrbitWorker", "OrbitAnalysis", "CSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
     .target(name: "OrbitTesting", dependencies: ["OrbitSpec"]),
     // The whole protocol in one process on virtual time (tests and bench/).
