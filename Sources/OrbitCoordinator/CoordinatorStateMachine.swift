@@ -8,9 +8,10 @@ public struct CoordinatorSettings: Sendable {
   public var heartbeatInterval: Double = Double(Wire.heartbeatIntervalMilliseconds) / 1000
   /// Heartbeat intervals a worker may stay silent before it is declared dead.
   public var liveness: Int = Wire.heartbeatLiveness
-  /// How many times a trial may be lost with a dead worker (while running on it) before it is
-  /// recorded `lost`. Generous: a worker dying is the cluster's fault, not the trial's, and on a
-  /// preemptible cluster one trial can see several deaths in a long sweep.
+  /// Fewest times a trial must be lost with a dead worker (while running on it) before it can be
+  /// recorded `lost`; `LossJudge` decides past it, by whether that many deaths are plausible by
+  /// chance given the sweep's churn, and at 4 × `lossLimit` at the latest. Generous: a worker
+  /// dying is the cluster's fault, not the trial's, unless the trial is the common factor.
   public var lossLimit: Int = 5
   /// How often a trial that failed by itself (`failed`, `timeout`) is run again: the spec's
   /// `retries` (default 0: a failure is a result).
@@ -138,6 +139,8 @@ public struct CoordinatorStateMachine {
   private let resumed: ResumeSet
   private var persisting = 0
   private var malformedPeers: Set<PeerID> = []
+  /// Whether a trial lost with its worker again is a poison pill: the sweep's death rate.
+  private var lossJudge: LossJudge
   /// Worker ids dropped for misbehaving, and how often; past `PeerPolicy.dropsBeforeBan` the id
   /// is refused for the rest of the sweep. Bounded: see `PeerPolicy.maxTrackedOffenders`.
   private var offenders: [String: Int] = [:]
@@ -167,6 +170,7 @@ public struct CoordinatorStateMachine {
     self.plan = plan
     self.resumed = resumed
     self.signer = LeaseSigner(secret: settings.leaseSecret, sweepID: settings.sweepID)
+    self.lossJudge = LossJudge(minimumLosses: settings.lossLimit, trials: plan.count)
   }
 
   public var runningCount: Int { leases.count }
@@ -471,6 +475,7 @@ public struct CoordinatorStateMachine {
         }
         retryQueue.removeAll { $0.trial.id == outcome.trialID }
       }
+      lossJudge.runEnded(died: false)
       if stopRequested && outcome.status == .cancelled {
         // Cancelled because early termination asked: stopped, its curve kept.
         outcome.status = .stopped
@@ -566,8 +571,16 @@ public struct CoordinatorStateMachine {
 
   // MARK: Dispatch
 
-  private mutating func nextTrial() -> Queued? {
-    if !retryQueue.isEmpty { return retryQueue.removeFirst() }
+  /// The next trial for a worker; `isolatingSuspects` when it already holds a suspect.
+  ///
+  /// A suspect — a trial that died with a worker before — runs on a worker that holds no other
+  /// suspect. Otherwise the queue's order would send a poison pill and the neighbour that died
+  /// with it to the same worker again and again, and the neighbour would share every death of
+  /// the pill (the simulation found it: an honest trial `lost` beside a pill on 2-slot workers).
+  private mutating func nextTrial(isolatingSuspects: Bool) -> Queued? {
+    if let i = retryQueue.firstIndex(where: { !isolatingSuspects || $0.losses == 0 }) {
+      return retryQueue.remove(at: i)
+    }
     while cursor < plan.count {
       let trial = plan.trial(at: cursor)
       cursor += 1
@@ -587,7 +600,11 @@ public struct CoordinatorStateMachine {
     for id in sortedPeers() {
       var batch: [TaskAssignment] = []
       let key = peers[id]!.key
-      while peers[id]!.credits > 0, batch.count < settings.maxBatch, let next = nextTrial() {
+      var holdsSuspect = peers[id]!.leases.contains { (leases[$0]?.losses ?? 0) > 0 }
+      while peers[id]!.credits > 0, batch.count < settings.maxBatch,
+        let next = nextTrial(isolatingSuspects: holdsSuspect)
+      {
+        if next.losses > 0 { holdsSuspect = true }
         peers[id]!.credits -= 1
         peers[id]!.leases.insert(next.trial.id)
         leases[next.trial.id] = Lease(
@@ -704,15 +721,23 @@ public struct CoordinatorStateMachine {
   ) {
     guard let peer = peers.removeValue(forKey: id) else { return }
     var lost: [JournalEntry] = []
+    // Every death of this drop counts in the sweep's death rate before any trial is judged.
+    for trialID in peer.leases where countsLosses && leases[trialID]?.started == true {
+      lossJudge.runEnded(died: true)
+    }
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
       // A trial that had not started there (its TASK still in transit, or lost) is not lost.
       let losses = lease.losses + (lease.started && countsLosses ? 1 : 0)
-      if losses >= settings.lossLimit {
+      if lease.started && countsLosses
+        && lossJudge.isPoisonPill(losses: losses, ownRuns: losses + lease.failures)
+      {
+        let rate = lossJudge.backgroundRate(
+          excludingLosses: losses, ownRuns: losses + lease.failures)
         let outcome = TrialOutcome(
           trialID: trialID, index: lease.trial.index, attempt: lease.attempt, status: .lost,
           stderrTail:
-            "lost with its worker \(losses) times (limit \(settings.lossLimit)); last: \(peer.hello.workerID) \(reason)",
+            "lost with its worker \(losses) times, where the sweep's other runs die \(Int((rate * 100).rounded())) % of the time: it kills its worker (last: \(peer.hello.workerID) \(reason))",
         )
         lost.append(
           JournalEntry(

@@ -25,6 +25,9 @@ public struct ProtocolSimulation {
     public var partitionChance = 0.002
     public var coordinatorCrashChance = 0.0015
     public var duplicateChance = 0.02
+    /// Trials that kill the worker running them, every time, soon after they start: each must
+    /// end `lost`; every other trial must end `ok`, however often its workers were killed.
+    public var poisonPills: Set<Int> = []
     public init() {}
   }
 
@@ -46,7 +49,7 @@ public struct ProtocolSimulation {
     public var coordinatorCrashes = 0
     public var messages = 0
     public var trialRuns = 0
-    /// Trials recorded `lost` (each really lost `lossLimit` times).
+    /// Trials recorded `lost`: the poison pills, and only they.
     public var lost = 0
   }
 
@@ -245,7 +248,8 @@ public struct ProtocolSimulation {
       case .start(let task):
         report.trialRuns += 1
         starts[task.trialID, default: 0] += 1
-        workers[w].running[task.trialID] = (task, now + rng.uniform(0.1, 4))
+        let pill = config.poisonPills.contains(task.index)
+        workers[w].running[task.trialID] = (task, now + rng.uniform(0.1, pill ? 0.5 : 4))
       case .cancel(let id):
         if let run = workers[w].running.removeValue(forKey: id) {
           let outcome = TrialOutcome(
@@ -357,6 +361,10 @@ public struct ProtocolSimulation {
       let done = workers[w].running.filter { $0.value.endsAt <= now }.keys.sorted()
       for id in done {
         guard let run = workers[w].running.removeValue(forKey: id) else { continue }
+        if config.poisonPills.contains(run.task.index) {
+          kill(w)  // the poison pill takes its worker, and what else it ran, down
+          break
+        }
         let outcome = TrialOutcome(
           trialID: id, index: run.task.index, attempt: run.task.attempt, status: .ok,
           metricsJSON: Self.metrics(id))
@@ -396,14 +404,18 @@ public struct ProtocolSimulation {
       guard e.index == i, e.paramsJSON == t.paramsJSON else {
         throw fail("trial \(i)'s row has index \(e.index), params \(e.paramsJSON)")
       }
-      if e.outcome.status == .lost {
-        // Lost means lost: only a trial that really ran and died with its worker that often.
-        let ran = starts[t.id] ?? 0
-        guard ran >= settings.lossLimit else {
-          throw fail("trial \(i) recorded lost after \(ran) runs (limit \(settings.lossLimit))")
+      let ran = starts[t.id] ?? 0
+      if config.poisonPills.contains(i) {
+        // A pill is lost, after at least `lossLimit` runs and at most 4 × that many deaths.
+        guard e.outcome.status == .lost, ran >= settings.lossLimit else {
+          throw fail("poison pill \(i) ended \(e.outcome.status.rawValue) after \(ran) runs")
         }
         report.lost += 1
         continue
+      }
+      if e.outcome.status == .lost {
+        // Killed from outside however often, an honest trial is never judged a pill.
+        throw fail("honest trial \(i) recorded lost after \(ran) runs: \(e.outcome.stderrTail)")
       }
       guard e.outcome.status == .ok, e.outcome.metricsJSON == Self.metrics(t.id) else {
         throw fail("trial \(i) ended \(e.outcome.status.rawValue) with \(e.outcome.metricsJSON)")

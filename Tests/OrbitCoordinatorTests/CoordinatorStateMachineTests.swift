@@ -172,21 +172,56 @@ struct CoordinatorStateMachineTests {
     #expect(retried.allSatisfy { $0.attempt == 2 })
   }
 
-  @Test func trialLostLossLimitTimesIsRecordedLost() {
-    var d = Driver(trials: 1, lossLimit: 2)
+  @Test func aTrialThatKillsEveryWorkerOnAHealthySweepIsLostAfterLossLimitDeaths() {
+    // A one-trial sweep whose trial kills its worker each time: nothing else dies, so the
+    // background death rate is the prior's 1 in 20, and 0.05⁵ × 1 trial < 10⁻⁶.
+    var d = Driver(trials: 1, lossLimit: 5)
     var now = 0.0
-    for name in ["a", "b"] {
+    for n in 1...5 {
+      #expect(d.journal.isEmpty, "recorded after \(n - 1) deaths")
+      let name = "w\(n)"
       d.hello(name, now: now)
       d.send(name, .ready(credits: 1), now: now)
       let tasks = d.takeTasks(name)
-      #expect(tasks.count == 1)
+      #expect(tasks.map(\.attempt) == [n])
       d.send(name, .started(trialIDs: tasks.map(\.trialID)), now: now)
-      now += 10
-      d.feed(.tick(now: now))
+      now += 1
+      d.feed(.disconnected(PeerID(Array(name.utf8)), now: now))
     }
     #expect(d.journal["t0"]?.status == .lost)
-    #expect(d.journal["t0"]?.attempt == 2)
+    #expect(d.journal["t0"]?.attempt == 5)
     #expect(d.finished)
+  }
+
+  @Test func aTrialUnluckyUnderChurnIsNotLostButAPillStillIsAtFourTimesTheLimit() {
+    // 40 trials on 2-slot workers, and every worker is killed after each trial pair starts:
+    // half the sweep's runs die. Trial 0 dies 5 times as often as any other — by chance, given
+    // that churn (0.5⁵ × 40 ≫ 10⁻⁶) — and must run again. Only at 4 × 5 deaths is it lost.
+    var d = Driver(trials: 40, lossLimit: 5)
+    var now = 0.0
+    var worker = 0
+    var deathsOfT0 = 0
+    while d.journal["t0"] == nil && worker < 200 {
+      worker += 1
+      let name = "w\(worker)"
+      d.hello(name, slots: 2, now: now)
+      d.send(name, .ready(credits: 2), now: now)
+      let tasks = d.takeTasks(name)
+      d.send(name, .started(trialIDs: tasks.map(\.trialID)), now: now)
+      now += 1
+      if tasks.contains(where: { $0.index == 0 }) || worker % 2 == 0 {
+        // Killed with what it runs (trial 0 always; others on every other worker).
+        if tasks.contains(where: { $0.index == 0 }) { deathsOfT0 += 1 }
+        d.feed(.disconnected(PeerID(Array(name.utf8)), now: now))
+      } else {
+        d.send(name, .result(sweepID: "s", results: tasks.map(ok), credits: 0), now: now)
+        d.feed(.disconnected(PeerID(Array(name.utf8)), now: now))
+      }
+      if deathsOfT0 == 5 { #expect(d.journal["t0"] == nil, "lost after 5 deaths under churn") }
+    }
+    #expect(d.journal["t0"]?.status == .lost)
+    #expect(deathsOfT0 <= 20)
+    #expect(deathsOfT0 > 5)
   }
 
   @Test func aTrialThatNeverStartedOnItsDeadWorkerIsNotCountedLost() {

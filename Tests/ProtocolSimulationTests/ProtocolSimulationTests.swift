@@ -29,6 +29,26 @@ struct ProtocolSimulationTests {
     #expect(faults > Self.seeds.count)
   }
 
+  @Test func underHeavyChurnPoisonPillsAreLostAndNoHonestTrialIs() {
+    // Workers are killed five times as often as in the default schedule (about one death per
+    // four honest runs), and trials 3 and 17 kill every worker that runs them.
+    var config = ProtocolSimulation.Configuration()
+    config.killChance = 0.02
+    config.poisonPills = [3, 17]
+    var failures: [String] = []
+    var lost = 0
+    for seed in Self.seeds.prefix(200) {
+      do {
+        lost += try ProtocolSimulation.run(seed: seed, config: config).lost
+      } catch {
+        failures.append(error.description)
+        if failures.count >= 5 { break }
+      }
+    }
+    #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    #expect(lost == 2 * min(200, Self.seeds.count))
+  }
+
   @Test func aSeedReplaysExactly() throws {
     let a = try ProtocolSimulation.run(seed: 42)
     let b = try ProtocolSimulation.run(seed: 42)

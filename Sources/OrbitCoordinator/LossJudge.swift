@@ -1,0 +1,67 @@
+import Foundation
+
+/// Decides when a trial that died with its worker again is a poison pill (it kills its worker)
+/// rather than a trial that shared a worker with bad luck.
+///
+/// A fixed cap ("lost after 5 deaths") mistakes churn for poison: with workers killed from
+/// outside every 0.5 s on a loaded machine, one trial of 300 died with its worker 5 times in a
+/// row by chance (issue 25). The judge asks instead whether this many deaths are plausible by
+/// chance: it estimates the sweep's background death rate `p` from every *other* run that ended
+/// (a result, or a death with its worker), and records the trial `lost` only when
+/// `p^losses × trials` — the number of trials of the sweep expected to die that often by chance —
+/// falls below `falseLossRate`. A real poison pill on an otherwise healthy sweep (`p` small) is
+/// lost after `minimumLosses`; under heavy churn it takes more deaths, never more than
+/// `maximumLosses` (each one costs a worker).
+///
+/// Counts are this coordinator's since it started: a restart forgets them, like the losses
+/// themselves, which only makes the judge more patient.
+struct LossJudge: Sendable {
+  /// Fewest deaths before a trial can be `lost` (the coordinator's `lossLimit`).
+  let minimumLosses: Int
+  /// Deaths after which a trial is `lost` whatever the churn: 4 × `minimumLosses`.
+  let maximumLosses: Int
+  /// Trials in the sweep: how many chances chance has.
+  let trials: Int
+
+  /// Expected number of honest trials per sweep the rule may record `lost` by chance: one in a
+  /// million sweeps, so that twenty thousand simulated schedules see none.
+  static let falseLossRate = 1e-6
+  /// The prior on the death rate before runs have ended: one death in twenty runs, weighted as
+  /// twenty runs. A pill alone in a one-trial sweep is then lost after 5 deaths (0.05⁵ < 10⁻⁶),
+  /// while twenty other runs that ended are enough for the data to outweigh it.
+  static let priorDeaths = 1.0
+  static let priorRuns = 20.0
+
+  /// Started runs that ended, with a result or with their worker's death.
+  private(set) var endedRuns = 0
+  /// Of those, the ones that died with their worker.
+  private(set) var deaths = 0
+
+  init(minimumLosses: Int, trials: Int) {
+    self.minimumLosses = max(1, minimumLosses)
+    self.maximumLosses = 4 * self.minimumLosses
+    self.trials = max(1, trials)
+  }
+
+  /// A started run ended: with a result (`died` false) or with its worker.
+  mutating func runEnded(died: Bool) {
+    endedRuns += 1
+    if died { deaths += 1 }
+  }
+
+  /// The background death rate seen by a trial with `losses` deaths in `ownRuns` ended runs.
+  func backgroundRate(excludingLosses losses: Int, ownRuns: Int) -> Double {
+    let otherDeaths = Double(max(0, deaths - losses))
+    let otherRuns = Double(max(0, endedRuns - max(ownRuns, losses)))
+    return min(1, (otherDeaths + Self.priorDeaths) / (otherRuns + Self.priorRuns))
+  }
+
+  /// Whether a trial that has died with its worker `losses` times (of `ownRuns` ended runs,
+  /// those deaths included) is to be recorded `lost`.
+  func isPoisonPill(losses: Int, ownRuns: Int) -> Bool {
+    guard losses >= minimumLosses else { return false }
+    guard losses < maximumLosses else { return true }
+    let p = backgroundRate(excludingLosses: losses, ownRuns: ownRuns)
+    return pow(p, Double(losses)) * Double(trials) < Self.falseLossRate
+  }
+}

@@ -1,0 +1,48 @@
+import Testing
+
+@testable import OrbitCoordinator
+
+@Suite("When a trial that died with its worker again is a poison pill")
+struct LossJudgeTests {
+  /// A judge that has seen `runs` other runs end, `deaths` of them with their worker.
+  func judge(trials: Int, runs: Int, deaths: Int) -> LossJudge {
+    var j = LossJudge(minimumLosses: 5, trials: trials)
+    for i in 0..<runs { j.runEnded(died: i < deaths) }
+    return j
+  }
+
+  /// Adds one trial's own `losses` deaths to the judge's counts, as the coordinator does.
+  func withOwnDeaths(_ j: LossJudge, _ losses: Int) -> LossJudge {
+    var j = j
+    for _ in 0..<losses { j.runEnded(died: true) }
+    return j
+  }
+
+  @Test func onAHealthySweepFiveDeathsAreAPill() {
+    let j = withOwnDeaths(judge(trials: 300, runs: 1000, deaths: 10), 5)
+    #expect(j.isPoisonPill(losses: 5, ownRuns: 5))
+    #expect(!j.isPoisonPill(losses: 4, ownRuns: 4), "never before the minimum")
+  }
+
+  @Test func underChurnFiveDeathsAreChanceAndTheThresholdRisesWithTheRate() {
+    // A quarter of the other runs die (251 / 1020 = 0.246 with the prior): 0.246^k × 300 < 10⁻⁶
+    // first at k = 14.
+    let base = judge(trials: 300, runs: 1000, deaths: 250)
+    #expect(!withOwnDeaths(base, 5).isPoisonPill(losses: 5, ownRuns: 5))
+    #expect(!withOwnDeaths(base, 13).isPoisonPill(losses: 13, ownRuns: 13))
+    #expect(withOwnDeaths(base, 14).isPoisonPill(losses: 14, ownRuns: 14))
+  }
+
+  @Test func theTrialsOwnDeathsDoNotCountAsChurn() {
+    // 20 runs ended, all of them this trial's deaths: the others' rate is the prior's.
+    let j = withOwnDeaths(judge(trials: 1, runs: 0, deaths: 0), 5)
+    #expect(abs(j.backgroundRate(excludingLosses: 5, ownRuns: 5) - 1.0 / 20) < 1e-12)
+    #expect(j.isPoisonPill(losses: 5, ownRuns: 5))
+  }
+
+  @Test func atFourTimesTheMinimumAPillIsLostWhateverTheChurn() {
+    let storm = judge(trials: 300, runs: 1000, deaths: 990)
+    #expect(!withOwnDeaths(storm, 19).isPoisonPill(losses: 19, ownRuns: 19))
+    #expect(withOwnDeaths(storm, 20).isPoisonPill(losses: 20, ownRuns: 20))
+  }
+}
