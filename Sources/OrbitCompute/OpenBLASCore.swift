@@ -44,9 +44,34 @@ public enum OpenBLASCore {
     return settings
   }
 
-  /// `environment` with `requiredSettings` applied: for every process Orbit starts.
+  /// Names the variables Orbit added to its own environment (comma-separated), so that a user's
+  /// program run as a trial gets the environment the user gave Orbit, not Orbit's BLAS settings
+  /// (issue 22: numpy in every `command` trial ran single-threaded BLAS without being told).
+  public static let addedVariablesKey = "ORBIT_OPENBLAS_ADDED"
+  static let reexecMarkerKey = "ORBIT_OPENBLAS_REEXEC"
+
+  /// `environment` with `requiredSettings` applied: for Orbit's own processes (workers started by
+  /// `orbit run`), never for a trial's program. What was added is listed in `addedVariablesKey`.
   public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
-    environment.merging(requiredSettings(environment: environment)) { _, new in new }
+    let settings = requiredSettings(environment: environment)
+    var child = environment.merging(settings) { _, new in new }
+    let added = addedKeys(environment).union(settings.keys)
+    if !added.isEmpty { child[addedVariablesKey] = added.sorted().joined(separator: ",") }
+    return child
+  }
+
+  /// `environment` without what Orbit added to it (its BLAS settings and their markers): the
+  /// environment the user started Orbit with, for a `command` trial.
+  public static func userEnvironment(_ environment: [String: String]) -> [String: String] {
+    var user = environment
+    for key in addedKeys(environment) { user[key] = nil }
+    user[addedVariablesKey] = nil
+    user[reexecMarkerKey] = nil
+    return user
+  }
+
+  static func addedKeys(_ environment: [String: String]) -> Set<String> {
+    Set((environment[addedVariablesKey] ?? "").split(separator: ",").map(String.init))
   }
 
   /// OpenBLAS reads its settings only while loading, before `main`: when this process lacks one
@@ -54,15 +79,17 @@ public enum OpenBLASCore {
   /// thing in `main`; it returns when nothing is needed, after one attempt
   /// (`ORBIT_OPENBLAS_REEXEC` marks it), or when `execv` fails (the program then runs on).
   public static func reexecWithRequiredSettingsIfNeeded() {
-    guard getenv("ORBIT_OPENBLAS_REEXEC") == nil else { return }
+    guard getenv(reexecMarkerKey) == nil else { return }
     var environment: [String: String] = [:]
-    for key in ["OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
+    for key in ["OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", addedVariablesKey] {
       if let value = getenv(key) { environment[key] = String(cString: value) }
     }
     let settings = requiredSettings(environment: environment)
     guard !settings.isEmpty else { return }
     for (key, value) in settings { setenv(key, value, 1) }
-    setenv("ORBIT_OPENBLAS_REEXEC", "1", 1)
+    let added = addedKeys(environment).union(settings.keys).sorted().joined(separator: ",")
+    setenv(addedVariablesKey, added, 1)
+    setenv(reexecMarkerKey, "1", 1)
     let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
     // The resolved path, not /proc/self/exe itself: the kernel names a process after the file it
     // executed, and `ps`, `top` and `pkill orbit` would see "exe".

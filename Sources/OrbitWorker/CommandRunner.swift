@@ -1,4 +1,5 @@
 import Foundation
+import OrbitCompute
 import OrbitProtocol
 import OrbitSpec
 
@@ -67,7 +68,9 @@ public struct CommandRunner: TrialRunner {
     let progressPath = folder + "/progress.jsonl"
     try? task.paramsJSON.write(toFile: paramsPath, atomically: false, encoding: .utf8)
     defer { if trialRoot == nil { try? FileManager.default.removeItem(atPath: folder) } }
-    var environment = ProcessInfo.processInfo.environment
+    // The environment the user started the worker with: Orbit's own BLAS settings are for the
+    // core runner, not for the user's program (docs/PROGRAMS.md).
+    var environment = OpenBLASCore.userEnvironment(ProcessInfo.processInfo.environment)
     environment["ORBIT_TRIAL_ID"] = task.trialID.hex
     environment["ORBIT_TRIAL_INDEX"] = String(task.index)
     environment["ORBIT_ATTEMPT"] = String(task.attempt)

@@ -73,6 +73,48 @@ extension RealProcesses {
       #expect(missing.code == 66 && missing.stderr.contains("no kept trial folder"))
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aCommandTrialGetsTheEnvironmentTheUserGaveOrbitPlusOrbitsOwnVariables() throws {
+      // Orbit re-executes itself with OPENBLAS_NUM_THREADS=1 for its own core runner; a user's
+      // numpy program must not inherit that (issue 22), nor anything else Orbit set.
+      let sandbox = try Sandbox()
+      // A shell program, not python: an interpreter shim (pyenv) edits its own environment.
+      try sandbox.write(
+        "env.sh", "env -0 > \"$ORBIT_TRIAL_DIR/env.bin\"\necho '{\"loss\": 1}'\n")
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\ncommand: [/bin/sh, env.sh]\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1]}\n"
+      )
+      let given = ["ORBIT_TEST_MARK": "kept", "OMP_PROC_BIND": "close"]
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path, environment: given)
+      #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      let row = try #require(try journal.trials().first)
+      let path = "\(sandbox.path)/run/trials/\(row.id.hex)/attempt-1/env.bin"
+      let data = try Data(contentsOf: URL(fileURLWithPath: path))
+      var seen: [String: String] = [:]
+      for entry in data.split(separator: 0) {
+        let text = String(decoding: entry, as: UTF8.self)
+        guard let eq = text.firstIndex(of: "=") else { continue }
+        seen[String(text[..<eq])] = String(text[text.index(after: eq)...])
+      }
+      var expected = ProcessInfo.processInfo.environment.merging(given) { $1 }
+      // What the program may see beyond that: Orbit's documented variables (and the shell's
+      // own PWD).
+      let added = seen.filter { expected[$0.key] == nil && $0.key != "PWD" }.map(\.key)
+      #expect(added.allSatisfy { $0.hasPrefix("ORBIT_") }, "\(added.sorted())")
+      #expect(seen["ORBIT_OPENBLAS_ADDED"] == nil && seen["ORBIT_OPENBLAS_REEXEC"] == nil)
+      if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
+        #expect(seen["OPENBLAS_NUM_THREADS"] == nil, "Orbit's BLAS setting leaked into the trial")
+      }
+      // Nothing the user gave is missing or changed.
+      for shellOwn in ["PWD", "OLDPWD", "_", "SHLVL"] { expected[shellOwn] = nil }
+      let changed = expected.filter { seen[$0.key] != $0.value }.map(\.key)
+      #expect(changed.isEmpty, "\(changed.sorted())")
+    }
+
     @Test func planWorksWithoutAProgramAndARepeatedValueIsPlannedOnceWithAWarning() throws {
       let sandbox = try Sandbox()
       try sandbox.write("w.yaml", "method: grid\nparameters:\n  lr: {values: [0.1, 0.01, 0.1]}\n")

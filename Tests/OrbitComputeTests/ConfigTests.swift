@@ -113,8 +113,17 @@ struct ConfigTests {
     // Child processes always get one BLAS thread unless the user chose; the core type only
     // where this machine's library fell back.
     if OpenBLASCore.recommendedCoreType(environment: [:]) == nil {
-      #expect(OpenBLASCore.childEnvironment(["A": "1"]) == ["A": "1", "OPENBLAS_NUM_THREADS": "1"])
+      #expect(
+        OpenBLASCore.childEnvironment(["A": "1"]) == [
+          "A": "1", "OPENBLAS_NUM_THREADS": "1", "ORBIT_OPENBLAS_ADDED": "OPENBLAS_NUM_THREADS",
+        ])
     }
+    // A trial's program gets back the environment the user gave: what Orbit added is removed,
+    // what the user set is kept.
+    let workers = OpenBLASCore.childEnvironment(["A": "1"])
+    #expect(OpenBLASCore.userEnvironment(workers) == ["A": "1"])
+    let chosen = OpenBLASCore.childEnvironment(["OPENBLAS_NUM_THREADS": "4"])
+    #expect(OpenBLASCore.userEnvironment(chosen) == ["OPENBLAS_NUM_THREADS": "4"])
     #expect(
       OpenBLASCore.childEnvironment(["OPENBLAS_NUM_THREADS": "4"])["OPENBLAS_NUM_THREADS"] == "4")
     #expect(OpenBLASCore.childEnvironment(["OMP_NUM_THREADS": "2"])["OPENBLAS_NUM_THREADS"] == nil)
