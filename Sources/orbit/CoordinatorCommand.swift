@@ -67,6 +67,9 @@ struct CoordinatorCommand: ParsableCommand {
   )
   var stopGrace: Double = CoordinatorStatus.defaultStopGraceSeconds
 
+  @Flag(help: "Skip the analysis report (report.html, fits.json, trials.csv) at the end.")
+  var noReport = false
+
   @OptionGroup var dashboard: DashboardOptions
 
   @OptionGroup var slurm: SlurmPoolOptions
@@ -114,9 +117,7 @@ struct CoordinatorCommand: ParsableCommand {
     print(
       "orbit coordinator: \(session.spec.trialCount) trials (\(session.resumed) already done) · listening on \(bound)\(bound == endpoint ? "" : " as \(endpoint)") · \(session.runDirectory)"
     )
-    print(
-      "start workers with: orbit worker --connect \(endpoint)\(curve == nil ? "" : " --curve-key WORKER.key --server-key \(curve!.keypair.publicKey)")"
-    )
+    print("start workers with: \(workerHint(endpoint: endpoint, session: session, curve: curve))")
     let pool = try slurm.startPool(
       session: session, endpoint: endpoint, serverKey: curve?.keypair.publicKey,
       insecure: curve == nil && !Endpoint.isLocal(bind), logger: logger)
@@ -145,6 +146,33 @@ struct CoordinatorCommand: ParsableCommand {
     pool?.finish()
     try session.wait()
     try session.finish(interrupted: interrupted)
+    if !noReport && !interrupted {
+      // As `orbit run` does: the sweep's answer, not only its journal.
+      do {
+        print(try Reporting.writeReport(runDirectory: session.runDirectory, writeCSV: true))
+      } catch {
+        warn(error.message)
+      }
+    }
     try session.printSummary(interrupted: interrupted)
+  }
+
+  /// A worker command line that works for this sweep as it is: the flags a worker will demand
+  /// (`--allow-command` for a command sweep; the server key with CurveZMQ, `--insecure` for plain
+  /// TCP off loopback) and where its trial folders go.
+  func workerHint(
+    endpoint: String, session: SweepSession,
+    curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
+  ) -> String {
+    var words = ["orbit worker --connect \(endpoint)"]
+    if session.spec.runner == .command { words.append("--allow-command") }
+    if let curve {
+      words.append("--curve-key WORKER.key --server-key \(curve.keypair.publicKey)")
+    } else if !Endpoint.isLocal(bind) {
+      words.append("--insecure")
+    }
+    words.append("--trial-dir DIR")
+    return words.joined(separator: " ")
+      + "   (trial folders, checkpoints and logs go to DIR: default ./orbit-trials)"
   }
 }

@@ -56,9 +56,19 @@ struct WorkerCommand: ParsableCommand {
 
   @Option(
     help:
-      "Keep each trial's folder here (ORBIT_TRIAL_DIR: its artifacts, stdout.log, stderr.log), as TRIAL-DIR/<trial id>/attempt-N; a shared filesystem on clusters. Default: a private folder per trial, removed when it ends."
+      "Keep each trial's folder here (ORBIT_TRIAL_DIR: its checkpoints, artifacts, stdout.log, stderr.log), as TRIAL-DIR/<trial id>/attempt-N; a shared filesystem on clusters. Default: ./orbit-trials in the worker's working directory."
   )
   var trialDir: String?
+
+  @Flag(
+    help:
+      "Remove each trial's folder when it ends (a private temporary folder instead of --trial-dir): for trials whose files nobody needs."
+  )
+  var discardTrialDirs = false
+
+  /// Where trial folders are kept by default: a user's checkpoints from a multi-machine sweep
+  /// must survive the trial (issue 22), so keeping is the default and removal the option.
+  static let defaultTrialDirectory = "orbit-trials"
 
   @Flag(help: .hidden)
   var exitWithParent = false
@@ -90,6 +100,9 @@ struct WorkerCommand: ParsableCommand {
     if let slots, slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
     if gpusPerTrial < 1 {
       throw ValidationError("--gpus-per-trial must be at least 1, got \(gpusPerTrial)")
+    }
+    if discardTrialDirs && trialDir != nil {
+      throw ValidationError("--discard-trial-dirs and --trial-dir do not go together")
     }
     if (curveKey == nil) != (serverKey == nil) {
       throw ValidationError("--curve-key and --server-key go together")
@@ -165,7 +178,9 @@ struct WorkerCommand: ParsableCommand {
     }
     let server = WorkerServer(
       context: context, connect: connect, identity: identity, giveUpAfter: giveUp,
-      lifetime: lifetime, trialDirectory: trialDir.map { URL(fileURLWithPath: $0).path },
+      lifetime: lifetime,
+      trialDirectory: discardTrialDirs
+        ? nil : URL(fileURLWithPath: trialDir ?? Self.defaultTrialDirectory).path,
       gpus: gpuSlots,
       allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)

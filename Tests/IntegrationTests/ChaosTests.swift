@@ -111,6 +111,37 @@ extension RealProcesses {
       }
       // Nothing outlives the sweep: no orbit process, and no trial process of a killed worker.
       #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+      // The figures bench/RESULTS.md quotes (attempts restart with a restarted coordinator, so
+      // re-executions are a lower bound).
+      print(
+        "chaos: kill every \(Self.killIntervalMicroseconds / 1000) ms · \(kills) worker kills · \(coordinatorKills) coordinator kills · \(rows.filter { $0.status == .ok }.count) ok · \(rows.filter { $0.status == .lost }.count) lost · \(rows.reduce(0) { $0 + $1.attempt - 1 }) re-executions"
+      )
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aTrialThatKillsItsWorkerEveryTimeIsLostAndTheOthersFinish() throws {
+      // A real poison pill: trial x = 3 SIGKILLs the worker that runs it. `orbit run` restarts
+      // crashed local workers; after 5 deaths on an otherwise healthy sweep the trial is `lost`.
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "pill.py",
+        "import json, os, signal, sys\nargs = dict(a[2:].split('=', 1) for a in sys.argv[1:])\nif args['x'] == '3':\n    os.kill(os.getppid(), signal.SIGKILL)\nprint(json.dumps({'loss': int(args['x'])}))\n"
+      )
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: pill.py\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1, 2, 3, 4, 5, 6, 7, 8]}\n"
+      )
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "2", "--slots", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path, timeout: 150)
+      #expect(run.code == 1, "\(run.stdout)\(run.stderr)")
+      let rows = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials()
+        .sorted { $0.index < $1.index }
+      #expect(rows.count == 8)
+      #expect(rows.map(\.status) == [.ok, .ok, .lost, .ok, .ok, .ok, .ok, .ok])
+      #expect(rows[2].attempt == 5, "lost after \(rows[2].attempt) runs: \(rows[2].stderrTail)")
+      #expect(rows[2].stderrTail.contains("it kills its worker"))
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
     }
 
     @Test(.timeLimit(.minutes(2)))

@@ -161,6 +161,19 @@ extension RealProcesses {
       let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
       #expect(try journal.events(kind: "worker_left").contains { $0.workerID == "doomed" })
       #expect(sandbox.livingProcesses().isEmpty)
+      // The hint names the flags a worker of this command sweep needs.
+      #expect(coordinator.stdout.contains("orbit worker --connect \(address) --allow-command"))
+      // The coordinator ends with the sweep's answer, as `orbit run` does.
+      for file in ["report.html", "fits.json", "trials.csv"] {
+        #expect(FileManager.default.fileExists(atPath: "\(sandbox.path)/run/\(file)"), "\(file)")
+      }
+      // A standalone worker keeps its trials' folders by default, in ./orbit-trials.
+      let kept = rows.filter { $0.worker == "survivor" }
+      #expect(!kept.isEmpty)
+      for row in kept {
+        let folder = "\(sandbox.path)/orbit-trials/\(row.id.hex)/attempt-\(row.attempt)"
+        #expect(FileManager.default.fileExists(atPath: folder + "/stdout.log"), "\(folder)")
+      }
     }
 
     /// scancel, preemption and a pod's deletion signal every process of the job: the trial dies
