@@ -78,7 +78,9 @@ public final class CoordinatorMetrics: Sendable {
   }
 
   func dispatched() { dispatches.increment() }
-  func received() { results.increment() }
+  /// Results received (each result of a RESULT message, which batches them): a count of
+  /// messages made the figure depend on how the worker happened to batch (a flaky test).
+  func received(_ count: Int) { results.increment(by: Int64(count)) }
 
   /// A batch of results became durable; `fresh` are those the journal did not hold before.
   func recorded(_ fresh: some Sequence<TrialOutcome>) {

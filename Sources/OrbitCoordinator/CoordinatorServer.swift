@@ -169,7 +169,7 @@ public final class CoordinatorServer {
         let event = Self.decode(frames, from: peer, name: name, now: now)
         switch event {
         case .malformed(_, let error, _): metrics.malformedMessage(kind: error.code.description)
-        case .received(_, .result, _): metrics.received()
+        case .received(_, .result(_, let results, _), _): metrics.received(results.count)
         default: break
         }
         try perform(machine.handle(event), writer: writer)

@@ -16,6 +16,9 @@ public struct CoordinatorSettings: Sendable {
   /// How often a trial that failed by itself (`failed`, `timeout`) is run again: the spec's
   /// `retries` (default 0: a failure is a result).
   public var retries: Int = Spec.defaultRetries
+  /// The last attempt of trials whose failures `--retry-failed` forgot: their next run is
+  /// attempt + 1, so a program sees `ORBIT_ATTEMPT=2` on its retry.
+  public var priorAttempts: [TrialID: Int] = [:]
   /// The secret lease tokens are signed with (32 random bytes kept in the run directory).
   public var leaseSecret: [UInt8] = []
   /// Most trials in one TASK message.
@@ -99,6 +102,12 @@ public struct CoordinatorStateMachine {
     var loggedRefusal = false
     /// The lease signer's state for this worker id.
     var key: LeaseSigner.PeerKey
+    /// Nothing but HELLO heard on this connection since it was welcomed: a HELLO again is the
+    /// same introduction repeated (an older worker answers each UNKNOWN_PEER a restarted
+    /// coordinator sent it with a HELLO), not a violation.
+    var onlyHelloSinceWelcome = true
+    /// HELLOs repeated on this connection while `onlyHelloSinceWelcome`.
+    var repeatedHellos = 0
     /// Messages in the current one-second window, and when it began (the flood limit).
     var windowStart = 0.0
     var windowMessages = 0
@@ -108,12 +117,17 @@ public struct CoordinatorStateMachine {
     var trial: PlannedTrial
     var attempt: Int
     var peer: PeerID
-    /// Times this trial was lost with a dead worker before this lease.
+    /// Times a worker died holding this trial before this lease, started or not. From
+    /// `suspectAfterDeaths` on it is a suspect, run on a worker with no other suspect: a pill
+    /// that kills its worker before its STARTED is sent must count too, or the queue's order
+    /// sends it with the same honest neighbour again and again, and the neighbour takes the
+    /// blame (the simulation found one that died six times so). A first death is common under
+    /// churn, so it does not isolate: a dead worker's trials go back out in batches.
     var losses: Int
     /// Times this trial failed by itself (`failed`, `timeout`) before this lease: what `retries`
     /// bounds. A trial handed back by a worker that left, or lost with one, is not a failure.
     var failures: Int
-    /// The worker said it started the trial (STARTED): only then does its death count a loss.
+    /// The worker said it started the trial (STARTED): early termination judges only those.
     var started = false
     /// Early termination asked the worker to stop it: its `cancelled` result is `stopped`.
     var stopRequested = false
@@ -127,6 +141,9 @@ public struct CoordinatorStateMachine {
     var losses: Int
     var failures: Int
   }
+
+  /// Deaths with its workers after which a trial runs apart from other such trials (`Lease`).
+  static let suspectAfterDeaths = 2
 
   public let settings: CoordinatorSettings
   let plan: TrialPlan
@@ -267,6 +284,7 @@ public struct CoordinatorStateMachine {
       return
     }
     peers[id]!.lastHeard = now
+    peers[id]!.onlyHelloSinceWelcome = false
     if now - peers[id]!.windowStart >= 1 {
       peers[id]!.windowStart = now
       peers[id]!.windowMessages = 0
@@ -363,6 +381,7 @@ public struct CoordinatorStateMachine {
     }
     var inherited: Set<TrialID> = []
     var strikesSoFar = 0
+    var repeatedHellos = 0
     if let (otherID, other) = peers.first(where: {
       $0.key != id && $0.value.hello.workerID == hello.workerID
     }) {
@@ -397,10 +416,17 @@ public struct CoordinatorStateMachine {
       }
     }
     if let existing = peers[id] {
-      // HELLO again on a connection already admitted: an honest worker never does (it says
-      // HELLO on a new connection, or after UNKNOWN_PEER, when it is not admitted). A strike;
-      // if it stays, it keeps what it runs.
-      strike(id, "said HELLO again on an admitted connection", now: now, into: &actions)
+      // HELLO again on a connection already admitted: an honest worker does so only while its
+      // re-admission is in progress (one HELLO per UNKNOWN_PEER, before this one's WELCOME
+      // reached it). Anything else is a strike; either way it keeps what it runs.
+      if existing.onlyHelloSinceWelcome
+        && existing.repeatedHellos < PeerPolicy.repeatedHellosAllowed
+      {
+        repeatedHellos = existing.repeatedHellos + 1
+      } else {
+        repeatedHellos = existing.repeatedHellos  // the allowance is spent for this connection
+        strike(id, "said HELLO again on an admitted connection", now: now, into: &actions)
+      }
       guard let struck = peers[id] else { return }
       inherited.formUnion(existing.leases)
       strikesSoFar = struck.strikes
@@ -413,7 +439,7 @@ public struct CoordinatorStateMachine {
     inherited.formIntersection(holding)
     peers[id] = Peer(
       hello: hello, leases: inherited, lastHeard: now, lastSent: now, strikes: strikesSoFar,
-      key: signer.key(forWorker: hello.workerID))
+      key: signer.key(forWorker: hello.workerID), repeatedHellos: repeatedHellos)
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     actions.append(.workerJoined(hello))
     let welcome = Welcome(
@@ -444,7 +470,9 @@ public struct CoordinatorStateMachine {
       if sweepID == settings.sweepID, let lease = leases[outcome.trialID], lease.peer == id,
         lease.attempt == outcome.attempt, lease.trial.index == outcome.index
       {
-        // The common case: the lease this peer holds.
+        // The common case: the lease this peer holds. Only a live lease's result is a run that
+        // ended for the loss judge: duplicates and re-sent results would dilute its death rate.
+        lossJudge.runEnded(died: false)
         trial = lease.trial
         failures = lease.failures
         stopRequested = lease.stopRequested
@@ -475,7 +503,6 @@ public struct CoordinatorStateMachine {
         }
         retryQueue.removeAll { $0.trial.id == outcome.trialID }
       }
-      lossJudge.runEnded(died: false)
       if stopRequested && outcome.status == .cancelled {
         // Cancelled because early termination asked: stopped, its curve kept.
         outcome.status = .stopped
@@ -578,14 +605,17 @@ public struct CoordinatorStateMachine {
   /// with it to the same worker again and again, and the neighbour would share every death of
   /// the pill (the simulation found it: an honest trial `lost` beside a pill on 2-slot workers).
   private mutating func nextTrial(isolatingSuspects: Bool) -> Queued? {
-    if let i = retryQueue.firstIndex(where: { !isolatingSuspects || $0.losses == 0 }) {
+    if let i = retryQueue.firstIndex(where: {
+      !isolatingSuspects || $0.losses < Self.suspectAfterDeaths
+    }) {
       return retryQueue.remove(at: i)
     }
     while cursor < plan.count {
       let trial = plan.trial(at: cursor)
       cursor += 1
       if !resumed.contains(index: trial.index, id: trial.id) && leases[trial.id] == nil {
-        return Queued(trial: trial, attempt: 1, losses: 0, failures: 0)
+        let attempt = (settings.priorAttempts[trial.id] ?? 0) + 1
+        return Queued(trial: trial, attempt: attempt, losses: 0, failures: 0)
       }
     }
     return nil
@@ -600,11 +630,13 @@ public struct CoordinatorStateMachine {
     for id in sortedPeers() {
       var batch: [TaskAssignment] = []
       let key = peers[id]!.key
-      var holdsSuspect = peers[id]!.leases.contains { (leases[$0]?.losses ?? 0) > 0 }
+      var holdsSuspect = peers[id]!.leases.contains {
+        (leases[$0]?.losses ?? 0) >= Self.suspectAfterDeaths
+      }
       while peers[id]!.credits > 0, batch.count < settings.maxBatch,
         let next = nextTrial(isolatingSuspects: holdsSuspect)
       {
-        if next.losses > 0 { holdsSuspect = true }
+        if next.losses >= Self.suspectAfterDeaths { holdsSuspect = true }
         peers[id]!.credits -= 1
         peers[id]!.leases.insert(next.trial.id)
         leases[next.trial.id] = Lease(
@@ -722,16 +754,16 @@ public struct CoordinatorStateMachine {
     guard let peer = peers.removeValue(forKey: id) else { return }
     var lost: [JournalEntry] = []
     // Every death of this drop counts in the sweep's death rate before any trial is judged.
-    for trialID in peer.leases where countsLosses && leases[trialID]?.started == true {
-      lossJudge.runEnded(died: true)
+    if countsLosses {
+      for _ in peer.leases { lossJudge.runEnded(died: true) }
     }
     for trialID in peer.leases.sorted() {
       guard let lease = leases.removeValue(forKey: trialID) else { continue }
-      // A trial that had not started there (its TASK still in transit, or lost) is not lost.
-      let losses = lease.losses + (lease.started && countsLosses ? 1 : 0)
-      if lease.started && countsLosses
-        && lossJudge.isPoisonPill(losses: losses, ownRuns: losses + lease.failures)
-      {
+      // Every trial the dead worker held counts a loss, started or not: whether its TASK was
+      // still in transit is churn like any other, which the judge weighs; a pill that kills
+      // its worker before STARTED is reported must not escape.
+      let losses = lease.losses + (countsLosses ? 1 : 0)
+      if countsLosses && lossJudge.isPoisonPill(losses: losses, ownRuns: losses + lease.failures) {
         let rate = lossJudge.backgroundRate(
           excludingLosses: losses, ownRuns: losses + lease.failures)
         let outcome = TrialOutcome(

@@ -26,11 +26,14 @@ struct LossJudge: Sendable {
   /// Expected number of honest trials per sweep the rule may record `lost` by chance: one in a
   /// million sweeps, so that twenty thousand simulated schedules see none.
   static let falseLossRate = 1e-6
-  /// The prior on the death rate before runs have ended: one death in twenty runs, weighted as
-  /// twenty runs. A pill alone in a one-trial sweep is then lost after 5 deaths (0.05⁵ < 10⁻⁶),
-  /// while twenty other runs that ended are enough for the data to outweigh it.
+  /// The prior on the death rate before runs have ended: one death in five runs, weighted as
+  /// five runs. Pessimistic on purpose: right after a coordinator restart the judge knows
+  /// nothing, and a rate believed too low convicts the innocent (the simulation found an honest
+  /// trial judged a pill 6 deaths after a restart under a prior of 1 in 20). A pill alone in a
+  /// one-trial sweep is then lost after 9 deaths (0.2⁹ < 10⁻⁶); in a sweep whose other runs
+  /// finish, the data soon outweigh the prior (7 ok runs: 7 deaths).
   static let priorDeaths = 1.0
-  static let priorRuns = 20.0
+  static let priorRuns = 5.0
 
   /// Started runs that ended, with a result or with their worker's death.
   private(set) var endedRuns = 0

@@ -23,6 +23,11 @@ public enum PeerPolicy {
   /// Protocol violations (credits beyond slots, results for leases it does not hold, messages
   /// only a coordinator sends) after which a peer is dropped.
   public static let strikesBeforeDrop = 3
+  /// HELLOs repeated on an admitted connection, with nothing else said, that count as one
+  /// introduction (a re-admission after a restart: one per message the worker had in flight,
+  /// from a worker older than the one-HELLO rule). Past it each is a strike: every WELCOME
+  /// carries the spec, so unbounded repeats would amplify a peer's traffic.
+  public static let repeatedHellosAllowed = 64
   /// Drops after which a worker id is refused for the rest of the sweep.
   public static let dropsBeforeBan = 3
   /// Most peers whose misbehaviour is remembered (malformed-message log, offender counts): the

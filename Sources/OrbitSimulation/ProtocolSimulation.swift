@@ -25,6 +25,10 @@ public struct ProtocolSimulation {
     public var partitionChance = 0.002
     public var coordinatorCrashChance = 0.0015
     public var duplicateChance = 0.02
+    /// Chance per step that a running trial logs a progress point (sent beside the worker's
+    /// state machine, as `WorkerServer` sends them): messages in flight when the coordinator
+    /// restarts, each answered with UNKNOWN_PEER.
+    public var progressChance = 0.2
     /// Trials that kill the worker running them, every time, soon after they start: each must
     /// end `lost`; every other trial must end `ok`, however often its workers were killed.
     public var poisonPills: Set<Int> = []
@@ -281,6 +285,11 @@ public struct ProtocolSimulation {
       switch action {
       case .send(let peer, let message):
         guard let w = workers.firstIndex(where: { $0.alive && $0.peer == peer }) else { continue }
+        if case .reject(let reason) = message, reason.hasPrefix("dropped for protocol violations") {
+          // Every simulated worker is honest: a restart, a reconnect or a fault must never make
+          // the coordinator reject one (issue 25: HELLO per UNKNOWN_PEER after a restart).
+          throw fail("honest worker w\(w) rejected: \(reason)")
+        }
         if case .ack(let ids) = message {
           // Nothing is acknowledged before it is durable (or refused: then nothing is written).
           for id in ids where journal[id] == nil && coordinator!.refusedCount == 0 {
@@ -358,6 +367,18 @@ public struct ProtocolSimulation {
 
   mutating func finishTrials() throws(Failure) {
     for w in workers.indices where workers[w].alive && workers[w].hungUntil <= now {
+      for id in workers[w].running.keys.sorted() where rng.chance(config.progressChance) {
+        guard workers[w].partitionedUntil <= now, let run = workers[w].running[id] else {
+          continue
+        }
+        schedule(
+          toCoordinator: true, peer: workers[w].peer, worker: w,
+          message: .progress(
+            TrialProgress(
+              trialID: id, index: run.task.index, attempt: run.task.attempt,
+              step: Int(now * 10), metricsJSON: #"{"loss":1}"#)),
+          delay: rng.uniform(0.001, 0.2))
+      }
       let done = workers[w].running.filter { $0.value.endsAt <= now }.keys.sorted()
       for id in done {
         guard let run = workers[w].running.removeValue(forKey: id) else { continue }

@@ -65,6 +65,10 @@ public struct WorkerStateMachine {
   private var creditsToReturn = 0
   /// Trials started since the last flush.
   private var startedToReport: [TrialID] = []
+  /// When the HELLO not yet answered by a WELCOME was sent, or nil: one introduction at a time.
+  /// A restarted coordinator answers every message the worker had in flight with UNKNOWN_PEER;
+  /// a HELLO for each was a protocol violation that got honest workers rejected (issue 25).
+  private var introductionSentAt: Double?
   /// The sweep and spec the runner was built for (nil before the first WELCOME).
   private var configuredFor: (sweepID: String, specText: String)?
 
@@ -87,6 +91,11 @@ public struct WorkerStateMachine {
   }
   public var isLeaving: Bool { phase == .leaving }
 
+  private mutating func introduce(now: Double, into actions: inout [WorkerAction]) {
+    introductionSentAt = now
+    send(.hello(introduction), now: now, into: &actions)
+  }
+
   public mutating func handle(_ event: WorkerEvent) -> [WorkerAction] {
     var actions: [WorkerAction] = []
     switch event {
@@ -97,7 +106,7 @@ public struct WorkerStateMachine {
       if lastConnect == 0 { lastHeard = now }
       lastConnect = now
       phase = phase == .leaving ? .leaving : (phase == .draining ? .draining : .introducing)
-      send(.hello(introduction), now: now, into: &actions)
+      introduce(now: now, into: &actions)
     case .received(let message, let now):
       lastHeard = now
       reconnectDelay = WorkerTiming.firstReconnectDelaySeconds
@@ -216,6 +225,7 @@ public struct WorkerStateMachine {
   {
     switch message {
     case .welcome(let welcome):
+      introductionSentAt = nil
       heartbeatInterval = max(0.01, Double(welcome.heartbeatIntervalMilliseconds) / 1000)
       liveness = max(1, welcome.liveness)
       if let old = configuredFor, old.sweepID != welcome.sweepID {
@@ -260,7 +270,10 @@ public struct WorkerStateMachine {
       creditsToReturn = 0
     case .unknownPeer:
       phase = phase == .draining ? .draining : .introducing
-      send(.hello(introduction), now: now, into: &actions)
+      // One HELLO answers every UNKNOWN_PEER of the messages that were in flight; only an
+      // introduction unanswered for two heartbeat intervals (lost with a crash) is repeated.
+      if let sent = introductionSentAt, now - sent < 2 * heartbeatInterval { break }
+      introduce(now: now, into: &actions)
     case .heartbeat:
       break
     case .bye(let reason):

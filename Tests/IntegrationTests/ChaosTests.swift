@@ -139,7 +139,10 @@ extension RealProcesses {
         .sorted { $0.index < $1.index }
       #expect(rows.count == 8)
       #expect(rows.map(\.status) == [.ok, .ok, .lost, .ok, .ok, .ok, .ok, .ok])
-      #expect(rows[2].attempt == 5, "lost after \(rows[2].attempt) runs: \(rows[2].stderrTail)")
+      // 7 ok runs beside it: the others' death rate is (0 + 1) / (7 + 5) and 0.083⁷ × 8 < 10⁻⁶.
+      #expect(
+        (5...9).contains(rows[2].attempt),
+        "lost after \(rows[2].attempt) runs: \(rows[2].stderrTail)")
       #expect(rows[2].stderrTail.contains("it kills its worker"))
       #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
     }

@@ -160,12 +160,26 @@ struct HostilePeerTests {
     #expect(progressActions("w1", big) == 0)
   }
 
-  @Test func repeatedHellosOnOneConnectionAreStrikes() {
+  @Test func aHelloAfterOtherTrafficIsAStrikeAndQuietRepeatsAreBounded() {
     var d = Driver(trials: 2)
-    for _ in 0..<PeerPolicy.strikesBeforeDrop { d.hello("chatty", slots: 1) }
+    // A re-admission after a coordinator restart: HELLOs repeated with nothing else said are
+    // one introduction (an older worker answers each UNKNOWN_PEER with one), not strikes.
+    for _ in 0...PeerPolicy.repeatedHellosAllowed { d.hello("quiet", slots: 1) }
     #expect(d.machine.workerCount == 1)
+    #expect(d.left.isEmpty)
+    // Past the allowance each is a strike: every WELCOME carries the spec.
+    for _ in 0..<PeerPolicy.strikesBeforeDrop { d.hello("quiet", slots: 1) }
+    #expect(d.left == ["quiet"])
+    // A HELLO after any other message is a strike at once.
     d.hello("chatty", slots: 1)
-    #expect(d.left == ["chatty"])
+    for _ in 0..<PeerPolicy.strikesBeforeDrop - 1 {
+      d.send("chatty", .heartbeat)
+      d.hello("chatty", slots: 1)
+    }
+    #expect(d.machine.workerCount == 1)
+    d.send("chatty", .heartbeat)
+    d.hello("chatty", slots: 1)
+    #expect(d.left == ["quiet", "chatty"])
     #expect(d.machine.workerCount == 0)
   }
 

@@ -25,19 +25,21 @@ struct LossJudgeTests {
   }
 
   @Test func underChurnFiveDeathsAreChanceAndTheThresholdRisesWithTheRate() {
-    // A quarter of the other runs die (251 / 1020 = 0.246 with the prior): 0.246^k × 300 < 10⁻⁶
-    // first at k = 14.
+    // A quarter of the other runs die (251 / 1005 = 0.2498 with the prior): 0.2498^k × 300 < 10⁻⁶
+    // first at k = 15.
     let base = judge(trials: 300, runs: 1000, deaths: 250)
     #expect(!withOwnDeaths(base, 5).isPoisonPill(losses: 5, ownRuns: 5))
-    #expect(!withOwnDeaths(base, 13).isPoisonPill(losses: 13, ownRuns: 13))
-    #expect(withOwnDeaths(base, 14).isPoisonPill(losses: 14, ownRuns: 14))
+    #expect(!withOwnDeaths(base, 14).isPoisonPill(losses: 14, ownRuns: 14))
+    #expect(withOwnDeaths(base, 15).isPoisonPill(losses: 15, ownRuns: 15))
   }
 
   @Test func theTrialsOwnDeathsDoNotCountAsChurn() {
-    // 20 runs ended, all of them this trial's deaths: the others' rate is the prior's.
-    let j = withOwnDeaths(judge(trials: 1, runs: 0, deaths: 0), 5)
-    #expect(abs(j.backgroundRate(excludingLosses: 5, ownRuns: 5) - 1.0 / 20) < 1e-12)
-    #expect(j.isPoisonPill(losses: 5, ownRuns: 5))
+    // Every run that ended is this trial's death: the others' rate is the prior's, 1 in 5, and
+    // 0.2^k < 10⁻⁶ first at k = 9.
+    let j = withOwnDeaths(judge(trials: 1, runs: 0, deaths: 0), 8)
+    #expect(abs(j.backgroundRate(excludingLosses: 8, ownRuns: 8) - 1.0 / 5) < 1e-12)
+    #expect(!j.isPoisonPill(losses: 8, ownRuns: 8))
+    #expect(withOwnDeaths(j, 1).isPoisonPill(losses: 9, ownRuns: 9))
   }
 
   @Test func atFourTimesTheMinimumAPillIsLostWhateverTheChurn() {

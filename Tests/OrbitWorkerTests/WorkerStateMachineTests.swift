@@ -9,6 +9,7 @@ import Testing
 struct WorkerStateMachineTests {
   static let identity = WorkerIdentity(
     workerID: "w", host: "h", pid: 1, slots: 2, runners: [.core], orbitVersion: "t")
+  static let heartbeatSeconds = 1.0
   static let welcome = Welcome(
     sweepID: "s", heartbeatIntervalMilliseconds: 1000, liveness: 5, specText: "",
     specFileName: "s.yaml")
@@ -63,6 +64,28 @@ struct WorkerStateMachineTests {
     #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(Self.identity))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 4))
     #expect(actions == [.send(.result(sweepID: "s", results: [r(b)], credits: 2))])
+  }
+
+  @Test func manyUnknownPeerRepliesAfterARestartGetOneHello() {
+    // A restarted coordinator answers each message that was in flight (progress, results) with
+    // UNKNOWN_PEER: one HELLO answers them all, or the coordinator strikes the repeats.
+    var m = joined()
+    _ = m.handle(.received(.task([task("a")]), now: 1))
+    var hellos = 0
+    for _ in 0..<5 {
+      hellos +=
+        m.handle(.received(.unknownPeer, now: 4)).filter {
+          if case .send(.hello) = $0 { true } else { false }
+        }.count
+    }
+    #expect(hellos == 1)
+    // An introduction unanswered for two heartbeat intervals (lost) is made again.
+    let later = m.handle(.received(.unknownPeer, now: 4 + 2 * Self.heartbeatSeconds + 0.01))
+    #expect(later.contains { if case .send(.hello) = $0 { true } else { false } })
+    // Once welcomed, the next UNKNOWN_PEER (another restart) is answered at once.
+    _ = m.handle(.received(.welcome(Self.welcome), now: 5))
+    let again = m.handle(.received(.unknownPeer, now: 5.1))
+    #expect(again.contains { if case .send(.hello) = $0 { true } else { false } })
   }
 
   @Test func silentCoordinatorTriggersAReconnectThenGivingUp() {
