@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OrbitJournal
 import OrbitProtocol
+import OrbitSpec
 import Synchronization
 
 /// Why the Slurm pool cannot start, in words that say what to do.
@@ -126,10 +127,7 @@ public struct SlurmPoolConfiguration: Sendable {
   static let workerGiveUpSeconds = 120.0
 
   static func shellQuoted(_ s: String) -> String {
-    if !s.isEmpty && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=,@+".contains($0) }) {
-      return s
-    }
-    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    ShellWord.quoted(s)
   }
 }
 

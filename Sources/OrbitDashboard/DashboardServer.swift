@@ -14,6 +14,10 @@ public final class DashboardServer: Sendable {
   private let port: Int
   private let logger: Logger
   private let task = Mutex<Task<Void, Never>?>(nil)
+  /// Set by `stop()`: from then on the server's own log lines are debug lines. Cancelling
+  /// Hummingbird makes it log `error` lines ("Server shutdown error: Already closed", "Waiting on
+  /// child channel: CancellationError()") on every clean stop (issue 22).
+  private let stopping = StopFlag()
   /// The nice value requests are answered at.
   public static let niceness: Int32 = 10
 
@@ -57,7 +61,9 @@ public final class DashboardServer: Sendable {
         bound.withLock { $0 = .success(channel.localAddress?.port ?? 0) }
         ready.signal()
       },
-      logger: logger)
+      logger: Logger(label: logger.label) { [logger, stopping] _ in
+        QuietAfterStop(wrapped: logger.handler, stopping: stopping)
+      })
     let host = self.host
     let port = self.port
     let started = Task {
@@ -85,6 +91,45 @@ public final class DashboardServer: Sendable {
 
   /// Stops accepting connections; returns at once (in-flight replies finish on their own).
   public func stop() {
+    stopping.set()
     task.withLock { $0?.cancel() }
+  }
+}
+
+/// A flag set once, read from any thread.
+final class StopFlag: Sendable {
+  private let value = Mutex(false)
+  func set() { value.withLock { $0 = true } }
+  var isSet: Bool { value.withLock { $0 } }
+}
+
+/// Forwards log records to `wrapped`, lowered to `debug` once `stopping` is set: what a server
+/// says while it is being stopped on request is not an error of the sweep's.
+struct QuietAfterStop: LogHandler {
+  var wrapped: any LogHandler
+  let stopping: StopFlag
+
+  var logLevel: Logger.Level {
+    get { wrapped.logLevel }
+    set { wrapped.logLevel = newValue }
+  }
+  var metadata: Logger.Metadata {
+    get { wrapped.metadata }
+    set { wrapped.metadata = newValue }
+  }
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { wrapped[metadataKey: key] }
+    set { wrapped[metadataKey: key] = newValue }
+  }
+
+  func log(
+    level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+    file: String, function: String, line: UInt
+  ) {
+    let effective = stopping.isSet ? min(level, .debug) : level
+    guard effective >= wrapped.logLevel else { return }
+    wrapped.log(
+      level: effective, message: message, metadata: metadata, source: source, file: file,
+      function: function, line: line)
   }
 }

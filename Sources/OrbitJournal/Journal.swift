@@ -230,11 +230,19 @@ public final class Journal {
   /// Forgets results that failed (`TrialStatus.isFailure`) so a resumed sweep runs those trials
   /// again; returns how many. Diverged trials are results, not failures, and stay.
   @discardableResult
-  public func forgetFailures() throws(JournalError) -> Int {
+  /// Forgets the failed trials (`--retry-failed`), returning each one's last attempt number so
+  /// its next run continues the count (`ORBIT_ATTEMPT` 2 after a failed 1, issue 22).
+  public func forgetFailures() throws(JournalError) -> [TrialID: Int] {
     try write("forgotten failures") { db in
+      var attempts: [TrialID: Int] = [:]
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, attempt FROM trials WHERE status IN (\(Self.failureStatusList))")
+      for row in rows {
+        if let id = TrialID(hex: row[0]) { attempts[id] = row[1] }
+      }
       try db.execute(
         sql: "DELETE FROM trials WHERE status IN (\(Self.failureStatusList))")
-      return db.changesCount
+      return attempts
     }
   }
 

@@ -118,9 +118,54 @@ enum SweepContinuity {
       }
     }
     guard missing.isEmpty else {
-      return
-        "\(missing.count) of the \(recorded.count) recorded trials are not in this spec (grid points removed, or a fixed parameter or the seeds changed)"
+      let count = "\(missing.count) of the \(recorded.count) recorded trials are not in this spec"
+      guard let old = try? Spec.parse(yaml: recordedSpecText, fileName: recordedFileName),
+        let first = recorded.filter({ missing.contains($0.id) }).min(by: { $0.index < $1.index }),
+        first.index >= 0, first.index < old.trialCount, old.trial(at: first.index).id == first.id
+      else {
+        return count + " (grid points removed, or a fixed parameter or the seeds changed)"
+      }
+      return count + ": " + firstDifference(recorded: old.trial(at: first.index), spec: spec)
     }
     return nil
+  }
+
+  /// Most distinct values per parameter read from the new spec to name a difference: enough for
+  /// any grid a person writes, bounded for a random search's million points.
+  static let valuesScanLimit = 200_000
+
+  /// The first reason `trial`, recorded under the old spec, is not a trial of `spec`: a parameter
+  /// removed or added, a value the spec no longer has (`epochs: 3 → 4`), or a combination the
+  /// grid no longer makes.
+  static func firstDifference(recorded trial: Trial, spec: Spec) -> String {
+    let oldNames = Set(trial.params.keys)
+    let newNames = Set(spec.parameterNames)
+    if let removed = oldNames.subtracting(newNames).sorted().first {
+      return "parameter '\(removed)' was removed (recorded \(removed) = \(trial.params[removed]!))"
+    }
+    var values: [String: Set<ParamValue>] = [:]
+    for candidate in spec.trials.prefix(valuesScanLimit) {
+      for (name, value) in candidate.params { values[name, default: []].insert(value) }
+    }
+    if let added = newNames.subtracting(oldNames).sorted().first {
+      let now = values[added].map(describe) ?? "?"
+      return "parameter '\(added)' was added (\(added): \(now))"
+    }
+    for name in trial.params.keys.sorted() {
+      let old = trial.params[name]!
+      guard let now = values[name], !now.contains(old) else { continue }
+      return
+        "\(name): \(old) → \(describe(now)) (recorded trial \(trial.index) has \(name) = \(old))"
+    }
+    return
+      "the recorded point \(trial.paramsJSON) is no longer a combination of this spec's grid (its zip or grid structure changed)"
+  }
+
+  /// A parameter's values as a person reads them: `4`, or `[0.001, 0.01, …]`.
+  static func describe(_ values: Set<ParamValue>) -> String {
+    let sorted = values.map(\.json).sorted()
+    if sorted.count == 1 { return sorted[0] }
+    let shown = sorted.prefix(6).joined(separator: ", ")
+    return "[\(shown)\(sorted.count > 6 ? ", … (\(sorted.count) values)" : "")]"
   }
 }

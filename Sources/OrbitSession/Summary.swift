@@ -15,6 +15,8 @@ public struct Summary {
   static let failedExampleCount = 3
   /// Why the sweep ended before its grid did (`metric.target` reached), if it did.
   var endedEarly: String?
+  /// The spec's path as the user gave it: the re-run hint is a command to paste.
+  var specPath = "SPEC"
 
   /// A summary of no trials yet, for a sweep of `spec`; `add` counts each recorded trial.
   init(spec: Spec, wallSeconds: Double) {
@@ -88,7 +90,9 @@ public struct Summary {
           "    \(trial.id.short) \(trial.status.rawValue) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)"
         )
       }
-      lines.append("  Re-run them with: orbit run SPEC --run-dir \(runDirectory) --retry-failed")
+      lines.append(
+        "  Re-run them with: orbit run \(ShellWord.quoted(specPath)) --run-dir \(ShellWord.quoted(runDirectory)) --retry-failed"
+      )
     }
     lines.append("")
     lines.append("  journal  \(runDirectory)/journal.sqlite")

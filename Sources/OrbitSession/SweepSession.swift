@@ -30,6 +30,9 @@ public final class SweepSession {
   public let keptJournal: String?
   let startedAt = Date()
   private let outcome = OutcomeBox()
+  /// With `retryFailed`: the last attempt of each failed trial forgotten, so its retry is the
+  /// next attempt.
+  private var priorAttempts: [TrialID: Int] = [:]
 
   /// The run directory's lock, held for the process's life once the session is open (see
   /// `RunDirectory.lock`).
@@ -40,8 +43,41 @@ public final class SweepSession {
   /// enough that a typo such as a 10^12-point grid is caught before anything starts.
   public static let defaultMaxTrials = 100_000_000
 
+  /// `runs/<name>` for a spec with `name:` (its unsafe bytes as `-`), else `runs/<spec file's
+  /// base name>` — which is also kept when a sweep was already recorded there, so naming a spec
+  /// later does not lose its sweep.
+  static func defaultRunDirectory(spec: Spec, specPath: String) -> String {
+    let base = "runs/" + URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent
+    guard let name = spec.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+      return base
+    }
+    let safe = String(
+      decoding: name.utf8.map { b in
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+          || b == 0x2D || b == 0x5F || b == 0x2E ? b : 0x2D
+      }, as: UTF8.self)
+    guard safe != "." && safe != ".." else { return base }
+    if FileManager.default.fileExists(atPath: base + "/journal.sqlite") { return base }
+    return "runs/" + safe
+  }
+
+  /// A `program:` the command runs must exist beside the spec (it runs in the spec's folder):
+  /// a typo found now, not when every trial has failed. Only for `orbit run` and the
+  /// coordinator; a worker on another filesystem checks nothing here.
+  static func checkProgramExists(spec: Spec, specPath: String) throws(SessionError) {
+    guard spec.runner == .command, let program = spec.program,
+      spec.command.contains(where: { $0.contains("${program}") })
+    else { return }
+    let folder = URL(fileURLWithPath: specPath).deletingLastPathComponent().path
+    let path = program.hasPrefix("/") ? program : folder + "/" + program
+    guard !FileManager.default.fileExists(atPath: path) else { return }
+    throw SessionError(
+      "\(specPath): program '\(program)' not found (\(path)); programs run in the spec's folder, so give its path relative to the spec",
+      exitCode: ExitStatus.noInput)
+  }
+
   /// Loads and checks the spec, takes the run directory (created if needed, default
-  /// `runs/<spec file's base name>`) and opens its journal: the sweep recorded there is resumed,
+  /// `runs/<name>`, see `defaultRunDirectory`) and opens its journal: the sweep recorded there is resumed,
   /// or a new one begun.
   public init(
     specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false,
@@ -61,8 +97,8 @@ public final class SweepSession {
         exitCode: ExitStatus.badData)
     }
     self.specPath = specPath
-    let base = URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent
-    let directory = runDirectory ?? "runs/\(base)"
+    try Self.checkProgramExists(spec: spec, specPath: specPath)
+    let directory = runDirectory ?? Self.defaultRunDirectory(spec: spec, specPath: specPath)
     self.runDirectory = directory
     do {
       try FileManager.default.createDirectory(
@@ -114,7 +150,7 @@ public final class SweepSession {
             exitCode: ExitStatus.badData)
         }
       }
-      if retryFailed { try journal.forgetFailures() }
+      if retryFailed { priorAttempts = try journal.forgetFailures() }
       let done = try journal.finishedTrials()
       resumed = done.count
       if let latest = continuing {
@@ -126,7 +162,9 @@ public final class SweepSession {
           trialCount: spec.trialCount)
       } else {
         sweepID = try journal.beginSweep(
-          name: spec.name ?? base, specPath: specPath, specText: spec.text,
+          name: spec.name
+            ?? URL(fileURLWithPath: specPath).deletingPathExtension().lastPathComponent,
+          specPath: specPath, specText: spec.text,
           fingerprint: spec.fingerprint,
           trialCount: spec.trialCount, now: Date().timeIntervalSince1970)
       }
@@ -179,6 +217,7 @@ public final class SweepSession {
     settings.metric = spec.metric
     settings.earlyTermination = spec.earlyTermination
     settings.leaseSecret = leaseSecret
+    settings.priorAttempts = priorAttempts
     let machine = CoordinatorStateMachine(
       settings: settings, plan: plan, resumed: ResumeSet(recorded: finished, plan: plan))
     finished = []
@@ -241,7 +280,10 @@ public final class SweepSession {
 
   /// The table printed when the sweep ends, from the journal as it stands.
   public func summary() throws(SessionError) -> Summary {
-    try Summary(journal: journal, spec: spec, wallSeconds: Date().timeIntervalSince(startedAt))
+    var summary = try Summary(
+      journal: journal, spec: spec, wallSeconds: Date().timeIntervalSince(startedAt))
+    summary.specPath = specPath
+    return summary
   }
 }
 

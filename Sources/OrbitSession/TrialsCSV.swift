@@ -7,8 +7,15 @@ import OrbitSpec
 /// a form `pandas.read_csv` loads as is (RFC 4180 quoting, numbers unquoted, empty = missing).
 public enum TrialsCSV {
   static let fixedColumns = [
-    "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "exit_code",
+    "trial_id", "index", "status", "attempt", "worker", "wall_seconds", "exit_code", "trial_dir",
   ]
+
+  /// A trial's folder relative to the run directory, as `orbit run`'s workers keep it
+  /// (`trials/<id>/attempt-N`); a separate worker keeps the same `<id>/attempt-N` under its
+  /// `--trial-dir`.
+  static func trialFolder(_ trial: TrialRecord) -> String {
+    "trials/\(trial.id.hex)/attempt-\(trial.attempt)"
+  }
 
   /// Streams the journal to `path` in two passes (column names, then rows): memory stays flat
   /// however many trials the sweep has.
@@ -111,7 +118,7 @@ public enum TrialsCSV {
       var row = [
         trial.id.hex, String(trial.index), trial.status.rawValue, String(trial.attempt),
         trial.worker,
-        number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "",
+        number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "", trialFolder(trial),
       ]
       row += params.map { p[$0].map(cell) ?? "" }
       row += metrics.map { m[$0].map(cell) ?? "" }

@@ -193,7 +193,8 @@ struct SpecParser {
     if let method = SearchMethod(rawValue: text) { return method }
     if text == "bayes" || text == "custom" {
       throw reader.error(
-        "method '\(text)' is not supported by Orbit; use 'grid' or 'random'", at: entry.value)
+        "method '\(text)' is not supported by Orbit yet; 'method: random' searches the same parameters (set 'run_cap: N' for how many trials), or 'method: grid' tries every listed value",
+        at: entry.value)
     }
     throw reader.error("unknown method '\(text)'; use 'grid' or 'random'", at: entry.value)
   }

@@ -16,6 +16,12 @@ enum YAMLErrorTranslation {
       }
       var message = "not valid YAML: \(problem)"
       if let context { message += " (\(context.text) at \(context.mark))" }
+      if unquotedMacroInFlow(near: mark, in: yaml) {
+        // `command: [${env}, …]`: in a flow list `{` opens a mapping; wandb's own examples use
+        // a block list, where `- ${env}` is a plain string.
+        message +=
+          "; a '${…}' macro inside [ … ] must be quoted (\"${env}\"), or write the list as a block (- ${env})"
+      }
       return SpecError(.invalid, message, at: at(mark))
     case .duplicatedKeysInMapping(let duplicates, let context):
       let first = at(context.mark)
@@ -36,6 +42,27 @@ enum YAMLErrorTranslation {
     default:
       return SpecError(.invalid, "\(fileName): not valid YAML: \(error)")
     }
+  }
+
+  /// Whether the line of `mark` has an unquoted `${` inside a flow sequence `[ … ]`.
+  static func unquotedMacroInFlow(near mark: Mark, in yaml: String) -> Bool {
+    let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+    guard mark.line >= 1, mark.line <= lines.count else { return false }
+    let line = lines[mark.line - 1]
+    guard let open = line.firstIndex(of: "[") else { return false }
+    var quote: Character?
+    var previous: Character = " "
+    for c in line[open...] {
+      if let q = quote {
+        if c == q { quote = nil }
+      } else if c == "\"" || c == "'" {
+        quote = c
+      } else if c == "{" && previous == "$" {
+        return true
+      }
+      previous = c
+    }
+    return false
   }
 
   /// The 1-based line after `first` that has `key:` at the same column — the duplicate in a

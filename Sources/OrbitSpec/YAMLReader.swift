@@ -85,19 +85,27 @@ struct YAMLReader {
     return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
   }
 
-  private func editDistance(_ lhs: String, _ rhs: String) -> Int {
+  /// Edit distance with adjacent transpositions counted as one edit (optimal string alignment):
+  /// `valeus` is one edit from `values` and two from `value`, so it gets its suggestion; plain
+  /// Levenshtein scored both 2 and suggested neither (issue 22).
+  func editDistance(_ lhs: String, _ rhs: String) -> Int {
     let a = Array(lhs.unicodeScalars)
     let b = Array(rhs.unicodeScalars)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-      var current = [i] + Array(repeating: 0, count: b.count)
-      for j in stride(from: 1, through: b.count, by: 1) {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
+    for i in 1...a.count {
+      for j in 1...b.count {
         let cost = a[i - 1] == b[j - 1] ? 0 : 1
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+        if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+          d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        }
       }
-      previous = current
     }
-    return a.isEmpty ? b.count : previous[b.count]
+    return d[a.count][b.count]
   }
 
   /// Converts any node to a `ParamValue` with YAML 1.1 core typing (as PyYAML reads wandb

@@ -78,6 +78,11 @@ public struct CommandRunner: TrialRunner {
     environment["ORBIT_RESULT_PATH"] = resultPath
     environment["ORBIT_PROGRESS_PATH"] = progressPath
     environment["ORBIT_TRIAL_DIR"] = folder
+    if let previous = previousAttemptFolder(of: task, current: folder) {
+      // The last attempt's folder on this filesystem: a retried program resumes from its
+      // checkpoint there (docs/PROGRAMS.md).
+      environment["ORBIT_PREVIOUS_TRIAL_DIR"] = previous
+    }
     if !context.gpus.isEmpty {
       // The slot's own GPUs: frameworks see only these, numbered from 0.
       environment["CUDA_VISIBLE_DEVICES"] = context.gpus.joined(separator: ",")
@@ -152,6 +157,27 @@ public struct CommandRunner: TrialRunner {
     }
     // An ok run's stderr tail is kept too (warnings, a framework's log): `orbit logs --stderr`.
     return outcome(.ok, metrics: metrics, stderr: capture.stderrTail, exit: 0)
+  }
+
+  /// The latest other attempt folder of this trial under `trialRoot` (`attempt-N`, or
+  /// `attempt-N.k` when a restarted coordinator reused a number), ordered by (N, k); nil without
+  /// kept folders or an earlier attempt.
+  private func previousAttemptFolder(of task: TaskAssignment, current: String) -> String? {
+    guard let trialRoot else { return nil }
+    let trialFolder = "\(trialRoot)/\(task.trialID.hex)"
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: trialFolder) else {
+      return nil
+    }
+    func order(_ name: String) -> (Int, Int)? {
+      guard name.hasPrefix("attempt-") else { return nil }
+      let parts = name.dropFirst("attempt-".count).split(separator: ".")
+      guard let n = parts.first.flatMap({ Int($0) }) else { return nil }
+      return (n, parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
+    }
+    let others = names.filter { "\(trialFolder)/\($0)" != current }
+      .compactMap { name in order(name).map { (name, $0) } }
+    guard let latest = others.max(by: { $0.1 < $1.1 }) else { return nil }
+    return "\(trialFolder)/\(latest.0)"
   }
 
   /// The attempt's folder: under `trialRoot` (kept), or an unpredictable one in `scratch`

@@ -10,7 +10,14 @@ struct CoordinatorCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "coordinator",
     abstract: "Serve a sweep to workers that connect from any machine.",
-    discussion: "Start workers with: orbit worker --connect tcp://THIS_HOST:PORT")
+    discussion: """
+      Start workers with the command it prints (orbit worker --connect tcp://THIS_HOST:PORT …).
+      At the end RUN_DIR holds trials.csv, report.html and fits.json.
+      Exit codes: 0 all trials ok, 1 some trial failed, 64 usage (plain TCP off loopback without
+      --insecure), 65 bad spec (or one that does not continue the sweep in RUN_DIR: --new-sweep),
+      66 spec or program missing, 69 cannot bind, 74 journal I/O error or damage, 75 RUN_DIR in
+      use by another coordinator, 130 interrupted (start it again to resume).
+      """)
 
   @Argument(help: "The sweep spec (YAML).")
   var spec: String

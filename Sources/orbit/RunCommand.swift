@@ -13,8 +13,10 @@ struct RunCommand: ParsableCommand {
       Results go to RUN_DIR/journal.sqlite as they arrive. Running the same command again resumes:
       finished trials are skipped, and new grid points in an edited spec are run. At the end
       RUN_DIR holds trials.csv, report.html and fits.json.
-      Exit codes: 0 all trials ok, 1 some trial failed, 65 bad spec, 66 spec missing,
-      69 cannot bind, 74 journal I/O error, 130 interrupted (resume by running it again).
+      Exit codes: 0 all trials ok, 1 some trial failed, 64 usage, 65 bad spec (or one that does
+      not continue the sweep in RUN_DIR: --new-sweep), 66 spec or program missing, 69 cannot
+      bind or start workers, 74 journal I/O error or damage, 75 RUN_DIR in use by another
+      coordinator, 130 interrupted (resume by running it again).
       """)
 
   @Argument(help: "The sweep spec (YAML).")

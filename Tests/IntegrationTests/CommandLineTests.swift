@@ -167,7 +167,7 @@ extension RealProcesses {
       #expect(lines.count == 4)
       #expect(
         lines[0].hasPrefix(
-          "trial_id,index,status,attempt,worker,wall_seconds,exit_code,a,loss,note"))
+          "trial_id,index,status,attempt,worker,wall_seconds,exit_code,trial_dir,a,loss,note"))
       #expect(lines[1].contains(#","a,b""#))
       let missing = try OrbitProcess.run(["status", "nowhere"], in: sandbox.path)
       #expect(missing.code == 66)

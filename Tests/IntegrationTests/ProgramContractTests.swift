@@ -115,6 +115,53 @@ extension RealProcesses {
       #expect(changed.isEmpty, "\(changed.sorted())")
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aRetrySeesItsAttemptNumberAndThePreviousAttemptsFolder() throws {
+      // Attempt 1 saves a checkpoint and fails; `--retry-failed` runs attempt 2, which is told
+      // where attempt 1's folder is and resumes from it (issue 22).
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "resume.py",
+        """
+        import json, os, sys
+        here = os.environ["ORBIT_TRIAL_DIR"]
+        attempt = os.environ["ORBIT_ATTEMPT"]
+        previous = os.environ.get("ORBIT_PREVIOUS_TRIAL_DIR", "")
+        if attempt == "1":
+            open(os.path.join(here, "ckpt"), "w").write("step 40")
+            sys.exit(1)
+        ckpt = open(os.path.join(previous, "ckpt")).read()
+        print(json.dumps({"loss": 1, "attempt": int(attempt), "resumed": ckpt, "previous": previous}))
+        """)
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: resume.py\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1]}\n"
+      )
+      let first = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path)
+      #expect(first.code == 1, "\(first.stdout)\(first.stderr)")
+      // The hint is a command to paste: the real spec path, not a placeholder.
+      #expect(first.stdout.contains("orbit run sweep.yaml --run-dir run --retry-failed"))
+      let retry = try OrbitProcess.run(
+        [
+          "run", "sweep.yaml", "--workers", "1", "--run-dir", "run", "--no-report",
+          "--retry-failed",
+        ],
+        in: sandbox.path)
+      #expect(retry.code == 0, "\(retry.stdout)\(retry.stderr)")
+      let row = try #require(
+        try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials().first)
+      #expect(row.attempt == 2)
+      let metrics = try #require(
+        try JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8)) as? [String: Any])
+      #expect(metrics["attempt"] as? Int == 2)
+      #expect(metrics["resumed"] as? String == "step 40")
+      #expect((metrics["previous"] as? String)?.hasSuffix("/\(row.id.hex)/attempt-1") == true)
+      let csv = try String(contentsOfFile: "\(sandbox.path)/run/trials.csv", encoding: .utf8)
+      #expect(csv.contains(",trials/\(row.id.hex)/attempt-2,"))
+    }
+
     @Test func planWorksWithoutAProgramAndARepeatedValueIsPlannedOnceWithAWarning() throws {
       let sandbox = try Sandbox()
       try sandbox.write("w.yaml", "method: grid\nparameters:\n  lr: {values: [0.1, 0.01, 0.1]}\n")

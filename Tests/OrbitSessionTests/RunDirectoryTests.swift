@@ -102,6 +102,42 @@ struct SweepContinuityTests {
     #expect(try difference(from: old, to: removed, recordedIndices: [0, 2]) == nil)
   }
 
+  @Test func aRefusedResumeNamesTheFirstDifference() throws {
+    let base = """
+      method: grid
+      program: x.py
+      parameters:
+        lr: {values: [0.001, 0.01]}
+        epochs: {value: 3}
+
+      """
+    // A changed fixed value: every recorded trial is gone, and the message says which value.
+    let epochs = try difference(
+      from: base, to: base.replacingOccurrences(of: "value: 3", with: "value: 4"),
+      recordedIndices: [0, 1])
+    #expect(
+      epochs
+        == "2 of the 2 recorded trials are not in this spec: epochs: 3 → 4 (recorded trial 0 has epochs = 3)"
+    )
+    // A removed grid value.
+    let lr = try difference(
+      from: base, to: base.replacingOccurrences(of: "[0.001, 0.01]", with: "[0.01, 0.1]"),
+      recordedIndices: [0, 1])
+    #expect(lr?.contains("lr: 0.001 → [0.01, 0.1]") == true, "\(lr ?? "nil")")
+    // A parameter added, or removed.
+    let added = try difference(
+      from: base, to: base + "  width: {values: [64, 128]}\n", recordedIndices: [0])
+    #expect(
+      added?.hasSuffix("parameter 'width' was added (width: [128, 64])") == true,
+      "\(added ?? "nil")")
+    let removed = try difference(
+      from: base, to: base.replacingOccurrences(of: "  epochs: {value: 3}\n", with: ""),
+      recordedIndices: [0])
+    #expect(
+      removed?.hasSuffix("parameter 'epochs' was removed (recorded epochs = 3)") == true,
+      "\(removed ?? "nil")")
+  }
+
   @Test func aChangedProgramOrRunnerDoesNotContinue() throws {
     let old = commandSpecText(values: [1, 2])
     let other = commandSpecText(values: [1, 2], program: "y.py")

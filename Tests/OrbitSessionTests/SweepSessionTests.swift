@@ -24,6 +24,7 @@ struct SweepSessionTests {
 
   @Test func aSpecTooLargeForWelcomeIsRefusedBeforeTheRunDirectoryIsMade() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let padding = "# " + String(repeating: "x", count: 4 << 20) + "\n"
     let path = try sandbox.file("huge.yaml", padding + commandSpecText(values: [1]))
     let error = try #require(refusal(path, runDirectory: sandbox.path + "/run"))
@@ -34,6 +35,7 @@ struct SweepSessionTests {
 
   @Test func aSpecOverMaxTrialsIsRefusedBeforeTheRunDirectoryIsMade() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let path = try sandbox.file(
       "big.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {min: 1, max: 1000}\n")
     let error = try #require(refusal(path, runDirectory: sandbox.path + "/run", maxTrials: 999))
@@ -50,12 +52,14 @@ struct SweepSessionTests {
 
   @Test func aBadSpecIsRefusedWithTheLoadersCode() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let missing = try #require(refusal(sandbox.path + "/nope.yaml", runDirectory: sandbox.path))
     #expect(missing.exitCode == ExitStatus.noInput)
   }
 
   @Test func aSecondSessionOnTheSameRunDirectoryIsRefusedWith75() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let path = try sandbox.file("s.yaml", commandSpecText(values: [1, 2]))
     let first = try SweepSession(
       specPath: path, runDirectory: sandbox.path + "/run", retryFailed: false)
@@ -69,6 +73,7 @@ struct SweepSessionTests {
 
   @Test func aResumeSkipsRecordedTrialsAndRetryFailedForgetsFailures() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let text = commandSpecText(values: [1, 2, 3])
     let path = try sandbox.file("s.yaml", text)
     for directory in ["a", "b"] {
@@ -89,6 +94,7 @@ struct SweepSessionTests {
 
   @Test func aSpecThatDoesNotContinueTheRecordedSweepNeedsNewSweep() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let run = sandbox.path + "/run"
     try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
     let old = commandSpecText(values: [1, 2, 3])
@@ -111,6 +117,7 @@ struct SweepSessionTests {
 
   @Test func finishMarksTheSweepAndWritesTrialsCSV() throws {
     let sandbox = try Sandbox()
+    try sandbox.write("x.py", "")  // the program must exist (checked at load)
     let text = commandSpecText(values: [1, 2])
     let path = try sandbox.file("s.yaml", text)
     for (name, interrupted) in [("stopped", true), ("finished", false)] {

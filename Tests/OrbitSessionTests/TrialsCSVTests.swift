@@ -36,7 +36,7 @@ struct TrialsCSVTests {
     let header = csv.prefix { $0 != "\n" }
     #expect(
       header
-        == "trial_id,index,status,attempt,worker,wall_seconds,exit_code,"
+        == "trial_id,index,status,attempt,worker,wall_seconds,exit_code,trial_dir,"
         + "a,b,flag,model.kind,nested,none,metric.a,loss,n_params,metric.status")
   }
 
@@ -46,14 +46,16 @@ struct TrialsCSVTests {
     let t0: TrialID = "t0"
     let t1: TrialID = "t1"
     // Ints and doubles as written, text verbatim unless it needs quotes, missing cells empty.
-    #expect(lines[1] == "\(t0.hex),0,ok,1,w1,1.5,,1,\"x,y\",,mlp,,,0.5,1200")
+    #expect(
+      lines[1] == "\(t0.hex),0,ok,1,w1,1.5,,trials/\(t0.hex)/attempt-1,1,\"x,y\",,mlp,,,0.5,1200")
     // Nested values as canonical JSON (quoted: it holds commas and quotes), exit code shown.
     #expect(
       lines[2]
-        == "\(t1.hex),1,failed,2,node-7,1.5,3,2,\"say \"\"hi\"\"\",,,"
+        == "\(t1.hex),1,failed,2,node-7,1.5,3,trials/\(t1.hex)/attempt-2,2,\"say \"\"hi\"\"\",,,"
         + #""{""k"":[1,2.5,""z""]}",,,"#)
     // Booleans as Python writes them, null as empty, a line break inside a quoted field.
-    #expect(lines[3].hasSuffix(",timeout,1,w1,60.0,,3,\"two"))
+    #expect(lines[3].contains(",timeout,1,w1,60.0,,trials/"))
+    #expect(lines[3].hasSuffix("/attempt-1,3,\"two"))
     #expect(lines[4] == "lines\",True,,,,,")
     #expect(lines.count == 6)
     #expect(lines[5] == "")
@@ -98,7 +100,8 @@ struct TrialsCSVTests {
 
   @Test func noTrialsIsTheFixedHeaderAlone() {
     #expect(
-      TrialsCSV.render([]) == "trial_id,index,status,attempt,worker,wall_seconds,exit_code\n")
+      TrialsCSV.render([])
+        == "trial_id,index,status,attempt,worker,wall_seconds,exit_code,trial_dir\n")
   }
 
   /// The analysis reads the records, not the CSV text: the two must never drift apart.
@@ -107,7 +110,7 @@ struct TrialsCSVTests {
     let parsed = try Table.parseCSV(TrialsCSV.render(Self.mixed))
     #expect(built == parsed)
     #expect(built.rows.count == Self.mixed.count)
-    #expect(built.columns.count == 17)
+    #expect(built.columns.count == 18)
     #expect(built.strings("b")[3] == "cr\rlf\r\nend")
     #expect(TrialsCSV.table([]) == (try Table.parseCSV(TrialsCSV.render([]))))
   }

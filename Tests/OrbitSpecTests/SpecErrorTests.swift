@@ -196,7 +196,9 @@ struct SpecErrorTests {
         parameters:
           a: {values: [1, 2]}
         """,
-      expected: "spec.yaml:1:9: method 'bayes' is not supported by Orbit; use 'grid' or 'random'"),
+      expected:
+        "spec.yaml:1:9: method 'bayes' is not supported by Orbit yet; 'method: random' searches the same parameters (set 'run_cap: N' for how many trials), or 'method: grid' tries every listed value"
+    ),
     Case(
       label: "unknown metric goal",
       yaml: """
