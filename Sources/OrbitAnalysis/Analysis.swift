@@ -177,7 +177,10 @@ public struct Analysis: Sendable {
               schemeNotes.append((note, axis, [group]))
             }
           }
-          for note in [family.withFloor.unmovedNote, family.pure.unmovedNote].compactMap({ $0 }) {
+          let notes = [family.withFloor, family.pure].flatMap {
+            [$0.unmovedNote, $0.stretchedNote]
+          }
+          for note in notes.compactMap({ $0 }) {
             warnings.append("\(display(group, groupBy: settings.groupBy)) on \(axis), \(note)")
           }
         } catch {
@@ -197,7 +200,7 @@ public struct Analysis: Sendable {
     var chinchilla: [String: ChinchillaFit] = [:]
     if tuning == .none {
       (frontiers, isoFLOP) = computeAnalyses(
-        ok: ok, labels: labels, groups: groups, y: y, settings: settings)
+        ok: ok, labels: labels, groups: groups, y: y, settings: settings, warnings: &warnings)
       chinchilla = chinchillaFits(
         ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
         warnings: &warnings)
@@ -398,7 +401,8 @@ public struct Analysis: Sendable {
   }
 
   static func computeAnalyses(
-    ok: Table, labels: [String], groups: [String], y: [Double?], settings: AnalysisSettings
+    ok: Table, labels: [String], groups: [String], y: [Double?], settings: AnalysisSettings,
+    warnings: inout [String]
   ) -> ([ComputeFrontier], [String: IsoFLOPAnalysis]) {
     guard let computeAxis = ["flops", "compute"].first(where: ok.columns.contains) else {
       return ([], [:])
@@ -413,10 +417,16 @@ public struct Analysis: Sendable {
       }
       // A frontier needs compute that varies; a sweep at one budget has none.
       guard Set(rows.map { compute[$0]! }).count >= 3 else { continue }
-      frontiers.append(
-        ComputeFrontier.build(
-          group: group, axis: computeAxis, compute: rows.map { compute[$0]! },
-          loss: rows.map { y[$0]! }, settings: settings))
+      let frontier = ComputeFrontier.build(
+        group: group, axis: computeAxis, compute: rows.map { compute[$0]! },
+        loss: rows.map { y[$0]! }, settings: settings)
+      frontiers.append(frontier)
+      let notes = [frontier.fitError, frontier.fit?.unmovedNote, frontier.fit?.stretchedNote]
+      for note in notes.compactMap({ $0 }) {
+        warnings.append(
+          "\(display(group, groupBy: settings.groupBy)), compute frontier on \(computeAxis): \(note)"
+        )
+      }
       let sized = rows.filter { isFittable(n[$0]) }
       if let iso = IsoFLOPAnalysis.fit(
         n: sized.map { n[$0]! }, compute: sized.map { compute[$0]! }, loss: sized.map { y[$0]! })
@@ -445,9 +455,13 @@ public struct Analysis: Sendable {
         continue
       }
       do {
-        fits[group] = try ChinchillaFit.make(
+        let fit = try ChinchillaFit.make(
           n: rows.map { n[$0]! }, d: rows.map { d[$0]! }, y: rows.map { y[$0]! },
           seeds: rows.map { seeds[$0] }, settings: settings)
+        fits[group] = fit
+        for note in [fit.result.unmovedNote, fit.result.stretchedNote].compactMap({ $0 }) {
+          warnings.append("\(group), Chinchilla law: \(note)")
+        }
       } catch {
         warnings.append("\(group), Chinchilla law: \(error.message)")
       }
@@ -475,10 +489,12 @@ public struct Analysis: Sendable {
         ? " " + family.floorSentence(subject: "It", purpose: "reading its exponent") : ""
       if comparisons.isEmpty || !floorSentence.isEmpty {
         sentences.append(
-          "\(display(family.group)): loss falls as \(family.axis)^−α with α = "
-            + "\(format(family.pure.fit.parameter("alpha")))\(bracket(family.pure.interval("alpha")))"
-            + " (pure power law; with a floor α = \(format(family.withFloor.fit.parameter("alpha")))"
-            + "\(bracket(family.withFloor.interval("alpha")))).\(floorSentence)")
+          "\(display(family.group)): loss falls as \(family.axis)^−α with "
+            + equation("α", family.pure.fit.parameter("alpha"), family.pure.interval("alpha"))
+            + " (pure power law; with a floor "
+            + equation(
+              "α", family.withFloor.fit.parameter("alpha"), family.withFloor.interval("alpha"))
+            + ").\(floorSentence)")
       }
     }
     for family in families where family.axis == primary {

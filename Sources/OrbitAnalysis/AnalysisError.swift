@@ -4,7 +4,7 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
   /// What kind of failure this is; compare against the static members.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Kind: Hashable, Sendable {
-      case malformedCSV, missingColumn, notEnoughData, invalidSetting
+      case malformedCSV, missingColumn, notEnoughData, invalidSetting, fitFailed
     }
     private let kind: Kind
     private init(_ kind: Kind) { self.kind = kind }
@@ -17,6 +17,8 @@ public struct AnalysisError: Error, Sendable, CustomStringConvertible {
     public static let notEnoughData = Code(.notEnoughData)
     /// A setting is out of range (negative bootstrap count, level outside (0, 1), …).
     public static let invalidSetting = Code(.invalidSetting)
+    /// The optimiser ended on no fit: non-finite, or worse than a law the fitted law contains.
+    public static let fitFailed = Code(.fitFailed)
 
     public var description: String { "\(kind)" }
   }

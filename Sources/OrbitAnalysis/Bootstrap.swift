@@ -1,49 +1,5 @@
 import Foundation
 
-/// A two-sided percentile interval at a stated level.
-public struct Interval: Sendable, Codable, Equatable {
-  public var lower: Double
-  public var upper: Double
-  /// Coverage, e.g. 0.95.
-  public var level: Double
-
-  public init(lower: Double, upper: Double, level: Double) {
-    self.lower = lower
-    self.upper = upper
-    self.level = level
-  }
-
-  /// Whether `value` lies inside (bounds included).
-  public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
-
-  /// The percentile interval of `values` (linear interpolation between order statistics, as
-  /// numpy's default), ignoring non-finite values; nil when none are finite.
-  /// - Parameter keepInfinity: count +∞ values (sorted last) instead of dropping them, so that
-  ///   an upper bound beyond every finite resample is +∞ — an open interval, said as such —
-  ///   rather than the largest finite one (multipliers: a resample below the baseline's floor).
-  public static func percentile(_ values: [Double], level: Double, keepInfinity: Bool = false)
-    -> Interval?
-  {
-    let sorted = values.filter { $0.isFinite || (keepInfinity && $0 == .infinity) }.sorted()
-    guard !sorted.isEmpty else { return nil }
-    let tail = (1 - level) / 2
-    return Interval(
-      lower: quantile(sorted, tail), upper: quantile(sorted, 1 - tail), level: level)
-  }
-}
-
-/// The q-quantile of sorted values, linear between order statistics.
-func quantile(_ sorted: [Double], _ q: Double) -> Double {
-  let position = q * Double(sorted.count - 1)
-  let low = Int(position.rounded(.down))
-  let high = min(low + 1, sorted.count - 1)
-  let fraction = position - Double(low)
-  if sorted[high] == .infinity {
-    return fraction > 0 || sorted[low] == .infinity ? .infinity : sorted[low]
-  }
-  return sorted[low] + fraction * (sorted[high] - sorted[low])
-}
-
 /// SplitMix64: a tiny, well-mixed generator; one per resample keeps results independent of
 /// thread count and order.
 struct SplitMix64: RandomNumberGenerator {
@@ -302,13 +258,10 @@ public struct Bootstrap: Sendable {
     }
   }
 
-  /// The fitted log-loss at each point of `objective`.
+  /// The fitted log-loss at each point of `objective`, in its units.
   func fittedLogs(_ objective: HuberLogObjective, fit: LawFit) -> [Double] {
-    objective.logY.indices.map { i in
-      let x = exp(objective.logX[i])
-      let d = objective.logSecondX.isEmpty ? 1 : exp(objective.logSecondX[i])
-      return log(fit.predict(x, d))
-    }
+    let p = fit.starts(in: objective.normalisation).optimum
+    return objective.logY.indices.map { objective.logPrediction(p, at: $0) }
   }
 
   /// The grid starts ranked on each resample: `rankedStarts` of them, evenly spread.
@@ -336,6 +289,9 @@ public struct Bootstrap: Sendable {
       ? Resampling.expansion(
         degreesOfFreedom: resampling.degreesOfFreedom(parameters: objective.dimension),
         level: level) : 1
+    let law = fitter.law
+    let (estimate, subModelOptima) = fit.starts(in: objective.normalisation)
+    let subModelStarts = fitter.startsFromSubModels ? subModelOptima : []
     let runs = parallelMap(count: resamples, threads: threads) {
       b -> (parameters: [Double]?, key: [Int], unmoved: Bool) in
       let (resampled, key) = resample(objective, fit: fit, resampling: resampling, index: b)
@@ -344,7 +300,8 @@ public struct Bootstrap: Sendable {
         let value = resampled.value(at: grid[i], gradient: &gradient)
         return (value.isFinite ? value : .infinity, i)
       }.sorted { $0 < $1 }
-      let starts = [fit.logParameters] + ranked.prefix(refitStarts).map { grid[$0.1] }
+      let starts =
+        [estimate] + subModelStarts + ranked.prefix(refitStarts).map { grid[$0.1] }
       let results = starts.map { LBFGS.minimize(resampled, from: $0, options: options) }
       let best = LawFitter.tieBreak(results)
       let changed =
@@ -352,24 +309,51 @@ public struct Bootstrap: Sendable {
       // A refit that ends where it started on changed data has not refitted anything (the old
       // zero-width intervals: every refit returned the full-data optimum).
       let unmoved = changed && results[best].x == starts[best]
-      // Expanded percentile: the deviation from the estimate, in the optimiser's layout (log A,
-      // α, log E) so A and E stay positive, scaled by t_ν / z.
-      let expanded = zip(results[best].x, fit.logParameters).map { refit, estimate in
-        estimate + expansion * (refit - estimate)
-      }
-      let parameters = fitter.law.naturalParameters(expanded)
+      let parameters = Self.expanded(
+        objective.normalisation.natural(results[best].x), estimate: fit.logParameters,
+        by: expansion, law: law)
       let ok = results[best].value.isFinite && parameters.allSatisfy(\.isFinite)
       return (ok ? parameters : nil, key, unmoved)
     }
     let samples = runs.compactMap(\.parameters)
-    let intervals = fit.law.parameterNames.indices.map { p in
-      Interval.percentile(samples.map { $0[p] }, level: level)
-        ?? Interval(lower: .nan, upper: .nan, level: level)
+    let negligibleFloor = ParameterBound.negligible * smallestFittedLoss(objective, fit: fit)
+    let intervals = law.parameterNames.indices.map { p in
+      let values = samples.map { $0[p] }
+      let interval =
+        law.parameterNames[p] == "E"
+        ? Interval.nonNegative(
+          fit.parameters[p], samples: values, level: level, negligible: negligibleFloor)
+        : Interval.around(fit.parameters[p], samples: values, level: level)
+      return interval ?? Interval(lower: .nan, upper: .nan, level: level)
     }
     return Result(
       samples: samples, intervals: intervals, failed: runs.count - samples.count,
       scheme: resampling.scheme, expansion: expansion, distinct: Set(runs.map(\.key)).count,
       unmoved: runs.count(where: \.unmoved))
+  }
+
+  /// Hesterberg's expansion of one refit: its deviation from the estimate scaled by `factor`,
+  /// in natural parameters. A, B (and α, β) in the natural layout (log A, α, log B, β), so they
+  /// stay positive; E in its own units, clamped at its bound 0, because log E runs to −∞ where
+  /// the floor vanishes and a deviation in log E from there is arbitrarily large (an estimate
+  /// at 1e-39 turned a refit's 1e-5 into 1e-3).
+  static func expanded(
+    _ refit: [Double], estimate: [Double], by factor: Double, law: ScalingLaw
+  ) -> [Double] {
+    let logs = zip(refit, estimate).map { refit, estimate in
+      estimate + factor * (refit - estimate)
+    }
+    var parameters = law.naturalParameters(logs)
+    if let e = law.parameterNames.firstIndex(of: "E") {
+      let (fitted, estimated) = (exp(refit[e]), exp(estimate[e]))
+      parameters[e] = max(0, estimated + factor * (fitted - estimated))
+    }
+    return parameters
+  }
+
+  /// The fit's lowest loss over the points (in the data's units): the scale E is negligible on.
+  func smallestFittedLoss(_ objective: HuberLogObjective, fit: LawFit) -> Double {
+    exp((fittedLogs(objective, fit: fit).min() ?? 0) + objective.normalisation.logY)
   }
 
   /// Refits on resamples of single points, or of whole clusters (n of n), as before schemes.
@@ -383,4 +367,13 @@ public struct Bootstrap: Sendable {
     plain.oneFewer = false
     return plain.run(fitter: fitter, objective: objective, fit: fit, resampling: resampling)
   }
+}
+
+/// When a parameter counts as at its bound.
+enum ParameterBound {
+  /// E is at its bound 0 when it is below this fraction of the smallest fitted loss: a floor
+  /// that changes no fitted loss by more than a part in a million is no floor any data here can
+  /// show (losses are measured to a few per cent), and far above the ~1e-39 where log E drifts
+  /// once the floor has vanished.
+  static let negligible = 1e-6
 }

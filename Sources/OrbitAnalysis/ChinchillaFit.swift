@@ -40,8 +40,9 @@ public struct ChinchillaFit: Sendable {
     let compute = n.indices.map { 6 * n[$0] * d[$0] }
     return ChinchillaFit(
       result: result, a: q[3] / (q[1] + q[3]), b: q[1] / (q[1] + q[3]),
-      aInterval: Interval.percentile(aSamples, level: settings.level),
-      bInterval: Interval.percentile(aSamples.map { 1 - $0 }, level: settings.level),
+      aInterval: Interval.around(q[3] / (q[1] + q[3]), samples: aSamples, level: settings.level),
+      bInterval: Interval.around(
+        q[1] / (q[1] + q[3]), samples: aSamples.map { 1 - $0 }, level: settings.level),
       measuredCompute: compute.min()!...compute.max()!)
   }
 

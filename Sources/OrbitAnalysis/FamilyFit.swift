@@ -27,6 +27,24 @@ public struct FitWithIntervals: Sendable {
       + " their start although their data changed"
   }
 
+  /// "powerlaw: the interval of A was stretched to its estimate …", when any was.
+  public var stretchedNote: String? {
+    let names = fit.law.parameterNames.indices.filter {
+      $0 < intervals.count && intervals[$0].stretched
+    }.map { fit.law.parameterNames[$0] }
+    guard !names.isEmpty else { return nil }
+    return "\(fit.law.rawValue): the bootstrap interval of \(names.joined(separator: ", ")) did"
+      + " not contain the estimate and was stretched to it: the resamples' refits land elsewhere"
+      + " than the full-sample fit, so read \(names.count == 1 ? "that interval" : "those intervals")"
+      + " with care"
+  }
+
+  /// The parameters whose interval is one-sided, e.g. ["E"] for a floor at its bound 0.
+  public var parametersAtBound: [String] {
+    fit.law.parameterNames.indices.filter { $0 < intervals.count && intervals[$0].bound != nil }
+      .map { fit.law.parameterNames[$0] }
+  }
+
   /// The interval of the parameter called `name`, if bootstrapped.
   public func interval(_ name: String) -> Interval? {
     guard let i = fit.law.parameterNames.firstIndex(of: name), i < intervals.count else {
@@ -44,7 +62,7 @@ public struct FitWithIntervals: Sendable {
     fitter.huberDelta = settings.huberDelta
     fitter.threads = settings.threads
     let objective = try fitter.makeObjective(x: x, secondX: secondX, y: y)
-    let fit = fitter.fit(objective)
+    let fit = try fitter.guardedFit(objective)
     guard settings.bootstrap > 0 else {
       return FitWithIntervals(fit: fit, intervals: [], samples: [])
     }
@@ -193,7 +211,7 @@ public struct FamilyFit: Sendable {
   /// The floor trap in words: a significant floor means more width or steps, never a changed
   /// exponent. "Reached" only when the onset lies inside the measured range.
   func floorSentence(subject: String, purpose: String) -> String {
-    let e = "E = \(format(withFloor.fit.parameter("E")))\(bracket(withFloor.interval("E")))"
+    let e = equation("E", withFloor.fit.parameter("E"), withFloor.interval("E"))
     let onset = format(floorOnset)
     if floorOnset <= (x.max() ?? 0) {
       return "\(subject) reached a floor (\(e)) at \(axis) ≈ \(onset): more width or steps are"

@@ -8,8 +8,15 @@ enum FitsJSON {
     return value
   }
 
+  /// VALUE: the estimate and its interval; `bound` ("upper": only an upper limit, the parameter
+  /// at the lower end of its range; "lower": the mirror) and `stretched` only when they apply.
   static func interval(_ value: Double, _ interval: Interval?) -> [String: Any] {
-    ["value": number(value), "lower": number(interval?.lower), "upper": number(interval?.upper)]
+    var object: [String: Any] = [
+      "value": number(value), "lower": number(interval?.lower), "upper": number(interval?.upper),
+    ]
+    if let bound = interval?.bound { object["bound"] = bound.rawValue }
+    if interval?.stretched == true { object["stretched"] = true }
+    return object
   }
 
   static func fit(_ f: FitWithIntervals) -> [String: Any] {
@@ -94,8 +101,9 @@ enum FitsJSON {
   /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and
   /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
   /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`. Still 2 with
-  /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`): new keys
-  /// only, none changed.
+  /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`) and issue
+  /// 23's (VALUE's `bound` and `stretched`, the frontier's `fit_error`): new keys only, none
+  /// changed.
   static let schema = 2
 
   /// The whole analysis as a JSON object.
@@ -114,7 +122,7 @@ enum FitsJSON {
       "frontiers": analysis.frontiers.map { f -> [String: Any] in
         [
           "group": f.group, "axis": f.axis, "compute": f.compute, "loss": f.loss,
-          "fit": f.fit.map(fit) ?? NSNull(),
+          "fit": f.fit.map(fit) ?? NSNull(), "fit_error": f.fitError ?? NSNull(),
         ]
       },
       "isoflop": analysis.isoFLOP.mapValues { iso -> [String: Any] in

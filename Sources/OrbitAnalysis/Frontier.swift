@@ -9,8 +9,11 @@ public struct ComputeFrontier: Sendable {
   /// Frontier points, ascending in compute.
   public var compute: [Double]
   public var loss: [Double]
-  /// The fit on the frontier (nil with fewer than 4 frontier points); α in it is γ.
+  /// The fit on the frontier (nil with fewer than 4 frontier points, or when it failed); α in
+  /// it is γ.
   public var fit: FitWithIntervals?
+  /// Why a frontier with enough points has no fit (`AnalysisError.fitFailed`, …).
+  public var fitError: String?
 
   /// Builds the frontier of (compute, loss) and fits it when it has ≥ 4 points.
   public static func build(
@@ -23,11 +26,15 @@ public struct ComputeFrontier: Sendable {
       c.append(compute[i])
       l.append(loss[i])
     }
-    let fit =
-      c.count >= 4
-      ? try? FitWithIntervals.make(law: .powerLaw, x: c, y: l, resampling: nil, settings: settings)
-      : nil
-    return ComputeFrontier(group: group, axis: axis, compute: c, loss: l, fit: fit)
+    var frontier = ComputeFrontier(group: group, axis: axis, compute: c, loss: l)
+    guard c.count >= 4 else { return frontier }
+    do {
+      frontier.fit = try FitWithIntervals.make(
+        law: .powerLaw, x: c, y: l, resampling: nil, settings: settings)
+    } catch {
+      frontier.fitError = error.message
+    }
+    return frontier
   }
 }
 

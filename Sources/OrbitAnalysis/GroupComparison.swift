@@ -63,8 +63,10 @@ public struct GroupComparison: Sendable {
     let pairs = min(baseline.pure.samples.count, other.pure.samples.count)
     let differenceInterval =
       pairs > 0
-      ? Interval.percentile(
-        (0..<pairs).map { other.pure.samples[$0][1] - baseline.pure.samples[$0][1] }, level: level)
+      ? Interval.around(
+        difference,
+        samples: (0..<pairs).map { other.pure.samples[$0][1] - baseline.pure.samples[$0][1] },
+        level: level)
       : nil
     // k at each loss the other family measured (median over seeds at each x), through the
     // baseline's fitted law: the other family's own law, floor or not, plays no part.
@@ -95,7 +97,7 @@ public struct GroupComparison: Sendable {
       return Multiplier(
         x: x, loss: loss, k: needed / x,
         interval: samples.isEmpty
-          ? nil : Interval.percentile(samples, level: level, keepInfinity: true),
+          ? nil : Interval.around(needed / x, samples: samples, level: level, keepInfinity: true),
         extrapolated: !inside)
     }
     var comparison = GroupComparison(
@@ -268,6 +270,22 @@ func bracket(_ interval: Interval?) -> String {
   guard let interval else { return "" }
   if interval.upper == .infinity { return " [\(format(interval.lower)), ∞)" }
   return " [\(format(interval.lower)), \(format(interval.upper))]"
+}
+
+/// An estimate with its interval as tables print it: "0.1704 [0.08358, 0.2124]"; a one-sided
+/// interval says only its limit, "< 0.003" (E at its bound 0), never a zero-width "[x, x]".
+func valueText(_ value: Double, _ interval: Interval?) -> String {
+  switch interval?.bound {
+  case .upper: "< \(format(interval!.upper))"
+  case .lower: "> \(format(interval!.lower))"
+  case nil: format(value) + bracket(interval)
+  }
+}
+
+/// The same in prose: "E = 0.05 [0.04, 0.06]", or "E < 0.003" at a bound.
+func equation(_ name: String, _ value: Double, _ interval: Interval?) -> String {
+  interval?.bound == nil
+    ? "\(name) = \(valueText(value, interval))" : "\(name) \(valueText(value, interval))"
 }
 
 /// A multiplier as a reader should take it: "16.1 [14, 19]", "16.1 [14, ∞)" when some resamples

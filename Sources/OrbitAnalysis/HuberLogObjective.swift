@@ -20,6 +20,9 @@ public struct HuberLogObjective: DifferentiableObjective, Sendable {
   public var hasFloor: Bool
   /// Divide by the number of points: the MEAN objective that stops optimisers early.
   public var useMean: Bool = false
+  /// The units of the points and of the parameters (`Normalisation`): `LawFitter.makeObjective`
+  /// centres the logs on their means; an objective built from raw logs is in raw units.
+  public var normalisation = Normalisation.identity
   /// Use the four-wide exp/log path. Off in debug builds, where unspecialised SIMD code is
   /// ~100× slower than scalar libm; tests switch it on to check it against the scalar path.
   public var vectorized: Bool = Self.vectorizedByDefault
@@ -44,6 +47,16 @@ public struct HuberLogObjective: DifferentiableObjective, Sendable {
     self.weights = weights ?? [Double](repeating: 1, count: logY.count)
     self.delta = delta
     self.hasFloor = hasFloor
+  }
+
+  /// The law's log-loss at point `i` for parameters `p` (this objective's layout and units).
+  public func logPrediction(_ p: [Double], at i: Int) -> Double {
+    let twoAxes = !logSecondX.isEmpty
+    var terms = [p[0] - p[1] * logX[i]]
+    if twoAxes { terms.append(p[2] - p[3] * logSecondX[i]) }
+    if hasFloor { terms.append(p[twoAxes ? 4 : 2]) }
+    let top = terms.max()!
+    return top + log(terms.map { exp($0 - top) }.reduce(0, +))
   }
 
   public func value(at p: [Double], gradient: inout [Double]) -> Double {

@@ -33,14 +33,17 @@ struct ReportHTML {
     return (0..<48).map { exp(low + (high - low) * Double($0) / 47) }
   }
 
-  /// Pointwise percentile band of a law's predictions over bootstrap samples.
+  /// Pointwise percentile band of a law's predictions over bootstrap samples (around the fitted
+  /// curve, as every interval is around its estimate).
   static func band(_ fit: FitWithIntervals, over grid: [Double], level: Double) -> [(
     x: Double, lower: Double, upper: Double
   )] {
     guard !fit.samples.isEmpty else { return [] }
     return grid.compactMap { x in
       let predictions = fit.samples.map { predictLaw(fit.fit.law, $0, x, 1) }
-      return Interval.percentile(predictions, level: level).map { (x, $0.lower, $0.upper) }
+      return Interval.around(fit.fit.predict(x), samples: predictions, level: level).map {
+        (x, $0.lower, $0.upper)
+      }
     }
   }
 

@@ -3,7 +3,7 @@ import Foundation
 /// The HTML tables of report.html: fits, slopes, comparisons, frontier, IsoFLOP, metadata.
 enum ReportTables {
   static func cell(_ value: Double, _ interval: Interval?) -> String {
-    "<td class=\"num\">\(escapeHTML(format(value) + bracket(interval)))</td>"
+    "<td class=\"num\">\(escapeHTML(valueText(value, interval)))</td>"
   }
 
   static func table(_ header: [String], _ rows: [String]) -> String {
@@ -118,7 +118,7 @@ enum ReportTables {
           cell($0.fit.parameter("alpha"), $0.interval("alpha"))
             + cell($0.fit.parameter("E"), $0.interval("E"))
         }
-          ?? text("too few points") + text(""))
+          ?? text(f.fitError.map { "no fit: \($0)" } ?? "too few points") + text(""))
     }
     return table(["group", "frontier points", "γ in L = E + A·C^−γ", "E"], rows)
   }

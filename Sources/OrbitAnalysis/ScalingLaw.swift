@@ -41,34 +41,31 @@ public enum ScalingLaw: String, Sendable, Codable, CaseIterable {
     }
   }
 
-  /// Hoffmann et al.'s grid of initialisations: α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1},
-  /// a, b ∈ {0, 5, …, 25}; the one-axis laws use the matching sub-grid. 4,500 starts for
-  /// Chinchilla, 150 for a power law, 30 without a floor.
-  public var defaultStarts: [[Double]] {
+  /// The grid of starts, in normalised units (`Normalisation`: x, D and the loss divided by
+  /// their geometric means, so the loss is ≈ 1 mid-range): α, β ∈ {0, 0.5, …, 2} as Hoffmann et
+  /// al.; a, b ∈ {−5, −4, …, 0}, a power term from 0.7 % to all of the loss mid-range; e ∈ {−2,
+  /// −1.5, …, 0}, a floor from 14 % to all of it (smaller floors are reached from the pure law's
+  /// optimum, which every floor fit also starts from, `SubModel`). Hoffmann's a, b ∈ {0, 5, …,
+  /// 25} suited raw Chinchilla units only. 4,500 starts for Chinchilla, 150 for a power law, 30
+  /// without a floor.
+  public var defaultStarts: [[Double]] { Self.startGrid(twoAxes: hasTwoAxes, hasFloor: hasFloor) }
+
+  /// The grid for an objective of this shape (sub-laws too: Chinchilla without its floor).
+  static func startGrid(twoAxes: Bool, hasFloor: Bool) -> [[Double]] {
     let exponents = stride(from: 0.0, through: 2.0, by: 0.5).map { $0 }
-    let floors = stride(from: -1.0, through: 1.0, by: 0.5).map { $0 }
-    let coefficients = stride(from: 0.0, through: 25.0, by: 5.0).map { $0 }
+    let floors: [Double] = hasFloor ? stride(from: -2.0, through: 0.0, by: 0.5).map { $0 } : []
+    let coefficients = stride(from: -5.0, through: 0.0, by: 1.0).map { $0 }
     var starts: [[Double]] = []
-    switch self {
-    case .chinchilla:
-      for a in coefficients {
-        for b in coefficients {
-          for e in floors {
-            for alpha in exponents {
-              for beta in exponents { starts.append([a, alpha, b, beta, e]) }
+    for a in coefficients {
+      for b in twoAxes ? coefficients : [0] {
+        for e in hasFloor ? floors : [0] {
+          for alpha in exponents {
+            for beta in twoAxes ? exponents : [0] {
+              starts.append(
+                [a, alpha] + (twoAxes ? [b, beta] : []) + (hasFloor ? [e] : []))
             }
           }
         }
-      }
-    case .powerLaw:
-      for a in coefficients {
-        for e in floors {
-          for alpha in exponents { starts.append([a, alpha, e]) }
-        }
-      }
-    case .powerLawNoFloor:
-      for a in coefficients {
-        for alpha in exponents { starts.append([a, alpha]) }
       }
     }
     return starts
@@ -95,6 +92,25 @@ public struct LawFit: Sendable {
   public var startsAtOptimum: Int
   /// Number of points fitted.
   public var points: Int
+  /// The lowest objective among the laws this one contains (`SubModel`: the floor law's pure
+  /// law, …), on the same points; nil for a law that contains none. `objective` is never above
+  /// it: `LawFitter.guardedFit` throws instead.
+  public var subModelObjective: Double? = nil
+  /// Those laws' optima in this law's natural layout, the dropped term vanished: a bootstrap
+  /// refit starts from them too, so it is never worse than the sub-law refitted from there.
+  public var subModelStarts: [[Double]] = []
+  /// The units the optimiser worked in, and `logParameters` and `subModelStarts` in them as it
+  /// ended: a bootstrap of the same objective starts there bit for bit, rather than from a round
+  /// trip through the natural layout that differs in the last digits between units.
+  var normalisation = Normalisation.identity
+  var optimum: [Double] = []
+  var subModelOptima: [[Double]] = []
+
+  /// Where this fit's optimum and its sub-laws' optima are in an objective in `units`.
+  func starts(in units: Normalisation) -> (optimum: [Double], subModels: [[Double]]) {
+    guard units != normalisation || optimum.isEmpty else { return (optimum, subModelOptima) }
+    return (units.normalised(logParameters), subModelStarts.map(units.normalised))
+  }
 
   /// The parameter called `name` ("A", "alpha", "B", "beta", "E"); E is 0 for a law without one.
   public func parameter(_ name: String) -> Double {

@@ -16,7 +16,7 @@ enum SummaryTable {
     }.joined(separator: "\n") + "\n"
   }
 
-  static func value(_ v: Double, _ interval: Interval?) -> String { format(v) + bracket(interval) }
+  static func value(_ v: Double, _ interval: Interval?) -> String { valueText(v, interval) }
 
   static func fitRows(_ f: FitWithIntervals, group: String, axis: String) -> [String] {
     let law = f.fit.law
@@ -61,6 +61,9 @@ enum SummaryTable {
         ])
       }
       out += "\n" + render(lines)
+    }
+    for frontier in analysis.frontiers {
+      out += "\n" + frontierText(frontier, display: analysis.display(frontier.group)) + "\n"
     }
     for (group, iso) in analysis.isoFLOP.sorted(by: { $0.key < $1.key }) {
       out +=
@@ -109,6 +112,16 @@ enum SummaryTable {
       }
       return text
     }.joined(separator: "; ")
+  }
+
+  /// "Compute frontier all on flops (10 points): L = E + A·C^−γ with γ = 0.2 [0.19, 0.21],
+  /// E < 0.003".
+  static func frontierText(_ f: ComputeFrontier, display: String) -> String {
+    let head = "Compute frontier \(display) on \(f.axis) (\(f.compute.count) points): "
+    guard let fit = f.fit else { return head + (f.fitError.map { "no fit: \($0)" } ?? "too few") }
+    return head + "L = E + A·C^−γ with "
+      + equation("γ", fit.fit.parameter("alpha"), fit.interval("alpha")) + ", "
+      + equation("E", fit.fit.parameter("E"), fit.interval("E"))
   }
 
   static func chinchillaText(_ c: ChinchillaFit, level: Double) -> String {

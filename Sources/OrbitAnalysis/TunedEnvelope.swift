@@ -108,7 +108,7 @@ public struct TunedEnvelope: Sendable {
     if let fit, let column = columns.first {
       envelope.drift = Drift(
         column: column, gamma: fit.gamma,
-        gammaInterval: Interval.percentile(gammas, level: settings.level),
+        gammaInterval: Interval.around(fit.gamma, samples: gammas, level: settings.level),
         coefficient: fit.coefficient, boundedByGrid: optima.contains(where: \.atEdge))
     }
     return envelope
@@ -162,7 +162,7 @@ public struct TunedEnvelope: Sendable {
   /// "train.lr* ∝ n^−γ, γ = 0.5 [0.4, 0.6]: drifts" in words.
   func driftSentence(axis: String) -> String? {
     guard let drift else { return nil }
-    let gamma = "γ = \(format(drift.gamma))\(bracket(drift.gammaInterval))"
+    let gamma = equation("γ", drift.gamma, drift.gammaInterval)
     let bound =
       drift.boundedByGrid
       ? " (an optimum lies at an edge of the swept values, so this is a bound: sweep wider)" : ""

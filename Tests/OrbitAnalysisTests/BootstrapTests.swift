@@ -28,13 +28,18 @@ import Testing
     let (objective, fit) = TestData.chinchillaFit
     var scipyLike = fitter
     scipyLike.options.tests = .scipyDefaults
+    scipyLike.startsFromSubModels = false
+    scipyLike.normalises = false
     var bootstrap = Bootstrap()
     bootstrap.resamples = 100
-    // The old bootstrap: one refit from the full-sample optimum. Absolute tests (divided by
-    // max(|f|, 1)) stop there at once, and the intervals collapse (5× to 1,000×+ on this data).
+    // The old bootstrap: one refit from the full-sample optimum, in raw units (`fit` is in
+    // natural units, which are the raw objective's). Absolute tests (divided by max(|f|, 1))
+    // stop there at once, and the intervals collapse (5× to 1,000×+ on this data).
     var optimumOnly = bootstrap
     optimumOnly.refitStarts = 0
-    let collapsed = optimumOnly.run(fitter: scipyLike, objective: objective, fit: fit)
+    let points = try TestData.chinchillaPoints()
+    let raw = try scipyLike.makeObjective(x: points.n, secondX: points.d, y: points.loss)
+    let collapsed = optimumOnly.run(fitter: scipyLike, objective: raw, fit: fit)
     // Refits that also start from the resample's own best grid starts move.
     let right = bootstrap.run(fitter: fitter, objective: objective, fit: fit)
     #expect(right.unmoved == 0)

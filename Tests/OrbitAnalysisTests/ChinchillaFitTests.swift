@@ -12,7 +12,8 @@ import Testing
   @Test func reproducesEpochWithinHalfAPercent() throws {
     #expect(try TestData.chinchillaPoints().n.count == 240)
     let fit = TestData.chinchillaFit.fit
-    #expect(fit.starts == 4500)
+    // The 4,500 grid starts and the optima of the three laws with a term fewer.
+    #expect(fit.starts == 4503)
     #expect(fit.converged)
     for (name, value) in Self.epoch {
       let relative = abs(fit.parameter(name) - value) / value
@@ -27,11 +28,12 @@ import Testing
     fitter.options.tests = .scipyDefaults
     let mean = try fitter.fit(x: points.n, secondX: points.d, y: points.loss)
     let (objective, sum) = TestData.chinchillaFit
-    // Evaluated on the same (sum) objective, the mean fit is visibly worse and far from Epoch.
+    // Evaluated on the same (sum) objective, the mean fit is visibly worse and off Epoch's fit
+    // (by > 5 % in raw units; in normalised units the grid starts nearer, so by > 1 %).
     var g = [Double](repeating: 0, count: 5)
     let meanOnSum = objective.value(at: mean.logParameters, gradient: &g)
     #expect(meanOnSum > sum.objective * 1.01)
     let worst = Self.epoch.map { abs(mean.parameter($0.key) - $0.value) / $0.value }.max()!
-    #expect(worst > 0.05)
+    #expect(worst > 0.01)
   }
 }

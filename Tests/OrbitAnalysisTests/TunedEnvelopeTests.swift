@@ -106,6 +106,7 @@ import Testing
     let drift = try #require(analysis.families.first?.tuned?.drift)
     #expect(abs(drift.gamma - 0.5) < 0.02, "γ = \(drift.gamma)")
     #expect(drift.gammaInterval?.contains(0.5) == true)
+    #expect(drift.gammaInterval?.contains(drift.gamma) == true)
     #expect(drift.drifts)
     #expect(!drift.boundedByGrid)
     #expect(abs(drift.coefficient * pow(16, -drift.gamma) - 0.05) / 0.05 < 0.05)
