@@ -138,6 +138,16 @@ public final class Journal {
     return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
   }
 
+  /// `PRAGMA quick_check`: the cheaper check (pages, records, no index-to-table comparison),
+  /// for every journal opened to be served (`orbit serve`, the dashboard), so a damaged file is
+  /// named at once rather than read without a word (issue 25). Nil when sound.
+  public func quickDamage() throws(JournalError) -> String? {
+    let lines = try read("the journal's integrity") { db in
+      try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
+    }
+    return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
+  }
+
   public func finishSweep(id: String, state: String, now: Double) throws(JournalError) {
     try write("the sweep's end") { db in
       try db.execute(

@@ -26,10 +26,20 @@ public final class DashboardData: @unchecked Sendable {
   /// - Throws: `SessionError` 66 when RUN_DIR has no journal.
   public init(runDirectory: String) throws(SessionError) {
     self.runDirectory = runDirectory
+    let path = runDirectory + "/journal.sqlite"
     do {
-      journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
+      journal = try Journal(path: path, readOnly: true)
     } catch {
       throw SessionError(error.description, exitCode: ExitStatus.noInput)
+    }
+    let damage: String?
+    do { damage = try journal.quickDamage() } catch {
+      throw SessionError(error.description, exitCode: ExitStatus.ioError)
+    }
+    if let damage {
+      throw SessionError(
+        "\(path) is damaged (\(damage)); serving it would show wrong figures. Restore it from a copy, or move it away.",
+        exitCode: ExitStatus.ioError)
     }
     analysis = LiveAnalysis(runDirectory: runDirectory)
   }

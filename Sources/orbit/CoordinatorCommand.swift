@@ -57,6 +57,9 @@ struct CoordinatorCommand: ParsableCommand {
       )
     }
     try slurm.validate(curve: curveKey != nil)
+    try OptionChecks.endpoint(bind, "--bind", allowsAnyPort: true)
+    try OptionChecks.seconds(stopGrace, "--stop-grace")
+    try OptionChecks.count(maxTrials, "--max-trials", min: 1)
   }
 
   @Flag(help: "Allow binding a non-loopback address without CurveZMQ (a trusted network only).")

@@ -21,6 +21,15 @@ struct DashboardOptions: ParsableArguments {
   )
   var httpToken: String?
 
+  func validate() throws {
+    if let httpToken, httpToken.count < 8 {
+      // An empty token admitted `?token=`: a token too short to guess is none at all.
+      throw ValidationError(
+        "--http-token must be at least 8 characters (got \(httpToken.count)); leave it out off loopback and one is generated"
+      )
+    }
+  }
+
   /// `orbit run`'s address when `--http` is not given.
   static let runDefault = "127.0.0.1:0"
 

@@ -17,6 +17,8 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Trials to show without --json.")
   var limit: Int = 10
 
+  func validate() throws { try OptionChecks.count(limit, "--limit") }
+
   func run() throws {
     let spec = try SpecLoading.load(spec, toRun: false)
     for warning in spec.warnings { warn(warning) }

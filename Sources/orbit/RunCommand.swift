@@ -54,8 +54,9 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var log: LogOptions
 
   func validate() throws {
-    if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
-    if let slots, slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    try OptionChecks.count(workers, "--workers", min: 1, max: OptionChecks.maxLocalWorkers)
+    if let slots { try OptionChecks.count(slots, "--slots", min: 1, max: PeerPolicy.maxSlots) }
+    try OptionChecks.count(maxTrials, "--max-trials", min: 1)
   }
 
   func run() throws {

@@ -54,6 +54,7 @@ struct SlurmPoolOptions: ParsableArguments {
       }
       return
     }
+    try OptionChecks.seconds(slurmIdle, "--slurm-idle")
     if slurmSlotsPerJob < 1 || slurmBatch < 1 || slurmIdle < 0 {
       throw ValidationError(
         "--slurm-slots-per-job and --slurm-batch must be at least 1, --slurm-idle 0 or more")

@@ -24,6 +24,8 @@ struct TrialCommand: ParsableCommand {
   @Flag(help: "Print the report as JSON.")
   var json = false
 
+  func validate() throws { try OptionChecks.count(index, "--index") }
+
   func run() throws {
     let spec = try SpecLoading.load(spec)
     guard spec.runner == .core else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSupport
 import Foundation
+import OrbitCoordinator
 import OrbitSession
 import OrbitSpec
 import OrbitWorker
@@ -97,7 +98,10 @@ struct WorkerCommand: ParsableCommand {
         "refusing to run commands for \(connect) over plain TCP: whoever answers there could run any program on this machine. Give the coordinator's key (--curve-key WORKER.key --server-key COORDINATOR.pub), or pass --insecure on a network you trust."
       )
     }
-    if let slots, slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    if let slots { try OptionChecks.count(slots, "--slots", min: 1, max: PeerPolicy.maxSlots) }
+    try OptionChecks.seconds(giveUp, "--give-up", allowZero: false)
+    if let lifetime { try OptionChecks.seconds(lifetime, "--lifetime", allowZero: false) }
+    try OptionChecks.endpoint(connect, "--connect", allowsAnyPort: false)
     if gpusPerTrial < 1 {
       throw ValidationError("--gpus-per-trial must be at least 1, got \(gpusPerTrial)")
     }

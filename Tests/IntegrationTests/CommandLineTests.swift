@@ -28,6 +28,7 @@ extension RealProcesses {
     @Test func unknownKeyExits65NamingIt() throws {
       let sandbox = try Sandbox()
       try sandbox.write("typo.yaml", "method: grid\nprogram: x.py\nparamters:\n  x: {value: 1}\n")
+      try sandbox.write("x.py", "")  // programs are checked at load
       let result = try OrbitProcess.run(["plan", "typo.yaml"], in: sandbox.path)
       #expect(result.code == 65)
       #expect(result.stderr.contains("paramters"))
@@ -78,9 +79,43 @@ extension RealProcesses {
       #expect(lines[1].contains(#""params":{"a":1,"b":"y"}"#))
     }
 
+    @Test func aMissingProgramIsNamedAtLoadWith66() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("s.yaml", "method: grid\nprogram: trian.py\nparameters:\n  a: {value: 1}\n")
+      let run = try OrbitProcess.run(["run", "s.yaml", "--no-http"], in: sandbox.path, timeout: 30)
+      #expect(run.code == 66)
+      #expect(run.stderr.contains("program 'trian.py' not found"), "\(run.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: sandbox.path + "/runs"))
+    }
+
+    @Test(arguments: [
+      ["plan", "s.yaml", "--limit=-1"],
+      ["worker", "--connect", "tcp://127.0.0.1:5555", "--lifetime=99999999999999999d"],
+      ["worker", "--connect", "tcp://127.0.0.1:5555", "--give-up=nan"],
+      ["worker", "--connect", "tcp://127.0.0.1:99999"],
+      ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:99999"],
+      ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:-1"],
+      ["coordinator", "s.yaml", "--stop-grace", "nan"],
+      ["coordinator", "s.yaml", "--stop-grace=-1"],
+      ["coordinator", "s.yaml", "--stop-grace", "1e308"],
+      ["run", "s.yaml", "--workers", "100000"],
+      ["run", "s.yaml", "--http-token", ""],
+      ["trial", "s.yaml", "--index=-3"],
+    ])
+    func everyNumericOptionIsCheckedBeforeAnythingStarts(arguments: [String]) throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")
+      let result = try OrbitProcess.run(arguments, in: sandbox.path, timeout: 30)
+      #expect(result.code == 64, "\(arguments): \(result.stderr)")
+      #expect(result.stderr.lowercased().contains("error:"), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: sandbox.path + "/runs"))
+    }
+
     @Test func coordinatorThatCannotBindExits69() throws {
       let sandbox = try Sandbox()
       try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")  // programs are checked at load
       let result = try OrbitProcess.run(
         ["coordinator", "s.yaml", "--bind", "tcp://203.0.113.1:1", "--insecure"], in: sandbox.path,
         timeout: 30)
@@ -91,6 +126,7 @@ extension RealProcesses {
     @Test func plainTCPOffLoopbackIsRefusedUnlessInsecure() throws {
       let sandbox = try Sandbox()
       try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")  // programs are checked at load
       let coordinator = try OrbitProcess.run(
         ["coordinator", "s.yaml", "--bind", "tcp://0.0.0.0:0"], in: sandbox.path, timeout: 30)
       #expect(coordinator.code == 64)
@@ -107,6 +143,7 @@ extension RealProcesses {
     @Test func workerWithoutAllowCommandIsRefusedACommandSweep() throws {
       let sandbox = try Sandbox()
       try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")  // programs are checked at load
       let coordinator = try OrbitProcess(
         ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path
@@ -126,6 +163,7 @@ extension RealProcesses {
     @Test func orbitReexecsWithOneOpenBLASThreadUnderItsOwnName() throws {
       let sandbox = try Sandbox()
       try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")  // programs are checked at load
       let coordinator = try OrbitProcess(
         ["coordinator", "s.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
         in: sandbox.path, unsetting: ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
