@@ -117,7 +117,7 @@ public enum TrialsCSV {
       let m = object(trial.metricsJSON)
       var row = [
         trial.id.hex, String(trial.index), trial.status.rawValue, String(trial.attempt),
-        trial.worker,
+        neutralised(trial.worker),
         number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "", trialFolder(trial),
       ]
       row += params.map { p[$0].map(cell) ?? "" }
@@ -141,9 +141,22 @@ public enum TrialsCSV {
     case .bool(let b): return b ? "True" : "False"
     case .int(let i): return String(i)
     case .double(let d): return number(d)
-    case .string(let s): return s
+    case .string(let s): return neutralised(s)
     case .list, .object: return value.canonicalJSON
     }
+  }
+
+  /// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
+  /// first) gets a leading `'`, as OWASP recommends for CSV injection: a worker id or a metric a
+  /// peer or program chooses must not become `=HYPERLINK(…)` in the user's spreadsheet. Numbers
+  /// are never strings here, so `-0.5` stays a number.
+  static func neutralised(_ text: String) -> String {
+    guard let first = text.utf8.first,
+      [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
+        .contains(first)
+    else { return text }
+    if ParamValue.nonFiniteNames.contains(text) { return text }
+    return "'" + text
   }
 
   private static func number(_ d: Double) -> String {

@@ -72,6 +72,32 @@ public indirect enum ParamValue: Sendable, Hashable {
     return try parser.parseDocument()
   }
 
+  /// The strings a metric's NaN and infinities are stored as: JSON has no such numbers, and a
+  /// program's `json.dumps` writes them anyway (docs/PROGRAMS.md).
+  public static let nonFiniteNames: [String] = ["NaN", "Infinity", "-Infinity"]
+
+  /// The value with every NaN and infinity replaced by its name (`"NaN"`, `"Infinity"`,
+  /// `"-Infinity"`), so that it is valid JSON wherever it is stored or served (issue 25: a NaN
+  /// curve point made `/api/trials/ID` invalid JSON, and a NaN metric dropped all the others).
+  public var replacingNonFinite: ParamValue {
+    switch self {
+    case .double(let d) where d.isNaN: return .string("NaN")
+    case .double(let d) where d.isInfinite: return .string(d > 0 ? "Infinity" : "-Infinity")
+    case .list(let items): return .list(items.map(\.replacingNonFinite))
+    case .object(let members): return .object(members.mapValues(\.replacingNonFinite))
+    default: return self
+    }
+  }
+
+  /// Whether this is a number that is not finite, or the name one is stored under.
+  public var isNonFiniteNumber: Bool {
+    switch self {
+    case .double(let d): return !d.isFinite
+    case .string(let s): return Self.nonFiniteNames.contains(s)
+    default: return false
+    }
+  }
+
   /// A short name for the kind of value, for error messages ("a string", "a list").
   var kindName: String {
     switch self {

@@ -152,6 +152,11 @@ public struct CommandRunner: TrialRunner {
     }
     let resultFile = try? String(contentsOfFile: resultPath, encoding: .utf8)
     let metrics = progress.finalMetrics(resultFile: resultFile) ?? "{}"
+    if spec.metricIsNonFinite(in: metrics) {
+      // A NaN or infinite loss is a run that diverged, a result like any other: its metrics and
+      // curve are kept (the non-finite ones stored by name).
+      return outcome(.diverged, metrics: metrics, stderr: capture.stderrTail, exit: 0)
+    }
     if let missing = spec.missingMetric(in: metrics, lastOutput: progress.lastLine) {
       return outcome(.failed, metrics: metrics, stderr: capture.stderrTail + missing, exit: 0)
     }
@@ -235,6 +240,14 @@ struct FolderError: Error {
 }
 
 extension Spec {
+  /// Whether the spec's metric is reported, as NaN or an infinity (stored by name).
+  func metricIsNonFinite(in metricsJSON: String) -> Bool {
+    guard let name = metric?.name,
+      case .object(let object)? = try? ParamValue.parseJSON(metricsJSON)
+    else { return false }
+    return object[name]?.isNonFiniteNumber == true
+  }
+
   /// Why `metricsJSON` is not a result of this sweep, or nil: the spec names `metric.name` and
   /// the run reported no finite number under it (a crashed logger, a renamed key).
   func missingMetric(in metricsJSON: String, lastOutput: String) -> String? {

@@ -33,7 +33,8 @@ struct ProgressLines {
   mutating func take(_ line: Substring) -> (step: Int, metrics: String)? {
     let trimmed = line.trimmingCharacters(in: .whitespaces)
     if !trimmed.isEmpty { lastLine = String(trimmed.prefix(200)) }
-    guard trimmed.hasPrefix("{"), case .object(var object)? = try? ParamValue.parseJSON(trimmed)
+    guard trimmed.hasPrefix("{"),
+      case .object(var object)? = try? ParamValue.parseJSON(trimmed).replacingNonFinite
     else { return nil }
     guard let key = Self.stepKeys.first(where: { object[$0] != nil }),
       let step = Self.integer(object[key]!)
@@ -58,7 +59,9 @@ struct ProgressLines {
   /// The final metrics: `resultFile` (a JSON object), else the last result line, else the last
   /// progress point, else nil.
   func finalMetrics(resultFile: String?) -> String? {
-    if let resultFile, case .object(let object)? = try? ParamValue.parseJSON(resultFile) {
+    if let resultFile,
+      case .object(let object)? = try? ParamValue.parseJSON(resultFile).replacingNonFinite
+    {
       return ParamValue.object(object).canonicalJSON
     }
     return lastResultLine ?? lastPoint?.metrics

@@ -162,6 +162,50 @@ extension RealProcesses {
       #expect(csv.contains(",trials/\(row.id.hex)/attempt-2,"))
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aNaNLossIsDivergedAndEveryValueStaysValidJSON() throws {
+      // json.dumps writes NaN and Infinity, which JSON lacks: the run is `diverged` (not
+      // `failed`), its other metrics and its curve kept, and everything served stays JSON.
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "nan.py",
+        """
+        import json, sys
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        print(json.dumps({"step": 1, "loss": float("nan"), "grad": float("inf")}))
+        if args["x"] == "1":
+            print(json.dumps({"loss": float("nan"), "acc": 0.5, "tag": "=cmd|' /C calc'!A0"}))
+        else:
+            print(json.dumps({"loss": 0.5, "acc": float("-inf")}))
+        """)
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: nan.py\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1, 2]}\n"
+      )
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path)
+      #expect(run.code == 0, "\(run.stdout)\(run.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      let rows = try journal.trials().sorted { $0.index < $1.index }
+      #expect(rows.map(\.status) == [.diverged, .ok])
+      for row in rows {
+        #expect(
+          (try? JSONSerialization.jsonObject(with: Data(row.metricsJSON.utf8))) != nil,
+          "not JSON: \(row.metricsJSON)")
+      }
+      #expect(rows[0].metricsJSON.contains(#""loss":"NaN""#))
+      #expect(rows[0].metricsJSON.contains(#""acc":0.5"#))
+      #expect(rows[1].metricsJSON.contains(#""acc":"-Infinity""#))
+      for point in try journal.progressPoints() {
+        #expect((try? JSONSerialization.jsonObject(with: Data(point.metricsJSON.utf8))) != nil)
+      }
+      // trials.csv: the formula is shown, not run.
+      let csv = try String(contentsOfFile: "\(sandbox.path)/run/trials.csv", encoding: .utf8)
+      #expect(csv.contains("'=cmd|"), "\(csv)")
+      #expect(!csv.contains(",=cmd"))
+    }
+
     @Test func planWorksWithoutAProgramAndARepeatedValueIsPlannedOnceWithAWarning() throws {
       let sandbox = try Sandbox()
       try sandbox.write("w.yaml", "method: grid\nparameters:\n  lr: {values: [0.1, 0.01, 0.1]}\n")
