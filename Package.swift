@@ -73,6 +73,8 @@ let package = Package(
       dependencies: [
         "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "CSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Logging", package: "swift-log"),
       ]),

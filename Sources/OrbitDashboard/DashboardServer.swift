@@ -1,7 +1,9 @@
 import CSupport
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import OrbitSession
 import Synchronization
 
@@ -20,6 +22,14 @@ public final class DashboardServer: Sendable {
   private let stopping = StopFlag()
   /// The nice value requests are answered at.
   public static let niceness: Int32 = 10
+  /// Connections served at once. A page holds a few; past the cap the server stops accepting
+  /// (the kernel's backlog queues, then refuses), so no number of connections can take the
+  /// file descriptors that ZeroMQ and the journal need: 1,100 connections at a 1,024 limit
+  /// crashed the coordinator before (issue 25).
+  public static let maxConnections = 64
+  /// A connection that sends nothing for this long is closed: idle keep-alives and half-sent
+  /// requests do not hold a slot of `maxConnections` for ever.
+  public static let idleTimeout = TimeAmount.seconds(15)
 
   public init(routes: DashboardRoutes, host: String, port: Int, logger: Logger) {
     self.routes = routes
@@ -56,7 +66,10 @@ public final class DashboardServer: Sendable {
     router.get("**", use: handler)
     let app = Application(
       router: router,
-      configuration: .init(address: .hostname(host, port: port), serverName: "orbit"),
+      server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),
+      configuration: .init(
+        address: .hostname(host, port: port), serverName: "orbit",
+        availableConnectionsDelegate: ConnectionCap(limit: Self.maxConnections)),
       onServerRunning: { channel in
         bound.withLock { $0 = .success(channel.localAddress?.port ?? 0) }
         ready.signal()
@@ -94,6 +107,19 @@ public final class DashboardServer: Sendable {
     stopping.set()
     task.withLock { $0?.cancel() }
   }
+}
+
+/// Stops accepting while `limit` connections are open (Hummingbird stops reading the listening
+/// socket; it keeps one copy of this value on the listening channel's loop).
+struct ConnectionCap: AvailableConnectionsDelegate {
+  let limit: Int
+  private var open = 0
+
+  init(limit: Int) { self.limit = limit }
+
+  mutating func connectionOpened() { open += 1 }
+  mutating func connectionClosed() { open -= 1 }
+  func isAcceptingNewConnections() -> Bool { open < limit }
 }
 
 /// A flag set once, read from any thread.
