@@ -115,8 +115,16 @@ public struct CommandRunner: TrialRunner {
     defer { progressFile.close() }
     var ending: TrialStatus?
     var exit: Int32?
-    while !capture.isClosed {
-      capture.pump(timeoutMilliseconds: Self.pollMilliseconds)
+    // Until the program exits, whether or not its pipes are open: a program that sends its output
+    // elsewhere (`exec > train.log 2>&1`) closes both, and the timeout, a cancel and the worker's
+    // stop must still reach it (issue 25: `timeout: 3s` ran 25 s), and its progress file is
+    // still read as it grows.
+    while exit == nil {
+      if capture.isClosed {
+        usleep(UInt32(Self.pollMilliseconds) * 1000)
+      } else {
+        capture.pump(timeoutMilliseconds: Self.pollMilliseconds)
+      }
       readProgress()
       if exit == nil, let code = child.reap(block: false) {
         // The program ended; whatever it left running in its group must not hold the trial open.
@@ -130,13 +138,14 @@ public struct CommandRunner: TrialRunner {
       }
       if ending == nil, let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
         ending = .timeout
-        kill(child, reason: "exceeded its timeout of \(spec.timeout!) s", capture: &capture)
+        exit = kill(
+          child, reason: "exceeded its timeout of \(spec.timeout!) s", capture: &capture)
       } else if ending == nil, context.isCancelled() {
         ending = .cancelled
-        kill(child, reason: "cancelled", capture: &capture)
+        exit = kill(child, reason: "cancelled", capture: &capture)
       }
     }
-    let exitCode = exit ?? child.reap(block: true) ?? -1
+    let exitCode = exit ?? -1
     // Nothing the program started may outlive its trial.
     child.signalGroup(SIGKILL)
     readProgress()
@@ -221,16 +230,30 @@ public struct CommandRunner: TrialRunner {
       ))
   }
 
-  /// SIGTERM to the group, then SIGKILL after the grace period if anything still holds the pipes.
-  private func kill(_ child: ChildProcess, reason: String, capture: inout OutputCapture) {
+  /// SIGTERM to the group, then, after the grace period or once the program exited, SIGKILL to
+  /// the group and to every descendant found under the program — those that left its group
+  /// (`setsid`) included. Returns the program's exit code (it is reaped here).
+  private func kill(_ child: ChildProcess, reason: String, capture: inout OutputCapture) -> Int32 {
+    // Found while the program is alive: once it dies, its descendants are re-parented and no
+    // longer lead back to it.
+    var descendants = ProcessTree.descendants(of: child.pid)
     child.signalGroup(SIGTERM)
+    for pid in descendants { Glibc.kill(pid, SIGTERM) }
     let graceEnd = DispatchTime.now().uptimeNanoseconds + UInt64(killGrace * 1e9)
-    while !capture.isClosed && DispatchTime.now().uptimeNanoseconds < graceEnd {
-      capture.pump(timeoutMilliseconds: 50)
-      if child.reap(block: false) != nil { break }
+    var code: Int32?
+    while code == nil && DispatchTime.now().uptimeNanoseconds < graceEnd {
+      descendants.formUnion(ProcessTree.descendants(of: child.pid))
+      if capture.isClosed {
+        usleep(50_000)
+      } else {
+        capture.pump(timeoutMilliseconds: 50)
+      }
+      code = child.reap(block: false)
     }
     child.signalGroup(SIGKILL)
+    for pid in descendants { Glibc.kill(pid, SIGKILL) }
     capture.appendNote("orbit: trial \(reason); process group \(child.pid) killed")
+    return code ?? child.reap(block: true) ?? -1
   }
 }
 

@@ -117,6 +117,46 @@ extension RealProcesses {
       #expect(sandbox.livingProcesses().isEmpty)
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aTrialThatSendsItsOutputElsewhereStillTimesOutAndItsSetsidChildDies() throws {
+      // `exec > log 2>&1` closes both pipes the worker watched; `setsid` leaves the trial's
+      // process group. Neither may escape the timeout (issue 25: 3 s ran 25 s, `failed`).
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "quiet.sh",
+        """
+        exec > "$ORBIT_TRIAL_DIR/train.log" 2>&1
+        setsid sleep 300 &
+        echo $! > "$ORBIT_TRIAL_DIR/escaped.pid"
+        echo '{"step": 1, "loss": 2}' >> "$ORBIT_PROGRESS_PATH"
+        sleep 30
+        """)
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\ncommand: [/bin/sh, quiet.sh]\ntimeout: 2\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1]}\n"
+      )
+      let started = Date()
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path, timeout: 60)
+      let seconds = Date().timeIntervalSince(started)
+      #expect(run.code == 1, "\(run.stdout)\(run.stderr)")
+      let row = try #require(try trials(sandbox).first)
+      #expect(row.status == .timeout, "\(row.status) \(row.stderrTail)")
+      #expect(row.wallSeconds < 10, "ran \(row.wallSeconds) s")
+      #expect(seconds < 30)
+      // The progress file was read while the program ran.
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      #expect(try journal.progressPoints().map(\.step) == [1])
+      let folder = "\(sandbox.path)/run/trials/\(row.id.hex)/attempt-1"
+      let escaped = try #require(
+        Int32(
+          (try String(contentsOfFile: folder + "/escaped.pid", encoding: .utf8))
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+      #expect(OrbitProcess.eventually(timeout: 5) { !Sandbox.isAlive(escaped) })
+      kill(escaped, SIGKILL)
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func coordinatorAndTwoSeparateWorkersFinishEvenWhenOneIsKilled() throws {
       let sandbox = try Sandbox()
