@@ -165,7 +165,9 @@ public struct CoordinatorStateMachine {
   private var announcedFinish = false
   /// Each trial's logged values of the metric (this attempt's, in order; negated when the goal
   /// is to maximise): what hyperband judges.
-  private var histories: [TrialID: (attempt: Int, values: [Double])] = [:]
+  private var histories:
+    [TrialID: (attempt: Int, values: [Double], lastStep: Int, worker: String)] =
+      [:]
   /// A history grew since early termination last looked.
   private var historiesChanged = false
   /// A result reached `metric.target`: no more dispatch (wandb's meaning).
@@ -322,7 +324,9 @@ public struct CoordinatorStateMachine {
         progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
       {
         actions.append(.recordProgress(progress))
-        if settings.earlyTermination != nil { note(progress, attempt: lease.attempt) }
+        if settings.earlyTermination != nil {
+          note(progress, attempt: lease.attempt, worker: peers[id]!.hello.workerID)
+        }
       }
     case .started(let trialIDs):
       for trialID in trialIDs where leases[trialID]?.peer == id { leases[trialID]!.started = true }
@@ -656,15 +660,19 @@ public struct CoordinatorStateMachine {
   // MARK: Early termination and target
 
   /// Adds a progress point's metric value to its trial's history (a new attempt starts anew).
-  private mutating func note(_ progress: TrialProgress, attempt: Int) {
+  /// Only what an honest trial can report counts: finite values, steps rising within an attempt
+  /// (one value per step: a repeated or earlier step is dropped), at most `maxHistoryValues`.
+  private mutating func note(_ progress: TrialProgress, attempt: Int, worker: String) {
     guard let metric = settings.metric,
       case .object(let object)? = try? ParamValue.parseJSON(progress.metricsJSON),
       let value = object[metric.name]?.doubleValue, value.isFinite
     else { return }
     let signed = metric.goal == .maximize ? -value : value
     if histories[progress.trialID]?.attempt != attempt {
-      histories[progress.trialID] = (attempt, [])
+      histories[progress.trialID] = (attempt, [], Int.min, worker)
     }
+    guard progress.step > histories[progress.trialID]!.lastStep else { return }
+    histories[progress.trialID]!.lastStep = progress.step
     guard histories[progress.trialID]!.values.count < PeerPolicy.maxHistoryValues else { return }
     histories[progress.trialID]!.values.append(signed)
     historiesChanged = true
@@ -677,7 +685,8 @@ public struct CoordinatorStateMachine {
     guard let termination = settings.earlyTermination else { return }
     let running = leases.filter { $0.value.started && !$0.value.stopRequested }.keys.sorted()
     let toStop = termination.trialsToStop(
-      histories: histories.mapValues(\.values), running: running)
+      histories: histories.mapValues(\.values), running: running,
+      sources: histories.mapValues(\.worker))
     for trialID in toStop {
       guard let lease = leases[trialID] else { continue }
       leases[trialID]!.stopRequested = true

@@ -44,12 +44,40 @@ public struct EarlyTermination: Sendable, Equatable {
   /// The trials to stop: `running` ones past a band whose value there (strict) or best value
   /// (not strict) is worse than the band's threshold over `histories` — every trial's logged
   /// values of the metric in order, already negated for `maximize` (lower is better).
-  public func trialsToStop<ID: Hashable>(histories: [ID: [Double]], running: [ID]) -> [ID] {
+  ///
+  /// `sources` names who reported each history (the worker). At each band, a source whose
+  /// values (two or more) all lie below every other source's is left out of the threshold: a
+  /// peer that reports `loss = -1000` for the leases it holds cannot drag the threshold below
+  /// every honest value (issue 25: all 12 honest trials were stopped so), while honest workers,
+  /// whose trials are dispatched alike, overlap and are all counted — wandb's rule exactly, as
+  /// it is without `sources`.
+  public func trialsToStop<ID: Hashable>(
+    histories: [ID: [Double]], running: [ID], sources: [ID: String] = [:]
+  ) -> [ID] {
     let r = 1 / eta
-    let withValues = histories.values.filter { !$0.isEmpty }
     let thresholds = bands.map { band -> Double in
-      let values = withValues.filter { $0.count >= band }.map { $0[band - 1] }.sorted()
-      return values.isEmpty ? .infinity : values[Int(r * Double(values.count))]
+      var bySource: [String: [Double]] = [:]
+      var unattributed: [Double] = []
+      for (id, history) in histories where history.count >= band {
+        if let source = sources[id] {
+          bySource[source, default: []].append(history[band - 1])
+        } else {
+          unattributed.append(history[band - 1])
+        }
+      }
+      // The two lowest sources' minima: every other source's minimum is one of them.
+      let minima = bySource.map { (source: $0.key, low: $0.value.min()!) }
+        .sorted { $0.low < $1.low }.prefix(2)
+      let unattributedLow = unattributed.min() ?? .infinity
+      var counted = unattributed
+      for (source, values) in bySource {
+        let othersLow = min(
+          unattributedLow, minima.first { $0.source != source }?.low ?? .infinity)
+        let separated = values.count >= 2 && othersLow.isFinite && values.max()! < othersLow
+        if !separated { counted += values }
+      }
+      counted.sort()
+      return counted.isEmpty ? .infinity : counted[Int(r * Double(counted.count))]
     }
     return running.filter { id in
       guard let history = histories[id], !history.isEmpty else { return false }
@@ -60,4 +88,5 @@ public struct EarlyTermination: Sendable, Equatable {
       return value > thresholds[last]
     }
   }
+
 }
