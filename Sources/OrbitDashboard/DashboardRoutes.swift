@@ -27,6 +27,21 @@ public struct DashboardRoutes: Sendable {
   /// The Prometheus text of `/metrics`; nil for `orbit serve`, which has no coordinator.
   public let metrics: (@Sendable () -> String)?
 
+  /// When set (a dashboard on loopback), the only `Host` names a request may carry: a page on
+  /// another site whose name an attacker points at 127.0.0.1 (DNS rebinding) sends its own
+  /// name, and is refused (issue 25: `/api/trials` was read so from Chromium).
+  public var allowedHosts: Set<String>?
+
+  /// The host part of a `Host` header (`name:port`, `[v6]:port`, or a bare name), lowercased.
+  public static func hostName(_ header: String) -> String {
+    var text = header.lowercased()
+    if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+      return String(text[text.index(after: text.startIndex)..<close])
+    }
+    if let colon = text.lastIndex(of: ":") { text = String(text[..<colon]) }
+    return text
+  }
+
   public init(data: DashboardData, token: String?, metrics: (@Sendable () -> String)?) {
     self.data = data
     self.token = token
@@ -39,9 +54,17 @@ public struct DashboardRoutes: Sendable {
     "/api/errors", "/api/figures", "/api/fits", "/api/curves", "/metrics",
   ]
 
-  public func respond(path: String, query: [String: String], authorization: String?)
+  public func respond(
+    path: String, query: [String: String], authorization: String?, host: String? = nil
+  )
     -> DashboardReply
   {
+    if let allowedHosts, !allowedHosts.contains(Self.hostName(host ?? "")) {
+      return .error(
+        421,
+        "this dashboard answers to \(allowedHosts.sorted().joined(separator: ", ")) only; open the URL orbit printed"
+      )
+    }
     if let token {
       let offered =
         authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }

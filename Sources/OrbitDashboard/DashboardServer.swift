@@ -53,7 +53,8 @@ public final class DashboardServer: Sendable {
       var query: [String: String] = [:]
       for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
       let reply = routes.respond(
-        path: request.uri.path, query: query, authorization: request.headers[.authorization])
+        path: request.uri.path, query: query, authorization: request.headers[.authorization],
+        host: request.head.authority)
       var headers = HTTPFields()
       headers[.contentType] = reply.contentType
       // The page polls: a cached answer would freeze it.

@@ -101,6 +101,14 @@ public final class SweepSession {
     let directory = runDirectory ?? Self.defaultRunDirectory(spec: spec, specPath: specPath)
     self.runDirectory = directory
     do {
+      // Private on a shared login node (issue 25): a new run directory is the user's alone
+      // (0700), and the journal, which holds every parameter and output, is 0600. A directory
+      // that already exists keeps the mode it was given (chmod g+rx to share with a group).
+      if !FileManager.default.fileExists(atPath: directory) {
+        try FileManager.default.createDirectory(
+          atPath: directory, withIntermediateDirectories: true,
+          attributes: [.posixPermissions: 0o700])
+      }
       try FileManager.default.createDirectory(
         atPath: directory + "/logs", withIntermediateDirectories: true)
     } catch {
@@ -119,6 +127,7 @@ public final class SweepSession {
     var kept: String?
     do {
       journal = try Journal(path: journalPath)
+      chmod(journalPath, 0o600)  // SQLite gives its -wal and -shm files the same mode
       if let damage = try journal.damage() {
         throw JournalError(
           .io,

@@ -47,16 +47,26 @@ enum DashboardLauncher {
     logger: Logger
   ) throws(SessionError) -> (server: DashboardServer, url: String) {
     let (host, port) = try parse(address)
+    if let token, token.count < 8 {
+      throw SessionError(
+        "the dashboard token must be at least 8 characters (got \(token.count))",
+        exitCode: ExitStatus.usage)
+    }
     var token = token
-    if token == nil && !isLoopback(host) {
-      // Anyone who can reach the port would see the spec, parameters and outputs.
+    if token == nil {
+      // Anyone who can reach the port would see the spec, parameters and outputs — on loopback
+      // too: every user of a shared login node reaches 127.0.0.1 (issue 25). The printed URL
+      // carries it, and RUN_DIR/dashboard (mode 600) keeps it for `orbit status`.
       token = generateToken()
     }
     let data = try DashboardData(runDirectory: runDirectory)
     data.warmUp()
     var render: (@Sendable () -> String)?
     if let metrics { render = { metrics.render() } }
-    let routes = DashboardRoutes(data: data, token: token, metrics: render)
+    var routes = DashboardRoutes(data: data, token: token, metrics: render)
+    if isLoopback(host) {
+      routes.allowedHosts = ["localhost", "127.0.0.1", "::1", host.lowercased()]
+    }
     let server = DashboardServer(routes: routes, host: host, port: port, logger: logger)
     let bound = try server.start()
     let shownHost =

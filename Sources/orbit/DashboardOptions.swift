@@ -15,20 +15,7 @@ struct DashboardOptions: ParsableArguments {
   @Flag(help: "Do not serve the dashboard (orbit run serves it by default).")
   var noHttp = false
 
-  @Option(
-    help:
-      "A token every dashboard request must carry (?token= or Authorization: Bearer). Off loopback one is generated when not given."
-  )
-  var httpToken: String?
-
-  func validate() throws {
-    if let httpToken, httpToken.count < 8 {
-      // An empty token admitted `?token=`: a token too short to guess is none at all.
-      throw ValidationError(
-        "--http-token must be at least 8 characters (got \(httpToken.count)); leave it out off loopback and one is generated"
-      )
-    }
-  }
+  @OptionGroup var tokens: DashboardTokenOptions
 
   /// `orbit run`'s address when `--http` is not given.
   static let runDefault = "127.0.0.1:0"
@@ -42,8 +29,9 @@ struct DashboardOptions: ParsableArguments {
     var quiet = logger
     // Hummingbird says "server started" at info: the printed URL says it better.
     quiet.logLevel = max(logger.logLevel, .warning)
+    let token = try tokens.token()
     let (server, url) = try DashboardLauncher.start(
-      runDirectory: runDirectory, address: address, token: httpToken, metrics: metrics,
+      runDirectory: runDirectory, address: address, token: token, metrics: metrics,
       logger: quiet)
     print("orbit: dashboard \(url)")
     flushStandardOutput()

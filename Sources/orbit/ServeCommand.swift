@@ -22,11 +22,7 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "HOST:PORT to serve on (port 0: a free one).")
   var http: String = "127.0.0.1:0"
 
-  @Option(
-    help:
-      "A token every request must carry (?token= or Authorization: Bearer). Off loopback one is generated when not given."
-  )
-  var httpToken: String?
+  @OptionGroup var tokens: DashboardTokenOptions
 
   @OptionGroup var log: LogOptions
 
@@ -37,7 +33,7 @@ struct ServeCommand: ParsableCommand {
     // Before any thread starts, so all inherit it: beside a coordinator, the sweep comes first.
     _ = orbit_lower_thread_priority(DashboardServer.niceness)
     let (server, url) = try DashboardLauncher.start(
-      runDirectory: runDir, address: http, token: httpToken, metrics: nil, logger: logger)
+      runDirectory: runDir, address: http, token: try tokens.token(), metrics: nil, logger: logger)
     print("orbit: dashboard \(url)")
     flushStandardOutput()
     while Signals.interrupts == 0 { usleep(100_000) }

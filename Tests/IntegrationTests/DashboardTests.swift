@@ -30,6 +30,12 @@ func httpGet(_ url: String, token: String? = nil) -> (status: Int, body: String)
   return result
 }
 
+/// `path` under a dashboard URL as printed (`http://HOST:PORT/?token=…`), token kept.
+func at(_ base: String, _ path: String) -> String {
+  guard let question = base.firstIndex(of: "?") else { return base + path }
+  return String(base[..<question]) + path + String(base[question...])
+}
+
 func jsonObject(_ text: String) -> [String: Any] {
   (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
 }
@@ -133,7 +139,7 @@ extension RealProcesses {
 
       // The API agrees with the journal read around it.
       let before = okCount(sandbox)
-      let sweep = jsonObject(httpGet(base + "api/sweep").body)
+      let sweep = jsonObject(httpGet(at(base, "api/sweep")).body)
       let after = okCount(sandbox)
       let ok = (sweep["counts"] as? [String: Int])?["ok"] ?? -1
       #expect(before <= ok && ok <= after, "api \(ok), journal \(before)…\(after)")
@@ -141,7 +147,7 @@ extension RealProcesses {
       #expect(sweep["total"] as? Int == 30)
       #expect(sweep["live"] as? Bool == true)
       #expect(sweep["workersConnected"] as? Int == 1)
-      let workers = httpGet(base + "api/workers").body
+      let workers = httpGet(at(base, "api/workers")).body
       #expect(workers.contains("\"slots\":2"))
       // orbit status asks the coordinator's API (RUN_DIR/dashboard) rather than the journal.
       let liveStatus = try OrbitProcess.run(["status", "run"], in: sandbox.path)
@@ -152,10 +158,10 @@ extension RealProcesses {
       #expect(jsonObject(remote.stdout)["name"] as? String == "live-dash")
 
       // /metrics: counters move while trials land.
-      let first = httpGet(base + "metrics").body
+      let first = httpGet(at(base, "metrics")).body
       let firstOK = try #require(sample(first, #"orbit_trials_total{status="ok"}"#), "\(first)")
       #expect(OrbitProcess.eventually(timeout: 60) { okCount(sandbox) >= Int(firstOK) + 3 })
-      let second = httpGet(base + "metrics").body
+      let second = httpGet(at(base, "metrics")).body
       let secondOK = try #require(sample(second, #"orbit_trials_total{status="ok"}"#))
       #expect(secondOK > firstOK)
       #expect((sample(second, "orbit_dispatches_total") ?? 0) >= secondOK)
@@ -186,7 +192,7 @@ extension RealProcesses {
       let servedBase = try Self.dashboardURL(of: serve)
       #expect(
         OrbitProcess.eventually(timeout: 90) {
-          httpGet(servedBase + "api/figures").body.contains("\"pending\":false")
+          httpGet(at(servedBase, "api/figures")).body.contains("\"pending\":false")
         })
       let finalDOM = try Self.chromeDOM(servedBase)
       #expect(Self.recorded(inDOM: finalDOM) == 30)
