@@ -384,12 +384,32 @@ public final class SlurmPool: Sendable {
   /// hold the pool up for that child's life.
   private func runSlurm(_ path: String, _ arguments: [String]) -> Result<String, SlurmPoolError> {
     let name = URL(fileURLWithPath: path).lastPathComponent
-    let base = NSTemporaryDirectory() + "orbit-slurm-\(getpid())-\(name)"
-    let outPath = base + ".out"
-    let errPath = base + ".err"
+    // Files made with mkstemp (O_EXCL, a random name, mode 0600) and handed to the command as
+    // its stdout and stderr: fixed names in a shared TMPDIR let another user plant a symlink
+    // (the pool overwrote its target) or a FIFO (the pool hung) there (issue 25).
+    func temporary(_ suffix: String) -> (fd: Int32, path: String)? {
+      var template = Array(
+        (NSTemporaryDirectory() + "orbit-slurm-\(name)-\(suffix)-XXXXXX").utf8CString)
+      let fd = mkstemp(&template)
+      guard fd >= 0 else { return nil }
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+      return (fd, String(cString: template))
+    }
+    guard let out = temporary("out") else {
+      return .failure(
+        SlurmPoolError("cannot make a temporary file: \(String(cString: strerror(errno)))"))
+    }
+    guard let err = temporary("err") else {
+      close(out.fd)
+      unlink(out.path)
+      return .failure(
+        SlurmPoolError("cannot make a temporary file: \(String(cString: strerror(errno)))"))
+    }
     defer {
-      unlink(outPath)
-      unlink(errPath)
+      close(out.fd)
+      close(err.fd)
+      unlink(out.path)
+      unlink(err.path)
     }
     // posix_spawn and waitpid, not Foundation's Process: its exit notice can be missed on a
     // thread like this one (the child stays a zombie, the pool waits forever).
@@ -397,8 +417,8 @@ public final class SlurmPool: Sendable {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, out.fd, 1)
+    posix_spawn_file_actions_adddup2(&actions, err.fd, 2)
     let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for arg in argv { free(arg) } }
     var pid: pid_t = 0
@@ -419,12 +439,21 @@ public final class SlurmPool: Sendable {
       }
       usleep(20_000)
     }
-    func text(_ path: String) -> String {
-      ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+    /// What the command wrote to `fd` (at most 1 MiB: Slurm's answers are lines).
+    func text(_ fd: Int32) -> String {
+      lseek(fd, 0, SEEK_SET)
+      var bytes = [UInt8](repeating: 0, count: 1 << 20)
+      var count = 0
+      while count < bytes.count {
+        let n = bytes[count...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        count += n
+      }
+      return String(decoding: bytes[..<count], as: UTF8.self)
         .trimmingCharacters(in: .whitespacesAndNewlines)
     }
-    let stdout = text(outPath)
-    let stderr = text(errPath)
+    let stdout = text(out.fd)
+    let stderr = text(err.fd)
     if timedOut {
       return .failure(
         SlurmPoolError("\(name) did not answer within \(Int(Self.commandTimeoutSeconds)) s"))
