@@ -1,4 +1,6 @@
+import Foundation
 import OrbitProtocol
+import OrbitSpec
 
 /// What the coordinator accepts from a peer, in one place: every bound a peer's input meets,
 /// with its unit and reason. docs/PROTOCOL.md ("Limits") lists the same numbers.
@@ -50,6 +52,19 @@ public enum PeerPolicy {
     else {
       return
         "HELLO fields out of bounds (worker id 1–\(maxNameBytes) bytes, host and version ≤ \(maxNameBytes) bytes, at most one GPU entry per slot)"
+    }
+    // Names are printed in logs, the dashboard and trials.csv, and a worker id keys the
+    // journal's workers: no control or format characters (a NUL merged two workers), and one
+    // spelling of each name (NFC).
+    for (field, value) in [("worker id", hello.workerID), ("host", hello.host)] {
+      guard ControlText.isPlain(value) else {
+        return "the \(field) has control or format characters: \(ControlText.escaped(value))"
+      }
+      // Compared as bytes: String's == treats canonically equivalent spellings as equal.
+      guard value.utf8.elementsEqual(value.precomposedStringWithCanonicalMapping.utf8) else {
+        return
+          "the \(field) is not in Unicode NFC: send \(value.precomposedStringWithCanonicalMapping)"
+      }
     }
     return nil
   }

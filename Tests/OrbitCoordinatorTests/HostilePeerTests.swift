@@ -160,6 +160,18 @@ struct HostilePeerTests {
     #expect(progressActions("w1", big) == 0)
   }
 
+  @Test(arguments: [
+    "a\u{0}b", "w\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}", "evil\u{202e}gnp.exe", "cafe\u{301}",
+    "tab\tid",
+  ])
+  func aWorkerIDWithControlCharactersOrNotInNFCIsRejected(id: String) {
+    var d = Driver(trials: 1)
+    d.hello(id, slots: 1)
+    #expect(d.machine.workerCount == 0)
+    let rejected = d.messages(to: id).contains { if case .reject = $0 { true } else { false } }
+    #expect(rejected)
+  }
+
   @Test func aHelloAfterOtherTrafficIsAStrikeAndQuietRepeatsAreBounded() {
     var d = Driver(trials: 2)
     // A re-admission after a coordinator restart: HELLOs repeated with nothing else said are

@@ -19,3 +19,17 @@ struct ShellWordTests {
     #expect(ShellWord.quoted("caf\u{E9}") == "'caf\u{E9}'", "non-ASCII is quoted, not trusted")
   }
 }
+
+@Suite("Peer and program text made safe for a terminal")
+struct ControlTextTests {
+  @Test func escapeSequencesAndFormatCharactersAreWrittenOut() {
+    #expect(ControlText.escaped("w1") == "w1")
+    #expect(ControlText.escaped("x\u{1b}[2Jy") == "x\\u{1b}[2Jy")
+    #expect(ControlText.escaped("\u{1b}]52;c;aGk=\u{7}") == "\\u{1b}]52;c;aGk=\\u{7}")
+    #expect(ControlText.escaped("a\u{202e}b") == "a\\u{202e}b")
+    #expect(ControlText.escaped("a\u{0}b") == "a\\u{0}b")
+    #expect(ControlText.escaped("two\nlines\tok", keepLines: true) == "two\nlines\tok")
+    #expect(ControlText.escaped("two\nlines") == "two\\u{a}lines")
+    #expect(ControlText.escaped("café ✓") == "café ✓")
+  }
+}
