@@ -153,13 +153,16 @@ public struct CommandRunner: TrialRunner {
     stdoutTail = String(
       decoding: capture.stdoutTail.utf8.suffix(TrialOutcome.stderrTailLimit), as: UTF8.self)
     if let point = progress.unsentLastPoint() { context.reportProgress(point.step, point.metrics) }
+    let resultFile = try? String(contentsOfFile: resultPath, encoding: .utf8)
     if let ending {
-      return outcome(ending, stderr: capture.stderrTail, exit: Int(exitCode))
+      // A trial stopped early (hyperband's CANCEL) or timed out keeps every metric it printed:
+      // the analysis needs them to say what stopping removed (issue 23).
+      let printed = progress.finalMetrics(resultFile: resultFile) ?? "{}"
+      return outcome(ending, metrics: printed, stderr: capture.stderrTail, exit: Int(exitCode))
     }
     if exitCode != 0 {
       return outcome(.failed, stderr: capture.stderrTail, exit: Int(exitCode))
     }
-    let resultFile = try? String(contentsOfFile: resultPath, encoding: .utf8)
     let metrics = progress.finalMetrics(resultFile: resultFile) ?? "{}"
     if spec.metricIsNonFinite(in: metrics) {
       // A NaN or infinite loss is a run that diverged, a result like any other: its metrics and

@@ -288,6 +288,8 @@ extension RealProcesses {
       #expect(rows[5].status == .stopped, "the worst is stopped: \(rows.map(\.status))")
       for row in rows where row.status == .stopped {
         #expect(row.wallSeconds < 3.5, "a stopped trial was cut short: \(row.wallSeconds) s")
+        // It keeps the metrics it printed (its last point), for the analysis to count.
+        #expect(row.metricsJSON != "{}", "a stopped trial lost its metrics")
       }
       let stoppedIDs = Set(rows.filter { $0.status == .stopped }.map(\.id.hex))
       let events = try journal.events(kind: "early_stopped")
