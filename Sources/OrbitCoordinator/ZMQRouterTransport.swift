@@ -1,3 +1,4 @@
+import Dispatch
 import OrbitProtocol
 import OrbitSpec
 import ZeroMQ
@@ -11,6 +12,11 @@ public final class ZMQRouterTransport: CoordinatorTransport {
   private let context: ZMQContext
   private let bindEndpoint: String
   private let curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?
+  /// Failed handshakes not yet reported, and when the next report may be made.
+  private var failedHandshakes = 0
+  private var nextHandshakeWarning: UInt64 = 0
+  /// At most one line about failed handshakes per 10 s.
+  static let handshakeWarningIntervalNanoseconds: UInt64 = 10_000_000_000
   private var router: ZMQSocket?
   private var monitor: ZMQMonitor?
   private var authenticator: ZAPAuthenticator?
@@ -147,9 +153,19 @@ public final class ZMQRouterTransport: CoordinatorTransport {
         if fdOfPeer[peer] == fd { fdOfPeer[peer] = nil }
         pending.append(.disconnected(peer))
       case .handshakeFailed(_, let code):
+        // One line per interval at most, with the count since: a port scan or an HTTP client on
+        // this port fails the handshake once per connection (991 lines from 1,092 of them).
+        failedHandshakes += 1
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now >= nextHandshakeWarning else { continue }
+        nextHandshakeWarning = now + Self.handshakeWarningIntervalNanoseconds
+        let count = failedHandshakes == 1 ? "a connection" : "\(failedHandshakes) connections"
+        failedHandshakes = 0
         pending.append(
           .warning(
-            "refused a connection: its CurveZMQ handshake failed (code \(code)): a worker without the coordinator's public key, or whose key is not in --allow-keys"
+            curve != nil
+              ? "refused \(count): the CurveZMQ handshake failed (last code \(code)): a worker without the coordinator's public key, or whose key is not in --allow-keys"
+              : "refused \(count): not a ZeroMQ peer (the ZMTP handshake failed, last code \(code)): a port scan, an HTTP client or a health check on the workers' port"
           ))
       case .accepted, .connected, .handshakeSucceeded:
         break

@@ -42,6 +42,37 @@ extension RealProcesses {
       return fd
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func connectionsThatAreNotZeroMQPeersAreLoggedHonestlyAndRarely() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("trial.py", Self.trial)
+      try sandbox.write(
+        "sweep.yaml", "method: grid\nprogram: trial.py\nparameters:\n  x: {values: [1]}\n")
+      let coordinator = try OrbitProcess(
+        ["coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run"],
+        in: sandbox.path)
+      defer {
+        coordinator.signal(SIGKILL)
+        _ = coordinator.wait(timeout: 5)
+      }
+      let endpoint = try #require(coordinator.printedEndpoint())
+      let port = try #require(UInt16(endpoint.split(separator: ":").last ?? ""))
+      for _ in 0..<200 {
+        let fd = Self.connectNonBlocking(port: port)
+        usleep(2_000)
+        _ = "GET / HTTP/1.0\r\n\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        close(fd)
+      }
+      sleep(2)
+      coordinator.signal(SIGTERM)
+      _ = coordinator.wait(timeout: 10)
+      let lines = coordinator.stderr.split(separator: "\n")
+      let refused = lines.filter { $0.contains("refused") && $0.contains("connection") }
+      #expect(!lines.contains { $0.contains("CurveZMQ") }, "plain TCP has no CurveZMQ handshake")
+      #expect(refused.count >= 1 && refused.count <= 2, "\(refused)")
+      #expect(refused.first?.contains("not a ZeroMQ peer") == true, "\(refused)")
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func aFloodPastTheDescriptorLimitNeitherCrashesTheCoordinatorNorStopsTheSweep() throws {
       let sandbox = try Sandbox()
