@@ -108,6 +108,9 @@ public struct CoordinatorStateMachine {
     var onlyHelloSinceWelcome = true
     /// HELLOs repeated on this connection while `onlyHelloSinceWelcome`.
     var repeatedHellos = 0
+    /// Trials it may hold at once: `PeerPolicy.initialAllowance`, one more per result, never
+    /// more than its slots.
+    var allowance = PeerPolicy.initialAllowance
     /// Messages in the current one-second window, and when it began (the flood limit).
     var windowStart = 0.0
     var windowMessages = 0
@@ -348,7 +351,7 @@ public struct CoordinatorStateMachine {
     _ credits: Int, to id: PeerID, now: Double, into actions: inout [CoordinatorAction]
   ) {
     guard let peer = peers[id] else { return }
-    let room = max(0, peer.hello.slots - peer.leases.count)
+    let room = max(0, min(peer.hello.slots, peer.allowance) - peer.leases.count)
     if credits < 0 || credits > peer.hello.slots {
       strike(
         id, "granted \(credits) credits with \(peer.hello.slots) slots", now: now, into: &actions)
@@ -443,7 +446,8 @@ public struct CoordinatorStateMachine {
     inherited.formIntersection(holding)
     peers[id] = Peer(
       hello: hello, leases: inherited, lastHeard: now, lastSent: now, strikes: strikesSoFar,
-      key: signer.key(forWorker: hello.workerID), repeatedHellos: repeatedHellos)
+      key: signer.key(forWorker: hello.workerID), repeatedHellos: repeatedHellos,
+      allowance: max(PeerPolicy.initialAllowance, inherited.count))
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     actions.append(.workerJoined(hello))
     let welcome = Welcome(
@@ -482,6 +486,7 @@ public struct CoordinatorStateMachine {
         stopRequested = lease.stopRequested
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
+        peers[id]!.allowance = min(peers[id]!.hello.slots, peers[id]!.allowance + 1)
       } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {
         refusedCount += 1
         refusedIDs.append(outcome.trialID)

@@ -25,6 +25,10 @@ public enum PeerPolicy {
   /// Protocol violations (credits beyond slots, results for leases it does not hold, messages
   /// only a coordinator sends) after which a peer is dropped.
   public static let strikesBeforeDrop = 3
+  /// Trials a new peer may hold at once before it has returned any result: its slots count only
+  /// up to what it has shown it can run, one more per result (slow start), so one new peer that
+  /// declares 4,096 slots cannot take the whole queue (issue 25).
+  public static let initialAllowance = 16
   /// HELLOs repeated on an admitted connection, with nothing else said, that count as one
   /// introduction (a re-admission after a restart: one per message the worker had in flight,
   /// from a worker older than the one-HELLO rule). Past it each is a strike: every WELCOME

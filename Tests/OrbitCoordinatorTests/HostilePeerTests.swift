@@ -172,6 +172,24 @@ struct HostilePeerTests {
     #expect(rejected)
   }
 
+  @Test func aNewPeerDeclaringThousandsOfSlotsTakesOnlyWhatItHasShownItCanRun() {
+    var d = Driver(trials: 1000)
+    d.hello("greedy", slots: PeerPolicy.maxSlots)
+    d.send("greedy", .ready(credits: PeerPolicy.maxSlots))
+    let first = d.takeTasks("greedy")
+    #expect(first.count == PeerPolicy.initialAllowance)
+    // Each result it returns lets it hold one more: 16 results, room for 32.
+    d.send(
+      "greedy",
+      .result(sweepID: "s", results: first.map(ok), credits: first.count))
+    d.send("greedy", .ready(credits: PeerPolicy.maxSlots))
+    #expect(d.takeTasks("greedy").count == 2 * PeerPolicy.initialAllowance)
+    // An honest peer beside it still gets work.
+    d.hello("honest", slots: 4)
+    d.send("honest", .ready(credits: 4))
+    #expect(d.takeTasks("honest").count == 4)
+  }
+
   @Test func aHelloAfterOtherTrafficIsAStrikeAndQuietRepeatsAreBounded() {
     var d = Driver(trials: 2)
     // A re-admission after a coordinator restart: HELLOs repeated with nothing else said are
