@@ -279,6 +279,17 @@ public struct Analysis: Sendable {
           + " fitted: name the swept parameters to tune over")
       return .refused
     }
+    if settings.select == settings.y && settings.tuneInferred {
+      // No validation metric besides the fitted loss: the usual envelope (the lowest loss over
+      // the tuned settings), said to be optimistic.
+      warnings.append(
+        "\(settings.tune.joined(separator: ", ")) is tuned (its name says optimiser), and the"
+          + " trials report no validation metric besides \(settings.y): each scale's winner is"
+          + " picked by \(settings.y) itself, so the envelope is biased low by the noise of that"
+          + " minimum; have the program report a held-out loss to fit besides the one that picks (y:"
+          + " test_loss, select: val_loss), or set analysis.tune / analysis.x")
+      return .tuned
+    }
     if settings.select == settings.y {
       warnings.append(
         "analysis.select is \(settings.y), the loss being fitted: picking each winner by it would"

@@ -135,6 +135,11 @@ enum FitsJSON {
       },
       "chinchilla": analysis.chinchilla.mapValues(chinchilla),
       "verdict": analysis.verdict, "warnings": analysis.warnings,
+      "roles": [
+        "axes": s.xs, "tuned": s.tune, "groups": s.groupBy, "tune_inferred": s.tuneInferred,
+        "set_by_analysis": s.explicitKeys, "line": s.rolesLine,
+        "analysis_from": s.source ?? NSNull(),
+      ] as [String: Any],
     ]
     if let metadata {
       object["sweep"] = [

@@ -158,6 +158,8 @@ struct ReportHTML {
       <p class="meta">\(analysis.fittedRows) trials fitted · \(s.bootstrap) bootstrap resamples \
       (seeded \(s.randomSeed)) · \(Int((s.level * 100).rounded())) % percentile intervals · \
       Huber δ = \(format(s.huberDelta)) on log-loss</p>
+      <p class="meta" id="roles">\(escapeHTML(s.rolesLine))\
+      \(s.source.map { " · analysis from \(escapeHTML($0))" } ?? "")</p>
       <section class="lead"><div class="verdict"><h2>Verdict</h2><ul id="verdict">\
       \(analysis.verdictItems.map { "<li>\(escapeHTML($0))</li>" }.joined())</ul>\
       \(warningsHTML())</div><figure>\(lead)</figure></section>

@@ -139,16 +139,29 @@ public enum Reporting {
     if case .string(let s) = config["y"] { y = s }
     let parameters = spec.map { Set($0.parameterNames).subtracting(["seed"]) }
     var settings = AnalysisSettings.inferred(from: table, y: y, parameters: parameters)
+    settings.explicitKeys = analysisKeys.filter { config[$0] != nil }.sorted()
+    let inferredTune = settings.tune
+    let explicitXs = strings(config["x"])
+    let explicitGroups = strings(config["group"])
     if let tune = strings(config["tune"]) {
       // Inferred axes and groups never include a tuned column; explicit ones that do are
-      // warned about by the analysis.
+      // warned about by the analysis. Columns inferred as tuned that the block does not tune
+      // are group columns again.
       settings.tune = tune
+      settings.tuneInferred = false
+      settings.select = "val_loss"
       settings.xs.removeAll(where: tune.contains)
       settings.groupBy.removeAll(where: tune.contains)
+      settings.groupBy += inferredTune.filter { !tune.contains($0) }
+    } else if settings.tuneInferred {
+      // A column the block names as an axis or a group is not tuned.
+      let named = (explicitXs ?? []) + (explicitGroups ?? [])
+      settings.tune.removeAll(where: named.contains)
+      if settings.tune.isEmpty { settings.tuneInferred = false }
     }
     if case .string(let s) = config["select"] { settings.select = s }
-    if let xs = strings(config["x"]) { settings.xs = xs }
-    if let groups = strings(config["group"]) { settings.groupBy = groups }
+    if let xs = explicitXs { settings.xs = xs }
+    if let groups = explicitGroups { settings.groupBy = groups }
     if case .string(let s) = config["seed"] { settings.seedColumn = s }
     if case .int(let n) = config["bootstrap"] { settings.bootstrap = Int(n) }
     if let level = config["level"]?.doubleValue { settings.level = level }
