@@ -206,6 +206,8 @@ public struct SweepMetadata: Sendable {
   public var warnings: [String] = []
   /// Trials' learning curves (the journal's PROGRESS points of `curveMetric`), drawn per family.
   public var curves: [LearningCurve] = []
+  /// How long the fits took (shown apart from the sweep's wall time).
+  public var fittingSeconds: Double?
   public var curveMetric = ""
 
   public init(
