@@ -68,6 +68,9 @@ public struct AnalysisSettings: Sendable {
   /// The spec's parameter names, when known: parameters besides the dotted columns (axes among
   /// them are held fixed along other axes).
   public var parameters: Set<String>?
+  /// The sweep's early-termination rule (`early_terminate: hyperband` → "hyperband"), when it
+  /// has one: on a sweep with a scale axis the analysis warns that it stops slow starters.
+  public var earlyTermination: String?
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.

@@ -193,6 +193,7 @@ public enum Reporting {
     if case .string(let s) = config["y"] { y = s }
     let parameters = spec.map { Set($0.parameterNames).subtracting(["seed"]) }
     var settings = AnalysisSettings.inferred(from: table, y: y, parameters: parameters)
+    if spec?.earlyTermination != nil { settings.earlyTermination = "hyperband" }
     settings.explicitKeys = analysisKeys.filter { config[$0] != nil }.sorted()
     let inferredTune = settings.tune
     let explicitXs = strings(config["x"])

@@ -62,3 +62,20 @@ struct InferredRolesTests {
     #expect(s.select == "val_loss")
   }
 }
+
+extension InferredRolesTests {
+  @Test func aHyperbandSpecReachesTheAnalysis() throws {
+    let text = """
+      method: grid
+      program: x.py
+      metric: {name: val_loss, goal: minimize}
+      early_terminate: {type: hyperband, min_iter: 3}
+      parameters:
+        width: {values: [64, 128, 256, 512]}
+
+      """
+    let s = Reporting.analysisSettings(spec: try spec(text), table: Self.table)
+    #expect(s.earlyTermination == "hyperband")
+    #expect(try settings(nil).earlyTermination == nil)
+  }
+}
