@@ -169,7 +169,9 @@ public enum Reporting {
         ? "all"
         : settings.groupBy.map { "\($0) = \(params[$0].map(Self.plain) ?? "–")" }.joined(
           separator: " / ")
-      return LearningCurve(family: family, trial: trial.id.short, points: points)
+      let axis = settings.xs.first
+      let scale = axis.flatMap { a in params[a]?.doubleValue.map { (axis: a, value: $0) } }
+      return LearningCurve(family: family, trial: trial.id.short, points: points, scale: scale)
     }
     return (curves, metric)
   }
