@@ -26,6 +26,8 @@ public struct Analysis: Sendable {
   public var verdict: String
   /// The verdict as a short list: one item per comparison (and per family it speaks of).
   public var verdictItems: [String] = []
+  /// Scales of every family (fitted or not) where early stopping removed trials.
+  public var stopped: [StoppedScale] = []
 
   /// A family's label as a reader sees it, each value with its column: "0.003 @ width=64"
   /// becomes "lr = 0.003 @ width = 64" (fits.json keeps the label and `group_values`).
@@ -79,6 +81,10 @@ public struct Analysis: Sendable {
     let seeds =
       settings.seedColumn.map { ok.strings($0) } ?? [String](repeating: "", count: y.count)
     var families: [FamilyFit] = []
+    var stopped: [StoppedScale] = []
+    if let rule = settings.earlyTermination, !settings.xs.isEmpty {
+      warnings.append(earlyTerminationWarning(rule: rule, axes: settings.xs))
+    }
     var schemeNotes: [(note: String, axis: String, groups: [String])] = []
     var fitted = Set<Int>()
     let validation = ok.numbers(settings.select)
@@ -105,6 +111,17 @@ public struct Analysis: Sendable {
       for l in axisLabels.sorted(by: labelPrecedes) where axisGroups.last != l {
         axisGroups.append(l)
       }
+      // The same labels over every row, stopped ones included: what stopping removed.
+      let allLabels = table.rows.map { row in
+        label(row, indices: groupIndices)
+          + (held.isEmpty
+            ? ""
+            : " @ "
+              + held.map { "\($0)=\(table.columns.firstIndex(of: $0).map { row[$0] } ?? "")" }
+              .joined(separator: ", "))
+      }
+      let stoppedHere = stoppedScales(table: table, axis: axis, labels: allLabels)
+      stopped += stoppedHere
       for group in axisGroups {
         var rows = axisLabels.indices.filter { i in
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
@@ -165,6 +182,12 @@ public struct Analysis: Sendable {
                 + " exponent averages over it: check for diverged or under-trained trials, or"
                 + " whether \(axis) is a scale of this family at all")
           }
+          family.stopped = stoppedHere.filter { $0.group == group }
+          if !family.stopped.isEmpty {
+            warnings.append(
+              stoppingWarning(
+                family: display(group, groupBy: settings.groupBy), scales: family.stopped))
+          }
           families.append(family)
           fitted.formUnion(rows)
           // Both laws share the scheme's note: it is said once, for every family it holds for.
@@ -184,8 +207,10 @@ public struct Analysis: Sendable {
             warnings.append("\(display(group, groupBy: settings.groupBy)) on \(axis), \(note)")
           }
         } catch {
+          let lost = stoppedHere.filter { $0.group == group }
           warnings.append(
-            "\(display(group, groupBy: settings.groupBy)) on \(axis): \(error.message)")
+            "\(display(group, groupBy: settings.groupBy)) on \(axis): \(error.message)"
+              + (lost.isEmpty ? "" : " (early stopping removed trials \(stoppedText(lost)))"))
         }
       }
     }
@@ -209,6 +234,7 @@ public struct Analysis: Sendable {
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
       chinchilla: chinchilla, warnings: warnings, verdict: "")
+    analysis.stopped = stopped
     analysis.verdictItems = analysis.verdictList()
     analysis.verdict = analysis.verdictItems.joined(separator: " ")
     return analysis
@@ -278,6 +304,17 @@ public struct Analysis: Sendable {
         "analysis.tune: no column \"\(column)\" in the trials (columns: \(columns)); nothing"
           + " fitted: name the swept parameters to tune over")
       return .refused
+    }
+    if settings.select == settings.y && settings.tuneInferred {
+      // No validation metric besides the fitted loss: the usual envelope (the lowest loss over
+      // the tuned settings), said to be optimistic.
+      warnings.append(
+        "\(settings.tune.joined(separator: ", ")) is tuned (its name says optimiser), and the"
+          + " trials report no validation metric besides \(settings.y): each scale's winner is"
+          + " picked by \(settings.y) itself, so the envelope is biased low by the noise of that"
+          + " minimum; have the program report a held-out loss to fit besides the one that picks (y:"
+          + " test_loss, select: val_loss), or set analysis.tune / analysis.x")
+      return .tuned
     }
     if settings.select == settings.y {
       warnings.append(
@@ -509,6 +546,15 @@ public struct Analysis: Sendable {
       sentences.append(
         "\(display(family.group)), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift)."
       )
+    }
+    for family in families where family.axis == primary && !family.stopped.isEmpty {
+      let missing = family.stopped.filter(\.missing).count
+      sentences.append(
+        "\(display(family.group)): early stopping "
+          + (missing > 0
+            ? "removed \(missing) scale point(s) and thinned others" : "thinned scale points")
+          + " (\(Self.stoppedText(family.stopped))): its fit is from the survivors of a rung, which"
+          + " favour fast starters, so α is biased — read it only on completed scales.")
     }
     let scattered = families.filter { $0.axis == primary && ($0.seedLossRatio ?? 1) > 2 }
     if !scattered.isEmpty {

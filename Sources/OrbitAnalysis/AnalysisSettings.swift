@@ -53,11 +53,24 @@ public struct AnalysisSettings: Sendable {
   /// envelope). Never group columns or axes.
   public var tune: [String] = []
   /// The validation metric that picks the tuned envelope's winners (`analysis.select`; lower is
-  /// better). Never the fitted loss `y`: that would tune on the test set.
+  /// better). Never the fitted loss `y`: that would tune on the test set — unless the tuned
+  /// columns were inferred and the trials report no other metric (`tuneInferred`), which is
+  /// said in a warning.
   public var select: String = "val_loss"
+  /// Whether `tune` was inferred from the parameters' names (lr, weight_decay, dropout, batch…)
+  /// rather than set by `analysis.tune`.
+  public var tuneInferred = false
+  /// The `analysis:` keys the spec set; the other settings were inferred.
+  public var explicitKeys: [String] = []
+  /// Where the `analysis:` block came from, for the report ("the sweep's spec", or the file
+  /// `orbit report --spec` was given).
+  public var source: String?
   /// The spec's parameter names, when known: parameters besides the dotted columns (axes among
   /// them are held fixed along other axes).
   public var parameters: Set<String>?
+  /// The sweep's early-termination rule (`early_terminate: hyperband` → "hyperband"), when it
+  /// has one: on a sweep with a scale axis the analysis warns that it stops slow starters.
+  public var earlyTermination: String?
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.
@@ -85,14 +98,33 @@ public struct AnalysisSettings: Sendable {
   func isParameter(_ column: String) -> Bool {
     Self.isParameter(column) || parameters?.contains(column) == true
   }
+  /// One line saying what is fitted against what, printed before anything else: "axes: width,
+  /// n_params · tuned: lr (by val_loss) · groups: none — inferred; set `analysis:` to change".
+  public var rolesLine: String {
+    func list(_ columns: [String]) -> String {
+      columns.isEmpty ? "none" : columns.joined(separator: ", ")
+    }
+    let tuned = tune.isEmpty ? "none" : "\(list(tune)) (best \(select) at each scale)"
+    let origin: String
+    if explicitKeys.isEmpty {
+      origin = "inferred from the parameters' names; set `analysis:` to change"
+    } else {
+      origin = "analysis: sets \(explicitKeys.joined(separator: ", ")), the rest inferred"
+    }
+    return "axes: \(list(xs)) · tuned: \(tuned) · groups: \(list(groupBy)) — \(origin)"
+  }
+
   /// Metric columns that are scale axes when they vary.
   static let knownAxes = ["n_params", "samples_seen", "flops"]
 
   /// Sensible defaults from the table: y given; xs = numeric columns that vary (≥ 3 distinct
-  /// positive values spanning at least a factor 4) among parameters and the known axes
-  /// n_params, samples_seen, flops; groupBy = the other varying parameters (non-numeric ones,
-  /// and numeric ones too few or too close to be a scale, such as d ∈ {2, 4, 6}) other than
-  /// ids/status/seed. Parameters are the dotted columns; other text metrics are never groups
+  /// positive values spanning at least a factor 4) among the parameters whose names say size
+  /// (`ParameterRole.scale`: width, depth, layers, tokens, steps, data…) and the known axes
+  /// n_params, samples_seen, flops; tune = the parameters whose names say optimiser
+  /// (`ParameterRole.tuned`: lr, weight_decay, warmup, momentum, beta…, dropout, batch…),
+  /// picked by `val_loss` when the trials report it besides y, else by y itself; groupBy = the
+  /// other varying parameters (non-numeric ones, numeric ones too few or too close to be a
+  /// scale, such as d ∈ {2, 4, 6}, and ones whose names say neither) other than ids/status/seed. Parameters are the dotted columns; other text metrics are never groups
   /// when a dotted one varies.
   /// - Parameter parameters: the spec's parameter names (dotted or not, e.g. `width`, `lr`):
   ///   these are parameters besides the dotted columns, every swept one that is not an axis is a
@@ -109,15 +141,22 @@ public struct AnalysisSettings: Sendable {
     }
     var xs: [String] = []
     var groupBy: [String] = []
+    var tune: [String] = []
     for column in table.columns where column != y && !bookkeeping.contains(column) {
       let values = ok.strings(column)
       guard Set(values).count > 1 else { continue }
       let isParameter = isParameter(column)
+      let role = ParameterRole.of(column)
+      // An optimiser hyperparameter is tuned at each scale, not scaled (issue 23).
+      if isParameter && role == .tuned {
+        tune.append(column)
+        continue
+      }
       let numbers = ok.numbers(column)
       if numbers.allSatisfy({ $0 != nil }) {
         let positive = Set(numbers.compactMap { $0 }.filter { $0 > 0 })
         let spansScale = positive.count >= 3 && positive.max()! >= 4 * positive.min()!
-        if spansScale && (isParameter || knownAxes.contains(column)) {
+        if spansScale && ((isParameter && role == .scale) || knownAxes.contains(column)) {
           xs.append(column)
         } else if isParameter {
           groupBy.append(column)
@@ -139,6 +178,11 @@ public struct AnalysisSettings: Sendable {
     let seed = table.columns.contains("seed") ? "seed" : nil
     var settings = AnalysisSettings(y: y, xs: xs, groupBy: groupBy, seedColumn: seed)
     settings.parameters = parameters
+    if !tune.isEmpty {
+      settings.tune = tune
+      settings.tuneInferred = true
+      settings.select = table.columns.contains("val_loss") && y != "val_loss" ? "val_loss" : y
+    }
     return settings
   }
 }
@@ -165,6 +209,8 @@ public struct SweepMetadata: Sendable {
   public var warnings: [String] = []
   /// Trials' learning curves (the journal's PROGRESS points of `curveMetric`), drawn per family.
   public var curves: [LearningCurve] = []
+  /// How long the fits took (shown apart from the sweep's wall time).
+  public var fittingSeconds: Double?
   public var curveMetric = ""
 
   public init(

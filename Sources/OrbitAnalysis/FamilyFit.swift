@@ -120,6 +120,8 @@ public struct FamilyFit: Sendable {
   /// The tuned envelope's choices (`analysis.tune`): then the points are its winners, one per
   /// scale and seed, and resampling them resamples each seed's choice.
   public var tuned: TunedEnvelope? = nil
+  /// Scales where early stopping removed trials (empty: none did).
+  public var stopped: [StoppedScale] = []
 
   /// A slope between two neighbouring scales.
   public struct LocalSlope: Sendable {

@@ -55,8 +55,16 @@ enum FitsJSON {
     ]
   }
 
+  static func stopped(_ s: StoppedScale) -> [String: Any] {
+    [
+      "group": s.group, "axis": s.axis, "x": number(s.x), "stopped": s.stopped,
+      "total": s.total, "missing": s.missing,
+    ]
+  }
+
   static func family(_ f: FamilyFit) -> [String: Any] {
     [
+      "stopped": f.stopped.map(stopped),
       "tuned": f.tuned.map { tuned($0) as Any } ?? NSNull(),
       "group": f.group, "group_values": f.groupValues, "axis": f.axis, "points": f.x.count,
       "bootstrap_scheme": f.withFloor.scheme.map { $0.rawValue as Any } ?? NSNull(),
@@ -135,6 +143,13 @@ enum FitsJSON {
       },
       "chinchilla": analysis.chinchilla.mapValues(chinchilla),
       "verdict": analysis.verdict, "warnings": analysis.warnings,
+      "stopped": analysis.stopped.map(stopped),
+      "early_terminate": s.earlyTermination ?? NSNull(),
+      "roles": [
+        "axes": s.xs, "tuned": s.tune, "groups": s.groupBy, "tune_inferred": s.tuneInferred,
+        "set_by_analysis": s.explicitKeys, "line": s.rolesLine,
+        "analysis_from": s.source ?? NSNull(),
+      ] as [String: Any],
     ]
     if let metadata {
       object["sweep"] = [

@@ -256,6 +256,8 @@ public struct GroupComparison: Sendable {
 /// Four significant digits, plain or scientific, for prose and tables.
 func format(_ value: Double) -> String {
   guard value.isFinite else { return value > 0 ? "∞" : (value < 0 ? "−∞" : "n/a") }
+  // −0 (a drift of exactly nothing, negated) reads as 0.
+  if value == 0 { return "0" }
   let magnitude = abs(value)
   if magnitude != 0 && (magnitude >= 1e6 || magnitude < 1e-3) {
     return String(format: "%.3g", value)

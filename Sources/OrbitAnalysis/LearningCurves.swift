@@ -6,12 +6,31 @@ public struct LearningCurve: Sendable {
   public var family: String
   public var trial: String
   public var points: [(step: Double, value: Double)]
+  /// The trial's value of the first scale axis ("width", 256), when it has one: curves of a
+  /// family are coloured by it, a ramp from light (small) to dark (large), with a legend.
+  public var scale: (axis: String, value: Double)?
 
-  public init(family: String, trial: String, points: [(step: Double, value: Double)]) {
+  public init(
+    family: String, trial: String, points: [(step: Double, value: Double)],
+    scale: (axis: String, value: Double)? = nil
+  ) {
     self.family = family
     self.trial = trial
     self.points = points
+    self.scale = scale
   }
+}
+
+/// `color` (#RRGGBB) mixed with white (t < 0) or black (t > 0) by |t|.
+func shade(_ color: String, _ t: Double) -> String {
+  let hex = color.dropFirst()
+  guard hex.count == 6, let value = Int(hex, radix: 16) else { return color }
+  let channels = [(value >> 16) & 255, (value >> 8) & 255, value & 255].map { c -> Int in
+    let c = Double(c)
+    let mixed = t < 0 ? c + (255 - c) * -t : c * (1 - t)
+    return Int(mixed.rounded())
+  }
+  return "#" + channels.map { String(format: "%02X", $0) }.joined()
 }
 
 /// The report's learning-curve section: one plot per family (up to `maxFamilies`), each trial a
@@ -21,7 +40,11 @@ enum LearningCurvesHTML {
   /// Trials drawn per family: enough to see the spread, few enough to stay a readable figure.
   static let maxTrialsPerFamily = 40
 
-  static func section(_ curves: [LearningCurve], metric: String) -> String {
+  /// - Parameter color: the family's colour in the report's other plots (one colour per family
+  ///   everywhere); nil: the palette in order.
+  static func section(
+    _ curves: [LearningCurve], metric: String, color familyColor: (String) -> String? = { _ in nil }
+  ) -> String {
     let drawable = curves.filter { c in c.points.contains { $0.step > 0 && $0.value > 0 } }
     guard !drawable.isEmpty else { return "" }
     var families: [String] = []
@@ -30,11 +53,20 @@ enum LearningCurvesHTML {
       "<h2>Learning curves: \(escapeHTML(metric)) by step</h2>\n<p>Each line is one trial's logged values (PROGRESS points), one plot per family.</p>\n<div class=\"row\">"
     for (i, family) in families.prefix(maxFamilies).enumerated() {
       let members = drawable.filter { $0.family == family }.prefix(maxTrialsPerFamily)
-      let color = SVGPlot.palette[i % SVGPlot.palette.count]
-      let series = members.map { curve in
-        // Unnamed: one colour per family, no legend entry per trial.
-        SVGPlot.Series(
-          name: "", color: color,
+      let color = familyColor(family) ?? SVGPlot.palette[i % SVGPlot.palette.count]
+      // Within a family, a ramp by scale (light: small, dark: large), one legend line per
+      // scale; without a scale, the family's colour and one legend line for the family.
+      let scales = Array(Set(members.compactMap { $0.scale?.value })).sorted()
+      var named = Set<String>()
+      let series = members.map { curve -> SVGPlot.Series in
+        var shadeOf = 0.0
+        var name = family
+        if let scale = curve.scale, let k = scales.firstIndex(of: scale.value) {
+          shadeOf = scales.count < 2 ? 0 : -0.5 + Double(k) / Double(scales.count - 1)
+          name = "\(scale.axis) = \(format(scale.value))"
+        }
+        return SVGPlot.Series(
+          name: named.insert(name).inserted ? name : "", color: shade(color, shadeOf),
           curve: curve.points.filter { $0.step > 0 && $0.value > 0 }.map { ($0.step, $0.value) })
       }
       var plot = SVGPlot(

@@ -15,6 +15,20 @@ public struct LiveFigure: Sendable {
 }
 
 extension Analysis {
+  /// A family's colour everywhere it is drawn (the report's plots, the dashboard's): its
+  /// grouping's place among `groups` (label order); with a single group, the place of the
+  /// family's label (with its held parameters) among the fitted families'.
+  public func familyColor(_ label: String) -> String {
+    let grouping = label.components(separatedBy: " @ ").first ?? label
+    var i = groups.firstIndex(of: grouping) ?? 0
+    if groups.count <= 1 {
+      var labels: [String] = []
+      for family in families where !labels.contains(family.group) { labels.append(family.group) }
+      i = labels.sorted(by: labelPrecedes).firstIndex(of: label) ?? 0
+    }
+    return SVGPlot.palette[i % SVGPlot.palette.count]
+  }
+
   /// Markers a live figure draws one per trial; past this, one per family and scale.
   public static let maxLivePoints = 2000
 
@@ -45,7 +59,8 @@ extension Analysis {
       let aggregate = total > Self.maxLivePoints
       var drawn = 0
       for (i, group) in order.enumerated() {
-        let color = SVGPlot.palette[i % SVGPlot.palette.count]
+        let color =
+          groups.contains(group) ? familyColor(group) : SVGPlot.palette[i % SVGPlot.palette.count]
         var series = SVGPlot.Series(name: display(group), color: color)
         let mine = points[group] ?? []
         if aggregate {
@@ -66,7 +81,11 @@ extension Analysis {
         let group = family.group.components(separatedBy: " @ ").first ?? family.group
         let i = order.firstIndex(of: group) ?? 0
         let grid = ReportHTML.grid(family.x)
-        var curve = SVGPlot.Series(name: "", color: SVGPlot.palette[i % SVGPlot.palette.count])
+        let color =
+          groups.contains(group)
+          ? familyColor(groups.count <= 1 ? group : family.group)
+          : SVGPlot.palette[i % SVGPlot.palette.count]
+        var curve = SVGPlot.Series(name: "", color: color)
         curve.curve = grid.map { ($0, family.withFloor.fit.predict($0)) }
         curve.band = ReportHTML.band(family.withFloor, over: grid, level: settings.level)
         plot.series.append(curve)

@@ -17,14 +17,8 @@ struct ReportHTML {
     }
   }
 
-  func color(_ group: String) -> String {
-    var labels: [String] = []
-    for family in analysis.families where !labels.contains(family.group) {
-      labels.append(family.group)
-    }
-    let i = labels.firstIndex(of: group) ?? 0
-    return SVGPlot.palette[i % SVGPlot.palette.count]
-  }
+  /// One colour per family, the dashboard's too (`Analysis.familyColor`).
+  func color(_ group: String) -> String { analysis.familyColor(group) }
 
   /// 48 log-spaced points from the lowest to the highest x.
   static func grid(_ x: [Double]) -> [Double] {
@@ -158,6 +152,8 @@ struct ReportHTML {
       <p class="meta">\(analysis.fittedRows) trials fitted · \(s.bootstrap) bootstrap resamples \
       (seeded \(s.randomSeed)) · \(Int((s.level * 100).rounded())) % percentile intervals · \
       Huber δ = \(format(s.huberDelta)) on log-loss</p>
+      <p class="meta" id="roles">\(escapeHTML(s.rolesLine))\
+      \(s.source.map { " · analysis from \(escapeHTML($0))" } ?? "")</p>
       <section class="lead"><div class="verdict"><h2>Verdict</h2><ul id="verdict">\
       \(analysis.verdictItems.map { "<li>\(escapeHTML($0))</li>" }.joined())</ul>\
       \(warningsHTML())</div><figure>\(lead)</figure></section>
@@ -180,7 +176,12 @@ struct ReportHTML {
       body += "<h2>Compute frontier</h2>\n<figure>\(frontier.render())</figure>\n"
       body += ReportTables.frontiers(analysis)
     }
-    body += LearningCurvesHTML.section(metadata.curves, metric: metadata.curveMetric)
+    body += LearningCurvesHTML.section(metadata.curves, metric: metadata.curveMetric) { family in
+      // The curves' family label ("lr = 0.01") is the display of a fitted family's grouping.
+      analysis.families.first { f in
+        family == "all" ? true : analysis.display(f.group).hasPrefix(family)
+      }.map { color($0.group) }
+    }
     body += ReportTables.chinchilla(analysis)
     body += ReportTables.isoFLOP(analysis)
     body += ReportTables.metadata(metadata, analysis: analysis)

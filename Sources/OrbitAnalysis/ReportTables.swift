@@ -174,11 +174,15 @@ enum ReportTables {
     let warnings = m.warnings.map { "<p class=\"warning\">⚠ \(escapeHTML($0))</p>\n" }.joined()
     return "<h2>Sweep</h2>\n" + warnings
       + table(
-        ["name", "created", "trials by status", "workers", "wall time (all runs)", "CPU time"],
+        [
+          "name", "created", "trials by status", "workers", "wall time (all runs)", "CPU time",
+          "fitting",
+        ],
         [
           text(m.name) + text(m.createdAt) + text(countText)
             + text(m.workers.joined(separator: ", ")) + text(durationText(m.wallSeconds))
             + text(cpuText(m, trials: counts.values.reduce(0, +)))
+            + text(m.fittingSeconds.map(durationText) ?? "–")
         ])
       + "<p>Settings: y = \(escapeHTML(analysis.settings.y)); axes "
       + "\(escapeHTML(analysis.settings.xs.joined(separator: ", "))); groups by "

@@ -64,18 +64,33 @@ struct SVGPlot {
   func render() -> String {
     var xs: [Double] = []
     var ys: [Double] = []
+    // The y-axis is set by the data — points, fitted curves, error bars — never by a band: a
+    // band that explodes (10⁴, 10⁶⁷) would flatten the data into a line. Bands are clipped to
+    // the plot, with a note when one leaves it.
     for s in series {
       xs += s.points.map(\.x) + s.curve.map(\.x) + s.band.map(\.x) + s.errorBars.map(\.x)
-      ys += s.points.map(\.y) + s.curve.map(\.y) + s.band.flatMap { [$0.lower, $0.upper] }
-      ys += s.errorBars.flatMap { [$0.lower, $0.upper] }
+      ys += s.points.map(\.y) + s.curve.map(\.y) + s.errorBars.flatMap { [$0.lower, $0.upper] }
     }
     if let reference { ys.append(reference) }
     let (x0, x1) = range(xs, log: logX)
     let (y0, y1) = range(ys, log: logY)
+    let outside = series.contains { s in
+      s.band.contains { b in
+        [b.lower, b.upper].contains { v in
+          guard v.isFinite, !logY || v > 0 else { return true }
+          let u = logY ? log10(v) : v
+          return u < y0 || u > y1
+        }
+      }
+    }
+    var notes = self.notes
+    if outside {
+      notes.append((.band, "a band leaves the plot here (clipped): see the fits table"))
+    }
     let plotW = width - left - right
     let plotH = height - top - bottom
     // The legend sits below the plot, never over its points.
-    let entries = legendEntries()
+    let entries = legendEntries(notes: notes)
     let total = height + (entries.isEmpty ? 0 : Double(entries.count) * 16 + 10)
     func px(_ x: Double) -> Double { left + ((logX ? log10(x) : x) - x0) / (x1 - x0) * plotW }
     func py(_ y: Double) -> Double {
@@ -114,7 +129,15 @@ struct SVGPlot {
       + "width=\"\(n(plotW))\" height=\"\(n(plotH))\"/></clipPath></defs>\n"
       + "<g clip-path=\"url(#\(clip))\">\n"
     for s in series {
-      let band = s.band.filter { ok($0.x, $0.lower) && ok($0.x, $0.upper) }
+      // Clamped just beyond the plot's edges (the clip path hides the rest), so an infinite or
+      // astronomically wide band still draws as a shaded region up to the edge.
+      let (low, high) = (
+        logY ? pow(10, y0 - 1) : y0 - (y1 - y0), logY ? pow(10, y1 + 1) : y1 + (y1 - y0)
+      )
+      let band = s.band.filter {
+        $0.x.isFinite && (!logX || $0.x > 0) && !$0.lower.isNaN && !$0.upper.isNaN
+      }
+      .map { (x: $0.x, lower: min(max($0.lower, low), high), upper: min(max($0.upper, low), high)) }
       if band.count >= 2 {
         let upper = band.map { "\(n(px($0.x))),\(n(py($0.upper)))" }
         let lower = band.reversed().map { "\(n(px($0.x))),\(n(py($0.lower)))" }
@@ -147,7 +170,9 @@ struct SVGPlot {
 
   /// One legend line per named series (its own mark: a point, hollow when extrapolated, or a
   /// line), then the notes in grey.
-  private func legendEntries() -> [(mark: Mark, color: String, text: String)] {
+  private func legendEntries(notes: [(mark: Mark, text: String)]) -> [(
+    mark: Mark, color: String, text: String
+  )] {
     var entries: [(mark: Mark, color: String, text: String)] = []
     for s in series where !s.name.isEmpty {
       let mark: Mark =

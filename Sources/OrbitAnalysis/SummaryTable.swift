@@ -46,7 +46,7 @@ enum SummaryTable {
       }
       rows.append(fitRows(family.pure, group: analysis.display(family.group), axis: family.axis))
     }
-    var out = render(rows)
+    var out = analysis.settings.rolesLine + "\n" + render(rows)
     out += tunedText(analysis)
     if !analysis.comparisons.isEmpty {
       var lines = [["comparison", "Δα [\(level) %]", "multiplier k at x (in measured range)"]]

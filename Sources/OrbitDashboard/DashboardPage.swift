@@ -40,7 +40,7 @@ enum DashboardPage {
     <div id="stats"></div></header>
     <main>
     <section id="scaling"><h2>Scaling curves</h2>
-    <p id="fitinfo" class="muted">waiting for the first fit…</p>
+    <p id="fitinfo" class="muted">waiting for the first ok trial</p>
     <div id="figures" class="row"></div>
     <p id="verdict"></p><ul id="warnings" class="warn"></ul></section>
     <section id="learning"><h2>Learning curves</h2>
@@ -110,7 +110,12 @@ enum DashboardPage {
     }
     function figures() {
       return api("/api/figures").then(f => {
-        if (f.pending) return;
+        if (f.pending) {
+          // Never a stale fit: until an ok trial is fitted, say what the page waits for.
+          $("fitinfo").textContent = f.waiting || "waiting for the first ok trial";
+          $("figures").innerHTML = ""; $("verdict").textContent = ""; $("warnings").innerHTML = "";
+          return;
+        }
         $("fitinfo").textContent = `fitted on ${f.recorded} recorded trials · ${f.resamples} bootstrap resamples` +
           (f.final ? " (final)" : " (live; the full count once the sweep ends)");
         $("figures").innerHTML = f.figures.map(x => `<figure data-axis="${esc(x.axis)}" data-points="${x.points}" data-trials="${x.trials}">${x.svg}` +

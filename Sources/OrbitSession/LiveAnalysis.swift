@@ -160,6 +160,18 @@ final class LiveAnalysis: @unchecked Sendable {
     // them (the same trials each time, chosen by their ids' hashes so no grid period aliases
     // with it), and the plot still shows them all. The final fit uses every trial.
     let fitted = full ? table : Self.sample(table, trials: trials, limit: Self.maxLiveFitTrials)
+    // No fit before an ok trial with the metric: a fit of 0 trials says only that its columns
+    // are missing ("column val_loss is not in the table"). The page waits instead.
+    guard trials.contains(where: { $0.status == .ok }) else {
+      lock.withLock {
+        result = Result(
+          figuresJSON:
+            #"{"pending":true,"waiting":"waiting for the first ok trial","figures":[],"verdict":"","warnings":[],"recorded":\#(recorded)}"#,
+          fitsJSON: #"{"pending":true}"#, groupColumns: settings.groupBy, metric: settings.y)
+        lastSeen = (recorded, finished, full)
+      }
+      return
+    }
     let analysis = Analysis.run(table: fitted, settings: settings)
     let metadata = SweepMetadata(
       name: sweep.name, specText: sweep.specText,

@@ -6,14 +6,39 @@ import OrbitSpec
 /// Turns a run directory's journal into trials.csv, report.html and fits.json.
 public enum Reporting {
   /// Writes report.html and fits.json from the run directory's journal and returns the fits'
-  /// terminal summary.
-  /// - Parameter writeCSV: also write trials.csv (`orbit report`); `orbit run` has written it
-  ///   already when the sweep finished (`SweepSession.finish`), from the same journal.
-  /// - Throws: "no report for RUN_DIR: why" with code 65; `orbit run` prints it as a warning
-  ///   (the sweep's results stand regardless).
+  /// full terminal table (`orbit coordinator`; `orbit run` and `orbit report` print
+  /// `ReportOutput.compact` unless `--verbose`).
   public static func writeReport(runDirectory: String, writeCSV: Bool) throws(SessionError)
     -> String
   {
+    try report(runDirectory: runDirectory, writeCSV: writeCSV).table
+  }
+
+  /// Writes report.html and fits.json from the run directory's journal.
+  /// - Parameters:
+  ///   - writeCSV: also write trials.csv (`orbit report`); `orbit run` has written it already
+  ///     when the sweep finished (`SweepSession.finish`), from the same journal.
+  ///   - specPath: a spec file whose `analysis:` (and `metric:`) replace the journal's copy of
+  ///     the sweep's spec (`orbit report --spec FILE`): re-analysis without re-running. The
+  ///     journal keeps the spec the sweep ran with; the report says which analysis it used.
+  /// - Throws: "no report for RUN_DIR: why" with code 65 (66 for a missing `specPath`); `orbit
+  ///   run` prints it as a warning (the sweep's results stand regardless).
+  public static func report(runDirectory: String, writeCSV: Bool, specPath: String? = nil)
+    throws(SessionError) -> ReportOutput
+  {
+    var edited: Spec?
+    if let specPath {
+      guard let text = try? String(contentsOfFile: specPath, encoding: .utf8) else {
+        throw SessionError("\(specPath): cannot read the spec", exitCode: ExitStatus.noInput)
+      }
+      do {
+        edited = try Spec.parse(yaml: text, fileName: specPath)
+      } catch {
+        throw SessionError(error.description, exitCode: ExitStatus.badData)
+      }
+      // A typo under analysis: is refused as `orbit run` refuses it, not silently ignored.
+      try SpecLoading.validateAnalysis(edited!, text: text)
+    }
     do {
       let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
@@ -23,8 +48,22 @@ public enum Reporting {
           toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
       }
       let table = TrialsCSV.table(trials)
-      let spec = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
-      let settings = analysisSettings(spec: spec, table: table)
+      let recorded = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
+      var settings = analysisSettings(spec: edited ?? recorded, table: table)
+      var notes: [String] = []
+      if let specPath, let edited {
+        settings.source =
+          "\(specPath) (orbit report --spec; the sweep ran with the spec in its journal)"
+        let mine = Set(edited.parameterNames)
+        if let recorded, mine != Set(recorded.parameterNames) {
+          notes.append(
+            "\(specPath) sweeps \(mine.sorted().joined(separator: ", ")), the journal's sweep "
+              + Set(recorded.parameterNames).sorted().joined(separator: ", ")
+              + ": only its analysis: and metric: are used, on the trials the journal has")
+        }
+      } else if sweep != nil {
+        settings.source = "the sweep's spec, as its journal keeps it"
+      }
       let workers = ((try? journal.workers()) ?? []).map { w in
         w.gpus.isEmpty
           ? w.id : "\(w.id) (\(w.slots) slots, GPUs \(w.gpus.joined(separator: " | ")))"
@@ -37,21 +76,42 @@ public enum Reporting {
         wallSeconds: times.wall, createdAt: ISO8601DateFormatter().string(from: Date()))
       metadata.cpuSeconds = times.cpu
       metadata.cpuMeasuredTrials = times.measured
-      metadata.warnings = ((try? journal.events(kind: "insecure")) ?? []).map {
-        "\($0.detail): anyone on that network could have joined this sweep or written results"
-      }
+      metadata.warnings =
+        notes
+        + ((try? journal.events(kind: "insecure")) ?? []).map {
+          "\($0.detail): anyone on that network could have joined this sweep or written results"
+        }
       let points = (try? journal.progressPoints()) ?? []
       (metadata.curves, metadata.curveMetric) = learningCurves(
         points, trials: trials, settings: settings)
-      let report = Report.build(table: table, settings: settings, metadata: metadata)
+      let started = Date()
+      let analysis = Analysis.run(table: table, settings: settings)
+      metadata.fittingSeconds = Date().timeIntervalSince(started)
+      let report = Report.build(analysis: analysis, metadata: metadata)
       try report.html.write(
         toFile: runDirectory + "/report.html", atomically: true, encoding: .utf8)
       try report.fitsJSON.write(
         toFile: runDirectory + "/fits.json", atomically: true, encoding: .utf8)
-      return report.summary
+      return ReportOutput(
+        rolesLine: settings.rolesLine, source: settings.source, verdict: analysis.verdictItems,
+        warnings: notes + analysis.warnings, table: report.summary,
+        wallSeconds: times.wall, fittingSeconds: metadata.fittingSeconds ?? 0)
     } catch {
       throw SessionError("no report for \(runDirectory): \(error)", exitCode: ExitStatus.badData)
     }
+  }
+
+  /// The length of the union of `intervals` (start, end): the time at least one of them was
+  /// open. The one wall time of a sweep, everywhere it is shown.
+  public static func unionSeconds(_ intervals: [(start: Double, end: Double)]) -> Double {
+    var wall = 0.0
+    var end = -Double.infinity
+    for interval in intervals.sorted(by: { $0.start < $1.start }) {
+      let start = max(interval.start, end)
+      if interval.end > start { wall += interval.end - start }
+      end = max(end, interval.end)
+    }
+    return wall
   }
 
   /// The sweep's time over every run of it (a resumed sweep included): wall = the time some
@@ -59,13 +119,7 @@ public enum Reporting {
   /// its resume does not count, and the runs before a resume do); CPU = the trials' summed
   /// `cpu_seconds` where they report it (the core engine), else their wall time.
   static func sweepTimes(_ trials: [TrialRecord]) -> (wall: Double, cpu: Double, measured: Int) {
-    var wall = 0.0
-    var end = -Double.infinity
-    for trial in trials.sorted(by: { $0.startedAt < $1.startedAt }) {
-      let start = max(trial.startedAt, end)
-      if trial.finishedAt > start { wall += trial.finishedAt - start }
-      end = max(end, trial.finishedAt)
-    }
+    let wall = unionSeconds(trials.map { ($0.startedAt, $0.finishedAt) })
     var cpu = 0.0
     var measured = 0
     for trial in trials {
@@ -115,7 +169,9 @@ public enum Reporting {
         ? "all"
         : settings.groupBy.map { "\($0) = \(params[$0].map(Self.plain) ?? "–")" }.joined(
           separator: " / ")
-      return LearningCurve(family: family, trial: trial.id.short, points: points)
+      let axis = settings.xs.first
+      let scale = axis.flatMap { a in params[a]?.doubleValue.map { (axis: a, value: $0) } }
+      return LearningCurve(family: family, trial: trial.id.short, points: points, scale: scale)
     }
     return (curves, metric)
   }
@@ -139,16 +195,30 @@ public enum Reporting {
     if case .string(let s) = config["y"] { y = s }
     let parameters = spec.map { Set($0.parameterNames).subtracting(["seed"]) }
     var settings = AnalysisSettings.inferred(from: table, y: y, parameters: parameters)
+    if spec?.earlyTermination != nil { settings.earlyTermination = "hyperband" }
+    settings.explicitKeys = analysisKeys.filter { config[$0] != nil }.sorted()
+    let inferredTune = settings.tune
+    let explicitXs = strings(config["x"])
+    let explicitGroups = strings(config["group"])
     if let tune = strings(config["tune"]) {
       // Inferred axes and groups never include a tuned column; explicit ones that do are
-      // warned about by the analysis.
+      // warned about by the analysis. Columns inferred as tuned that the block does not tune
+      // are group columns again.
       settings.tune = tune
+      settings.tuneInferred = false
+      settings.select = "val_loss"
       settings.xs.removeAll(where: tune.contains)
       settings.groupBy.removeAll(where: tune.contains)
+      settings.groupBy += inferredTune.filter { !tune.contains($0) }
+    } else if settings.tuneInferred {
+      // A column the block names as an axis or a group is not tuned.
+      let named = (explicitXs ?? []) + (explicitGroups ?? [])
+      settings.tune.removeAll(where: named.contains)
+      if settings.tune.isEmpty { settings.tuneInferred = false }
     }
     if case .string(let s) = config["select"] { settings.select = s }
-    if let xs = strings(config["x"]) { settings.xs = xs }
-    if let groups = strings(config["group"]) { settings.groupBy = groups }
+    if let xs = explicitXs { settings.xs = xs }
+    if let groups = explicitGroups { settings.groupBy = groups }
     if case .string(let s) = config["seed"] { settings.seedColumn = s }
     if case .int(let n) = config["bootstrap"] { settings.bootstrap = Int(n) }
     if let level = config["level"]?.doubleValue { settings.level = level }

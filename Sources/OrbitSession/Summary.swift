@@ -17,6 +17,10 @@ public struct Summary {
   var endedEarly: String?
   /// The spec's path as the user gave it: the re-run hint is a command to paste.
   var specPath = "SPEC"
+  /// The recorded trials' (start, end): the wall time is their union, as the report's.
+  var intervals: [(start: Double, end: Double)] = []
+  /// The terminal's width the summary fits.
+  static let columns = 100
 
   /// A summary of no trials yet, for a sweep of `spec`; `add` counts each recorded trial.
   init(spec: Spec, wallSeconds: Double) {
@@ -40,6 +44,7 @@ public struct Summary {
 
   mutating func add(_ trial: TrialRecord) {
     counts[trial.status, default: 0] += 1
+    intervals.append((trial.startedAt, trial.finishedAt))
     if failedExamples.count < Self.failedExampleCount, trial.status.isFailure {
       failedExamples.append(trial)
     }
@@ -57,7 +62,48 @@ public struct Summary {
   }
 
   public func render(runDirectory: String) -> String {
-    var lines: [String] = []
+    render(runDirectory: runDirectory, report: nil)
+  }
+
+  /// The sweep's one wall time: the time some trial ran, over every run of it (the report's
+  /// `Reporting.sweepTimes`); before any trial, the time given.
+  var sweepWallSeconds: Double {
+    intervals.isEmpty ? wallSeconds : Reporting.unionSeconds(intervals)
+  }
+
+  /// The summary in at most `columns` columns: the best trial and the report's verdict first,
+  /// then counts, times and where everything is. The full fit table is in report.html and
+  /// fits.json (`verbose` prints it too).
+  public func render(runDirectory: String, report: ReportOutput?, verbose: Bool = false)
+    -> String
+  {
+    let width = Self.columns
+    var lines: [String] = [""]
+    if let metric, let best {
+      lines.append(
+        Self.clip(
+          "  best \(metric.name) (\(metric.goal.rawValue)): \(String(format: "%.6g", best.value)) · trial \(best.trial.id.short) · \(best.trial.paramsJSON)",
+          width))
+    }
+    if let report {
+      if verbose {
+        lines += report.table.split(separator: "\n", omittingEmptySubsequences: false).map(
+          String.init)
+      }
+      lines += Self.wrap(report.rolesLine, width: width, first: "  ", rest: "    ")
+      lines.append("  verdict:")
+      for item in report.verdict {
+        lines += Self.wrap(item, width: width, first: "    - ", rest: "      ")
+      }
+      let shown = report.warnings.prefix(Self.warningsShown)
+      for warning in shown {
+        lines += Self.wrap("warning: " + warning, width: width, first: "  ", rest: "    ")
+      }
+      if report.warnings.count > shown.count {
+        lines.append(
+          "  … \(report.warnings.count - shown.count) more warning(s) in report.html and fits.json")
+      }
+    }
     let recorded = counts.values.reduce(0, +)
     lines.append("")
     lines.append("  status      trials")
@@ -70,25 +116,26 @@ public struct Summary {
     }
     lines.append("  total       \(recorded) of \(total)")
     if let n = counts[.stopped], n > 0 {
-      lines.append(
-        "  \(n) trial(s) stopped early (early_terminate): their curves are kept; scaling fits leave them out"
-      )
+      lines += Self.wrap(
+        "\(n) trial(s) stopped early (early_terminate): their curves are kept; scaling fits"
+          + " leave them out (the report names the scales they thin)",
+        width: width, first: "  ", rest: "    ")
     }
-    if let endedEarly { lines.append("  ended early: \(endedEarly)") }
-    lines.append("  wall time   \(Self.duration(wallSeconds))")
-    if let metric, let best {
-      lines.append(
-        "  best \(metric.name) (\(metric.goal.rawValue)): \(best.value) · trial \(best.trial.id.short) · \(best.trial.paramsJSON)"
-      )
+    if let endedEarly { lines.append(Self.clip("  ended early: \(endedEarly)", width)) }
+    var wall = "  wall time   \(Self.duration(sweepWallSeconds))"
+    if let report {
+      wall += " (trials running, over every run) · fitting \(Self.duration(report.fittingSeconds))"
     }
+    lines.append(wall)
     if failures > 0 {
       lines.append("")
       lines.append("  \(failures) trial(s) failed. First failures (stderr tail):")
       for trial in failedExamples {
         let tail = trial.stderrTail.split(separator: "\n").suffix(2).joined(separator: " | ")
         lines.append(
-          "    \(trial.id.short) \(trial.status.rawValue) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)"
-        )
+          Self.clip(
+            "    \(trial.id.short) \(trial.status.rawValue) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)",
+            width))
       }
       lines.append(
         "  Re-run them with: orbit run \(ShellWord.quoted(specPath)) --run-dir \(ShellWord.quoted(runDirectory)) --retry-failed"
@@ -98,9 +145,38 @@ public struct Summary {
     lines.append("  journal  \(runDirectory)/journal.sqlite")
     lines.append("  results  \(runDirectory)/trials.csv")
     if FileManager.default.fileExists(atPath: runDirectory + "/report.html") {
-      lines.append("  report   \(runDirectory)/report.html")
+      lines.append(
+        "  report   \(runDirectory)/report.html"
+          + (report != nil && !verbose ? " (every fit: fits.json, --verbose)" : ""))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// Warnings printed in full; the rest are counted (all are in report.html and fits.json).
+  static let warningsShown = 4
+
+  /// `text` cut to `width` characters, ending in "…" when cut.
+  static func clip(_ text: String, _ width: Int) -> String {
+    text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+  }
+
+  /// `text` broken at spaces into lines of at most `width` characters, the first prefixed by
+  /// `first`, the others by `rest` (a word longer than a line is cut).
+  static func wrap(_ text: String, width: Int, first: String, rest: String) -> [String] {
+    var lines: [String] = []
+    var line = first
+    var empty = true
+    for word in text.split(separator: " ") {
+      if !empty && line.count + 1 + word.count > width {
+        lines.append(line)
+        line = rest
+        empty = true
+      }
+      line += (empty ? "" : " ") + word
+      empty = false
+    }
+    lines.append(line)
+    return lines.map { clip($0, width) }
   }
 
   /// A duration as the summary and the progress line write it: 4.2s, 3m07s, 2h05m.
@@ -110,5 +186,46 @@ public struct Summary {
       return "\(Int(seconds) / 60)m\(String(format: "%02d", Int(seconds) % 60))s"
     }
     return "\(Int(seconds) / 3600)h\(String(format: "%02d", (Int(seconds) % 3600) / 60))m"
+  }
+}
+
+/// What `orbit report` found, for the terminal: the roles, the verdict and the warnings (the
+/// end-of-run summary leads with them), the full fit table (`--verbose`), and the times.
+public struct ReportOutput: Sendable {
+  /// "axes: width · tuned: lr … · groups: none — …".
+  public var rolesLine: String
+  /// Which `analysis:` was used ("the sweep's spec…", or the `--spec` file).
+  public var source: String?
+  public var verdict: [String]
+  public var warnings: [String]
+  /// Every fit with its interval, the tuned envelopes, comparisons, frontiers, the verdict.
+  public var table: String
+  /// The sweep's wall time (the union of its trials' intervals) and the fits' time.
+  public var wallSeconds: Double
+  public var fittingSeconds: Double
+
+  /// What `orbit report` prints without `--verbose`: the roles, where the analysis came
+  /// from, the verdict and the first warnings, in at most 100 columns.
+  public var compact: String {
+    var lines = Summary.wrap(rolesLine, width: Summary.columns, first: "", rest: "  ")
+    if let source {
+      lines += Summary.wrap(
+        "analysis from " + source, width: Summary.columns, first: "", rest: "  ")
+    }
+    lines.append("verdict:")
+    for item in verdict {
+      lines += Summary.wrap(item, width: Summary.columns, first: "  - ", rest: "    ")
+    }
+    for warning in warnings.prefix(Summary.warningsShown) {
+      lines += Summary.wrap("warning: " + warning, width: Summary.columns, first: "", rest: "  ")
+    }
+    if warnings.count > Summary.warningsShown {
+      lines.append(
+        "… \(warnings.count - Summary.warningsShown) more warning(s) in report.html and fits.json")
+    }
+    lines.append(
+      "wall time \(Summary.duration(wallSeconds)) (trials running, over every run) · fitting "
+        + Summary.duration(fittingSeconds))
+    return lines.joined(separator: "\n")
   }
 }

@@ -11,6 +11,15 @@ struct ReportCommand: ParsableCommand {
   @Argument(help: "The run directory (holds journal.sqlite).")
   var runDir: String
 
+  @Option(
+    help:
+      "A spec whose analysis: (and metric:) replace the sweep's: re-fit with an edited block without re-running (the journal keeps the spec the sweep ran with)."
+  )
+  var spec: String?
+
+  @Flag(help: "Print every fit (else they are in report.html and fits.json).")
+  var verbose = false
+
   func run() throws {
     guard FileManager.default.fileExists(atPath: runDir + "/journal.sqlite") else {
       throw fail(
@@ -19,7 +28,8 @@ struct ReportCommand: ParsableCommand {
       )
     }
     do {
-      print(try Reporting.writeReport(runDirectory: runDir, writeCSV: true))
+      let report = try Reporting.report(runDirectory: runDir, writeCSV: true, specPath: spec)
+      print(verbose ? report.table : report.compact)
     } catch {
       warn(error.message)
       throw ExitCode(error.exitCode)

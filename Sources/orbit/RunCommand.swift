@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Skip the analysis report at the end.")
   var noReport = false
 
+  @Flag(help: "Print every fit at the end (else they are in report.html and fits.json).")
+  var verbose = false
+
   @OptionGroup var dashboard: DashboardOptions
 
   @OptionGroup var log: LogOptions
@@ -122,13 +125,14 @@ struct RunCommand: ParsableCommand {
     try session.wait()
     local.waitForExit(timeout: 10)
     try session.finish(interrupted: interrupted)
+    var report: ReportOutput?
     if !noReport && !interrupted {
       do {
-        print(try Reporting.writeReport(runDirectory: session.runDirectory, writeCSV: false))
+        report = try Reporting.report(runDirectory: session.runDirectory, writeCSV: false)
       } catch {
         warn(error.message)
       }
     }
-    try session.printSummary(interrupted: interrupted)
+    try session.printSummary(interrupted: interrupted, report: report, verbose: verbose)
   }
 }

@@ -12,9 +12,13 @@ extension SweepSession {
 
   /// Prints the summary table, then ends the command with its exit code: 130 when interrupted,
   /// 1 when a trial failed, 0 otherwise (returns).
-  func printSummary(interrupted: Bool) throws {
+  /// - Parameters:
+  ///   - report: the analysis written at the end (`orbit run`): its roles, verdict and warnings
+  ///     lead, after the best trial; nil prints the counts alone.
+  ///   - verbose: also print the full fit table (else it is in report.html and fits.json).
+  func printSummary(interrupted: Bool, report: ReportOutput? = nil, verbose: Bool = false) throws {
     let summary = try summary()
-    print(summary.render(runDirectory: runDirectory))
+    print(summary.render(runDirectory: runDirectory, report: report, verbose: verbose))
     if interrupted { throw ExitCode(ExitStatus.interrupted) }
     if summary.failures > 0 { throw ExitCode(ExitStatus.trialsFailed) }
   }
