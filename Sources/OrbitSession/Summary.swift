@@ -131,7 +131,9 @@ public struct Summary {
       lines.append("")
       lines.append("  \(failures) trial(s) failed. First failures (stderr tail):")
       for trial in failedExamples {
-        let tail = trial.stderrTail.split(separator: "\n").suffix(2).joined(separator: " | ")
+        // A program's stderr, escaped: an escape sequence in it must not reach the terminal.
+        let tail = ControlText.escaped(
+          trial.stderrTail.split(separator: "\n").suffix(2).joined(separator: " | "))
         lines.append(
           Self.clip(
             "    \(trial.id.short) \(trial.status.rawValue) exit \(trial.exitCode.map(String.init) ?? "-"): \(tail)",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrbitAnalysis
 import OrbitCoordinator
 import OrbitJournal
 import OrbitProtocol
@@ -61,6 +62,17 @@ public final class SweepSession {
     return "runs/" + safe
   }
 
+  /// Said when the sweep starts: hyperband on a sweep over a scale stops the slow starters, the
+  /// large models, and the fits of those scales are biased (issue 23); the report says it
+  /// again with what was stopped.
+  static func earlyTerminationWarning(_ spec: Spec) -> String? {
+    guard spec.earlyTermination != nil else { return nil }
+    let scales = spec.parameterNames.filter { ParameterRole.of($0) == .scale }
+    guard !scales.isEmpty else { return nil }
+    return
+      "\(spec.fileName): early_terminate: hyperband stops the trials that are worst at each rung, and over \(scales.joined(separator: ", ")) those are the slow starters (large models): the scaling fits of the scales it thins are biased. For a scaling study, run without early_terminate (use it to tune at one scale)."
+  }
+
   /// A `program:` the command runs must exist beside the spec (it runs in the spec's folder):
   /// a typo found now, not when every trial has failed. Only for `orbit run` and the
   /// coordinator; a worker on another filesystem checks nothing here.
@@ -83,7 +95,9 @@ public final class SweepSession {
     specPath: String, runDirectory: String?, retryFailed: Bool, newSweep: Bool = false,
     maxTrials: Int = SweepSession.defaultMaxTrials
   ) throws(SessionError) {
-    spec = try SpecLoading.load(specPath)
+    var loaded = try SpecLoading.load(specPath)
+    if let warning = Self.earlyTerminationWarning(loaded) { loaded.warnings.append(warning) }
+    spec = loaded
     // Every worker receives the spec in WELCOME, one string field: a larger spec could never be
     // served, so it is refused before anything starts.
     if spec.text.utf8.count > Wire.maxStringBytes {

@@ -80,6 +80,9 @@ struct CoordinatorCommand: ParsableCommand {
   @Flag(help: "Skip the analysis report (report.html, fits.json, trials.csv) at the end.")
   var noReport = false
 
+  @Flag(help: "Print the full fit table at the end (it is always in fits.json and report.html).")
+  var verbose = false
+
   @OptionGroup var dashboard: DashboardOptions
 
   @OptionGroup var slurm: SlurmPoolOptions
@@ -156,15 +159,16 @@ struct CoordinatorCommand: ParsableCommand {
     pool?.finish()
     try session.wait()
     try session.finish(interrupted: interrupted)
+    var report: ReportOutput?
     if !noReport && !interrupted {
       // As `orbit run` does: the sweep's answer, not only its journal.
       do {
-        print(try Reporting.writeReport(runDirectory: session.runDirectory, writeCSV: true))
+        report = try Reporting.report(runDirectory: session.runDirectory, writeCSV: true)
       } catch {
         warn(error.message)
       }
     }
-    try session.printSummary(interrupted: interrupted)
+    try session.printSummary(interrupted: interrupted, report: report, verbose: verbose)
   }
 
   /// A worker command line that works for this sweep as it is: the flags a worker will demand

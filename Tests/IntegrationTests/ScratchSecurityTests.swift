@@ -54,6 +54,8 @@ extension RealProcesses {
       let worker = try OrbitProcess(
         [
           "worker", "--connect", try #require(endpoint), "--allow-command", "--worker-id", workerID,
+          // The private scratch folders under test (kept folders are the default).
+          "--discard-trial-dirs",
         ], in: sandbox.path, name: "worker")
       #expect(coordinator.wait(timeout: 60) == 0, "\(coordinator.stderr.suffix(1000))")
       #expect(worker.wait(timeout: 20) == 0)

@@ -139,3 +139,32 @@ struct SweepSessionTests {
     }
   }
 }
+
+@Suite("Warnings when a sweep starts")
+struct StartWarningTests {
+  @Test func hyperbandOverAScaleAxisWarnsThatItStopsTheLargeModels() throws {
+    let overWidth = try spec(
+      """
+      method: grid
+      program: x.py
+      metric: {name: loss, goal: minimize}
+      early_terminate: {type: hyperband, min_iter: 2}
+      parameters:
+        width: {values: [64, 128, 256]}
+        lr: {values: [0.01, 0.1]}
+      """)
+    let warning = try #require(SweepSession.earlyTerminationWarning(overWidth))
+    #expect(warning.contains("width") && warning.contains("slow starters"))
+    // Tuning lr alone: nothing is a scale, nothing to warn about.
+    let tuning = try spec(
+      """
+      method: grid
+      program: x.py
+      metric: {name: loss, goal: minimize}
+      early_terminate: {type: hyperband, min_iter: 2}
+      parameters:
+        lr: {values: [0.01, 0.1]}
+      """)
+    #expect(SweepSession.earlyTerminationWarning(tuning) == nil)
+  }
+}
