@@ -18,6 +18,17 @@ let package = Package(
     .library(name: "OrbitWorker", targets: ["OrbitWorker"]),
     .library(name: "OrbitDashboard", targets: ["OrbitDashboard"]),
   ],
+  // The live dashboard's HTTP stack (Hummingbird on SwiftNIO) is over half of a fresh release
+  // build's compile time (bench/RESULTS.md). On by default; `scripts/quickstart` first builds
+  // without it (`--disable-default-traits`) so a newcomer's first sweep starts sooner.
+  traits: [
+    .trait(
+      name: "Dashboard",
+      description:
+        "The live dashboard, its JSON API and /metrics (orbit serve, --http, orbit status over HTTP)."
+    ),
+    .default(enabledTraits: ["Dashboard"]),
+  ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -81,14 +92,14 @@ let package = Package(
     .executableTarget(
       name: "orbit",
       dependencies: [
-        "OrbitSession", "OrbitDashboard", "ZeroMQ", "OrbitSpec", "OrbitJournal", "OrbitCompute",
-        "OrbitCoordinator",
-        "OrbitWorker", "OrbitAnalysis", "CSupport",
+        "OrbitSession", "ZeroMQ", "OrbitSpec", "OrbitJournal", "OrbitCompute",
+        "OrbitCoordinator", "OrbitWorker", "OrbitAnalysis", "CSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .target(name: "OrbitDashboard", condition: .when(traits: ["Dashboard"])),
+        .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Dashboard"])),
+        .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["Dashboard"])),
+        .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["Dashboard"])),
       ]),
     .target(name: "OrbitTesting", dependencies: ["OrbitSpec"]),
     // The whole protocol in one process on virtual time (tests and bench/).

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
-import OrbitDashboard
 import OrbitSession
 import ZeroMQ
 
@@ -115,12 +114,12 @@ struct CoordinatorCommand: ParsableCommand {
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
     session.status.stopGraceSeconds = stopGrace
-    let export = PrometheusExport(recorded: session.recordedCounts())
-    let server = try dashboard.start(
-      runDirectory: session.runDirectory, defaultAddress: nil, metrics: export, logger: logger)
-    defer { server?.stop() }
+    let live = try dashboard.start(
+      runDirectory: session.runDirectory, defaultAddress: nil, recorded: session.recordedCounts(),
+      logger: logger)
+    defer { live?.stop() }
     let bound = try session.start(
-      bind: bind, logger: logger, curve: curve, metrics: export.metrics)
+      bind: bind, logger: logger, curve: curve, metrics: live?.metrics ?? CoordinatorMetrics())
     let endpoint = Endpoint.advertised(bound, host: advertise)
     do {
       try Endpoint.write(endpoint, toRunDirectory: session.runDirectory)

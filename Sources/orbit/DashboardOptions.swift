@@ -1,8 +1,13 @@
 import ArgumentParser
 import Foundation
 import Logging
-import OrbitDashboard
+import OrbitCoordinator
 import OrbitSession
+import OrbitSpec
+
+#if Dashboard
+  import OrbitDashboard
+#endif
 
 /// `--http`, `--no-http` and `--http-token`, shared by the commands that serve the dashboard.
 struct DashboardOptions: ParsableArguments {
@@ -21,21 +26,45 @@ struct DashboardOptions: ParsableArguments {
   static let runDefault = "127.0.0.1:0"
 
   /// Starts the dashboard when asked (or by default) and prints its URL as a line of its own.
-  /// - Returns: the server, nil when none was asked for.
+  /// - Parameter recorded: the journal's counts by status, for /metrics' counters.
+  /// - Returns: the running dashboard, nil when none was asked for (or, in a build without the
+  ///   `Dashboard` trait, when none was asked for explicitly).
   func start(
-    runDirectory: String, defaultAddress: String?, metrics: PrometheusExport?, logger: Logger
-  ) throws(SessionError) -> DashboardServer? {
+    runDirectory: String, defaultAddress: String?, recorded: [TrialStatus: Int], logger: Logger
+  ) throws(SessionError) -> LiveDashboard? {
     guard !noHttp, let address = http ?? defaultAddress else { return nil }
-    var quiet = logger
-    // Hummingbird says "server started" at info: the printed URL says it better.
-    quiet.logLevel = max(logger.logLevel, .warning)
-    let token = try tokens.token()
-    let (server, url) = try DashboardLauncher.start(
-      runDirectory: runDirectory, address: address, token: token, metrics: metrics,
-      logger: quiet)
-    print("orbit: dashboard \(url)")
-    flushStandardOutput()
-    DashboardClient.writeAddress(url, runDirectory: runDirectory)
-    return server
+    #if Dashboard
+      var quiet = logger
+      // Hummingbird says "server started" at info: the printed URL says it better.
+      quiet.logLevel = max(logger.logLevel, .warning)
+      let token = try tokens.token()
+      let export = PrometheusExport(recorded: recorded)
+      let (server, url) = try DashboardLauncher.start(
+        runDirectory: runDirectory, address: address, token: token, metrics: export,
+        logger: quiet)
+      print("orbit: dashboard \(url)")
+      flushStandardOutput()
+      DashboardClient.writeAddress(url, runDirectory: runDirectory)
+      return LiveDashboard(metrics: export.metrics, stop: { server.stop() })
+    #else
+      guard http == nil else {
+        throw SessionError(LiveDashboard.notBuilt, exitCode: ExitStatus.unavailable)
+      }
+      print("orbit: no live dashboard in this build (report.html comes at the end)")
+      flushStandardOutput()
+      return nil
+    #endif
   }
+}
+
+/// A dashboard serving while a sweep runs: the metrics it exports and how to stop it.
+struct LiveDashboard {
+  /// The coordinator's metrics, exported on the dashboard's /metrics.
+  let metrics: CoordinatorMetrics
+  let stop: () -> Void
+
+  /// What a build without the `Dashboard` trait says when asked to serve (`scripts/quickstart`
+  /// builds one first: its HTTP stack is over half of a release build's compile time).
+  static let notBuilt =
+    "this orbit was built without the live dashboard (scripts/quickstart builds that first, then the full one); build the full one with: swift build -c release --product orbit --static-swift-stdlib"
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
-import OrbitDashboard
 import OrbitSession
 
 /// `orbit run SPEC`: a coordinator plus local worker processes on loopback; the whole sweep.
@@ -72,13 +71,12 @@ struct RunCommand: ParsableCommand {
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()
-    let export = PrometheusExport(recorded: session.recordedCounts())
-    let server = try dashboard.start(
+    let live = try dashboard.start(
       runDirectory: session.runDirectory, defaultAddress: DashboardOptions.runDefault,
-      metrics: export, logger: logger)
-    defer { server?.stop() }
+      recorded: session.recordedCounts(), logger: logger)
+    defer { live?.stop() }
     let endpoint = try session.start(
-      bind: bind, logger: logger, curve: nil, metrics: export.metrics)
+      bind: bind, logger: logger, curve: nil, metrics: live?.metrics ?? CoordinatorMetrics())
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let perWorker = slots ?? max(1, cores / workers)
     print(

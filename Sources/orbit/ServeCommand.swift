@@ -1,8 +1,11 @@
 import ArgumentParser
 import CSupport
 import Foundation
-import OrbitDashboard
 import OrbitSession
+
+#if Dashboard
+  import OrbitDashboard
+#endif
 
 /// `orbit serve RUN_DIR`: the dashboard of a sweep from its journal alone — a finished sweep, or
 /// one whose coordinator runs on another host sharing the run directory. Reads SQLite
@@ -27,16 +30,21 @@ struct ServeCommand: ParsableCommand {
   @OptionGroup var log: LogOptions
 
   func run() throws {
-    var logger = log.logger("orbit.http")
-    logger.logLevel = max(logger.logLevel, .warning)
-    Signals.install()
-    // Before any thread starts, so all inherit it: beside a coordinator, the sweep comes first.
-    _ = orbit_lower_thread_priority(DashboardServer.niceness)
-    let (server, url) = try DashboardLauncher.start(
-      runDirectory: runDir, address: http, token: try tokens.token(), metrics: nil, logger: logger)
-    print("orbit: dashboard \(url)")
-    flushStandardOutput()
-    while Signals.interrupts == 0 { usleep(100_000) }
-    server.stop()
+    #if !Dashboard
+      throw fail(LiveDashboard.notBuilt, ExitStatus.unavailable)
+    #else
+      var logger = log.logger("orbit.http")
+      logger.logLevel = max(logger.logLevel, .warning)
+      Signals.install()
+      // Before any thread starts, so all inherit it: beside a coordinator, the sweep comes first.
+      _ = orbit_lower_thread_priority(DashboardServer.niceness)
+      let (server, url) = try DashboardLauncher.start(
+        runDirectory: runDir, address: http, token: try tokens.token(), metrics: nil, logger: logger
+      )
+      print("orbit: dashboard \(url)")
+      flushStandardOutput()
+      while Signals.interrupts == 0 { usleep(100_000) }
+      server.stop()
+    #endif
   }
 }

@@ -41,7 +41,11 @@ struct StatusCommand: ParsableCommand {
         return
       }
       if remote {
-        throw fail("\(runDir) does not answer as an Orbit dashboard", ExitStatus.unavailable)
+        #if Dashboard
+          throw fail("\(runDir) does not answer as an Orbit dashboard", ExitStatus.unavailable)
+        #else
+          throw fail(LiveDashboard.notBuilt, ExitStatus.unavailable)
+        #endif
       }
     }
     let journal: Journal
