@@ -20,6 +20,11 @@ public struct Analysis: Sendable {
   public var isoFLOP: [String: IsoFLOPAnalysis]
   /// Chinchilla fits L(N, D) per group, when both n_params and samples_seen vary (≥ 3 values).
   public var chinchilla: [String: ChinchillaFit]
+  /// Compute-optimal allocation per group (Approach 3 from `chinchilla`, Approach 2 from
+  /// `isoFLOP`, and whether they agree).
+  public var computeOptimal: [String: ComputeOptimal] = [:]
+  /// Compared families per unit of compute (their frontiers), one per compared pair.
+  public var computeMultipliers: [ComputeMultiplier] = []
   /// Notes on what was skipped and why.
   public var warnings: [String]
   /// The verdict paragraph (plain words, for the top of the report).
@@ -225,16 +230,25 @@ public struct Analysis: Sendable {
     var chinchilla: [String: ChinchillaFit] = [:]
     if tuning == .none {
       (frontiers, isoFLOP) = computeAnalyses(
-        ok: ok, labels: labels, groups: groups, y: y, settings: settings, warnings: &warnings)
+        ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
+        warnings: &warnings)
       chinchilla = chinchillaFits(
         ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
         warnings: &warnings)
+    }
+    var computeOptimal: [String: ComputeOptimal] = [:]
+    for (group, fit) in chinchilla {
+      computeOptimal[group] = ComputeOptimal.make(
+        chinchilla: fit, isoFLOP: isoFLOP[group], level: settings.level)
     }
     var analysis = Analysis(
       settings: settings, fittedRows: fitted.count, countsByStatus: counts, groups: groups,
       families: families, comparisons: comparisons, frontiers: frontiers, isoFLOP: isoFLOP,
       chinchilla: chinchilla, warnings: warnings, verdict: "")
     analysis.stopped = stopped
+    analysis.computeOptimal = computeOptimal
+    analysis.computeMultipliers = computeMultipliers(
+      comparisons: comparisons, frontiers: frontiers, level: settings.level)
     analysis.verdictItems = analysis.verdictList()
     analysis.verdict = analysis.verdictItems.joined(separator: " ")
     return analysis
@@ -437,9 +451,31 @@ public struct Analysis: Sendable {
     return slices.keys.sorted().compactMap { slices[$0]!.count >= 2 ? slices[$0]! : nil }
   }
 
+  /// One compute comparison per compared pair of families whose frontiers were fitted (the
+  /// pair's labels without the parameters held along the axis, " @ …").
+  static func computeMultipliers(
+    comparisons: [GroupComparison], frontiers: [ComputeFrontier], level: Double
+  ) -> [ComputeMultiplier] {
+    func group(_ label: String) -> String {
+      label.range(of: " @ ").map { String(label[..<$0.lowerBound]) } ?? label
+    }
+    var seen = Set<[String]>()
+    var multipliers: [ComputeMultiplier] = []
+    for comparison in comparisons {
+      let pair = [group(comparison.baseline), group(comparison.other)]
+      guard seen.insert(pair).inserted,
+        let baseline = frontiers.first(where: { $0.group == pair[0] }),
+        let other = frontiers.first(where: { $0.group == pair[1] }),
+        let multiplier = ComputeMultiplier.make(baseline: baseline, other: other, level: level)
+      else { continue }
+      multipliers.append(multiplier)
+    }
+    return multipliers
+  }
+
   static func computeAnalyses(
-    ok: Table, labels: [String], groups: [String], y: [Double?], settings: AnalysisSettings,
-    warnings: inout [String]
+    ok: Table, labels: [String], groups: [String], y: [Double?], seeds: [String],
+    settings: AnalysisSettings, warnings: inout [String]
   ) -> ([ComputeFrontier], [String: IsoFLOPAnalysis]) {
     guard let computeAxis = ["flops", "compute"].first(where: ok.columns.contains) else {
       return ([], [:])
@@ -466,7 +502,8 @@ public struct Analysis: Sendable {
       }
       let sized = rows.filter { isFittable(n[$0]) }
       if let iso = IsoFLOPAnalysis.fit(
-        n: sized.map { n[$0]! }, compute: sized.map { compute[$0]! }, loss: sized.map { y[$0]! })
+        n: sized.map { n[$0]! }, compute: sized.map { compute[$0]! }, loss: sized.map { y[$0]! },
+        seeds: sized.map { seeds[$0] }, settings: settings)
       {
         isoFLOP[group] = iso
       }

@@ -58,21 +58,28 @@ public struct ChinchillaFit: Sendable {
   public func optimalAllocation(compute: Double) -> (
     n: Double, d: Double, tokensPerParameter: Double
   ) {
-    let q = result.fit.parameters
-    let (bigA, alpha, bigB, beta) = (q[0], q[1], q[2], q[3])
-    let g = pow(alpha * bigA / (beta * bigB), 1 / (alpha + beta))
-    let n = g * pow(compute / 6, a)
-    let d = compute / 6 / n
-    return (n, d, d / n)
+    let optimum = Self.allocation(result.fit.parameters, compute: compute)
+    return (optimum.n, optimum.d, optimum.d / optimum.n)
   }
 }
 
 extension ChinchillaFit {
-  /// The terminal table: parameters with intervals, objective, the compute-optimal split.
-  public func summary(level: Double) -> String { SummaryTable.chinchillaText(self, level: level) }
+  /// The terminal table: parameters with intervals, objective, the compute-optimal split (both
+  /// approaches when `isoFLOP` is given).
+  public func summary(level: Double, isoFLOP: IsoFLOPAnalysis? = nil) -> String {
+    SummaryTable.chinchillaText(
+      self, optimal: ComputeOptimal.make(chinchilla: self, isoFLOP: isoFLOP, level: level),
+      level: level)
+  }
 
-  /// The fit as JSON (parameters with intervals, objective, a and b).
-  public func json() -> String { FitsJSON.text(FitsJSON.chinchilla(self)) }
+  /// The fit as JSON (parameters with intervals, objective, a and b) and, under
+  /// `compute_optimal`, both approaches and their cross-check.
+  public func json(level: Double, isoFLOP: IsoFLOPAnalysis? = nil) -> String {
+    var object = FitsJSON.chinchilla(self)
+    object["compute_optimal"] = FitsJSON.computeOptimal(
+      ComputeOptimal.make(chinchilla: self, isoFLOP: isoFLOP, level: level))
+    return FitsJSON.text(object)
+  }
 }
 
 extension Analysis {

@@ -106,13 +106,65 @@ enum FitsJSON {
     ]
   }
 
+  static func estimate(_ e: Estimate) -> [String: Any] { interval(e.value, e.interval) }
+
+  static func isoFLOP(_ iso: IsoFLOPAnalysis) -> [String: Any] {
+    [
+      "a": interval(iso.exponent, iso.exponentInterval), "coefficient": number(iso.coefficient),
+      "failed_resamples": iso.failedResamples,
+      "budgets": iso.budgets.map {
+        [
+          "compute": number($0.compute), "optimal_n": interval($0.optimalN, $0.optimalNInterval),
+          "loss": number($0.lossAtOptimum), "runs": $0.runs,
+        ] as [String: Any]
+      },
+    ]
+  }
+
+  static func computeOptimal(_ c: ComputeOptimal) -> [String: Any] {
+    [
+      "a": estimate(c.a), "b": estimate(c.b),
+      "isoflop": c.isoFLOP.map { isoFLOP($0) as Any } ?? NSNull(),
+      "agree": c.agree.map { $0 as Any } ?? NSNull(), "sentence": c.agreementSentence,
+      "allocations": c.allocations.map {
+        [
+          "compute": number($0.compute), "optimal_n": estimate($0.optimalN),
+          "optimal_d": estimate($0.optimalD), "loss": estimate($0.optimalLoss),
+          "extrapolated": $0.extrapolated,
+        ] as [String: Any]
+      },
+    ]
+  }
+
+  static func computeMultiplier(_ m: ComputeMultiplier) -> [String: Any] {
+    [
+      "baseline": m.baseline, "other": m.other, "axis": m.axis,
+      "points": m.points.map {
+        ["compute": number($0.compute), "k": estimate($0.k)] as [String: Any]
+      },
+      "kappa": estimate(m.kappa), "trend": m.trend.rawValue,
+      "crossover": number(m.crossover), "crossover_extrapolated": m.crossoverExtrapolated,
+      "sentence": m.sentence,
+    ]
+  }
+
+  static func holdout(_ h: FrontierHoldout) -> [String: Any] {
+    [
+      "compute": number(h.compute), "observed": number(h.observed),
+      "predicted": estimate(h.predicted), "relative_error": number(h.relativeError),
+      "inside": h.inside.map { $0 as Any } ?? NSNull(),
+    ]
+  }
+
   /// The layout's version (docs/ANALYSIS.md): 2 added `schema`, per-family `group_values` and
   /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
   /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`. Still 2 with
   /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`) and issue
   /// 23's (VALUE's `bound` and `stretched`, the frontier's `fit_error`): new keys only, none
-  /// changed.
-  static let schema = 2
+  /// changed. 3 (issue 24): an IsoFLOP budget's `optimal_n` became VALUE (it carries its
+  /// interval) and `isoflop` gained `a` (VALUE) for `exponent`; new `compute_optimal`,
+  /// `compute_multipliers` and each frontier's `holdout`.
+  static let schema = 3
 
   /// The whole analysis as a JSON object.
   static func object(_ analysis: Analysis, metadata: SweepMetadata?) -> [String: Any] {
@@ -131,16 +183,12 @@ enum FitsJSON {
         [
           "group": f.group, "axis": f.axis, "compute": f.compute, "loss": f.loss,
           "fit": f.fit.map(fit) ?? NSNull(), "fit_error": f.fitError ?? NSNull(),
+          "holdout": f.holdout.map { holdout($0) as Any } ?? NSNull(),
         ]
       },
-      "isoflop": analysis.isoFLOP.mapValues { iso -> [String: Any] in
-        [
-          "exponent": number(iso.exponent), "coefficient": number(iso.coefficient),
-          "budgets": iso.budgets.map {
-            ["compute": $0.compute, "optimal_n": $0.optimalN, "loss": $0.lossAtOptimum]
-          },
-        ]
-      },
+      "isoflop": analysis.isoFLOP.mapValues(isoFLOP),
+      "compute_optimal": analysis.computeOptimal.mapValues(computeOptimal),
+      "compute_multipliers": analysis.computeMultipliers.map(computeMultiplier),
       "chinchilla": analysis.chinchilla.mapValues(chinchilla),
       "verdict": analysis.verdict, "warnings": analysis.warnings,
       "stopped": analysis.stopped.map(stopped),

@@ -14,6 +14,8 @@ public struct ComputeFrontier: Sendable {
   public var fit: FitWithIntervals?
   /// Why a frontier with enough points has no fit (`AnalysisError.fitFailed`, …).
   public var fitError: String?
+  /// The frontier refitted without its largest budget, predicting it (≥ 5 points).
+  public var holdout: FrontierHoldout?
 
   /// Builds the frontier of (compute, loss) and fits it when it has ≥ 4 points.
   public static func build(
@@ -31,6 +33,7 @@ public struct ComputeFrontier: Sendable {
     do {
       frontier.fit = try FitWithIntervals.make(
         law: .powerLaw, x: c, y: l, resampling: nil, settings: settings)
+      frontier.holdout = FrontierHoldout.check(frontier, settings: settings)
     } catch {
       frontier.fitError = error.message
     }
@@ -38,13 +41,19 @@ public struct ComputeFrontier: Sendable {
   }
 }
 
-/// Chinchilla's IsoFLOP method: at each compute budget a parabola in log N, its vertex the
-/// optimal N; then N_opt ∝ C^a across budgets (and D_opt ∝ C^(1−a) since D = C/6N).
+/// Chinchilla's IsoFLOP method (Approach 2): at each compute budget a parabola in log N, its
+/// vertex the optimal N; then N_opt ∝ C^a across budgets (and D_opt ∝ C^(1−a) since D = C/6N).
+/// Intervals come from a bootstrap: seed clusters drawn alike at every budget when the runs have
+/// ≥ 5 seeds, otherwise each budget's parabola residuals resampled (widened by t_ν/z for the few
+/// degrees of freedom a parabola leaves).
 public struct IsoFLOPAnalysis: Sendable {
   /// One budget's parabola vertex.
   public struct Budget: Sendable {
     public var compute: Double
     public var optimalN: Double
+    /// The bootstrap interval of `optimalN` (nil without a bootstrap or when too few resamples
+    /// had a vertex inside the budget's sizes).
+    public var optimalNInterval: Interval?
     public var lossAtOptimum: Double
     public var runs: Int
   }
@@ -52,12 +61,15 @@ public struct IsoFLOPAnalysis: Sendable {
   public var budgets: [Budget]
   /// Exponent a in N_opt = k·C^a (least squares in log–log).
   public var exponent: Double
+  /// Its bootstrap interval.
+  public var exponentInterval: Interval?
   /// Prefactor k.
   public var coefficient: Double
+  /// Resamples in which fewer than 2 budgets had a vertex inside their sizes (left out).
+  public var failedResamples = 0
 
-  /// Finds budgets (runs whose compute is within 10 % of each other), fits their parabolas and
-  /// the vertices' power law; nil when fewer than 2 budgets have ≥ 3 sizes and a minimum inside.
-  public static func fit(n: [Double], compute: [Double], loss: [Double]) -> IsoFLOPAnalysis? {
+  /// A budget's runs: rows whose compute lies within 10 % of the budget's smallest.
+  static func budgetRows(compute: [Double]) -> [[Int]] {
     let order = compute.indices.sorted { compute[$0] < compute[$1] }
     var groups: [[Int]] = []
     for i in order {
@@ -67,11 +79,36 @@ public struct IsoFLOPAnalysis: Sendable {
         groups.append([i])
       }
     }
+    return groups
+  }
+
+  /// The parabola v = c0 + c1·u + c2·u² of one budget, nil unless it opens upwards.
+  static func parabola(_ u: [Double], _ v: [Double], weights: [Double]? = nil)
+    -> (Double, Double, Double)?
+  {
+    guard let c = quadraticFit(u, v, weights: weights), c.2 > 0 else { return nil }
+    return c
+  }
+
+  /// Finds budgets, fits their parabolas and the vertices' power law, and bootstraps both; nil
+  /// when fewer than 2 budgets have ≥ 3 sizes and a minimum inside.
+  /// - Parameters:
+  ///   - seeds: each run's seed label (nil or fewer than `settings.minimumSeedClusters` distinct:
+  ///     the residual bootstrap).
+  ///   - settings: bootstrap count (0: none), level, random seed.
+  public static func fit(
+    n: [Double], compute: [Double], loss: [Double], seeds: [String]? = nil,
+    settings: AnalysisSettings? = nil
+  ) -> IsoFLOPAnalysis? {
+    let logN = n.map { log($0) }
+    let logL = loss.map { log($0) }
+    let slices = budgetRows(compute: compute).filter { Set($0.map { n[$0] }).count >= 3 }
     var budgets: [Budget] = []
-    for rows in groups where Set(rows.map { n[$0] }).count >= 3 {
-      let u = rows.map { log(n[$0]) }
-      let v = rows.map { log(loss[$0]) }
-      guard let (c0, c1, c2) = quadraticFit(u, v), c2 > 0 else { continue }
+    var used: [[Int]] = []
+    var shapes: [(Double, Double, Double)] = []
+    for rows in slices {
+      let u = rows.map { logN[$0] }
+      guard let (c0, c1, c2) = parabola(u, rows.map { logL[$0] }) else { continue }
       let vertex = -c1 / (2 * c2)
       guard vertex >= u.min()!, vertex <= u.max()! else { continue }
       let budget = quantile(rows.map { compute[$0] }.sorted(), 0.5)
@@ -79,11 +116,83 @@ public struct IsoFLOPAnalysis: Sendable {
         Budget(
           compute: budget, optimalN: exp(vertex),
           lossAtOptimum: exp(c0 + c1 * vertex + c2 * vertex * vertex), runs: rows.count))
+      used.append(rows)
+      shapes.append((c0, c1, c2))
     }
     guard budgets.count >= 2 else { return nil }
-    let (intercept, slope) = lineFit(
-      budgets.map { log($0.compute) }, budgets.map { log($0.optimalN) })
-    return IsoFLOPAnalysis(budgets: budgets, exponent: slope, coefficient: exp(intercept))
+    let logC = budgets.map { log($0.compute) }
+    let (intercept, slope) = lineFit(logC, budgets.map { log($0.optimalN) })
+    var analysis = IsoFLOPAnalysis(
+      budgets: budgets, exponent: slope, exponentInterval: nil, coefficient: exp(intercept))
+    guard let settings, settings.bootstrap > 0 else { return analysis }
+
+    // Resample: seed clusters (one draw for every budget, as the runs of one seed share
+    // everything but their size), or each budget's residuals around its parabola.
+    let distinctSeeds = Array(Set(seeds ?? [])).sorted()
+    let bySeed = distinctSeeds.count >= settings.minimumSeedClusters
+    let seedIndex = Dictionary(uniqueKeysWithValues: distinctSeeds.enumerated().map { ($1, $0) })
+    var vertexSamples = [[Double]](repeating: [], count: budgets.count)
+    var slopeSamples: [Double] = []
+    for b in 0..<settings.bootstrap {
+      var bootstrap = Bootstrap()
+      bootstrap.seed = settings.randomSeed
+      var rng = bootstrap.generator(b)
+      var seedWeights: [Double] = []
+      if bySeed {
+        seedWeights = [Double](repeating: 0, count: distinctSeeds.count)
+        for _ in distinctSeeds.indices {
+          seedWeights[Int(rng.next() % UInt64(distinctSeeds.count))] += 1
+        }
+      }
+      var points: [(Double, Double)] = []
+      for (k, rows) in used.enumerated() {
+        let u = rows.map { logN[$0] }
+        var v = rows.map { logL[$0] }
+        var weights: [Double]? = nil
+        if bySeed {
+          weights = rows.map { seedWeights[seedIndex[seeds![$0]]!] }
+        } else {
+          let (c0, c1, c2) = shapes[k]
+          let fitted = u.map { c0 + c1 * $0 + c2 * $0 * $0 }
+          let residuals = v.indices.map { v[$0] - fitted[$0] }
+          // Residuals shrink by the parameters a parabola spends: inflate by √(n / (n − 3)).
+          let inflation =
+            rows.count > 3 ? (Double(rows.count) / Double(rows.count - 3)).squareRoot() : 1
+          v = fitted.map { $0 + residuals[Int(rng.next() % UInt64(residuals.count))] * inflation }
+        }
+        guard let (_, c1, c2) = parabola(u, v, weights: weights) else { continue }
+        let vertex = -c1 / (2 * c2)
+        guard vertex >= u.min()!, vertex <= u.max()! else { continue }
+        vertexSamples[k].append(exp(vertex))
+        points.append((logC[k], vertex))
+      }
+      guard points.count >= 2 else {
+        analysis.failedResamples += 1
+        continue
+      }
+      slopeSamples.append(lineFit(points.map(\.0), points.map(\.1)).1)
+    }
+    // A parabola leaves n − 3 degrees of freedom per budget: with few of them the residuals'
+    // spread understates the truth, widened as Student's t does (seed clusters need none).
+    let nu = bySeed ? nil : used.map { $0.count - 3 }.reduce(0, +)
+    let expansion = Resampling.expansion(degreesOfFreedom: nu, level: settings.level)
+    func widened(_ estimate: Double, _ samples: [Double]) -> Interval? {
+      // Fewer than half the resamples: the interval would describe the lucky ones only.
+      guard samples.count * 2 >= settings.bootstrap else { return nil }
+      let spread = samples.map { estimate + ($0 - estimate) * expansion }
+      return Interval.around(estimate, samples: spread, level: settings.level)
+    }
+    analysis.exponentInterval = widened(slope, slopeSamples)
+    for k in budgets.indices {
+      let logSamples = vertexSamples[k].map { log($0) }
+      analysis.budgets[k].optimalNInterval = widened(log(budgets[k].optimalN), logSamples).map {
+        var interval = $0
+        interval.lower = exp($0.lower)
+        interval.upper = exp($0.upper)
+        return interval
+      }
+    }
+    return analysis
   }
 }
 
@@ -102,14 +211,19 @@ func lineFit(_ u: [Double], _ v: [Double]) -> (Double, Double) {
   return (mv - slope * mu, slope)
 }
 
-/// Least-squares parabola v = c0 + c1·u + c2·u² (centred for conditioning); nil if singular.
-func quadraticFit(_ u: [Double], _ v: [Double]) -> (Double, Double, Double)? {
-  let mu = u.reduce(0, +) / Double(u.count)
+/// Least-squares parabola v = c0 + c1·u + c2·u² (centred for conditioning), each point counted
+/// `weights[i]` times; nil if singular.
+func quadraticFit(_ u: [Double], _ v: [Double], weights: [Double]? = nil) -> (
+  Double, Double, Double
+)? {
+  let total = weights?.reduce(0, +) ?? Double(u.count)
+  guard total > 0 else { return nil }
+  let mu = u.indices.map { u[$0] * (weights?[$0] ?? 1) }.reduce(0, +) / total
   var s = [Double](repeating: 0, count: 5)
   var t = [Double](repeating: 0, count: 3)
   for i in u.indices {
     let w = u[i] - mu
-    var p = 1.0
+    var p = weights?[i] ?? 1
     for k in 0..<5 {
       s[k] += p
       if k < 3 { t[k] += p * v[i] }

@@ -174,7 +174,7 @@ struct ReportHTML {
     }
     if let frontier = frontierPlot() {
       body += "<h2>Compute frontier</h2>\n<figure>\(frontier.render())</figure>\n"
-      body += ReportTables.frontiers(analysis)
+      body += ReportTables.frontiers(analysis) + ReportTables.computeMultipliers(analysis)
     }
     body += LearningCurvesHTML.section(metadata.curves, metric: metadata.curveMetric) { family in
       // The curves' family label ("lr = 0.01") is the display of a fitted family's grouping.
@@ -183,6 +183,7 @@ struct ReportHTML {
       }.map { color($0.group) }
     }
     body += ReportTables.chinchilla(analysis)
+    body += ReportTables.computeOptimal(analysis)
     body += ReportTables.isoFLOP(analysis)
     body += ReportTables.metadata(metadata, analysis: analysis)
     return """

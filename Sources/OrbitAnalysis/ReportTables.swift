@@ -119,20 +119,60 @@ enum ReportTables {
             + cell($0.fit.parameter("E"), $0.interval("E"))
         }
           ?? text(f.fitError.map { "no fit: \($0)" } ?? "too few points") + text(""))
+        + text(f.holdout?.sentence ?? "–")
     }
-    return table(["group", "frontier points", "γ in L = E + A·C^−γ", "E"], rows)
+    return table(
+      ["group", "frontier points", "γ in L = E + A·C^−γ", "E", "hold-out check"], rows)
+  }
+
+  /// Compared families per unit of compute: k_C at each budget, its trend and the crossover.
+  static func computeMultipliers(_ a: Analysis) -> String {
+    a.computeMultipliers.map { m in
+      let rows = m.points.map { p in
+        cell(p.compute, nil)
+          + "<td class=\"num\">\(escapeHTML(p.k.value == .infinity ? "∞ (below the baseline's floor)" : valueText(p.k.value, p.k.interval)))</td>"
+      }
+      return
+        "<h3>\(escapeHTML(a.display(m.other))) vs \(escapeHTML(a.display(m.baseline))) per unit"
+        + " of compute</h3>\n<p>\(escapeHTML(m.sentence))</p>\n"
+        + table(["compute (\(m.axis))", "compute multiplier k (baseline ÷ other)"], rows)
+    }.joined()
   }
 
   static func isoFLOP(_ a: Analysis) -> String {
-    guard !a.isoFLOP.isEmpty else { return "" }
-    let rows = a.isoFLOP.sorted { $0.key < $1.key }.map { group, iso in
-      text(a.display(group)) + text("\(iso.budgets.count)") + cell(iso.exponent, nil)
-        + text(
-          iso.budgets.map { "C \(format($0.compute)): N_opt \(format($0.optimalN))" }
-            .joined(separator: "; "))
+    let alone = a.isoFLOP.filter { a.computeOptimal[$0.key] == nil }
+    guard !alone.isEmpty else { return "" }
+    let rows = alone.sorted { $0.key < $1.key }.map { group, iso in
+      text(a.display(group)) + text("\(iso.budgets.count)")
+        + cell(iso.exponent, iso.exponentInterval) + text(vertices(iso))
     }
     return "<h2>IsoFLOP analysis</h2>\n"
-      + table(["group", "budgets", "a in N_opt ∝ C^a", "vertices"], rows)
+      + table(["group", "budgets", "a in N* ∝ C^a", "vertices"], rows)
+  }
+
+  static func vertices(_ iso: IsoFLOPAnalysis) -> String {
+    iso.budgets.map { "C \(format($0.compute)): N* \(valueText($0.optimalN, $0.optimalNInterval))" }
+      .joined(separator: "; ")
+  }
+
+  /// Both approaches per family, their cross-check, and the allocation at each budget.
+  static func computeOptimal(_ a: Analysis) -> String {
+    guard !a.computeOptimal.isEmpty else { return "" }
+    var out = "<h2>Compute-optimal allocation (C = 6·N·D)</h2>\n"
+    for (group, c) in a.computeOptimal.sorted(by: { $0.key < $1.key }) {
+      out +=
+        "<h3>\(escapeHTML(a.display(group)))</h3>\n<p>\(escapeHTML(c.agreementSentence))</p>\n"
+      let rows = c.allocations.map { allocation in
+        cell(allocation.compute, nil)
+          + cell(allocation.optimalN.value, allocation.optimalN.interval)
+          + cell(allocation.optimalD.value, allocation.optimalD.interval)
+          + cell(allocation.optimalLoss.value, allocation.optimalLoss.interval)
+          + text(allocation.extrapolated ? "extrapolated" : "measured range")
+      }
+      out += table(["compute C", "N*", "D*", "L*", "range"], rows)
+      if let iso = c.isoFLOP { out += "<p>IsoFLOP vertices: \(escapeHTML(vertices(iso)))</p>\n" }
+    }
+    return out
   }
 
   static func chinchilla(_ a: Analysis) -> String {

@@ -65,12 +65,20 @@ enum SummaryTable {
     for frontier in analysis.frontiers {
       out += "\n" + frontierText(frontier, display: analysis.display(frontier.group)) + "\n"
     }
-    for (group, iso) in analysis.isoFLOP.sorted(by: { $0.key < $1.key }) {
+    for (group, iso) in analysis.isoFLOP.sorted(by: { $0.key < $1.key })
+    where analysis.computeOptimal[group] == nil {
       out +=
-        "\nIsoFLOP \(group): N_opt ∝ C^\(format(iso.exponent)) over \(iso.budgets.count) budgets\n"
+        "\nIsoFLOP \(analysis.display(group)): N* ∝ C^\(value(iso.exponent, iso.exponentInterval))"
+        + " over \(iso.budgets.count) budgets\n"
     }
     for (group, fit) in analysis.chinchilla.sorted(by: { $0.key < $1.key }) {
-      out += "\nChinchilla \(group):\n" + chinchillaText(fit, level: analysis.settings.level)
+      guard let optimal = analysis.computeOptimal[group] else { continue }
+      out +=
+        "\nChinchilla \(analysis.display(group)):\n"
+        + chinchillaText(fit, optimal: optimal, level: analysis.settings.level)
+    }
+    for multiplier in analysis.computeMultipliers {
+      out += "\nPer unit of compute: " + multiplier.sentence + "\n"
     }
     out += "\nVerdict:" + analysis.verdictItems.map { "\n  - " + $0 }.joined() + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
@@ -124,7 +132,9 @@ enum SummaryTable {
       + equation("E", fit.fit.parameter("E"), fit.interval("E"))
   }
 
-  static func chinchillaText(_ c: ChinchillaFit, level: Double) -> String {
+  static func chinchillaText(_ c: ChinchillaFit, optimal: ComputeOptimal, level: Double)
+    -> String
+  {
     let percent = Int((level * 100).rounded())
     var rows = [
       ["law", "parameters [\(percent) % interval]", "objective", "conv", "starts at optimum"]
@@ -140,23 +150,34 @@ enum SummaryTable {
       String(format: "%.8g", f.fit.objective), f.fit.converged ? "yes" : "NO",
       "\(f.fit.startsAtOptimum)/\(f.fit.starts)",
     ])
-    var out = render(rows)
-    out +=
-      "compute-optimal: N_opt ∝ C^\(value(c.a, c.aInterval)), D_opt ∝ C^\(value(c.b, c.bInterval))\n"
-    // The measured span's ends and middle, then one budget 100× beyond it, marked: the law is
-    // evidence only where it was measured.
-    let (low, high) = (c.measuredCompute.lowerBound, c.measuredCompute.upperBound)
-    for budget in [low, (low * high).squareRoot(), high, 100 * high] {
-      let opt = c.optimalAllocation(compute: budget)
-      let mark =
-        c.isExtrapolated(compute: budget)
-        ? " (extrapolated: measured C = \(format(low)) … \(format(high)))" : ""
-      out +=
-        "  at C = \(format(budget)): N = \(format(opt.n)), D = \(format(opt.d)), "
-        + "D/N = \(format(opt.tokensPerParameter))\(mark)\n"
-    }
-    return out
+    return render(rows) + computeOptimalText(optimal)
   }
+
+  /// Both approaches' compute-optimal exponent, the allocation at the measured budgets (then 10×
+  /// and 100× beyond, marked), and the cross-check in one sentence.
+  static func computeOptimalText(_ c: ComputeOptimal) -> String {
+    var out =
+      "compute-optimal (C = 6·N·D): N* ∝ C^\(value(c.a.value, c.a.interval)), "
+      + "D* ∝ C^\(value(c.b.value, c.b.interval))\n"
+    for allocation in c.allocations {
+      out +=
+        "  at C = \(format(allocation.compute)): N* = \(value(allocation.optimalN))"
+        + ", D* = \(value(allocation.optimalD)), L* = \(value(allocation.optimalLoss))"
+        + (allocation.extrapolated
+          ? " (extrapolated: measured C = \(format(c.measuredCompute.lowerBound)) … "
+            + "\(format(c.measuredCompute.upperBound)))" : "") + "\n"
+    }
+    if let iso = c.isoFLOP {
+      out +=
+        "  IsoFLOP budgets: "
+        + iso.budgets.map {
+          "C = \(format($0.compute)): N* = \(value($0.optimalN, $0.optimalNInterval))"
+        }.joined(separator: "; ") + "\n"
+    }
+    return out + "  " + c.agreementSentence + "\n"
+  }
+
+  static func value(_ e: Estimate) -> String { value(e.value, e.interval) }
 }
 
 extension String {

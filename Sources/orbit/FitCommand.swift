@@ -160,6 +160,17 @@ struct FitCommand: ParsableCommand {
       "\(rows.count) runs fitted (\(dropped.count) highest losses dropped, "
       + "\(loss.count - rows.count - dropped.count) unusable); "
       + "\(settings.bootstrap) bootstrap resamples\n"
-    return (header + fit.summary(level: settings.level), fit.json(), nil)
+    // Approach 2 on the same runs, when they form IsoFLOP budgets (compute C = 6·N·D, or the
+    // compute column given with --d-from-flops).
+    let compute = rows.indices.map { j in
+      dFromFlops != nil ? second[rows[j]]! : 6 * size[rows[j]]! * tokens[j]
+    }
+    let isoFLOP = IsoFLOPAnalysis.fit(
+      n: rows.map { size[$0]! }, compute: compute, loss: rows.map { loss[$0]! },
+      seeds: seeds.map { s in rows.map { s[$0] } }, settings: settings)
+    return (
+      header + fit.summary(level: settings.level, isoFLOP: isoFLOP),
+      fit.json(level: settings.level, isoFLOP: isoFLOP), nil
+    )
   }
 }

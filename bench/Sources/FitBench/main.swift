@@ -3,6 +3,7 @@
 //
 //   cd bench && swift run -c release FitBench [--resamples 1000] [--repeat 3] [--no-scipy]
 //   cd bench && swift run -c release FitBench coverage [--datasets 200] [--resamples 400]
+//   cd bench && swift run -c release FitBench compute [--datasets 200] [--resamples 200]
 //
 // Work: the 4,500-start grid fit of Epoch's 240 Chinchilla points, then 1,000 bootstrap refits
 // started at the optimum, on 1 thread and on 2; scipy's run of the same work is
@@ -37,7 +38,8 @@ func measure<T>(_ body: () -> T) -> (wall: Double, cpu: Double, value: T) {
 @main
 struct FitBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    subcommands: [ChinchillaBench.self, CoverageBench.self], defaultSubcommand: ChinchillaBench.self)
+    subcommands: [ChinchillaBench.self, CoverageBench.self, ComputeCoverageBench.self],
+    defaultSubcommand: ChinchillaBench.self)
 }
 
 struct ChinchillaBench: ParsableCommand {
@@ -169,8 +171,9 @@ struct CoverageBench: ParsableCommand {
     print(
       "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(datasets) data sets per"
         + " case, \(resamples) resamples, noise σ \(noise), seed offset σ \(seedOffset)")
-    print("| law | seeds | scheme | distinct resamples (median) | α covered | α (floor law) covered"
-      + " | E covered | median α width | median E width | seconds |")
+    print(
+      "| law | seeds | scheme | distinct resamples (median) | α covered | α (floor law) covered"
+        + " | E covered | median α width | median E width | seconds |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for trueFloor in [0, floor] {
       for s in seeds.split(separator: ",").compactMap({ Int($0) }) {
@@ -185,7 +188,8 @@ struct CoverageBench: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         func share(_ covered: (CoverageSimulation.Outcome) -> Bool) -> String {
           let count = outcomes.count(where: covered)
-          return String(format: "%.1f %% (%d/%d)", 100 * Double(count) / Double(datasets), count, datasets)
+          return String(
+            format: "%.1f %% (%d/%d)", 100 * Double(count) / Double(datasets), count, datasets)
         }
         let law =
           trueFloor > 0
@@ -197,6 +201,71 @@ struct CoverageBench: ParsableCommand {
             + String(
               format: "%.4f | %.4f | %.0f |", median(outcomes.map(\.alphaWidth)),
               median(outcomes.map(\.floorWidth)), seconds))
+      }
+    }
+  }
+}
+
+/// Coverage of the 95 % intervals of the compute-optimal exponent a = β/(α+β), Approach 3
+/// (parametric) and Approach 2 (IsoFLOP), on tables simulated from a known L(N, D) (issue 24).
+struct ComputeCoverageBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compute",
+    abstract: "How often the intervals of a cover β/(α+β), both approaches, per design.")
+
+  @Option(help: "Simulated data sets per case.") var datasets = 200
+  @Option(help: "Bootstrap resamples per fit.") var resamples = 200
+  @Option(help: "Seeds per data set (comma-separated cases).") var seeds = "2,5"
+  @Option(help: "Per-point log-noise σ.") var noise = 0.01
+  @Option(help: "IsoFLOP grids' offset from the true optimum, decades (comma-separated).")
+  var offCentre = "0,0.3"
+
+  func run() throws {
+    var settings = AnalysisSettings(y: "loss", xs: [])
+    settings.bootstrap = resamples
+    print(
+      "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(datasets) data sets per"
+        + " case, \(resamples) resamples, noise σ \(noise)")
+    print(
+      "| design | seeds | a (Approach 3) covered | median width | a (Approach 2) covered |"
+        + " median width | agree | N* (Approach 3) covered at measured budgets | seconds |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    var cases: [(ComputeOptimalSimulation.Design, Double)] = [(.chinchillaGrid, 0)]
+    for shift in offCentre.split(separator: ",").compactMap({ Double($0) }) {
+      cases.append((.isoFLOPGrid, shift))
+    }
+    for (design, shift) in cases {
+      for s in seeds.split(separator: ",").compactMap({ Int($0) }) {
+        var simulation = ComputeOptimalSimulation(settings: settings)
+        simulation.design = design
+        simulation.offCentre = shift
+        simulation.seeds = s
+        simulation.noise = noise
+        let start = Date()
+        var outcomes: [ComputeOptimalSimulation.Outcome] = []
+        for index in 0..<datasets { outcomes.append(try simulation.run(index: index)) }
+        let seconds = Date().timeIntervalSince(start)
+        func share(_ covered: (ComputeOptimalSimulation.Outcome) -> Bool?) -> String {
+          let known = outcomes.compactMap(covered)
+          guard !known.isEmpty else { return "–" }
+          let count = known.count(where: { $0 })
+          return String(
+            format: "%.1f %% (%d/%d)", 100 * Double(count) / Double(known.count), count,
+            known.count)
+        }
+        let isoWidths = outcomes.compactMap(\.isoFLOPWidth)
+        let name =
+          design == .isoFLOPGrid ? "IsoFLOP grid, off-centre \(shift) dec" : design.rawValue
+        print(
+          "| \(name) | \(s) | \(share { $0.parametricCovered }) | "
+            + String(format: "%.4f", median(outcomes.map(\.parametricWidth)))
+            + " | \(share(\.isoFLOPCovered)) | "
+            + (isoWidths.isEmpty ? "–" : String(format: "%.4f", median(isoWidths)))
+            + " | \(share(\.agree)) | "
+            + String(
+              format: "%.1f %% | %.0f |",
+              100 * Double(outcomes.map(\.optimalNCovered).reduce(0, +))
+                / Double(max(1, outcomes.map(\.optimalNBudgets).reduce(0, +))), seconds))
       }
     }
   }
