@@ -114,9 +114,17 @@ struct CoordinatorCommand: ParsableCommand {
     Signals.install()
     if curve == nil && !Endpoint.isLocal(bind) { session.recordInsecure(bind) }
     session.status.stopGraceSeconds = stopGrace
-    let live = try dashboard.start(
-      runDirectory: session.runDirectory, defaultAddress: nil, recorded: session.recordedCounts(),
-      logger: logger)
+    // A dashboard that cannot start (its port taken) ends the sweep's run as stopped, so the
+    // journal does not say it is running.
+    let live: LiveDashboard?
+    do {
+      live = try dashboard.start(
+        runDirectory: session.runDirectory, defaultAddress: nil, recorded: session.recordedCounts(),
+        logger: logger)
+    } catch {
+      try? session.finish(interrupted: true)
+      throw error
+    }
     defer { live?.stop() }
     let bound = try session.start(
       bind: bind, logger: logger, curve: curve, metrics: live?.metrics ?? CoordinatorMetrics())

@@ -22,6 +22,17 @@ struct DashboardOptions: ParsableArguments {
 
   @OptionGroup var tokens: DashboardTokenOptions
 
+  /// A bad `--http` (or one a build without the dashboard cannot serve) is refused before the
+  /// sweep is opened, so the journal is never left marked running by a refused start.
+  func validate() throws {
+    guard let http, !noHttp else { return }
+    #if Dashboard
+      do { _ = try DashboardLauncher.parse(http) } catch { throw ValidationError(error.message) }
+    #else
+      throw fail(LiveDashboard.notBuilt, ExitStatus.unavailable)
+    #endif
+  }
+
   /// `orbit run`'s address when `--http` is not given.
   static let runDefault = "127.0.0.1:0"
 

@@ -71,9 +71,17 @@ struct RunCommand: ParsableCommand {
     let logger = log.logger(
       "orbit.coordinator", file: session.runDirectory + "/logs/coordinator.log")
     Signals.install()
-    let live = try dashboard.start(
-      runDirectory: session.runDirectory, defaultAddress: DashboardOptions.runDefault,
-      recorded: session.recordedCounts(), logger: logger)
+    // A dashboard that cannot start (its port taken) ends the sweep's run as stopped, so the
+    // journal does not say it is running.
+    let live: LiveDashboard?
+    do {
+      live = try dashboard.start(
+        runDirectory: session.runDirectory, defaultAddress: DashboardOptions.runDefault,
+        recorded: session.recordedCounts(), logger: logger)
+    } catch {
+      try? session.finish(interrupted: true)
+      throw error
+    }
     defer { live?.stop() }
     let endpoint = try session.start(
       bind: bind, logger: logger, curve: nil, metrics: live?.metrics ?? CoordinatorMetrics())

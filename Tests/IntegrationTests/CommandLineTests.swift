@@ -100,6 +100,8 @@ extension RealProcesses {
       ["coordinator", "s.yaml", "--stop-grace", "1e308"],
       ["run", "s.yaml", "--workers", "100000"],
       ["run", "s.yaml", "--http-token", ""],
+      ["run", "s.yaml", "--http", "nonsense"],
+      ["coordinator", "s.yaml", "--http", "127.0.0.1:70000"],
       ["trial", "s.yaml", "--index=-3"],
     ])
     func everyNumericOptionIsCheckedBeforeAnythingStarts(arguments: [String]) throws {
@@ -110,6 +112,33 @@ extension RealProcesses {
       #expect(result.code == 64, "\(arguments): \(result.stderr)")
       #expect(result.stderr.lowercased().contains("error:"), "\(result.stderr)")
       #expect(!FileManager.default.fileExists(atPath: sandbox.path + "/runs"))
+    }
+
+    @Test func aDashboardPortTakenLeavesTheSweepStoppedNotRunning() throws {
+      let sandbox = try Sandbox()
+      try sandbox.write("s.yaml", "method: grid\nprogram: x.py\nparameters:\n  a: {value: 1}\n")
+      try sandbox.write("x.py", "")
+      // Hold a port so the dashboard cannot bind it.
+      let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      defer { close(holder) }
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(holder, $0, length) == 0 && listen(holder, 1) == 0
+            && getsockname(holder, $0, &length) == 0
+        }
+      }
+      try #require(bound)
+      let port = UInt16(bigEndian: address.sin_port)
+      let result = try OrbitProcess.run(
+        ["run", "s.yaml", "--http", "127.0.0.1:\(port)"], in: sandbox.path, timeout: 30)
+      #expect(result.code == 69, "\(result.stderr)")
+      #expect(result.stderr.contains("cannot serve the dashboard"), "\(result.stderr)")
+      let journal = try Journal(path: sandbox.path + "/runs/s/journal.sqlite", readOnly: true)
+      #expect(try journal.latestSweep()?.state == "stopped")
     }
 
     @Test func coordinatorThatCannotBindExits69() throws {
