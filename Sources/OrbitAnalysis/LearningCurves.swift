@@ -48,18 +48,33 @@ enum LearningCurvesHTML {
   /// - Parameters:
   ///   - curves: their `family` is the analysis's group label ("0.01", "adam / 2", "all").
   ///   - analysis: colours (`Analysis.familyColor`, one per family everywhere) and titles
-  ///     ("lr = 0.01"); nil: the palette in order and the labels as they are.
-  static func section(_ curves: [LearningCurve], metric: String, analysis: Analysis?) -> String {
+  ///     ("lr = 0.01").
+  ///   - settings: before a fit (a live sweep's first minutes): titles from its group columns
+  ///     and colours by place in its `familyOrder`, as `familyColor` will give them; with
+  ///     neither, the palette in order and the labels as they are.
+  static func section(
+    _ curves: [LearningCurve], metric: String, analysis: Analysis?,
+    settings: AnalysisSettings? = nil
+  ) -> String {
     let drawable = curves.filter { c in c.points.contains { $0.step > 0 && $0.value > 0 } }
     guard !drawable.isEmpty else { return "" }
     var families: [String] = []
     for curve in drawable where !families.contains(curve.family) { families.append(curve.family) }
     families.sort(by: labelPrecedes)
     func color(_ family: String, _ i: Int) -> String {
-      guard let analysis else { return SVGPlot.palette[i % SVGPlot.palette.count] }
-      return analysis.knowsFamily(family) ? analysis.familyColor(family) : unknownFamilyColor
+      if let analysis {
+        return analysis.knowsFamily(family) ? analysis.familyColor(family) : unknownFamilyColor
+      }
+      if let order = settings?.familyOrder, order.count > 1 {
+        return order.firstIndex(of: family).map { SVGPlot.palette[$0 % SVGPlot.palette.count] }
+          ?? unknownFamilyColor
+      }
+      return SVGPlot.palette[i % SVGPlot.palette.count]
     }
-    func title(_ family: String) -> String { analysis?.display(family) ?? family }
+    func title(_ family: String) -> String {
+      if let analysis { return analysis.display(family) }
+      return settings.map { Analysis.display(family, groupBy: $0.groupBy) } ?? family
+    }
     let shown = Array(families.prefix(maxFamilies).enumerated())
     var html =
       "<h2>Learning curves: \(escapeHTML(metric)) by step</h2>\n<p>Each line is one trial's logged values (PROGRESS points), one plot per family; within a family, light to dark is small to large scale.</p>\n"

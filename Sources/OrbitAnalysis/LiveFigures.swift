@@ -112,9 +112,11 @@ extension LiveFigure {
   /// The learning-curves section of `curves`, as the report draws it: one plot per family in
   /// its colour (`Analysis.familyColor` of `analysis`, the live fit), a legend of the families
   /// and in each plot of its scales.
+  /// Before the first fit, `settings` give the titles and colours the fit will (its group
+  /// columns and `familyOrder`).
   public static func learningCurves(
-    _ curves: [LearningCurve], metric: String, analysis: Analysis?
+    _ curves: [LearningCurve], metric: String, analysis: Analysis?, settings: AnalysisSettings
   ) -> String {
-    LearningCurvesHTML.section(curves, metric: metric, analysis: analysis)
+    LearningCurvesHTML.section(curves, metric: metric, analysis: analysis, settings: settings)
   }
 }

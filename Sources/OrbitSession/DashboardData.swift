@@ -256,7 +256,8 @@ public final class DashboardData: @unchecked Sendable {
           trial.map { Reporting.curve($0, points: values, settings: settings) }
             ?? LearningCurve(family: Self.runningFamily, trial: id.short, points: values))
       }
-      let svg = LiveFigure.learningCurves(curves, metric: chosen, analysis: fitted)
+      let svg = LiveFigure.learningCurves(
+        curves, metric: chosen, analysis: fitted, settings: settings)
       return
         "{\"metric\":\(JSONText.string(chosen)),\"trials\":\(curves.count),\"html\":\(JSONText.string(svg))}"
     }

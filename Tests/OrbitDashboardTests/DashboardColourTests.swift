@@ -87,6 +87,16 @@ import Testing
     #expect(reportCurves.map(\.family) == ["adam", "lion", "sgd"])
     #expect(reportCurves.map(\.color) == families.map(\.color))
 
+    // The dashboard's curves before any fit exists already have the report's colours and
+    // titles (from the spec's grid), so they do not change when the first fit lands.
+    let early = try DashboardData(runDirectory: sandbox.path)
+    let earlyHTML = try #require(
+      (try JSONSerialization.jsonObject(with: Data(early.curvesJSON(family: nil).utf8))
+        as? [String: Any])?["html"] as? String)
+    let earlyFamilies = Chromium.curveFamilies(earlyHTML)
+    #expect(earlyFamilies.map(\.color) == reportCurves.map(\.color))
+    #expect(earlyFamilies.map(\.text) == ["opt = adam", "opt = lion", "opt = sgd"])
+
     // The dashboard, served over HTTP with a token, after its first fit.
     let data = try DashboardData(runDirectory: sandbox.path)
     _ = data.figuresJSON(waitingUpTo: 60)
