@@ -120,13 +120,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]),
-    .testTarget(name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis"], exclude: ["data"]),
+    .testTarget(
+      name: "OrbitAnalysisTests", dependencies: ["OrbitAnalysis", "OrbitTesting"], exclude: ["data"]
+    ),
     .testTarget(
       name: "OrbitSessionTests",
       dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
     .testTarget(
       name: "OrbitDashboardTests",
-      dependencies: ["OrbitDashboard", "OrbitSession", "OrbitJournal", "OrbitTesting", "OrbitSpec"]),
+      dependencies: [
+        "OrbitDashboard", "OrbitSession", "OrbitJournal", "OrbitTesting", "OrbitSpec",
+        "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "IntegrationTests",
       dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],

@@ -109,17 +109,16 @@ check_manifold() {
     "[$(jq -c '[.value,.lower,.upper]' <<<"$a2" | round),$(jq -c '[.value,.lower,.upper]' <<<"$a4" | round),$(jq -c '[.value,.lower,.upper]' <<<"$a6" | round)]" \
     '.[0][0] > .[1][0] and .[1][0] > .[2][0]'
   # Issue 24's decision: the test of a difference is the paired difference's interval, not the
-  # overlap of two marginal intervals (far too conservative at 3 seeds). Δα(d vs d+2) =
-  # α(d) − α(d+2), signed from whichever family the comparison took as baseline.
+  # overlap of two marginal intervals (far too conservative at 3 seeds). fits.json's
+  # adjacent_differences hold Δα = α(to) − α(from) for each pair of neighbouring dimensions,
+  # paired by seed; printed here as α(d) − α(d+2) = −Δα.
   local deltas=()
   for pair in "2 4" "4 6"; do
     set -- $pair
-    deltas+=("$(jq -c --arg a "$1" --arg b "$2" '
-      def dim: tostring | capture("(?<d>[0-9]+)$").d;
-      [.comparisons[] | select([(.baseline | dim), (.other | dim)] | sort == ([$a, $b] | sort))][0]
-      | .exponent_difference as $e
-      | if (.other | dim) == $a then [$e.value, $e.lower, $e.upper]
-        else [-$e.value, -$e.upper, -$e.lower] end' "$f" | round)")
+    deltas+=("$(jq -c --argjson a "$1" --argjson b "$2" '
+      [.adjacent_differences[] | select(.from == $a and .to == $b)][0] // null
+      | if . == null then null else .exponent_difference
+        | [-.value, -.upper, -.lower] end' "$f" | round)")
   done
   check "manifold: every adjacent Δα = α(d) − α(d+2) excludes 0, positive [value, lower, upper]" \
     "[${deltas[0]:-null},${deltas[1]:-null}]" 'all(. != null and .[1] > 0)'

@@ -14,6 +14,8 @@ public struct Analysis: Sendable {
   public var families: [FamilyFit]
   /// Comparisons on the first axis.
   public var comparisons: [GroupComparison]
+  /// Δα between neighbouring values of an ordered numeric group column, on the first axis.
+  public var adjacentDifferences: [AdjacentDifference] = []
   /// Compute frontiers per group, when a compute axis ("flops") is present.
   public var frontiers: [ComputeFrontier]
   /// IsoFLOP analysis per group, when the sweep has IsoFLOP structure (n_params × flops).
@@ -249,6 +251,7 @@ public struct Analysis: Sendable {
     analysis.computeOptimal = computeOptimal
     analysis.computeMultipliers = computeMultipliers(
       comparisons: comparisons, frontiers: frontiers, level: settings.level)
+    analysis.adjacentDifferences = adjacentDifferences(families: families, settings: settings)
     analysis.verdictItems = analysis.verdictList()
     analysis.verdict = analysis.verdictItems.joined(separator: " ")
     return analysis
@@ -387,17 +390,8 @@ public struct Analysis: Sendable {
       )
       return []
     }
-    var slices: [String: [FamilyFit]] = [:]
-    for family in families {
-      let context = family.groupValues.keys.filter { $0 != column }.sorted().map {
-        "\($0) = \(family.groupValues[$0]!)"
-      }.joined(separator: ", ")
-      slices[context, default: []].append(family)
-    }
     var comparisons: [GroupComparison] = []
-    for context in slices.keys.sorted() {
-      let members = slices[context]!
-      guard members.count >= 2 else { continue }
+    for (context, members) in slices(families, column: column) {
       let baseline: FamilyFit
       if let wanted = settings.baseline {
         guard let found = members.first(where: { $0.groupValues[column] == wanted }) else {
@@ -425,6 +419,37 @@ public struct Analysis: Sendable {
       }
     }
     return comparisons
+  }
+
+  /// `families` in slices of two or more that differ only in `column` (every other group
+  /// column and held parameter equal), each with its context ("task.teacher_seed = 1"), in
+  /// context order.
+  static func slices(_ families: [FamilyFit], column: String) -> [(
+    context: String, members: [FamilyFit]
+  )] {
+    var slices: [String: [FamilyFit]] = [:]
+    for family in families {
+      let context = family.groupValues.keys.filter { $0 != column }.sorted().map {
+        "\($0) = \(family.groupValues[$0]!)"
+      }.joined(separator: ", ")
+      slices[context, default: []].append(family)
+    }
+    return slices.keys.sorted().compactMap { context in
+      slices[context]!.count >= 2 ? (context, slices[context]!) : nil
+    }
+  }
+
+  /// The adjacent exponent steps along the compared column (`compareColumn`, else the first
+  /// group column) on the first axis, when its values are numbers (`AdjacentDifference`).
+  static func adjacentDifferences(families: [FamilyFit], settings: AnalysisSettings)
+    -> [AdjacentDifference]
+  {
+    guard let axis = settings.xs.first,
+      let column = settings.compareColumn ?? settings.groupBy.first,
+      settings.groupBy.contains(column)
+    else { return [] }
+    return AdjacentDifference.make(
+      families.filter { $0.axis == axis }, column: column, settings: settings)
   }
 
   /// Families that may be compared with each other, in slices of two or more: those that
@@ -553,6 +578,25 @@ public struct Analysis: Sendable {
         "\(comparison.subject): "
           + (newFloors + [comparison.finding]).joined(separator: " "))
     }
+    // A trend over three or more ordered values: each step's paired Δα, in one item.
+    let steps = Dictionary(grouping: adjacentDifferences, by: \.context)
+    for context in steps.keys.sorted() where steps[context]!.count >= 2 {
+      let slice = steps[context]!
+      let falls = slice.allSatisfy { ($0.exponentDifferenceInterval?.upper ?? 0) < 0 }
+      let rises = slice.allSatisfy { ($0.exponentDifferenceInterval?.lower ?? 0) > 0 }
+      sentences.append(
+        "\(slice[0].column)\(context.isEmpty ? "" : ", at \(context)"), step by step (paired"
+          + " Δα = α(next) − α(previous)): "
+          + slice.map {
+            "\(format($0.from)) → \(format($0.to)): Δα = \(format($0.exponentDifference))"
+              + bracket($0.exponentDifferenceInterval)
+          }.joined(separator: "; ")
+          + (falls
+            ? " — α falls at every step."
+            : rises
+              ? " — α rises at every step."
+              : " — not every step's interval excludes 0."))
+    }
     let primary = settings.xs.first
     for family in families where family.axis == primary {
       let floorSentence =
@@ -612,7 +656,7 @@ public struct Analysis: Sendable {
 /// Label order for tables, legends and colours: part by part (values split at " / ", " @ ",
 /// ", " and "="), numbers by value (32 < 64 < 128 < 512, 0.001 < 0.003 < 0.01), other text as
 /// text.
-func labelPrecedes(_ a: String, _ b: String) -> Bool {
+public func labelPrecedes(_ a: String, _ b: String) -> Bool {
   func parts(_ label: String) -> [String] {
     var pieces = [label]
     for separator in [" @ ", " / ", ", ", "="] {

@@ -71,6 +71,11 @@ public struct AnalysisSettings: Sendable {
   /// The sweep's early-termination rule (`early_terminate: hyperband` → "hyperband"), when it
   /// has one: on a sweep with a scale axis the analysis warns that it stops slow starters.
   public var earlyTermination: String?
+  /// Every family label the sweep can have, in label order (from a grid spec's values of the
+  /// group columns), when known: colours are assigned by place in it, so a family keeps its
+  /// colour while a live sweep's other families get their first ok trials. nil: the families
+  /// with ok trials (`Analysis.groups`).
+  public var familyOrder: [String]?
   /// Losses above which a trial is dropped (per family, the K highest), as `--drop-top`.
   public var dropTop: Int = 0
   /// OS threads for grid starts and bootstrap refits.

@@ -97,6 +97,15 @@ enum FitsJSON {
     ]
   }
 
+  static func adjacent(_ d: AdjacentDifference) -> [String: Any] {
+    [
+      "column": d.column, "context": d.context, "axis": d.axis, "from_group": d.fromGroup,
+      "to_group": d.toGroup, "from": number(d.from), "to": number(d.to), "subject": d.subject,
+      "exponent_difference": interval(d.exponentDifference, d.exponentDifferenceInterval),
+      "finding": d.finding,
+    ]
+  }
+
   static func chinchilla(_ c: ChinchillaFit) -> [String: Any] {
     [
       "fit": fit(c.result), "a": interval(c.a, c.aInterval), "b": interval(c.b, c.bInterval),
@@ -160,10 +169,10 @@ enum FitsJSON {
   /// `bootstrap_scheme`, per-fit `bootstrap_scheme`, `distinct_resamples`, `unmoved_refits`,
   /// `interval_expansion`, and per-comparison `subject`, `floor_notes`, `finding`. Still 2 with
   /// the tuned envelope's additions (top-level `tune`, `select`; per-family `tuned`) and issue
-  /// 23's (VALUE's `bound` and `stretched`, the frontier's `fit_error`): new keys only, none
-  /// changed. 3 (issue 24): an IsoFLOP budget's `optimal_n` became VALUE (it carries its
-  /// interval) and `isoflop` gained `a` (VALUE) for `exponent`; new `compute_optimal`,
-  /// `compute_multipliers` and each frontier's `holdout`.
+  /// 23's (VALUE's `bound` and `stretched`, the frontier's `fit_error`, the top-level
+  /// `adjacent_differences`): new keys only, none changed. 3 (issue 24): an IsoFLOP budget's
+  /// `optimal_n` became VALUE (it carries its interval) and `isoflop` gained `a` (VALUE) for
+  /// `exponent`; new `compute_optimal`, `compute_multipliers` and each frontier's `holdout`.
   static let schema = 3
 
   /// The whole analysis as a JSON object.
@@ -179,6 +188,7 @@ enum FitsJSON {
       "fitted_rows": analysis.fittedRows, "groups": analysis.groups,
       "families": analysis.families.map(family),
       "comparisons": analysis.comparisons.map(comparison),
+      "adjacent_differences": analysis.adjacentDifferences.map(adjacent),
       "frontiers": analysis.frontiers.map { f -> [String: Any] in
         [
           "group": f.group, "axis": f.axis, "compute": f.compute, "loss": f.loss,

@@ -53,21 +53,30 @@ public struct GroupComparison: Sendable {
     return excess > 0 ? pow(q[0] / excess, 1 / q[1]) : .infinity
   }
 
+  /// α_other − α_baseline of the pure power laws, with an interval from paired resamples:
+  /// resample b of either family is drawn by the same generator (seeded by b), so with the same
+  /// seeds it draws the same seeds in both, and what the seeds share cancels in the difference
+  /// (issue 24: the paired interval, not the overlap of two marginal ones).
+  static func pairedExponentDifference(
+    baseline: FamilyFit, other: FamilyFit, level: Double
+  ) -> (Double, Interval?) {
+    let alpha = baseline.pure.fit.law.parameterNames.firstIndex(of: "alpha") ?? 1
+    let difference = other.pure.fit.parameter("alpha") - baseline.pure.fit.parameter("alpha")
+    let pairs = min(baseline.pure.samples.count, other.pure.samples.count)
+    guard pairs > 0 else { return (difference, nil) }
+    let samples = (0..<pairs).map {
+      other.pure.samples[$0][alpha] - baseline.pure.samples[$0][alpha]
+    }
+    return (difference, Interval.around(difference, samples: samples, level: level))
+  }
+
   /// Compares `other` against `baseline` (both fitted on the same axis).
   public static func compare(
     baseline: FamilyFit, other: FamilyFit, settings: AnalysisSettings, subject: String? = nil
   ) -> GroupComparison {
     let level = settings.level
-    let alphaA = baseline.pure.fit.parameter("alpha")
-    let difference = other.pure.fit.parameter("alpha") - alphaA
-    let pairs = min(baseline.pure.samples.count, other.pure.samples.count)
-    let differenceInterval =
-      pairs > 0
-      ? Interval.around(
-        difference,
-        samples: (0..<pairs).map { other.pure.samples[$0][1] - baseline.pure.samples[$0][1] },
-        level: level)
-      : nil
+    let (difference, differenceInterval) = pairedExponentDifference(
+      baseline: baseline, other: other, level: level)
     // k at each loss the other family measured (median over seeds at each x), through the
     // baseline's fitted law: the other family's own law, floor or not, plays no part.
     let qA = baseline.withFloor.fit.parameters

@@ -15,18 +15,30 @@ public struct LiveFigure: Sendable {
 }
 
 extension Analysis {
-  /// A family's colour everywhere it is drawn (the report's plots, the dashboard's): its
-  /// grouping's place among `groups` (label order); with a single group, the place of the
-  /// family's label (with its held parameters) among the fitted families'.
+  /// A family's colour everywhere it is drawn (the report's plots and learning curves, the
+  /// dashboard's): its grouping's place among the sweep's families in label order
+  /// (`settings.familyOrder` when it holds every family with ok trials, else `groups`); with a
+  /// single group, the place of the family's label (with its held parameters) among the
+  /// fitted families'. The one colour function of both pages: the dashboard's SVG is drawn
+  /// here too, so the page's script holds no palette.
   public func familyColor(_ label: String) -> String {
     let grouping = label.components(separatedBy: " @ ").first ?? label
-    var i = groups.firstIndex(of: grouping) ?? 0
-    if groups.count <= 1 {
+    let order =
+      settings.familyOrder.flatMap { order in
+        groups.allSatisfy(order.contains) && order.contains(grouping) ? order : nil
+      } ?? groups
+    var i = order.firstIndex(of: grouping) ?? 0
+    if order.count <= 1 {
       var labels: [String] = []
       for family in families where !labels.contains(family.group) { labels.append(family.group) }
       i = labels.sorted(by: labelPrecedes).firstIndex(of: label) ?? 0
     }
     return SVGPlot.palette[i % SVGPlot.palette.count]
+  }
+
+  /// Whether `label` (a grouping, without held parameters) is a family `familyColor` knows.
+  public func knowsFamily(_ label: String) -> Bool {
+    groups.contains(label) || settings.familyOrder?.contains(label) == true
   }
 
   /// Markers a live figure draws one per trial; past this, one per family and scale.
@@ -60,7 +72,7 @@ extension Analysis {
       var drawn = 0
       for (i, group) in order.enumerated() {
         let color =
-          groups.contains(group) ? familyColor(group) : SVGPlot.palette[i % SVGPlot.palette.count]
+          knowsFamily(group) ? familyColor(group) : SVGPlot.palette[i % SVGPlot.palette.count]
         var series = SVGPlot.Series(name: display(group), color: color)
         let mine = points[group] ?? []
         if aggregate {
@@ -82,7 +94,7 @@ extension Analysis {
         let i = order.firstIndex(of: group) ?? 0
         let grid = ReportHTML.grid(family.x)
         let color =
-          groups.contains(group)
+          knowsFamily(group)
           ? familyColor(groups.count <= 1 ? group : family.group)
           : SVGPlot.palette[i % SVGPlot.palette.count]
         var curve = SVGPlot.Series(name: "", color: color)
@@ -97,8 +109,14 @@ extension Analysis {
 }
 
 extension LiveFigure {
-  /// The learning-curves section (one plot per family, as in the report) of `curves`.
-  public static func learningCurves(_ curves: [LearningCurve], metric: String) -> String {
-    LearningCurvesHTML.section(curves, metric: metric)
+  /// The learning-curves section of `curves`, as the report draws it: one plot per family in
+  /// its colour (`Analysis.familyColor` of `analysis`, the live fit), a legend of the families
+  /// and in each plot of its scales.
+  /// Before the first fit, `settings` give the titles and colours the fit will (its group
+  /// columns and `familyOrder`).
+  public static func learningCurves(
+    _ curves: [LearningCurve], metric: String, analysis: Analysis?, settings: AnalysisSettings
+  ) -> String {
+    LearningCurvesHTML.section(curves, metric: metric, analysis: analysis, settings: settings)
   }
 }

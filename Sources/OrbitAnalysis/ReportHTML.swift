@@ -172,16 +172,13 @@ struct ReportHTML {
       for c in analysis.comparisons { body += "<figure>\(multiplierPlot(c).render())</figure>" }
       body += "</div>\n" + ReportTables.comparisons(analysis)
     }
+    body += ReportTables.adjacent(analysis)
     if let frontier = frontierPlot() {
       body += "<h2>Compute frontier</h2>\n<figure>\(frontier.render())</figure>\n"
       body += ReportTables.frontiers(analysis) + ReportTables.computeMultipliers(analysis)
     }
-    body += LearningCurvesHTML.section(metadata.curves, metric: metadata.curveMetric) { family in
-      // The curves' family label ("lr = 0.01") is the display of a fitted family's grouping.
-      analysis.families.first { f in
-        family == "all" ? true : analysis.display(f.group).hasPrefix(family)
-      }.map { color($0.group) }
-    }
+    body += LearningCurvesHTML.section(
+      metadata.curves, metric: metadata.curveMetric, analysis: analysis)
     body += ReportTables.chinchilla(analysis)
     body += ReportTables.computeOptimal(analysis)
     body += ReportTables.isoFLOP(analysis)
@@ -215,6 +212,7 @@ struct ReportHTML {
     margin:0}.verdict ul#verdict li{margin:0 0 6px}
     .warnings{color:#8a4b00;font-size:.9em}
     .row{display:flex;gap:16px;flex-wrap:wrap}figure{margin:0}
+    ul.curve-families{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;margin:6px 0}
     svg text{font-family:inherit;font-size:12px;fill:#111}svg .title{font-size:13px;font-weight:600}
     svg .tick{font-size:11px}svg .legend{font-size:11px}
     table{border-collapse:collapse;font-size:.9em;margin:8px 0}

@@ -111,6 +111,21 @@ enum ReportTables {
     return out
   }
 
+  /// Δα between neighbouring values of an ordered numeric group column, paired by seed.
+  static func adjacent(_ a: Analysis) -> String {
+    guard let first = a.adjacentDifferences.first else { return "" }
+    let level = Int((a.settings.level * 100).rounded())
+    let rows = a.adjacentDifferences.map { d in
+      text(d.subject) + text(d.axis)
+        + cell(d.exponentDifference, d.exponentDifferenceInterval)
+        + text(d.reading)
+    }
+    return "<h2 id=\"adjacent\">Adjacent values of \(escapeHTML(first.column)): Δα</h2>\n"
+      + "<p>Each step to the next value: Δα = α(next) − α(previous) of the pure power laws, its "
+      + "\(level) % interval from paired resamples (the same seeds drawn for both families).</p>\n"
+      + table(["step", "axis", "Δα [\(level) %]", "reading"], rows)
+  }
+
   static func frontiers(_ a: Analysis) -> String {
     let rows = a.frontiers.map { f in
       text(a.display(f.group)) + text("\(f.compute.count)")

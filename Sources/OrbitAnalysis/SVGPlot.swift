@@ -257,16 +257,26 @@ struct SVGPlot {
         v += step
       }
     }
-    // Labels closer than a label's width to the previous one are dropped (the tick stays):
-    // "2×10⁰" and "3×10⁰" collided on short multiplier axes.
+    // Labels closer than a label's width to one kept are dropped (the tick stays): "2×10⁰"
+    // and "3×10⁰" collided on short multiplier axes. Powers of ten are kept first, then 5×
+    // and 2×, then the rest: greedily from the low end, 0.9 took the place of 1 and left the
+    // top of a 0.45…1.7 axis without a label.
     let gap = horizontal ? 44.0 : 15.0
-    var lastLabelled: Double?
-    for i in ticks.indices where ticks[i].major {
+    func rank(_ value: Double) -> Int {
+      guard log else { return 0 }
+      let mantissa = (pow(10, log10(value) - floor(log10(value) + 1e-9)) * 1000).rounded() / 1000
+      return mantissa == 1 ? 0 : mantissa == 5 ? 1 : mantissa == 2 ? 2 : 3
+    }
+    var kept: [Double] = []
+    let order = ticks.indices.filter { ticks[$0].major }.sorted {
+      (rank(ticks[$0].value), $0) < (rank(ticks[$1].value), $1)
+    }
+    for i in order {
       let p = map(ticks[i].value)
-      if let last = lastLabelled, abs(p - last) < gap {
+      if kept.contains(where: { abs(p - $0) < gap }) {
         ticks[i].major = false
       } else {
-        lastLabelled = p
+        kept.append(p)
       }
     }
     var out = ""

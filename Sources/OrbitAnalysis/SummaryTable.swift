@@ -62,6 +62,13 @@ enum SummaryTable {
       }
       out += "\n" + render(lines)
     }
+    if !analysis.adjacentDifferences.isEmpty {
+      var lines = [["adjacent step", "Δα = α(next) − α(previous) [\(level) %]"]]
+      for d in analysis.adjacentDifferences {
+        lines.append([d.subject, value(d.exponentDifference, d.exponentDifferenceInterval)])
+      }
+      out += "\n" + render(lines)
+    }
     for frontier in analysis.frontiers {
       out += "\n" + frontierText(frontier, display: analysis.display(frontier.group)) + "\n"
     }

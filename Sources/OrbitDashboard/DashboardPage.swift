@@ -34,13 +34,15 @@ enum DashboardPage {
     .controls{margin:4px 0 8px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
     #verdict{margin:6px 0}
     #timeline rect{shape-rendering:crispEdges}
+    ul.curve-families{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;margin:6px 0}
+    #curves h2{display:none} #curves>p{color:#777;margin:2px 0}
     </style></head>
     <body>
     <header><h1 id="name">Orbit</h1><span id="state" class="state">…</span>
     <div id="stats"></div></header>
     <main>
     <section id="scaling"><h2>Scaling curves</h2>
-    <p id="fitinfo" class="muted">waiting for the first ok trial</p>
+    <p id="fitinfo" class="muted">loading…</p>
     <div id="figures" class="row"></div>
     <p id="verdict"></p><ul id="warnings" class="warn"></ul></section>
     <section id="learning"><h2>Learning curves</h2>
@@ -111,8 +113,9 @@ enum DashboardPage {
     function figures() {
       return api("/api/figures").then(f => {
         if (f.pending) {
-          // Never a stale fit: until an ok trial is fitted, say what the page waits for.
-          $("fitinfo").textContent = f.waiting || "waiting for the first ok trial";
+          // Never a stale fit: until the first fit, what the page waits for (the server says:
+          // the first ok trial, or the fit of those recorded).
+          $("fitinfo").textContent = f.waiting || "fitting…";
           $("figures").innerHTML = ""; $("verdict").textContent = ""; $("warnings").innerHTML = "";
           return;
         }

@@ -69,7 +69,8 @@ public final class DashboardData: @unchecked Sendable {
     let now = Date().timeIntervalSince1970
     return SweepOverview.make(
       sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
-      counts: index.counts, aggregates: index.aggregates(now: now), best: index.best, now: now)
+      counts: index.counts, aggregates: index.aggregates(now: now), intervals: index.intervals,
+      best: index.best, now: now)
   }
 
   private func withJournal<T>(_ body: (Journal) throws -> T) throws(SessionError) -> T {
@@ -173,22 +174,49 @@ public final class DashboardData: @unchecked Sendable {
 
   /// `/api/figures`: the live scaling plots (SVG), verdict, warnings, and how fresh they are.
   /// Never waits for a refit: it returns the latest and starts the next if trials landed.
-  public func figuresJSON() -> String { analysis.latest().figuresJSON }
+  public func figuresJSON() -> String { figures(analysis.latest()) }
 
   /// `/api/figures` once a refit has finished (started now if none runs), waiting up to
   /// `timeout` seconds: for tests and scripts that need the fit, not the latest.
   public func figuresJSON(waitingUpTo timeout: Double) -> String {
     _ = analysis.latest()
-    return analysis.waitForRefit(timeout: timeout).figuresJSON
+    return figures(analysis.waitForRefit(timeout: timeout))
+  }
+
+  /// A refit's figures; while there is no fit, what the page waits for, from the journal's
+  /// counts now (not the last refit's): "waiting for the first ok trial" only while there is
+  /// none, else that the first fit of the ok trials is being computed. Never a fit of 0 trials.
+  private func figures(_ result: LiveAnalysis.Result) -> String {
+    guard result.pending else { return result.figuresJSON }
+    let counts = (try? withJournal { try current($0).1 }).map {
+      ($0.counts["ok"] ?? 0, $0.recorded)
+    }
+    let (ok, recorded) = counts ?? (0, 0)
+    return """
+      {"pending":true,"waiting":\(JSONText.string(Self.waitingText(ok: ok))),"ok":\(ok),\
+      "recorded":\(recorded),"figures":[],"verdict":"","warnings":[]}
+      """
+  }
+
+  /// What the scaling section says before its first fit, with `ok` ok trials recorded.
+  static func waitingText(ok: Int) -> String {
+    ok == 0
+      ? "waiting for the first ok trial"
+      : "fitting \(ok) ok trial\(ok == 1 ? "" : "s")… (the live fit runs at low priority and"
+        + " appears here when it is done)"
   }
 
   /// `/api/fits`: fits.json as it stands now (the final one once the sweep has finished).
   public func fitsJSON() -> String { analysis.latest().fitsJSON }
 
-  /// `/api/curves?family=`: learning curves of the family's latest trials, as an SVG section.
+  /// `/api/curves?family=`: learning curves of the family's latest trials, as the report's
+  /// SVG section: each family in its colour (the live fit's `Analysis.familyColor`, the
+  /// report's), within it a ramp by scale, legends by family and by scale.
   public func curvesJSON(family: String?) throws(SessionError) -> String {
-    let groups = analysis.groupColumns()
-    let metric = analysis.metric()
+    let settings = analysis.settings()
+    let fitted = analysis.analysis()
+    let groups = settings.groupBy
+    let metric = settings.y
     return try withJournal { journal in
       var query = TrialQuery()
       query.sort = .column("recorded")
@@ -200,41 +228,44 @@ public final class DashboardData: @unchecked Sendable {
       let (_, trials) = try journal.trials(matching: query)
       var curves: [LearningCurve] = []
       var metricsSeen: [String: Int] = [:]
-      // (family label, short id, points): recorded trials, and without a family filter the
+      // (recorded trial or nil, id, points): recorded trials, and without a family filter the
       // trials still running (their parameters are not in the journal until they end).
-      var decoded: [(String, String, [(Double, [String: ParamValue])])] = []
-      func add(_ id: TrialID, family: String) throws {
+      var decoded: [(TrialRecord?, TrialID, [(Double, [String: ParamValue])])] = []
+      func add(_ id: TrialID, trial: TrialRecord?) throws {
         let points = try journal.progressPoints(of: id).map {
           (Double($0.step), TrialsCSV.object($0.metricsJSON))
         }
         for (_, m) in points { for key in m.keys { metricsSeen[key, default: 0] += 1 } }
-        decoded.append((family, id.short, points))
+        decoded.append((trial, id, points))
       }
-      for trial in trials {
-        try add(
-          trial.id,
-          family: Self.familyLabel(TrialsCSV.object(trial.paramsJSON), groupColumns: groups))
-      }
+      for trial in trials { try add(trial.id, trial: trial) }
       if family?.isEmpty ?? true {
         for id in try journal.unrecordedProgressTrials(limit: Self.runningCurvesShown) {
-          try add(id, family: "running (or to run again)")
+          try add(id, trial: nil)
         }
       }
       let chosen =
         metricsSeen[metric] != nil
         ? metric : metricsSeen.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? metric
-      for (label, short, points) in decoded {
+      for (trial, id, points) in decoded {
         let values = points.compactMap { step, m in
           m[chosen]?.doubleValue.map { (step: step, value: $0) }
         }
         guard !values.isEmpty else { continue }
-        curves.append(LearningCurve(family: label, trial: short, points: values))
+        curves.append(
+          trial.map { Reporting.curve($0, points: values, settings: settings) }
+            ?? LearningCurve(family: Self.runningFamily, trial: id.short, points: values))
       }
-      let svg = LiveFigure.learningCurves(curves, metric: chosen)
+      let svg = LiveFigure.learningCurves(
+        curves, metric: chosen, analysis: fitted, settings: settings)
       return
         "{\"metric\":\(JSONText.string(chosen)),\"trials\":\(curves.count),\"html\":\(JSONText.string(svg))}"
     }
   }
+
+  /// The learning curves' family of trials still running (or to run again): the journal has
+  /// their points but not yet their parameters. Drawn grey, never in a family's colour.
+  static let runningFamily = "running (or to run again)"
 
   // MARK: Rows as JSON
 

@@ -14,8 +14,14 @@ final class LiveAnalysis: @unchecked Sendable {
   struct Result: Sendable {
     var figuresJSON: String
     var fitsJSON: String
-    var groupColumns: [String]
-    var metric: String
+    /// The settings of the refit (what a family is, the metric, the axes).
+    var settings: AnalysisSettings
+    /// The refit itself (its colours: `Analysis.familyColor`); nil before the first fit.
+    var analysis: Analysis?
+    /// No fit yet: before the first refit, or no ok trial at the last one.
+    var pending: Bool
+    var groupColumns: [String] { settings.groupBy }
+    var metric: String { settings.y }
   }
 
   /// Resamples of a live refit: enough for a band that means something, few enough to refit
@@ -31,7 +37,8 @@ final class LiveAnalysis: @unchecked Sendable {
   private let lock = NSLock()
   private var result = Result(
     figuresJSON: #"{"pending":true,"figures":[],"verdict":"","warnings":[],"recorded":0}"#,
-    fitsJSON: #"{"pending":true}"#, groupColumns: [], metric: "test_loss")
+    fitsJSON: #"{"pending":true}"#, settings: AnalysisSettings(y: "test_loss", xs: []),
+    analysis: nil, pending: true)
   private var running = false
   private var lastStart = -Double.infinity
   private var lastDuration = 0.0
@@ -59,25 +66,29 @@ final class LiveAnalysis: @unchecked Sendable {
 
   /// The analysis's group columns (what a family is) and its metric: the latest refit's, or,
   /// before the first, the settings inferred from the spec and the first trials recorded.
-  func groupColumns() -> [String] { settingsNow().groupColumns }
-  func metric() -> String { settingsNow().metric }
+  func groupColumns() -> [String] { settings().groupBy }
+  func metric() -> String { settings().y }
 
-  private var early: (groupColumns: [String], metric: String)?
-  private func settingsNow() -> (groupColumns: [String], metric: String) {
+  /// The latest refit's analysis (nil before the first): its colours are the report's.
+  func analysis() -> Analysis? { latest().analysis }
+
+  private var early: AnalysisSettings?
+  /// The latest refit's settings, or before the first, those inferred from the spec and the
+  /// first trials recorded.
+  func settings() -> AnalysisSettings {
     let (current, refitted) = lock.withLock { (latestLocked(), lastSeen != nil) }
-    if refitted { return (current.groupColumns, current.metric) }
+    if refitted { return current.settings }
     if let early = lock.withLock({ early }) { return early }
     var query = TrialQuery()
     query.limit = 1000
     guard let journal = try? Journal(path: runDirectory + "/journal.sqlite", readOnly: true),
       let sweep = try? journal.latestSweep(), let (_, first) = try? journal.trials(matching: query)
-    else { return (current.groupColumns, current.metric) }
+    else { return current.settings }
     let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
     let settings = Reporting.analysisSettings(spec: spec, table: TrialsCSV.table(first))
-    let inferred = (settings.groupBy, settings.y)
     // Kept only once trials exist: the columns of an empty table say nothing yet.
-    if !first.isEmpty { lock.withLock { early = inferred } }
-    return inferred
+    if !first.isEmpty { lock.withLock { early = settings } }
+    return settings
   }
 
   /// Waits (up to `timeout` seconds) for a refit that has seen at least `recorded` trials:
@@ -166,8 +177,8 @@ final class LiveAnalysis: @unchecked Sendable {
       lock.withLock {
         result = Result(
           figuresJSON:
-            #"{"pending":true,"waiting":"waiting for the first ok trial","figures":[],"verdict":"","warnings":[],"recorded":\#(recorded)}"#,
-          fitsJSON: #"{"pending":true}"#, groupColumns: settings.groupBy, metric: settings.y)
+            #"{"pending":true,"figures":[],"verdict":"","warnings":[],"recorded":\#(recorded)}"#,
+          fitsJSON: #"{"pending":true}"#, settings: settings, analysis: nil, pending: true)
         lastSeen = (recorded, finished, full)
       }
       return
@@ -177,7 +188,7 @@ final class LiveAnalysis: @unchecked Sendable {
       name: sweep.name, specText: sweep.specText,
       countsByStatus: Dictionary(grouping: trials, by: \.status.rawValue).mapValues(\.count),
       workers: [],
-      wallSeconds: (sweep.finishedAt ?? Date().timeIntervalSince1970) - sweep.startedAt,
+      wallSeconds: Reporting.sweepTimes(trials).wall,
       createdAt: ISO8601DateFormatter().string(from: Date()))
     let figures = analysis.liveFigures(table: table).map {
       "{\"axis\":\(JSONText.string($0.axis)),\"points\":\($0.points),\"trials\":\($0.trials),\"aggregated\":\($0.aggregated),\"svg\":\(JSONText.string($0.svg))}"
@@ -201,8 +212,8 @@ final class LiveAnalysis: @unchecked Sendable {
     let fits = analysis.fitsJSON(metadata: metadata)
     lock.withLock {
       result = Result(
-        figuresJSON: figuresJSON, fitsJSON: fits, groupColumns: settings.groupBy,
-        metric: settings.y)
+        figuresJSON: figuresJSON, fitsJSON: fits, settings: settings, analysis: analysis,
+        pending: false)
       lastSeen = (recorded, finished, full)
     }
   }

@@ -104,14 +104,7 @@ public enum Reporting {
   /// The length of the union of `intervals` (start, end): the time at least one of them was
   /// open. The one wall time of a sweep, everywhere it is shown.
   public static func unionSeconds(_ intervals: [(start: Double, end: Double)]) -> Double {
-    var wall = 0.0
-    var end = -Double.infinity
-    for interval in intervals.sorted(by: { $0.start < $1.start }) {
-      let start = max(interval.start, end)
-      if interval.end > start { wall += interval.end - start }
-      end = max(end, interval.end)
-    }
-    return wall
+    IntervalUnion(intervals).seconds
   }
 
   /// The sweep's time over every run of it (a resumed sweep included): wall = the time some
@@ -162,24 +155,53 @@ public enum Reporting {
     }
     let curves = trials.compactMap { trial -> LearningCurve? in
       guard let points = byTrial[trial.id], !points.isEmpty else { return nil }
-      var params: [String: ParamValue] = [:]
-      if case .object(let o)? = try? ParamValue.parseJSON(trial.paramsJSON) { params = o }
-      let family =
-        settings.groupBy.isEmpty
-        ? "all"
-        : settings.groupBy.map { "\($0) = \(params[$0].map(Self.plain) ?? "–")" }.joined(
-          separator: " / ")
-      let axis = settings.xs.first
-      let scale = axis.flatMap { a in params[a]?.doubleValue.map { (axis: a, value: $0) } }
-      return LearningCurve(family: family, trial: trial.id.short, points: points, scale: scale)
+      return curve(trial, points: points, settings: settings)
     }
     return (curves, metric)
   }
 
-  /// A parameter's value as a label shows it: strings without their quotes.
-  private static func plain(_ value: ParamValue) -> String {
-    if case .string(let s) = value { return s }
-    return value.json
+  /// `trial`'s learning curve as the report and the dashboard draw it: in its family (the
+  /// analysis's group label, "0.01" or "all"), coloured by its value of the first axis (a
+  /// parameter such as width, else a metric such as n_params).
+  static func curve(
+    _ trial: TrialRecord, points: [(step: Double, value: Double)], settings: AnalysisSettings
+  ) -> LearningCurve {
+    let params = TrialsCSV.object(trial.paramsJSON)
+    let family = DashboardData.familyLabel(params, groupColumns: settings.groupBy)
+    let scale = settings.xs.first.flatMap { axis in
+      (params[axis] ?? TrialsCSV.object(trial.metricsJSON)[axis])?.doubleValue
+        .flatMap { $0.isFinite && $0 > 0 ? (axis: axis, value: $0) : nil }
+    }
+    return LearningCurve(family: family, trial: trial.id.short, points: points, scale: scale)
+  }
+
+  /// Every family label a grid sweep can have, in label order: the product of the spec's
+  /// values of the group columns (each read from the trials that vary only it), so that
+  /// colours do not move as a live sweep's families get their first ok trials. nil for a
+  /// random search, a group column that is not a swept parameter, or more than 256 labels.
+  static func familyOrder(spec: Spec, groupBy: [String]) -> [String]? {
+    guard spec.method == .grid, !groupBy.isEmpty, spec.trialCount > 0 else { return nil }
+    let dimensions = spec.gridDimensions
+    var labels = [""]
+    for column in groupBy {
+      guard let d = dimensions.firstIndex(where: { $0.names.contains(column) }) else {
+        return nil
+      }
+      let stride = dimensions[(d + 1)...].reduce(1) { $0 * $1.count }
+      var values: [String] = []
+      for k in 0..<dimensions[d].count {
+        guard k * stride < spec.trialCount else { return nil }
+        let params = TrialsCSV.object(spec.trial(at: k * stride).paramsJSON)
+        guard let value = params[column] else { return nil }
+        let cell = TrialsCSV.cell(value)
+        if !values.contains(cell) { values.append(cell) }
+      }
+      labels = labels.flatMap { prefix in
+        values.map { prefix.isEmpty ? $0 : prefix + " / " + $0 }
+      }
+      guard labels.count <= 256 else { return nil }
+    }
+    return labels.sorted(by: labelPrecedes)
   }
 
   /// The keys `analysis:` may have (docs/ANALYSIS.md); any other is refused at load with 65.
@@ -232,6 +254,7 @@ public enum Reporting {
       default: break
       }
     }
+    if let spec { settings.familyOrder = familyOrder(spec: spec, groupBy: settings.groupBy) }
     return settings
   }
 

@@ -35,6 +35,10 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   /// Seconds until the last trial is recorded, from completed trials' mean duration and the
   /// connected slots; nil when nothing has completed yet or no worker is connected.
   public var etaSeconds: Double?
+  /// The sweep's one wall time, as the report and the summary give it: the time some trial was
+  /// running, over every run of it (`Reporting.unionSeconds` of the recorded trials); while a
+  /// coordinator runs trials, its current run counts from its first connected worker's joining
+  /// to now.
   public var wallSeconds: Double
   /// Slot-seconds spent on recorded trials, and the CPU seconds they reported.
   public var trialSeconds: Double
@@ -62,7 +66,8 @@ public struct SweepOverview: Codable, Sendable, Equatable {
       try index.update(journal, sweep: sweep)
       return make(
         sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
-        counts: index.counts, aggregates: index.aggregates(now: now), best: index.best, now: now)
+        counts: index.counts, aggregates: index.aggregates(now: now), intervals: index.intervals,
+        best: index.best, now: now)
     } catch let error as SessionError {
       throw error
     } catch {
@@ -79,14 +84,18 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   /// The overview from its parts, however they were read.
   static func make(
     sweep: SweepRecord, live liveRow: LiveRecord?, workers: [WorkerRecord], counts: [String: Int],
-    aggregates: TrialAggregates, best: Best?, now: Double
+    aggregates: TrialAggregates, intervals: IntervalUnion = IntervalUnion(), best: Best?,
+    now: Double
   ) -> SweepOverview {
     let live =
       sweep.finishedAt == nil && liveRow.map { now - $0.updatedAt <= staleAfterSeconds } == true
     let connected = live ? workers.filter { $0.leftAt == nil } : []
     let slots = connected.reduce(0) { $0 + $1.slots }
     let running = live ? liveRow?.running ?? 0 : 0
-    let end = sweep.finishedAt ?? now
+    // The current run: from its first worker's joining (workers of earlier runs were closed
+    // when it started) to now, while trials run.
+    let runStart = running > 0 ? connected.map(\.joinedAt).min() : nil
+    let wall = runStart.map { intervals.seconds(adding: $0, now) } ?? intervals.seconds
     let window = min(rateWindowSeconds, max(1e-3, now - sweep.startedAt))
     let rate = sweep.finishedAt == nil ? Double(aggregates.recordedInWindow) / window : 0
     let remaining = max(0, sweep.trialCount - aggregates.recorded)
@@ -100,7 +109,7 @@ public struct SweepOverview: Codable, Sendable, Equatable {
         ? eta(
           remaining: remaining, running: running, meanSeconds: aggregates.meanCompletedSeconds,
           slots: slots) : nil,
-      wallSeconds: max(0, end - sweep.startedAt), trialSeconds: aggregates.trialSeconds,
+      wallSeconds: wall, trialSeconds: aggregates.trialSeconds,
       cpuSeconds: aggregates.cpuSeconds, best: best, updatedAt: now)
   }
 

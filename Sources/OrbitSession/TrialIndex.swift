@@ -25,6 +25,8 @@ struct TrialIndex {
   private var workerNames: [String] = []
   private var workerNumbers: [String: Int32] = [:]
   private var spans: [(worker: Int32, start: Double, end: Double)] = []
+  /// The union of the trials' (start, end): the sweep's wall time, as the report's.
+  private(set) var intervals = IntervalUnion()
   /// Rowids of the latest failures, newest last.
   private(set) var failures: [(finishedAt: Double, rowID: Int64)] = []
 
@@ -99,6 +101,7 @@ struct TrialIndex {
         workerNumbers[row.worker] = number
       }
       spans.append((number, row.startedAt, row.finishedAt))
+      intervals.insert(start: row.startedAt, end: row.finishedAt)
     }
     if failures.count > 2 * DashboardData.errorsShown {
       failures.sort { $0.finishedAt < $1.finishedAt }

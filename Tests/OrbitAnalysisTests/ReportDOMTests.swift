@@ -1,4 +1,5 @@
 import Foundation
+import OrbitTesting
 import Testing
 
 @testable import OrbitAnalysis
@@ -6,29 +7,10 @@ import Testing
 /// report.html as headless Chromium loads it (its DOM): one colour per family, legends on the
 /// learning curves, the y-axis set by the data (issue 23, item 5).
 @Suite(.serialized) struct ReportDOMTests {
-  static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-  }
+  static let chromium = Chromium.path
 
   /// The DOM Chromium builds from `html`.
-  static func dom(_ html: String) throws -> String {
-    let file = FileManager.default.temporaryDirectory
-      .appendingPathComponent("orbit-report-\(UUID().uuidString).html")
-    try html.write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: chromium!)
-    process.arguments = [
-      "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", file.absoluteString,
-    ]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-  }
+  static func dom(_ html: String) throws -> String { try Chromium.dom(html: html) }
 
   /// lr ∈ {0.001, 0.01, 0.1} as groups × width 64…1024 × 2 seeds, with learning curves.
   static func page(noisyFamily: Bool = false) -> String {
@@ -54,7 +36,7 @@ import Testing
       for width in [64.0, 256, 1024] {
         metadata.curves.append(
           LearningCurve(
-            family: "lr = \(lr)", trial: "\(lr)-\(width)",
+            family: lr, trial: "\(lr)-\(width)",
             points: (1...5).map { (Double($0 * 10), 1 / Double($0) + 1 / width) },
             scale: ("width", width)))
       }
@@ -62,18 +44,11 @@ import Testing
     return ReportHTML(analysis: analysis, metadata: metadata).page()
   }
 
-  /// (text, colour) of a plot's legend lines, in order.
   static func legend(_ svg: Substring) -> [(text: String, color: String)] {
-    let pattern =
-      #/(?:fill|stroke)="(#[0-9A-Fa-f]{6})"[^>]*>(?:</circle>|</line>)?\s*<text[^>]*class="legend">([^<]*)</text>/#
-    return svg.matches(of: pattern).map { (String($0.output.2), String($0.output.1)) }
+    Chromium.legend(svg)
   }
 
-  static func plot(_ dom: String, _ id: String) -> Substring? {
-    guard let start = dom.range(of: "id=\"\(id)\"") else { return nil }
-    let rest = dom[start.lowerBound...]
-    return rest[..<(rest.range(of: "</svg>")?.upperBound ?? rest.endIndex)]
-  }
+  static func plot(_ dom: String, _ id: String) -> Substring? { Chromium.plot(dom, id) }
 
   @Test(.enabled(if: chromium != nil)) func eachFamilyHasOneColourAndCurvesHaveALegend() throws {
     let dom = try Self.dom(Self.page())
@@ -94,6 +69,10 @@ import Testing
       #expect(Set(lines.map(\.color)).count == 3)
       #expect(lines[1].color == family.color, "the middle of the ramp is the family's colour")
     }
+    // The legend by family above the curves: each family's name in its loss-plot colour.
+    let legendByFamily = Chromium.curveFamilies(dom)
+    #expect(legendByFamily.map(\.text) == families.map(\.text))
+    #expect(legendByFamily.map(\.color) == families.map(\.color))
     #expect(!dom.contains("a band leaves the plot"))
   }
 

@@ -26,7 +26,9 @@ import Testing
     """
 
   /// Records every trial: ok, except the first, which failed with a message on stderr.
-  static func journal(in sandbox: Sandbox, finished: Bool = true) throws -> (Spec, String) {
+  static func journal(in sandbox: Sandbox, finished: Bool = true, allFailed: Bool = false) throws
+    -> (Spec, String)
+  {
     let spec = try Spec.parse(yaml: specText, fileName: "dash.yaml")
     let journal = try Journal(path: sandbox.path + "/journal.sqlite")
     let id = try journal.beginSweep(
@@ -40,7 +42,7 @@ import Testing
       else { continue }
       let factor = p["opt"] == "adam" ? 0.8 : 1.0
       let loss = factor * 10 * pow(width, -0.5) * (1 + 0.01 * seed)
-      let failed = index == 0
+      let failed = index == 0 || allFailed
       entries.append(
         JournalEntry(
           outcome: TrialOutcome(
@@ -217,5 +219,81 @@ import Testing
     #expect(svg.ranges(of: "class=\"band\"").count == 2)
     // A running sweep is refitted with the live resample count, not the spec's.
     #expect(figures["resamples"] as? Int == 50)
+  }
+
+  static func figures(_ text: String) throws -> [String: Any] {
+    try #require(
+      JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(200))")
+  }
+
+  @Test func beforeTheFirstFitThePageSaysWhetherItWaitsForATrialOrForTheFit() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox, finished: false)
+    let data = try DashboardData(runDirectory: sandbox.path)
+    // The first request starts the first refit and returns before it: 15 ok trials are
+    // recorded, so the page is told the fit is being computed, not to wait for an ok trial.
+    let first = try Self.figures(data.figuresJSON())
+    #expect(first["pending"] as? Bool == true)
+    #expect(first["ok"] as? Int == 15)
+    let waiting = try #require(first["waiting"] as? String)
+    #expect(waiting.hasPrefix("fitting 15 ok trials"))
+    #expect(first["figures"] as? [Any] != nil && (first["figures"] as? [Any])!.isEmpty)
+    // Then the fit itself.
+    #expect(try Self.figures(data.figuresJSON(waitingUpTo: 60))["pending"] as? Bool == false)
+
+    // Only failures: waiting for the first ok trial, before and after a refit.
+    let failed = try Sandbox("only-failures")
+    _ = try Self.journal(in: failed, finished: false, allFailed: true)
+    let none = try DashboardData(runDirectory: failed.path)
+    for text in [none.figuresJSON(), none.figuresJSON(waitingUpTo: 60)] {
+      let figures = try Self.figures(text)
+      #expect(figures["pending"] as? Bool == true)
+      #expect(figures["ok"] as? Int == 0)
+      #expect(figures["waiting"] as? String == "waiting for the first ok trial")
+    }
+  }
+
+  @Test func theWallTimeIsTheReportsUnionOfTheTrialsIntervals() throws {
+    let sandbox = try Sandbox()
+    _ = try Self.journal(in: sandbox)
+    // Trials ran over [1000 + i, 1003 + i] for i < 16: 18 s; the sweep's record says 1000 to
+    // 1100 (start to end), which is not the time trials ran.
+    let sweep = try Self.object(
+      routes(sandbox).respond(path: "/api/sweep", query: [:], authorization: nil))
+    #expect(sweep["wallSeconds"] as? Double == 18)
+    let report = try Reporting.report(runDirectory: sandbox.path, writeCSV: false)
+    #expect(report.wallSeconds == 18)
+    let fits = try Self.figures(try #require(sandbox.read("fits.json")))
+    #expect((fits["sweep"] as? [String: Any])?["wall_seconds"] as? Double == 18)
+  }
+
+  @Test func aRunningSweepsWallTimeAddsItsCurrentRunUpToNow() throws {
+    let sandbox = try Sandbox()
+    let (_, id) = try Self.journal(in: sandbox, finished: false)
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    // A resumed run: its worker joined at 1050 and runs 2 trials; the live row is fresh.
+    try journal.apply(
+      [
+        .workerJoined(id: "w-c", host: "h", pid: 1, slots: 2, gpus: "", now: 1050),
+        .live(running: 2, queued: 0, workers: 1, now: 1059),
+      ], sweepID: id)
+    // Recorded trials: 18 s; the current run from 1050 to now (1060): 10 s more.
+    #expect(try SweepOverview.read(journal, now: 1060).wallSeconds == 28)
+    // Nothing running: only the recorded trials' time.
+    try journal.apply([.live(running: 0, queued: 0, workers: 1, now: 1059)], sweepID: id)
+    #expect(try SweepOverview.read(journal, now: 1060).wallSeconds == 18)
+    try journal.close()
+  }
+
+  @Test func theUnionOfIntervalsMergesInAnyOrder() {
+    var union = IntervalUnion()
+    for (start, end) in [(5.0, 7.0), (0, 1), (0.5, 2), (6, 9), (3, 3), (10, 11), (2, 2.5)] {
+      union.insert(start: start, end: end)
+    }
+    // [0, 2.5] ∪ [5, 9] ∪ [10, 11]
+    #expect(union.seconds == 7.5)
+    #expect(union.seconds(adding: 2, 6) == 7.5 + 2.5)
+    #expect(union.seconds(adding: 20, 21) == 8.5)
+    #expect(Reporting.unionSeconds([(1, 4), (2, 3), (5, 6)]) == 4)
   }
 }

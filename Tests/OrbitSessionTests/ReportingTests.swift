@@ -167,7 +167,7 @@ struct LearningCurveReportTests {
     let html = try #require(sandbox.read("report.html"))
     #expect(html.contains("Learning curves: train_loss by step"))
     // Families are the group column (optimizer): one plot each, every trial a line in it.
-    #expect(html.components(separatedBy: "<figure class=\"curves\">").count - 1 == 2)
+    #expect(html.components(separatedBy: "<figure class=\"curves\"").count - 1 == 2)
     #expect(html.contains("optimizer = adam") && html.contains("optimizer = sgd"))
   }
 
