@@ -628,6 +628,15 @@ public struct Analysis: Sendable {
         "\(display(family.group)), tuned by \(tuned.select) (the envelope is fitted): \(best)\(drift)."
       )
     }
+    // Per unit of compute: what structure buys per FLOP, and where both approaches to the
+    // compute-optimal allocation were possible, whether they agree.
+    for multiplier in computeMultipliers {
+      sentences.append(multiplier.sentence)
+    }
+    for (group, optimal) in computeOptimal.sorted(by: { $0.key < $1.key })
+    where optimal.isoFLOP != nil {
+      sentences.append("\(display(group)), compute-optimal size: \(optimal.agreementSentence)")
+    }
     for family in families where family.axis == primary && !family.stopped.isEmpty {
       let missing = family.stopped.filter(\.missing).count
       sentences.append(

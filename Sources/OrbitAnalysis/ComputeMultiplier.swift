@@ -102,8 +102,8 @@ public struct ComputeMultiplier: Sendable {
       "from \(format(first.k.value))× at \(axis) = \(format(first.compute)) to "
       + "\(format(last.k.value))× at \(format(last.compute))"
     let lead =
-      "\(other) vs \(baseline) per unit of \(axis): the baseline needs \(range) the compute for"
-      + " the same frontier loss (κ = \(valueText(kappa.value, kappa.interval)))"
+      "\(other) vs \(baseline) per unit of compute (\(axis)): the baseline needs \(range)"
+      + " the compute for the same frontier loss (κ = \(valueText(kappa.value, kappa.interval)))"
     switch trend {
     case .constant: return lead + "; the advantage is constant with compute within the interval."
     case .grows: return lead + "; the advantage grows with compute."

@@ -84,9 +84,7 @@ enum SummaryTable {
         "\nChinchilla \(analysis.display(group)):\n"
         + chinchillaText(fit, optimal: optimal, level: analysis.settings.level)
     }
-    for multiplier in analysis.computeMultipliers {
-      out += "\nPer unit of compute: " + multiplier.sentence + "\n"
-    }
+
     out += "\nVerdict:" + analysis.verdictItems.map { "\n  - " + $0 }.joined() + "\n"
     for warning in analysis.warnings { out += "warning: \(warning)\n" }
     return out

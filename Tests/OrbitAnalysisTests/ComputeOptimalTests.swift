@@ -211,6 +211,8 @@ import Testing
     let summary = analysis.summary()
     #expect(summary.contains("compute-optimal (C = 6·N·D)"))
     #expect(summary.contains("Approach 2 (IsoFLOP"))
+    // The verdict (summary, report, dashboard) says whether the two approaches agree.
+    #expect(analysis.verdictItems.contains { $0.contains("compute-optimal size: Approach 3") })
   }
 
   /// The suite's short version of `FitBench compute` (≥ 200 data sets, bench/RESULTS.md).
