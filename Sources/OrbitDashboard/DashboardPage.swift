@@ -44,7 +44,7 @@ enum DashboardPage {
     <section id="scaling"><h2>Scaling curves</h2>
     <p id="fitinfo" class="muted">loading…</p>
     <div id="figures" class="row"></div>
-    <p id="verdict"></p><ul id="warnings" class="warn"></ul></section>
+    <ul id="verdict"></ul><ul id="warnings" class="warn"></ul></section>
     <section id="learning"><h2>Learning curves</h2>
     <div class="controls">family <select id="curvefamily"><option value="">all</option></select>
     <span id="curveinfo" class="muted"></span></div><div id="curves"></div></section>
@@ -116,14 +116,15 @@ enum DashboardPage {
           // Never a stale fit: until the first fit, what the page waits for (the server says:
           // the first ok trial, or the fit of those recorded).
           $("fitinfo").textContent = f.waiting || "fitting…";
-          $("figures").innerHTML = ""; $("verdict").textContent = ""; $("warnings").innerHTML = "";
+          $("figures").innerHTML = ""; $("verdict").innerHTML = ""; $("warnings").innerHTML = "";
           return;
         }
         $("fitinfo").textContent = `fitted on ${f.recorded} recorded trials · ${f.resamples} bootstrap resamples` +
           (f.final ? " (final)" : " (live; the full count once the sweep ends)");
         $("figures").innerHTML = f.figures.map(x => `<figure data-axis="${esc(x.axis)}" data-points="${x.points}" data-trials="${x.trials}">${x.svg}` +
           (x.aggregated ? `<figcaption class="muted">${x.trials} trials: each marker is a family's median at one scale, its bar their range</figcaption>` : "") + `</figure>`).join("");
-        $("verdict").textContent = f.verdict;
+        // One item per finding, as the report lists them.
+        $("verdict").innerHTML = (f.verdictItems || [f.verdict]).map(v => `<li>${esc(v)}</li>`).join("");
         $("warnings").innerHTML = f.warnings.map(w => `<li>${esc(w)}</li>`).join("");
         for (const id of ["family", "curvefamily"]) {
           const sel = $(id), keep = sel.value;

@@ -206,6 +206,7 @@ final class LiveAnalysis: @unchecked Sendable {
       "families":[\(families.map(JSONText.string).joined(separator: ","))],\
       "figures":[\(figures.joined(separator: ","))],\
       "verdict":\(JSONText.string(analysis.verdict)),\
+      "verdictItems":[\(analysis.verdictItems.map(JSONText.string).joined(separator: ","))],\
       "warnings":[\(analysis.warnings.map(JSONText.string).joined(separator: ","))],\
       "computedAt":\(JSONText.number(Date().timeIntervalSince1970))}
       """
