@@ -102,6 +102,9 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["Dashboard"])),
       ]),
     .target(name: "OrbitTesting", dependencies: ["OrbitSpec"]),
+    // Counts malloc calls per thread inside the test process (interposes malloc when linked):
+    // for OrbitComputeTests only, never a product or a dependency of the shipped code.
+    .target(name: "CMallocCounter"),
     // The whole protocol in one process on virtual time (tests and bench/).
     .target(name: "OrbitSimulation", dependencies: ["OrbitCoordinator", "OrbitWorker"]),
 
@@ -110,7 +113,8 @@ let package = Package(
     .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitTesting"]),
     .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal", "OrbitTesting"]),
     .testTarget(
-      name: "OrbitComputeTests", dependencies: ["OrbitCompute"], resources: [.copy("golden")]),
+      name: "OrbitComputeTests", dependencies: ["OrbitCompute", "CMallocCounter"],
+      resources: [.copy("golden")]),
     .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator", "OrbitTesting"]),
     .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker", "OrbitTesting"]),
     .testTarget(

@@ -79,14 +79,37 @@ public struct CoreTrialConfig: Sendable {
         "none | augment | symmetrize (cyclic and permutation tasks). "
           + "Default none."
       ),
-      ("train.steps", "Optimiser steps. Default 1000."),
+      (
+        "train.steps",
+        "Optimiser steps. Default 1000; with schedule wsd the last cooldown's end (may be "
+          + "left out)."
+      ),
       ("train.batch", "Batch size; the batch used is min(batch, n_train). Default 128."),
       ("train.sampling", "epochs (seeded shuffles) | replacement. Default epochs."),
       ("train.optimizer", "adam | adamw | sgd. Default adam."),
       ("train.lr", "Peak learning rate. Default 0.001."),
-      ("train.lr_floor", "Final rate of the cosine schedule. Default 0."),
-      ("train.schedule", "constant | cosine. Default constant."),
-      ("train.warmup", "Linear warm-up: a fraction of steps if < 1, else steps. Default 0."),
+      (
+        "train.lr_floor",
+        "Final rate of the cosine schedule, and where wsd cooldowns decay to. Default 0."
+      ),
+      (
+        "train.schedule",
+        "constant | cosine | wsd (warm-up, constant, cooldown branches). Default constant."
+      ),
+      (
+        "train.warmup",
+        "Linear warm-up: a fraction of steps if < 1, else steps (wsd: steps only). Default 0."
+      ),
+      (
+        "train.cooldowns",
+        "wsd: samples at which a branch cools down and is evaluated as a data point, rising; "
+          + "the last one ends the run. Required with wsd."
+      ),
+      (
+        "train.cooldown_fraction",
+        "wsd: a cooldown's length as a fraction of its branch point (0 < f ≤ 1). Default 0.2."
+      ),
+      ("train.cooldown_shape", "wsd: linear | 1-sqrt decay to lr_floor. Default 1-sqrt."),
       ("train.weight_decay", "L2 (adam, sgd) or decoupled (adamw) decay. Default 0."),
       ("train.momentum", "sgd momentum. Default 0.9."),
       ("train.beta1", "Adam β1. Default 0.9."),

@@ -4,6 +4,8 @@ public enum CoreValue: Sendable, Hashable {
   case double(Double)
   case string(String)
   case bool(Bool)
+  /// A list of values (`train.cooldowns: [8192, 32768]`).
+  case list([CoreValue])
 
   /// A short rendering for error messages ("3", "0.001", "\"adam\"", "true").
   var rendered: String {
@@ -12,6 +14,7 @@ public enum CoreValue: Sendable, Hashable {
     case .double(let value): return String(value)
     case .string(let value): return "\"\(value)\""
     case .bool(let value): return String(value)
+    case .list(let values): return "[" + values.map(\.rendered).joined(separator: ", ") + "]"
     }
   }
 }

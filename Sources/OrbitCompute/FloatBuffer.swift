@@ -53,6 +53,12 @@ final class IndexBuffer {
 
   deinit { pointer.deallocate() }
 
+  /// Copies every element of `other`, which must have the same count.
+  func copy(from other: IndexBuffer) {
+    precondition(other.count == count)
+    pointer.update(from: other.pointer, count: count)
+  }
+
   /// The elements as a buffer pointer.
   var elements: UnsafeMutableBufferPointer<Int32> {
     UnsafeMutableBufferPointer(start: pointer, count: count)

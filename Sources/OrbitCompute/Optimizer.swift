@@ -43,6 +43,28 @@ final class Optimizer {
     secondMoment = FloatBuffer(count: kind == .sgd ? 0 : parameterCount)
   }
 
+  /// Moment buffers and a step count to save the optimiser's state into: allocated with the
+  /// trial, so a cooldown branch copies state without allocating in the step loop.
+  func makeSnapshot() -> OptimizerSnapshot {
+    OptimizerSnapshot(
+      firstMoment: FloatBuffer(count: firstMoment.count),
+      secondMoment: FloatBuffer(count: secondMoment.count))
+  }
+
+  /// Copies the whole state (moments and step count) into `snapshot`.
+  func save(into snapshot: OptimizerSnapshot) {
+    snapshot.firstMoment.copy(from: firstMoment)
+    snapshot.secondMoment.copy(from: secondMoment)
+    snapshot.stepCount = stepCount
+  }
+
+  /// Puts back a state saved by `save(into:)`.
+  func restore(from snapshot: OptimizerSnapshot) {
+    firstMoment.copy(from: snapshot.firstMoment)
+    secondMoment.copy(from: snapshot.secondMoment)
+    stepCount = snapshot.stepCount
+  }
+
   /// FLOPs of one update, counted per parameter (not part of the model's compute C).
   var flopsPerParameter: Int { kind == .sgd ? 4 : 12 }
 
@@ -110,11 +132,27 @@ final class Optimizer {
   }
 }
 
-/// The learning rate at each step: linear warm-up, then constant or cosine to a floor.
+/// A saved optimiser state (see `Optimizer.save(into:)`).
+final class OptimizerSnapshot {
+  let firstMoment: FloatBuffer
+  let secondMoment: FloatBuffer
+  var stepCount = 0
+
+  init(firstMoment: FloatBuffer, secondMoment: FloatBuffer) {
+    self.firstMoment = firstMoment
+    self.secondMoment = secondMoment
+  }
+}
+
+/// The learning rate at each step: linear warm-up, then constant or cosine to a floor; or, for
+/// `wsd`, constant after the warm-up with short cooldowns branching off it.
 struct LearningRateSchedule: Sendable {
   enum Shape: String, Sendable, CaseIterable {
     case constant
     case cosine
+    /// Warm-up, stable (constant), decay: the trunk stays at `base`; `cooldownRate` gives the
+    /// decay of each cooldown branch (Hägele et al. 2024, arXiv 2405.18392).
+    case wsd
   }
 
   var base: Double
@@ -122,19 +160,62 @@ struct LearningRateSchedule: Sendable {
   /// Warm-up steps (the rate rises linearly to `base` over them).
   var warmupSteps: Int
   var totalSteps: Int
-  /// The cosine's final rate.
+  /// The cosine's final rate, and the rate a cooldown decays towards.
   var floor: Double
+  /// How a `wsd` cooldown decays.
+  var cooldownShape: CooldownShape = .oneMinusSqrt
 
-  /// The rate for the step with 0-based index `step`.
+  /// The rate for the step with 0-based index `step` (for `wsd`: of the trunk).
   func rate(at step: Int) -> Double {
     if step < warmupSteps { return base * Double(step + 1) / Double(warmupSteps) }
     switch shape {
-    case .constant:
+    case .constant, .wsd:
       return base
     case .cosine:
       let span = max(1, totalSteps - warmupSteps)
       let progress = min(1, Double(step - warmupSteps) / Double(span))
       return floor + (base - floor) * 0.5 * (1 + cos(Double.pi * progress))
     }
+  }
+
+  /// The rate for step `index` (0-based) of a cooldown of `length` steps: from `base` at its
+  /// first step towards `floor`, with progress index/length as the cosine counts it (the last
+  /// step is not spent at the floor, where an update would do nothing).
+  func cooldownRate(at index: Int, length: Int) -> Double {
+    let progress = min(1, Double(index) / Double(max(1, length)))
+    let remaining: Double
+    switch cooldownShape {
+    case .linear: remaining = 1 - progress
+    case .oneMinusSqrt: remaining = 1 - progress.squareRoot()
+    }
+    return floor + (base - floor) * remaining
+  }
+}
+
+/// How a `wsd` cooldown takes the learning rate down.
+public enum CooldownShape: String, Sendable, CaseIterable {
+  /// Linearly to the floor.
+  case linear
+  /// 1 − √progress: steep at first, flat at the end; Hägele et al.'s best shape, which matches a
+  /// cosine run of the same length (arXiv 2405.18392, Fig. 4).
+  case oneMinusSqrt = "1-sqrt"
+}
+
+/// One cooldown branch of a `wsd` schedule, in optimiser steps. The branch leaves the trunk after
+/// `branchStep` steps and runs `cooldownSteps` more: its model has seen `endStep` × batch samples.
+public struct CooldownBranch: Sendable, Equatable {
+  /// The `train.cooldowns` entry it comes from (samples).
+  public var requestedSamples: Int
+  /// Trunk steps before the branch (the cooldown's first step has this 0-based index).
+  public var branchStep: Int
+  /// Steps of its cooldown.
+  public var cooldownSteps: Int
+  /// Steps the branch's model has taken in all.
+  public var endStep: Int { branchStep + cooldownSteps }
+
+  public init(requestedSamples: Int, branchStep: Int, cooldownSteps: Int) {
+    self.requestedSamples = requestedSamples
+    self.branchStep = branchStep
+    self.cooldownSteps = cooldownSteps
   }
 }

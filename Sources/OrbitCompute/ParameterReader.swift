@@ -63,4 +63,29 @@ struct ParameterReader {
     }
     return choice
   }
+
+  /// A list of whole numbers, each ≥ `minimum`; a single number is a list of one (so a grid axis
+  /// over single values, `values: [8192, 32768]`, needs no nested lists). Nil when absent.
+  func intList(_ key: String, minimum: Int = 0) throws(CoreConfigError) -> [Int]? {
+    guard let value = parameters[key] else { return nil }
+    let items: [CoreValue]
+    if case .list(let values) = value { items = values } else { items = [value] }
+    var numbers: [Int] = []
+    for item in items {
+      let number: Int
+      switch item {
+      case .int(let integer): number = integer
+      case .double(let real) where real.rounded() == real && abs(real) < 1e15: number = Int(real)
+      default:
+        throw CoreConfigError(
+          key: key, message: "\(key) must be a list of whole numbers, got \(value.rendered)")
+      }
+      guard number >= minimum else {
+        throw CoreConfigError(
+          key: key, message: "\(key) must hold numbers ≥ \(minimum), got \(value.rendered)")
+      }
+      numbers.append(number)
+    }
+    return numbers
+  }
 }

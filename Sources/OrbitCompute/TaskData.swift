@@ -127,6 +127,13 @@ final class TaskData {
     addNoise(targets, count: count)
   }
 
+  /// The state of the fresh-sample and label-noise streams: a cooldown branch saves it and puts
+  /// it back, so the trunk draws what it would have drawn without the branch.
+  var streamState: (fresh: RandomSource, noise: RandomSource) {
+    get { (freshRandom, noiseRandom) }
+    set { (freshRandom, noiseRandom) = newValue }
+  }
+
   /// Whether stored samples are the model inputs themselves (no expansion needed).
   var storesInputs: Bool { !teacher.expandsInputs }
 

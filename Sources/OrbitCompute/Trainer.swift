@@ -4,10 +4,12 @@
   import Darwin
 #endif
 
-/// Runs one whole trial on the calling thread. `progress` is called at each curve point;
-/// `isCancelled` is polled between steps (the trial then stops with status `.cancelled`).
+/// Runs one whole trial on the calling thread. `progress` is called at each curve point, `point`
+/// at each data point (a `wsd` cooldown branch, as it is evaluated); `isCancelled` is polled
+/// between steps (the trial then stops with status `.cancelled`).
 public func runCoreTrial(
-  _ config: CoreTrialConfig, progress: (CurvePoint) -> Void, isCancelled: () -> Bool
+  _ config: CoreTrialConfig, progress: (CurvePoint) -> Void,
+  point: (TrialPoint) -> Void = { _ in }, isCancelled: () -> Bool
 ) -> CoreTrialReport {
   let start = MonotonicClock.now()
   let cpuStart = MonotonicClock.threadCPUNow()
@@ -17,7 +19,7 @@ public func runCoreTrial(
   } else {
     OpenBLASCore.pinToOneThread()
     let trainer = Trainer(config: config)
-    report = trainer.run(progress: progress, isCancelled: isCancelled)
+    report = trainer.run(progress: progress, point: point, isCancelled: isCancelled)
   }
   // The trial runs on this thread alone (OpenBLAS pinned to one thread), so its CPU time is its
   // cost whatever else shares the machine; wall time grows with the load.
@@ -66,6 +68,11 @@ final class Trainer {
   /// Expanded inputs of one evaluation chunk (empty when the task stores its inputs).
   private let evalInputs: FloatBuffer
   private let evalBatch: Int
+  /// Where the trunk's state waits while a cooldown branch runs (empty unless the schedule has
+  /// branches before its last, which is the run's own end and needs no copy).
+  private let trunkParameters: FloatBuffer
+  private let trunkOptimizer: OptimizerSnapshot
+  private let trunkOrder: IndexBuffer
 
   init(config: CoreTrialConfig) {
     self.config = config
@@ -101,6 +108,13 @@ final class Trainer {
     augmentGroup = config.model.symmetry == .augment ? data.group : nil
     augmentScratch = FloatBuffer(count: data.inputWidth)
     evalInputs = FloatBuffer(count: data.storesInputs ? 0 : evalBatch * data.inputWidth)
+    let branching = train.cooldowns.count > 1
+    trunkParameters = FloatBuffer(count: branching ? network.parameterCount : 0)
+    trunkOptimizer =
+      branching
+      ? optimizer.makeSnapshot()
+      : OptimizerSnapshot(firstMoment: FloatBuffer(count: 0), secondMoment: FloatBuffer(count: 0))
+    trunkOrder = IndexBuffer(count: branching ? order.count : 0)
   }
 
   /// The learning-curve steps: `points` log-spaced steps in [1, steps], always ending at `steps`.
@@ -160,6 +174,88 @@ final class Trainer {
     }
   }
 
+  /// One optimiser step at `learningRate` on the next batch; returns the batch loss (no update is
+  /// made when it is not finite: the caller stops).
+  private func trainStep(learningRate: Double) -> Double {
+    nextBatch()
+    let output = network.forward(batchInputs.pointer, batch: batch)
+    let loss = Loss.meanSquaredError(
+      prediction: output, target: batchTargets.pointer, count: batch,
+      gradient: outputGradient.pointer)
+    guard loss.isFinite else { return loss }
+    optimizer.beginStep(learningRate: learningRate)
+    network.backward(
+      input: batchInputs.pointer, outputGradient: outputGradient.pointer, batch: batch,
+      updating: optimizer)
+    return loss
+  }
+
+  /// How a cooldown branch ended.
+  private enum BranchEnd {
+    case evaluated(TrialPoint)
+    /// A cooldown loss was not finite: no point; the trunk goes on.
+    case diverged
+    case cancelled
+  }
+
+  /// Runs `branch` off the trunk, which has just taken `branch.branchStep` steps: saves the
+  /// trunk's whole state (parameters, optimiser, batch order and random streams, FLOP count) in
+  /// the buffers allocated with the trial, cools the live network down, evaluates it as a
+  /// finished run, and puts the trunk back exactly as it was. The branch thus takes the very
+  /// steps a run that stops at this branch takes; `branchFlops` gains its cooldown's FLOPs.
+  private func runBranch(
+    _ branch: CooldownBranch, isCancelled: () -> Bool, branchFlops: inout Double,
+    evaluate evaluated: (() -> TrialPoint) -> TrialPoint
+  ) -> BranchEnd {
+    trunkParameters.copy(from: network.parameters)
+    optimizer.save(into: trunkOptimizer)
+    trunkOrder.copy(from: order)
+    let trunkCursor = orderCursor
+    let trunkBatchRandom = batchRandom
+    let trunkAugmentRandom = augmentRandom
+    let trunkStreams = data.streamState
+    let trunkFlops = network.product.flops
+    defer {
+      network.parameters.copy(from: trunkParameters)
+      optimizer.restore(from: trunkOptimizer)
+      order.copy(from: trunkOrder)
+      orderCursor = trunkCursor
+      batchRandom = trunkBatchRandom
+      augmentRandom = trunkAugmentRandom
+      data.streamState = trunkStreams
+      network.product.flops = trunkFlops
+    }
+    var lossSum: Double = 0
+    for index in 0..<branch.cooldownSteps {
+      if isCancelled() { return .cancelled }
+      let loss = trainStep(
+        learningRate: schedule.cooldownRate(at: index, length: branch.cooldownSteps))
+      if !loss.isFinite { return .diverged }
+      lossSum += loss
+    }
+    branchFlops += network.product.flops - trunkFlops
+    let point = evaluated {
+      pointAfterCooldown(
+        branch, flops: network.product.flops,
+        freshTrainLoss: lossSum / Double(branch.cooldownSteps))
+    }
+    return .evaluated(point)
+  }
+
+  /// The train loss on the first samples of the training set, as a finished run measures it.
+  private static let trainEvalLimit = 4096
+
+  /// The point of the network as it is at the end of `branch`'s cooldown.
+  private func pointAfterCooldown(
+    _ branch: CooldownBranch, flops: Double, freshTrainLoss: Double
+  ) -> TrialPoint {
+    TrialPoint(
+      nParams: network.parameterCount, samplesSeen: branch.endStep * batch,
+      steps: branch.endStep, branchSamples: branch.branchStep * batch, flops: flops,
+      trainLoss: data.train.map { evaluate($0, limit: Self.trainEvalLimit) } ?? freshTrainLoss,
+      valLoss: evaluate(data.validation), testLoss: evaluate(data.test))
+  }
+
   /// Mean loss of the network on the first `limit` samples of `split`, in chunks.
   func evaluate(_ split: DataSplit, limit: Int = .max) -> Double {
     let count = min(split.count, limit)
@@ -179,7 +275,9 @@ final class Trainer {
   }
 
   /// Trains, evaluates and reports.
-  func run(progress: (CurvePoint) -> Void, isCancelled: () -> Bool) -> CoreTrialReport {
+  func run(
+    progress: (CurvePoint) -> Void, point: (TrialPoint) -> Void, isCancelled: () -> Bool
+  ) -> CoreTrialReport {
     let train = config.train
     let curveSteps = Self.curveSteps(steps: train.steps, points: train.curvePoints)
     var nextCurveIndex = 0
@@ -196,8 +294,18 @@ final class Trainer {
     var divergedStep = -1
     // The train loss is measured on a fixed prefix of the training set: exact up to 4,096
     // samples, an unbiased estimate beyond, at a bounded cost.
-    let trainEvalLimit = 4096
+    let trainEvalLimit = Self.trainEvalLimit
     let earlyStopping = train.evalEvery > 0
+    // wsd: the branches before the last leave the trunk at their step; the last is the run's
+    // own tail, cooled down in place.
+    let branches = train.cooldowns
+    let finalBranch = branches.last
+    var nextBranch = 0
+    var points: [TrialPoint] = []
+    points.reserveCapacity(branches.count)
+    var branchFlops: Double = 0
+    var divergedBranches = 0
+    var finalCooldownLoss: Double = 0
 
     func measured<T>(_ body: () -> T) -> T {
       let before = network.product.flops
@@ -222,20 +330,35 @@ final class Trainer {
         status = .cancelled
         break
       }
-      nextBatch()
-      let output = network.forward(batchInputs.pointer, batch: batch)
-      let loss = Loss.meanSquaredError(
-        prediction: output, target: batchTargets.pointer, count: batch,
-        gradient: outputGradient.pointer)
+      if nextBranch < branches.count - 1 && branches[nextBranch].branchStep == step {
+        let end = runBranch(
+          branches[nextBranch], isCancelled: isCancelled, branchFlops: &branchFlops,
+          evaluate: measured)
+        nextBranch += 1
+        switch end {
+        case .evaluated(let reached):
+          points.append(reached)
+          point(reached)
+        case .diverged:
+          divergedBranches += 1
+        case .cancelled:
+          status = .cancelled
+          break stepLoop
+        }
+      }
+      let rate: Double
+      if let last = finalBranch, step >= last.branchStep {
+        rate = schedule.cooldownRate(at: step - last.branchStep, length: last.cooldownSteps)
+      } else {
+        rate = schedule.rate(at: step)
+      }
+      let loss = trainStep(learningRate: rate)
       if !loss.isFinite {
         status = .diverged
         divergedStep = step + 1
         break
       }
-      optimizer.beginStep(learningRate: schedule.rate(at: step))
-      network.backward(
-        input: batchInputs.pointer, outputGradient: outputGradient.pointer, batch: batch,
-        updating: optimizer)
+      if let last = finalBranch, step >= last.branchStep { finalCooldownLoss += loss }
       stepsRun = step + 1
       freshLossSum += loss
       freshLossCount += 1
@@ -299,8 +422,27 @@ final class Trainer {
       }
       metrics["best_step"] = Double(bestStep)
     }
+    if let last = finalBranch, status == .ok {
+      // The run's end is its last branch's point, measured as every other branch's.
+      let reached = TrialPoint(
+        nParams: network.parameterCount, samplesSeen: stepsRun * batch, steps: stepsRun,
+        branchSamples: last.branchStep * batch, flops: network.product.flops,
+        trainLoss: data.train == nil
+          ? finalCooldownLoss / Double(last.cooldownSteps) : metrics["train_loss"]!,
+        valLoss: metrics["val_loss"]!, testLoss: metrics["test_loss"]!)
+      if data.train == nil { metrics["train_loss"] = reached.trainLoss }
+      points.append(reached)
+      point(reached)
+    }
+    // The trial's FLOPs are its result's: the trunk and the last cooldown, as a separate run to
+    // that point; the other branches' cooldowns are counted apart.
     metrics["flops"] = network.product.flops
     metrics["eval_flops"] = evalFlops
-    return CoreTrialReport(status: status, metrics: metrics, curve: curve)
+    if finalBranch != nil {
+      metrics["branch_flops"] = branchFlops
+      metrics["points"] = Double(points.count)
+      if divergedBranches > 0 { metrics["diverged_branches"] = Double(divergedBranches) }
+    }
+    return CoreTrialReport(status: status, metrics: metrics, curve: curve, points: points)
   }
 }

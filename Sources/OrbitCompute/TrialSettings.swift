@@ -156,9 +156,18 @@ public struct TrainSettings: Sendable {
   public var patience: Int
   public var curvePoints: Int
   public var evalBatch: Int
+  /// The cooldown branches of a `wsd` schedule, in order (empty for other schedules). The last
+  /// one ends the run: its model is the trial's result.
+  public var cooldowns: [CooldownBranch]
+  /// A cooldown's length as a fraction of its branch point.
+  public var cooldownFraction: Double
+  public var cooldownShape: CooldownShape
+
+  /// Keys that only a `wsd` schedule reads.
+  static let wsdKeys = ["train.cooldowns", "train.cooldown_fraction", "train.cooldown_shape"]
 
   init(_ reader: ParameterReader, task: TaskSettings) throws(CoreConfigError) {
-    steps = try reader.int("train.steps", default: 1000, minimum: 1)
+    let requestedSteps = try reader.int("train.steps", default: 1000, minimum: 1)
     let requestedBatch = try reader.int("train.batch", default: 128, minimum: 1)
     batch = task.fresh ? requestedBatch : min(requestedBatch, task.trainCount)
     sampling = try reader.choice("train.sampling", default: .epochs)
@@ -167,7 +176,41 @@ public struct TrainSettings: Sendable {
     learningRateFloor = try reader.double("train.lr_floor", default: 0)
     schedule = try reader.choice("train.schedule", default: .constant)
     let warmup = try reader.double("train.warmup", default: 0)
-    warmupSteps = warmup < 1 ? Int((warmup * Double(steps)).rounded()) : Int(warmup)
+    cooldownFraction = try reader.double(
+      "train.cooldown_fraction", default: 0.2, minimum: 0, inclusive: false, maximum: 1)
+    cooldownShape = try reader.choice("train.cooldown_shape", default: .oneMinusSqrt)
+    if schedule == .wsd {
+      // A fraction would tie the warm-up to where the run ends, so a branch would no longer
+      // equal a separate run that stops at it.
+      if warmup > 0 && warmup < 1 {
+        throw CoreConfigError(
+          key: "train.warmup",
+          message: "train.warmup must be a step count (≥ 1, or 0) with train.schedule wsd, got "
+            + "\(warmup): a fraction of the run would make the trunk depend on where it ends")
+      }
+      warmupSteps = Int(warmup)
+      cooldowns = try Self.branches(
+        try reader.intList("train.cooldowns", minimum: 1), batch: batch,
+        fraction: cooldownFraction, warmupSteps: warmupSteps)
+      let end = cooldowns.last!.endStep
+      if reader.parameters["train.steps"] != nil && requestedSteps != end {
+        throw CoreConfigError(
+          key: "train.steps",
+          message: "train.steps must be \(end) with train.schedule wsd (the last cooldown ends "
+            + "there: \(cooldowns.last!.branchStep) + \(cooldowns.last!.cooldownSteps) steps of "
+            + "batch \(batch)), got \(requestedSteps); or leave it out")
+      }
+      steps = end
+    } else {
+      for key in Self.wsdKeys where reader.parameters[key] != nil {
+        throw CoreConfigError(
+          key: key,
+          message: "\(key) needs train.schedule: wsd, got train.schedule \(schedule.rawValue)")
+      }
+      steps = requestedSteps
+      warmupSteps = warmup < 1 ? Int((warmup * Double(steps)).rounded()) : Int(warmup)
+      cooldowns = []
+    }
     weightDecay = try reader.double("train.weight_decay", default: 0)
     momentum = try reader.double("train.momentum", default: 0.9, maximum: 1)
     beta1 = try reader.double("train.beta1", default: 0.9, maximum: 1)
@@ -187,11 +230,53 @@ public struct TrainSettings: Sendable {
         key: "train.patience",
         message: "train.patience needs train.eval_every > 0 (how often to check), got 0")
     }
+    if schedule == .wsd && evalEvery > 0 {
+      throw CoreConfigError(
+        key: "train.eval_every",
+        message: "train.eval_every must be 0 with train.schedule wsd, got \(evalEvery): each "
+          + "branch is evaluated at the end of its cooldown, and early stopping would pick a "
+          + "trunk model that was never cooled down")
+    }
+  }
+
+  /// The branches of `train.cooldowns` (samples, rising) for batches of `batch`: each branch
+  /// point rounded to whole steps, each cooldown `fraction` of its branch point (≥ 1 step).
+  static func branches(
+    _ samples: [Int]?, batch: Int, fraction: Double, warmupSteps: Int
+  ) throws(CoreConfigError) -> [CooldownBranch] {
+    let key = "train.cooldowns"
+    guard let samples, !samples.isEmpty else {
+      throw CoreConfigError(
+        key: key,
+        message: "train.schedule wsd needs \(key): the sample counts at which a branch cools "
+          + "down, e.g. [8192, 16384, 24576]; the last one ends the run")
+    }
+    var result: [CooldownBranch] = []
+    for value in samples {
+      let branchStep = max(1, Int((Double(value) / Double(batch)).rounded()))
+      if let previous = result.last, branchStep <= previous.branchStep {
+        throw CoreConfigError(
+          key: key,
+          message: "\(key) must rise by at least one step of batch \(batch) each, got "
+            + "\(previous.requestedSamples) then \(value)")
+      }
+      if branchStep < warmupSteps {
+        throw CoreConfigError(
+          key: key,
+          message: "\(key): the branch at \(value) samples (step \(branchStep)) lies inside the "
+            + "warm-up of \(warmupSteps) steps; branch after it")
+      }
+      let cooldownSteps = max(1, Int((fraction * Double(branchStep)).rounded()))
+      result.append(
+        CooldownBranch(
+          requestedSamples: value, branchStep: branchStep, cooldownSteps: cooldownSteps))
+    }
+    return result
   }
 
   var learningRateSchedule: LearningRateSchedule {
     LearningRateSchedule(
       base: learningRate, shape: schedule, warmupSteps: warmupSteps, totalSteps: steps,
-      floor: learningRateFloor)
+      floor: learningRateFloor, cooldownShape: cooldownShape)
   }
 }

@@ -327,7 +327,9 @@ public struct CoordinatorStateMachine {
         progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
       {
         actions.append(.recordProgress(progress))
-        if settings.earlyTermination != nil {
+        // A data point (negative step, docs/PROTOCOL.md) is a cooled-down branch, not the
+        // run's curve: it must not enter the history hyperband compares runs by.
+        if settings.earlyTermination != nil && progress.step >= 0 {
           note(progress, attempt: lease.attempt, worker: peers[id]!.hello.workerID)
         }
       }

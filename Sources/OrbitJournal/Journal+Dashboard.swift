@@ -170,7 +170,8 @@ extension Journal {
       guard let attempt else { return [] }
       return try Row.fetchAll(
         db,
-        sql: "SELECT step, metrics FROM progress WHERE trial_id = ? AND attempt = ? ORDER BY step",
+        sql:
+          "SELECT step, metrics FROM progress WHERE trial_id = ? AND attempt = ? AND step >= 0 ORDER BY step",
         arguments: [id.hex, attempt]
       ).map { ProgressPoint(trialID: id, step: $0[0], metricsJSON: $0[1]) }
     }

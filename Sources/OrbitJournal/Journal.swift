@@ -314,7 +314,8 @@ public final class Journal {
     }
   }
 
-  /// Every learning-curve point of the trials' recorded attempts, by trial and step.
+  /// Every learning-curve point of the trials' recorded attempts, by trial and step. Data points
+  /// (`_point` lines, stored at negative steps: docs/PROTOCOL.md) are not curve points.
   public func progressPoints() throws(JournalError) -> [ProgressPoint] {
     try read("learning curves") { db in
       let rows = try Row.fetchCursor(
@@ -322,6 +323,7 @@ public final class Journal {
         sql: """
           SELECT p.trial_id, p.step, p.metrics FROM progress p
           JOIN trials t ON t.id = p.trial_id AND t.attempt = p.attempt
+          WHERE p.step >= 0
           ORDER BY t.idx, p.step
           """)
       var points: [ProgressPoint] = []

@@ -13,7 +13,7 @@ import OrbitSpec
 /// The program sees `ORBIT_TRIAL_ID`, `ORBIT_PARAMS_JSON`, `ORBIT_RESULT_PATH`,
 /// `ORBIT_PROGRESS_PATH` and `ORBIT_TRIAL_DIR` (a fresh private folder per attempt). Every JSON
 /// object line on stdout (or in the progress file) with a `step` or `_step` key is a learning-curve
-/// point; its final metrics are the result file, else the last JSON object line without a step
+/// point, one with `"_point": true` a data point; its final metrics are the result file, else the last JSON object line without a step
 /// key, else the last point (`ProgressLines`). Exit code ≠ 0 is `failed` with the tail of stderr
 /// kept; so is a run that reports no finite value of the spec's `metric.name`.
 public struct CommandRunner: TrialRunner {
@@ -111,6 +111,7 @@ public struct CommandRunner: TrialRunner {
           context.reportProgress(point.step, point.metrics)
         }
       }
+      for metrics in progress.takeDataPoints() { context.reportPoint(metrics) }
     }
     defer { progressFile.close() }
     var ending: TrialStatus?

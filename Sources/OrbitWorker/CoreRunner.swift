@@ -40,6 +40,7 @@ public struct CoreRunner: TrialRunner {
         ]
         context.reportProgress(point.step, metrics.metricsJSON)
       },
+      point: { point in context.reportPoint(point.metrics.pointJSON) },
       isCancelled: context.isCancelled)
     let status: TrialStatus =
       switch report.status {
@@ -50,18 +51,32 @@ public struct CoreRunner: TrialRunner {
     return outcome(status, report.metrics)
   }
 
-  /// The scalar parameters of a trial as the compute core takes them (lists and maps dropped).
+  /// The parameters of a trial as the compute core takes them: scalars, and lists of them
+  /// (`train.cooldowns`); nulls, maps and lists holding either are dropped (no core key takes
+  /// them, and an unknown `train.` key is still reported by name when it is a scalar).
   public static func coreParameters(_ params: [String: ParamValue]) -> [String: CoreValue] {
     var result: [String: CoreValue] = [:]
     for (key, value) in params {
-      switch value {
-      case .int(let v): result[key] = .int(Int(v))
-      case .double(let v): result[key] = .double(v)
-      case .string(let v): result[key] = .string(v)
-      case .bool(let v): result[key] = .bool(v)
-      case .null, .list, .object: continue
-      }
+      if let converted = coreValue(value) { result[key] = converted }
     }
     return result
+  }
+
+  private static func coreValue(_ value: ParamValue) -> CoreValue? {
+    switch value {
+    case .int(let v): return .int(Int(v))
+    case .double(let v): return .double(v)
+    case .string(let v): return .string(v)
+    case .bool(let v): return .bool(v)
+    case .list(let items):
+      var values: [CoreValue] = []
+      for item in items {
+        guard let converted = coreValue(item) else { return nil }
+        if case .list = converted { return nil }
+        values.append(converted)
+      }
+      return .list(values)
+    case .null, .object: return nil
+    }
   }
 }

@@ -1,5 +1,6 @@
 import OrbitProtocol
 import OrbitSpec
+import Synchronization
 
 /// What a running trial can ask of the worker.
 public struct TrialContext: Sendable {
@@ -10,6 +11,9 @@ public struct TrialContext: Sendable {
   /// The GPUs of the slot running the trial (CUDA_VISIBLE_DEVICES ids); empty without `--gpus`.
   public let gpus: [String]
 
+  /// Data points sent so far by `reportPoint` (shared by the copies of this context).
+  private let dataPoints = PointCount()
+
   public init(
     isCancelled: @escaping @Sendable () -> Bool,
     reportProgress: @escaping @Sendable (Int, String) -> Void, gpus: [String] = []
@@ -18,6 +22,23 @@ public struct TrialContext: Sendable {
     self.reportProgress = reportProgress
     self.gpus = gpus
   }
+
+  /// Sends a data point (a JSON object with `"_point": true`, docs/PROGRAMS.md) to the
+  /// coordinator: a PROGRESS whose step is −k for the attempt's k-th point, so it never takes the
+  /// place of a curve point (steps ≥ 0) in the journal and never enters a curve
+  /// (docs/PROTOCOL.md).
+  public func reportPoint(_ metricsJSON: String) {
+    let ordinal = dataPoints.count.withLock { count in
+      count += 1
+      return count
+    }
+    reportProgress(-ordinal, metricsJSON)
+  }
+}
+
+/// How many data points a trial's context has sent.
+private final class PointCount: Sendable {
+  let count = Mutex(0)
 }
 
 /// Runs one trial to its outcome, blocking the calling thread (a slot thread of its own).
@@ -64,5 +85,11 @@ extension Dictionary where Key == String, Value == Double {
       return "\(ParamValue.string(key).canonicalJSON):\(text)"
     }
     return "{" + body.joined(separator: ",") + "}"
+  }
+
+  /// The metrics as a data-point line: `{"_point":true, …}` (docs/PROGRAMS.md), sorted keys.
+  var pointJSON: String {
+    let rest = metricsJSON.dropFirst()
+    return #"{"_point":true"# + (rest == "}" ? "" : ",") + rest
   }
 }

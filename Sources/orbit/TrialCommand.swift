@@ -62,6 +62,14 @@ struct TrialCommand: ParsableCommand {
               point.valLoss, point.testLoss))
         }
       },
+      point: { point in
+        if interactive {
+          print(
+            String(
+              format: "  point: %d samples (branch at %d)  val %.5f  test %.5f  flops %.4g",
+              point.samplesSeen, point.branchSamples, point.valLoss, point.testLoss, point.flops))
+        }
+      },
       isCancelled: { false })
     var metrics = report.metrics
     metrics = metrics.filter { $0.value.isFinite }
@@ -82,6 +90,9 @@ struct TrialCommand: ParsableCommand {
           }),
       ]
       object["metrics"] = .object(metrics.mapValues { .double($0) })
+      // Each data point as its point line has it (docs/PROGRAMS.md), `_point` aside.
+      object["points"] = .list(
+        report.points.map { .object($0.metrics.mapValues { .double($0) }) })
       print(ParamValue.object(object).canonicalJSON)
     } else {
       print("status \(report.status.rawValue) · OpenBLAS core \(OpenBLASCore.coreName)")

@@ -56,6 +56,30 @@ struct SpecLoadingTests {
     #expect(error.message.hasPrefix("\(path):5:"))
   }
 
+  @Test func aWSDRunWhoseStepsMissItsLastCooldownIs65NamingTheKey() throws {
+    let sandbox = try Sandbox()
+    let path = try sandbox.file(
+      "core.yaml",
+      """
+      method: grid
+      runner: core
+      task: {kind: manifold}
+      model: {kind: mlp, width: 8}
+      train:
+        schedule: wsd
+        batch: 128
+        cooldowns: [8192, 32768, 131072]
+        steps: 1024
+      parameters:
+        seed: {value: 0}
+      """)
+    let error = try #require(refusal(path))
+    #expect(error.exitCode == ExitStatus.badData)
+    #expect(error.message.hasPrefix("\(path):9:"), "\(error.message)")
+    // 131072 / 128 = 1024 trunk steps, then a cooldown of 0.2 · 1024 ≈ 205.
+    #expect(error.message.contains("train.steps must be 1229 with train.schedule wsd"))
+  }
+
   @Test func aGoodCoreSpecLoads() throws {
     let sandbox = try Sandbox()
     let path = try sandbox.file(

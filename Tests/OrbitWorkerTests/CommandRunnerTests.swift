@@ -63,6 +63,35 @@ struct ProgressLinesTests {
     #expect(spec.missingMetric(in: #"{"val_loss":null}"#, lastOutput: "") != nil)
   }
 
+  @Test func pointLinesAreDataPointsNeitherCurveNorResult() {
+    var p = ProgressLines()
+    var curve: [Int] = []
+    for line in [
+      #"{"step": 1, "loss": 2}"#,
+      #"{"_point": true, "samples_seen": 1200, "val_loss": 0.5, "step": 12, "n_params": 10}"#,
+      #"{"_point": true, "val_loss": 0.4}"#,
+      #"{"_point": false, "samples_seen": 5, "val_loss": 9}"#,
+      #"{"val_loss": 0.3}"#,
+      #"{"samples_seen": 2400, "_point": true, "test_loss": 0.25}"#,
+    ] {
+      if let point = p.take(line[...]) { curve.append(point.step) }
+    }
+    #expect(curve == [1], "a point line is no curve point, even with a step key")
+    #expect(
+      p.takeDataPoints() == [
+        #"{"_point":true,"n_params":10,"samples_seen":1200,"step":12,"val_loss":0.5}"#,
+        #"{"_point":true,"samples_seen":2400,"test_loss":0.25}"#,
+      ], "a point needs its samples_seen; `_point: false` is an ordinary line")
+    #expect(p.takeDataPoints().isEmpty)
+    #expect(p.finalMetrics(resultFile: nil) == #"{"val_loss":0.3}"#)
+  }
+
+  @Test func aPointLineFromTheCoreHasTheDocumentedForm() {
+    let metrics: [String: Double] = ["samples_seen": 9830, "val_loss": 0.25]
+    #expect(metrics.pointJSON == #"{"_point":true,"samples_seen":9830,"val_loss":0.25}"#)
+    #expect([String: Double]().pointJSON == #"{"_point":true}"#)
+  }
+
   @Test func metricsJSONWritesNonFiniteAsNull() {
     let m: [String: Double] = ["a": 1.5, "b": .nan, "c": .infinity]
     #expect(m.metricsJSON == #"{"a":1.5,"b":null,"c":null}"#)
@@ -123,6 +152,39 @@ struct CommandRunnerProgramTests {
     #expect(FileManager.default.fileExists(atPath: folder + ".1/model.ckpt"))
   }
 
+  @Test func aProgramsPointLinesReachTheCoordinatorAsPointsAtNegativeSteps() throws {
+    let sandbox = try Sandbox()
+    defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
+    try sandbox.write(
+      "branches.py",
+      """
+      import json
+      for step in (1, 2):
+          print(json.dumps({"step": step, "val_loss": 1.0 / step}), flush=True)
+      for d in (100, 200):
+          print(json.dumps({"_point": True, "samples_seen": d, "val_loss": 1.0 / d}), flush=True)
+      print(json.dumps({"val_loss": 0.005}))
+      """)
+    let spec = try Spec.parse(
+      yaml:
+        "method: grid\nprogram: branches.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {value: 1}\n",
+      fileName: "\(sandbox.path)/s.yaml")
+    let runner = CommandRunner(spec: spec, directory: sandbox.path, scratch: sandbox.path)
+    let trial = spec.trial(at: 0)
+    let sent = Mutex<[(Int, String)]>([])
+    let outcome = runner.run(
+      TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
+      context: TrialContext(
+        isCancelled: { false },
+        reportProgress: { step, metrics in sent.withLock { $0.append((step, metrics)) } }))
+    #expect(outcome.status == .ok, "\(outcome.stderrTail)")
+    #expect(outcome.metricsJSON == #"{"val_loss":0.005}"#, "a point is never the result")
+    let messages = sent.withLock { $0 }
+    #expect(messages.map(\.0) == [1, 2, -1, -2])
+    #expect(messages[2].1 == #"{"_point":true,"samples_seen":100,"val_loss":0.01}"#)
+    #expect(messages[3].1 == #"{"_point":true,"samples_seen":200,"val_loss":0.005}"#)
+  }
+
   @Test func aProgramThatPrintsNoNamedMetricFails() throws {
     let sandbox = try Sandbox()
     defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
@@ -139,5 +201,58 @@ struct CommandRunnerProgramTests {
     #expect(outcome.status == .failed)
     #expect(outcome.stderrTail.contains("reported no 'val_loss'"))
     #expect(outcome.stderrTail.contains("all good, I promise"))
+  }
+}
+
+@Suite("The core runner's data points")
+struct CoreRunnerPointTests {
+  static func object(_ json: String) throws -> [String: ParamValue] {
+    guard case .object(let object) = try ParamValue.parseJSON(json) else {
+      Issue.record("not a JSON object: \(json)")
+      return [:]
+    }
+    return object
+  }
+
+  @Test func aWSDTrialSendsEachBranchAsAPointLine() throws {
+    let spec = try Spec.parse(
+      yaml: """
+        method: grid
+        runner: core
+        task: {kind: manifold, n_train: 256, n_val: 64, n_test: 128}
+        model: {kind: mlp, width: 8}
+        train: {schedule: wsd, cooldowns: [640, 1280, 1920], batch: 64, warmup: 2, curve_points: 4}
+        parameters:
+          seed: {value: 3}
+        """, fileName: "core.yaml")
+    let trial = spec.trial(at: 0)
+    #expect(
+      CoreRunner.coreParameters(trial.params)["train.cooldowns"]
+        == .list([.int(640), .int(1280), .int(1920)]))
+    let sent = Mutex<[(Int, String)]>([])
+    let outcome = CoreRunner(spec: spec).run(
+      TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
+      context: TrialContext(
+        isCancelled: { false },
+        reportProgress: { step, metrics in sent.withLock { $0.append((step, metrics)) } }))
+    #expect(outcome.status == .ok, "\(outcome.stderrTail)")
+    let messages = sent.withLock { $0 }
+    let points = messages.filter { $0.0 < 0 }
+    #expect(points.map(\.0) == [-1, -2, -3])
+    #expect(messages.filter { $0.0 >= 0 }.count == 4, "the curve is sent as before")
+    // Branches at steps 10, 20 and 30 with cooldowns of 2, 4 and 6 steps of batch 64.
+    for (point, samples) in zip(points, [768, 1536, 2304]) {
+      let object = try Self.object(point.1)
+      #expect(object["_point"] == .bool(true))
+      #expect(object["samples_seen"]?.doubleValue == Double(samples))
+      for key in ["n_params", "flops", "val_loss", "test_loss", "train_loss", "branch_samples"] {
+        #expect(object[key]?.doubleValue?.isFinite == true, "\(key) in \(point.1)")
+      }
+    }
+    // The last point is the trial's result.
+    let result = try Self.object(outcome.metricsJSON)
+    let last = try Self.object(points.last!.1)
+    #expect(result["test_loss"] == last["test_loss"])
+    #expect(result["flops"] == last["flops"])
   }
 }

@@ -10,7 +10,7 @@ struct ComputeBench: ParsableCommand {
       + "mallocs in the training loop, two-thread scaling.",
     subcommands: [
       StepsCommand.self, TrialCommand.self, MallocCommand.self, ThreadsCommand.self,
-      FlagshipCommand.self, CoreTypeCommand.self, RunCommand.self,
+      FlagshipCommand.self, CoreTypeCommand.self, RunCommand.self, WSDCommand.self,
     ],
     defaultSubcommand: StepsCommand.self)
 
