@@ -130,7 +130,8 @@ check_manifold() {
       "$(jq -c "[.families[] | select(.group | tostring | test(\"(^|[=: ])$d\$\"))][0].seed_spread" "$f" | round)" \
       '. != null and . < 0.10'
   done
-  cost manifold 2.3
+  # Issue 6 budgeted 2.3 CPU-minutes for 3 seeds; the study runs 5 since issue 24 (×5/3).
+  cost manifold 3.8
 }
 
 check_symmetry() {
