@@ -336,6 +336,28 @@ public final class Journal {
     }
   }
 
+  /// Every data point (`_point` lines, stored at steps −1, −2, … in the order reached) of the
+  /// trials' recorded attempts, by trial and in that order.
+  public func dataPoints() throws(JournalError) -> [ProgressPoint] {
+    try read("data points") { db in
+      let rows = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT p.trial_id, p.step, p.metrics FROM progress p
+          JOIN trials t ON t.id = p.trial_id AND t.attempt = p.attempt
+          WHERE p.step < 0
+          ORDER BY t.idx, p.step DESC
+          """)
+      var points: [ProgressPoint] = []
+      while let row = try rows.next() {
+        points.append(
+          ProgressPoint(
+            trialID: try TrialRecord.id(hex: row[0]), step: row[1], metricsJSON: row[2]))
+      }
+      return points
+    }
+  }
+
   public func events(kind: String? = nil) throws(JournalError) -> [EventRecord] {
     try read("events") { db in
       if let kind {

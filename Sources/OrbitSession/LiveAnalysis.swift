@@ -162,7 +162,8 @@ final class LiveAnalysis: @unchecked Sendable {
       loadedRowID = max(loadedRowID, rowID)
     }
     let trials = loaded
-    let table = TrialsCSV.table(trials)
+    let table = TrialsCSV.table(
+      trials, points: (try? TrialsCSV.DataPoints(journal: journal)) ?? TrialsCSV.DataPoints())
     let spec = try? Spec.parse(yaml: sweep.specText, fileName: sweep.specPath)
     var settings = Reporting.analysisSettings(spec: spec, table: table)
     settings.threads = full ? settings.threads : 1

@@ -43,11 +43,12 @@ public enum Reporting {
       let journal = try Journal(path: runDirectory + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
       let sweep = try journal.latestSweep()
+      let dataPoints = try TrialsCSV.DataPoints(journal: journal)
       if writeCSV {
-        try TrialsCSV.render(trials).write(
+        try TrialsCSV.render(trials, points: dataPoints).write(
           toFile: runDirectory + "/trials.csv", atomically: true, encoding: .utf8)
       }
-      let table = TrialsCSV.table(trials)
+      let table = TrialsCSV.table(trials, points: dataPoints)
       let recorded = sweep.flatMap { try? Spec.parse(yaml: $0.specText, fileName: $0.specPath) }
       var settings = analysisSettings(spec: edited ?? recorded, table: table)
       var notes: [String] = []

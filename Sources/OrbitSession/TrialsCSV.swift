@@ -20,13 +20,14 @@ public enum TrialsCSV {
   /// Streams the journal to `path` in two passes (column names, then rows): memory stays flat
   /// however many trials the sweep has.
   public static func write(journal: Journal, to path: String) throws {
+    let points = try DataPoints(journal: journal)
     var paramNames = Set<String>()
-    var metricNames = Set<String>()
+    var metricNames = points.metricNames
     try journal.forEachTrial { trial in
       paramNames.formUnion(object(trial.paramsJSON).keys)
       metricNames.formUnion(object(trial.metricsJSON).keys)
     }
-    let columns = Columns(params: paramNames, metrics: metricNames)
+    let columns = Columns(params: paramNames, metrics: metricNames, points: points)
     guard FileManager.default.createFile(atPath: path + ".part", contents: nil),
       let out = FileHandle(forWritingAtPath: path + ".part")
     else {
@@ -34,7 +35,7 @@ public enum TrialsCSV {
     }
     var buffer = columns.header + "\n"
     try journal.forEachTrial { trial in
-      buffer += columns.row(trial) + "\n"
+      for row in columns.rows(trial) { buffer += row + "\n" }
       if buffer.utf8.count > 1 << 20 {
         out.write(Data(buffer.utf8))
         buffer.removeAll(keepingCapacity: true)
@@ -66,20 +67,43 @@ public enum TrialsCSV {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// Renders trials held in memory (`orbit export`, `orbit report`).
-  public static func render(_ trials: [TrialRecord]) -> String {
-    let columns = Columns(trials)
+  /// Renders trials held in memory (`orbit export`, `orbit report`); a trial with data points
+  /// is one row per point.
+  public static func render(_ trials: [TrialRecord], points: DataPoints = DataPoints()) -> String {
+    let columns = Columns(trials, points: points)
     var lines = [columns.header]
     lines.reserveCapacity(trials.count + 1)
-    for trial in trials { lines.append(columns.row(trial)) }
+    for trial in trials { lines += columns.rows(trial) }
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The trials as the analysis reads them: the columns and cells of `render(trials)`, which
-  /// `Table.parseCSV` would read back, without the text in between.
-  static func table(_ trials: [TrialRecord]) -> Table {
-    let columns = Columns(trials)
-    return Table(columns: columns.names, rows: trials.map(columns.cells))
+  /// The trials as the analysis reads them: the columns and cells of `render(trials, points:)`,
+  /// which `Table.parseCSV` would read back, without the text in between.
+  static func table(_ trials: [TrialRecord], points: DataPoints = DataPoints()) -> Table {
+    let columns = Columns(trials, points: points)
+    return Table(columns: columns.names, rows: trials.flatMap(columns.cellRows))
+  }
+
+  /// The data points of a sweep's trials (`{"_point": true, …}` lines: cooldown branches of the
+  /// core's `wsd` schedule, or a program's own), by trial, in the order reached. Each is a row of
+  /// its own for the analysis and the CSVs — a valid (N, D, L) measurement even when its trial
+  /// was stopped later — with the trial's parameters and a `point` column (1, 2, …).
+  public struct DataPoints: Sendable {
+    var byTrial: [TrialID: [[String: ParamValue]]] = [:]
+
+    public init() {}
+
+    /// The points of every trial's recorded attempt.
+    public init(journal: Journal) throws(JournalError) {
+      for point in try journal.dataPoints() {
+        var metrics = TrialsCSV.object(point.metricsJSON)
+        metrics["_point"] = nil
+        byTrial[point.trialID, default: []].append(metrics)
+      }
+    }
+
+    var isEmpty: Bool { byTrial.isEmpty }
+    var metricNames: Set<String> { Set(byTrial.values.flatMap { $0.flatMap(\.keys) }) }
   }
 
   /// The CSV's columns: fixed ones, then parameters, then metrics (all sorted).
@@ -90,43 +114,64 @@ public enum TrialsCSV {
     /// both: the metric's gets a `metric.` prefix.
     let names: [String]
 
-    init(params: Set<String>, metrics: Set<String>) {
+    /// The sweep's data points; with any, a `point` column follows the fixed ones.
+    let points: DataPoints
+
+    init(params: Set<String>, metrics: Set<String>, points: DataPoints = DataPoints()) {
       self.params = params.sorted()
       self.metrics = metrics.sorted()
-      let taken = Set(fixedColumns).union(params)
+      self.points = points
+      let fixed = fixedColumns + (points.isEmpty ? [] : ["point"])
+      let taken = Set(fixed).union(params)
       let metricNames = self.metrics.map { taken.contains($0) ? "metric.\($0)" : $0 }
-      names = fixedColumns + self.params + metricNames
+      names = fixed + self.params + metricNames
     }
 
-    /// The columns of `trials`: every parameter and metric any of them has.
-    init(_ trials: [TrialRecord]) {
+    /// The columns of `trials`: every parameter and metric any of them (or their points) has.
+    init(_ trials: [TrialRecord], points: DataPoints = DataPoints()) {
       var paramNames = Set<String>()
-      var metricNames = Set<String>()
+      var metricNames = points.metricNames
       for trial in trials {
         paramNames.formUnion(object(trial.paramsJSON).keys)
         metricNames.formUnion(object(trial.metricsJSON).keys)
       }
-      self.init(params: paramNames, metrics: metricNames)
+      self.init(params: paramNames, metrics: metricNames, points: points)
+    }
+
+    /// The trial's rows: one per data point when it has any (status `ok`: a point is a
+    /// finished measurement of its own schedule), else its own.
+    func cellRows(_ trial: TrialRecord) -> [[String]] {
+      guard let reached = points.byTrial[trial.id], !reached.isEmpty else {
+        return [cells(trial)]
+      }
+      return reached.enumerated().map { k, metrics in
+        cells(trial, metrics: metrics, status: TrialStatus.ok.rawValue, point: k + 1)
+      }
+    }
+
+    func rows(_ trial: TrialRecord) -> [String] {
+      cellRows(trial).map { $0.map(field).joined(separator: ",") }
     }
 
     var header: String { names.map(field).joined(separator: ",") }
 
     /// The trial's cells, one per column: empty where it has no such parameter or metric.
-    func cells(_ trial: TrialRecord) -> [String] {
+    /// - Parameters: metrics, status, point: a data point's, instead of the trial's own.
+    func cells(
+      _ trial: TrialRecord, metrics pointMetrics: [String: ParamValue]? = nil,
+      status: String? = nil, point: Int? = nil
+    ) -> [String] {
       let p = object(trial.paramsJSON)
-      let m = object(trial.metricsJSON)
+      let m = pointMetrics ?? object(trial.metricsJSON)
       var row = [
-        trial.id.hex, String(trial.index), trial.status.rawValue, String(trial.attempt),
+        trial.id.hex, String(trial.index), status ?? trial.status.rawValue, String(trial.attempt),
         neutralised(trial.worker),
         number(trial.wallSeconds), trial.exitCode.map(String.init) ?? "", trialFolder(trial),
       ]
+      if !points.isEmpty { row.append(point.map(String.init) ?? "") }
       row += params.map { p[$0].map(cell) ?? "" }
       row += metrics.map { m[$0].map(cell) ?? "" }
       return row
-    }
-
-    func row(_ trial: TrialRecord) -> String {
-      cells(trial).map(field).joined(separator: ",")
     }
   }
 

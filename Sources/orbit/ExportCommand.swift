@@ -28,7 +28,9 @@ struct ExportCommand: ParsableCommand {
     do {
       let journal = try Journal(path: runDir + "/journal.sqlite", readOnly: true)
       let trials = try journal.trials()
-      var outputs = [(csv, TrialsCSV.render(trials))]
+      var outputs = [
+        (csv, TrialsCSV.render(trials, points: try TrialsCSV.DataPoints(journal: journal)))
+      ]
       if let curves {
         let text = TrialsCSV.renderCurves(try journal.progressPoints(), trials: trials)
         // `--curves -` without --csv: the curves alone on stdout, not both tables mixed.

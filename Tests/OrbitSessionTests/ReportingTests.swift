@@ -184,3 +184,61 @@ struct LearningCurveReportTests {
     #expect(curves.count == 1 && curves[0].points.count == 1 && curves[0].family == "all")
   }
 }
+
+/// Issue 24, item 2: a trial's data points (cooldown branches, `_point` lines) are rows of their
+/// own in trials.csv, `orbit export` and the analysis — a stopped trial's too.
+@Suite struct DataPointRowsTests {
+  @Test func eachPointIsARowWithItsTrialsParametersAndAStoppedTrialKeepsItsPoints() throws {
+    let sandbox = try Sandbox()
+    let text = """
+      method: grid
+      program: x.py
+      metric: {name: test_loss, goal: minimize}
+      seeds: 2
+      parameters:
+        width: {values: [8, 16, 32, 64, 128]}
+      analysis: {bootstrap: 20}
+      """
+    try recordSweep(in: sandbox.path, specText: text) { spec in
+      (0..<spec.trialCount).map { i in
+        // The widest trial was stopped after its points: they still count.
+        entry(spec.trial(at: i), i == spec.trialCount - 1 ? .stopped : .ok)
+      }
+    }
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    let trials = try journal.trials()
+    var jobs: [JournalJob] = []
+    for trial in trials {
+      guard case .object(let params) = try ParamValue.parseJSON(trial.paramsJSON),
+        case .int(let width) = params["width"]
+      else { continue }
+      let n = Double(width * width + 3 * width)
+      for (k, d) in [4096.0, 16384, 65536].enumerated() {
+        let loss = 0.1 + 40 / pow(n, 0.4) + 60 / pow(d, 0.35)
+        jobs.append(
+          .progress(
+            trialID: trial.id, attempt: 1, step: -(k + 1),
+            metricsJSON:
+              #"{"_point":true,"n_params":\#(n),"samples_seen":\#(d),"flops":\#(6 * n * d),"test_loss":\#(loss)}"#
+          ))
+      }
+    }
+    try journal.apply(jobs, sweepID: try journal.latestSweep()!.id)
+    try journal.close()
+    _ = try Reporting.writeReport(runDirectory: sandbox.path, writeCSV: true)
+    let csv = try Table.parseCSV(try #require(sandbox.read("trials.csv")))
+    #expect(csv.columns.contains("point"))
+    #expect(!csv.columns.contains("_point"))
+    #expect(csv.rows.count == trials.count * 3)
+    let status = csv.columns.firstIndex(of: "status")!
+    let point = csv.columns.firstIndex(of: "point")!
+    #expect(csv.rows.allSatisfy { $0[status] == "ok" })
+    #expect(Set(csv.rows.map { $0[point] }) == ["1", "2", "3"])
+    // The analysis sees (N, D, L) per point: a Chinchilla fit and a compute frontier.
+    let fitsText = try #require(sandbox.read("fits.json"))
+    let fits = try #require(
+      try JSONSerialization.jsonObject(with: Data(fitsText.utf8)) as? [String: Any])
+    #expect((fits["chinchilla"] as? [String: Any])?.isEmpty == false)
+    #expect((fits["compute_optimal"] as? [String: Any])?.isEmpty == false)
+  }
+}
