@@ -159,7 +159,7 @@ struct LearningCurveReportTests {
         (1...5).map { step in
           JournalJob.progress(
             trialID: t.id, attempt: 1, step: step,
-            metricsJSON: #"{"train_loss":\#(Double(t.index + 1) / Double(step))}"#)
+            metricsJSON: #"{"train_loss":\#(Double(t.index + 1) / Double(step))}"#, workerID: "w")
         }
       }, sweepID: try journal.latestSweep()!.id)
     try journal.close()
