@@ -25,6 +25,11 @@ struct TrialIndex {
   private var workerNames: [String] = []
   private var workerNumbers: [String: Int32] = [:]
   private var spans: [(worker: Int32, start: Double, end: Double)] = []
+  /// Rows whose params or metrics are not JSON objects (hand-edited, or an old version's): each
+  /// is shown flagged, never a failed page. The first few ids, and how many.
+  private(set) var unreadable = 0
+  private(set) var unreadableIDs: [String] = []
+  static let unreadableIDsKept = 20
   /// Rowids of the latest failures, newest last.
   private(set) var failures: [(finishedAt: Double, rowID: Int64)] = []
 
@@ -68,6 +73,10 @@ struct TrialIndex {
     for row in rows {
       lastRowID = max(lastRowID, row.rowID)
       recorded += 1
+      if !row.readable {
+        unreadable += 1
+        if unreadableIDs.count < Self.unreadableIDsKept { unreadableIDs.append(row.id) }
+      }
       counts[row.status.rawValue, default: 0] += 1
       trialSeconds += row.wallSeconds
       if let cpu = row.cpuSeconds { cpuSeconds = (cpuSeconds ?? 0) + cpu }
