@@ -145,6 +145,9 @@ public struct CoordinatorStateMachine {
     var windowMessages = 0
     /// Trials whose result it said (HELLO) it is re-sending: `awaitedResults`.
     var awaiting: Set<TrialID> = []
+    /// Held runs it was told to cancel (not re-adopted): never re-adopted from this process,
+    /// whose `cancelled` result is on its way, until a HELLO no longer lists them.
+    var cancelling: Set<TrialID> = []
   }
 
   /// A result a re-introduced worker re-sends for a trial this coordinator does not lease (it
@@ -510,6 +513,7 @@ public struct CoordinatorStateMachine {
     var inheritedAwaiting: Set<TrialID> = []
     var kept: Set<TrialID> = []
     var keptAwaiting: Set<TrialID> = []
+    var keptCancelling: Set<TrialID> = []
     var strikesSoFar = 0
     var repeatedHellos = 0
     if let (otherID, other) = peers.first(where: {
@@ -545,6 +549,7 @@ public struct CoordinatorStateMachine {
         for trialID in inherited { leases[trialID]?.peer = id }
         inheritedAwaiting = other.awaiting
         for trialID in inheritedAwaiting { awaitedResults[trialID]?.peer = id }
+        keptCancelling = other.cancelling
       }
     }
     if let existing = peers[id] {
@@ -564,6 +569,7 @@ public struct CoordinatorStateMachine {
       // be a copy sent before later TASKs, so what it lists says nothing about them).
       kept = existing.leases
       keptAwaiting = existing.awaiting
+      keptCancelling = existing.cancelling
       strikesSoFar = struck.strikes
     }
     // Keep only the leases it says it is running; any other was lost in transit (a TASK that
@@ -583,7 +589,7 @@ public struct CoordinatorStateMachine {
       hello: hello, leases: inherited, lastHeard: now, lastSent: now, strikes: strikesSoFar,
       key: key, repeatedHellos: repeatedHellos,
       allowance: max(PeerPolicy.initialAllowance, inherited.union(running).count),
-      awaiting: inheritedAwaiting)
+      awaiting: inheritedAwaiting, cancelling: keptCancelling.intersection(running))
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
     for trialID in forgottenAwaited { releaseAwaited(trialID) }
     for trialID in finishedLeases.sorted() {
@@ -600,10 +606,13 @@ public struct CoordinatorStateMachine {
     var toCancel: [TrialID] = []
     var seen = inherited.union(finishedLeases).union(inheritedAwaiting)
     for held in hello.holding where seen.insert(held.trialID).inserted {
+      // Told to cancel it already: it is being cancelled (the CANCEL may still be on its way).
+      if peers[id]!.cancelling.contains(held.trialID) { continue }
       if let refusal = adoptionRefusal(of: held, key: key, peer: peers[id]) {
         // A finished one's result is judged as any result when it comes.
         guard !held.finished else { continue }
         toCancel.append(held.trialID)
+        peers[id]!.cancelling.insert(held.trialID)
         actions.append(
           .event(
             kind: "held_trial_cancelled", trialID: held.trialID, workerID: hello.workerID,
@@ -739,6 +748,17 @@ public struct CoordinatorStateMachine {
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
         peers[id]!.allowance = min(peers[id]!.hello.slots, peers[id]!.allowance + 1)
+        if outcome.status == .cancelled && !stopRequested {
+          // Cancelled, and not by early stopping: no result. It runs again.
+          unrecordedCancels += 1
+          disownedAcks.append(outcome.trialID)
+          retryQueue.append(
+            Queued(
+              trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses,
+              failures: lease.failures))
+          retryQueue.sort { $0.trial.index < $1.trial.index }
+          continue
+        }
       } else if outcome.status == .cancelled && askedStops[outcome.trialID] != outcome.attempt {
         // A run cancelled without a live lease: one this coordinator cancelled when it did not
         // re-adopt it (it has a result, or another worker runs it), or one whose lease was
@@ -746,6 +766,7 @@ public struct CoordinatorStateMachine {
         // runs again if it needs to).
         unrecordedCancels += 1
         disownedAcks.append(outcome.trialID)
+        peers[id]!.cancelling.remove(outcome.trialID)
         if awaitedResults[outcome.trialID]?.peer == id { releaseAwaited(outcome.trialID) }
         continue
       } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {

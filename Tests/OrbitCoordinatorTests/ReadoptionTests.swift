@@ -71,6 +71,25 @@ struct ReadoptionTests {
     #expect(after.takeTasks("w1").map(\.index) == [1, 2])
   }
 
+  /// A `cancelled` result is never a trial's result unless early stopping asked for it: on a
+  /// live lease it is acknowledged and the trial runs again (the simulation found a run that a
+  /// repeated HELLO re-adopted while its CANCEL was on its way, recorded `cancelled`).
+  @Test func aCancelledResultThatNoStopAskedForIsNotRecorded() {
+    var d = Driver(trials: 1)
+    d.hello("w1", slots: 1)
+    d.send("w1", .ready(credits: 1))
+    let task = d.takeTasks("w1")[0]
+    let cancelled = ResultReport(
+      outcome: TrialOutcome(
+        trialID: task.trialID, index: task.index, attempt: task.attempt, status: .cancelled),
+      leaseToken: task.leaseToken)
+    d.send("w1", .result(sweepID: "s", results: [cancelled], credits: 1))
+    #expect(d.journal.isEmpty)
+    #expect(d.machine.unrecordedCancels == 1)
+    let again = d.takeTasks("w1")
+    #expect(again.map(\.index) == [0] && again.first?.attempt == 2)
+  }
+
   @Test func aFinishedRunsResultIsAwaitedNotDispatchedAgain() {
     var before = Driver(trials: 2)
     before.hello("w1", slots: 1)
