@@ -174,10 +174,10 @@ extension RealProcesses {
       try sandbox.write("victim.txt", "precious\n")
       var links: [String] = []
       var fifos: [String] = []
-      let first = getpid()
-      for pid in first..<(first + 300) {
+      func plant(pid: Int32) {
         for command in ["sbatch", "squeue", "scancel"] {
           let link = "\(tmp)/orbit-slurm-\(pid)-\(command).out"
+          guard !links.contains(link) else { continue }
           #expect(symlink(victim, link) == 0)
           links.append(link)
           let fifo = "\(tmp)/orbit-slurm-\(pid)-\(command).err"
@@ -185,13 +185,17 @@ extension RealProcesses {
           fifos.append(fifo)
         }
       }
+      // The pids to come (pids are handed out in order, until they wrap)...
+      let first = getpid()
+      for pid in first..<(first + 300) { plant(pid: pid) }
       let coordinator = try OrbitProcess(
         [
           "coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run",
           "--slurm-workers", "2", "--slurm-worker-flags", "--allow-command",
         ], in: sandbox.path, environment: environment, name: "coordinator")
-      // The old names were the coordinator's pid: it is among the planted ones.
-      #expect((first..<(first + 300)).contains(coordinator.pid))
+      // ...and the coordinator's own, at once (well before its first sbatch) if they wrapped:
+      // the old names were its pid.
+      plant(pid: coordinator.pid)
       #expect(coordinator.wait(timeout: 90) == 0, "coordinator: \(coordinator.stderr.suffix(1500))")
       #expect(
         try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials().count == 6)
