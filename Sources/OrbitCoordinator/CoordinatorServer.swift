@@ -134,10 +134,12 @@ public final class CoordinatorServer {
             $0.slotsByWorker = slots
             $0.busyByWorker = busy
           }
+          let judged = machine.judgedRuns
           writer.submit(
             .live(
               running: machine.runningCount, queued: machine.queuedCount,
-              workers: machine.workerCount, busy: busy, now: wallNow()))
+              workers: machine.workerCount, busy: busy, endedRuns: judged.endedRuns,
+              deaths: judged.deaths, now: wallNow()))
           nextLive = now + Timing.liveSnapshotSeconds
           updateGauges(busyByWorker: busy)
         }
@@ -245,10 +247,13 @@ public final class CoordinatorServer {
         writer.submit(
           .event(
             kind: kind, trialID: trialID, workerID: workerID, detail: detail, now: wallNow()))
-      case .recordProgress(let p):
+      case .recordProgress(let p, let workerID):
         writer.submit(
           .progress(
-            trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON))
+            trialID: p.trialID, attempt: p.attempt, step: p.step, metricsJSON: p.metricsJSON,
+            workerID: workerID))
+      case .recordStop(let trialID, let attempt):
+        writer.submit(.stopRequested(trialID: trialID, attempt: attempt))
       case .workerJoined(let hello):
         metrics.joined()
         let now = wallNow()

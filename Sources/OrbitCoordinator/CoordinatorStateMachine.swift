@@ -35,6 +35,15 @@ public struct CoordinatorSettings: Sendable {
   public var sweepID: String
   public var specText: String
   public var specFileName: String
+  /// After a restart: seconds during which nothing is dispatched, so the workers still running
+  /// this sweep's trials re-introduce themselves first (their HELLO lists what they run, and
+  /// those runs are re-adopted); a trial dispatched before its worker is back would run twice.
+  /// It ends early once every worker of `expectedWorkers` is back. 0: a fresh sweep.
+  public var adoptionGraceSeconds = 0.0
+  /// Workers the journal showed connected when this coordinator started (the ones it waits for).
+  public var expectedWorkers: Set<String> = []
+  /// The loss judge's counts an earlier coordinator of this sweep journaled (runs ended, deaths).
+  public var judgedRuns = (endedRuns: 0, deaths: 0)
 
   public init(requiredRunner: RunnerKind, sweepID: String, specText: String, specFileName: String) {
     self.requiredRunner = requiredRunner
@@ -65,7 +74,11 @@ public enum CoordinatorAction: Sendable {
   case send(PeerID, Message)
   /// Write these to the journal in one transaction, then feed `.persisted` back.
   case persist([JournalEntry])
-  case recordProgress(TrialProgress)
+  /// A learning-curve point of a trial `workerID` runs: journaled, with its worker, so a
+  /// restarted coordinator rebuilds early stopping from it (`restoreProgress`).
+  case recordProgress(TrialProgress, workerID: String)
+  /// Early stopping asked for this attempt to stop: journaled (`restoreStop` after a restart).
+  case recordStop(trialID: TrialID, attempt: Int)
   case workerJoined(Hello)
   case workerLeft(workerID: String, reason: String, requeued: Int)
   /// Something a peer sent that was refused (a forged or stale result, a misbehaving peer):
@@ -77,6 +90,22 @@ public enum CoordinatorAction: Sendable {
 }
 
 public enum LogLevel: Sendable { case debug, info, warning, error }
+
+/// Why a trial a worker says it runs (HELLO's holding) is not re-adopted; the coordinator
+/// cancels that run.
+public enum HeldTrialRefusal: String, Sendable, Equatable {
+  /// Its index is not in the plan, or the plan's trial there has another id.
+  case notInPlan = "not a trial of the plan"
+  /// Its lease token was not signed by this sweep for this worker, trial, index and attempt.
+  case badToken = "no such lease was issued to this worker"
+  /// It already has a result (recorded, being written, or `lost`).
+  case finished = "it already has a result"
+  /// Another lease of it is live (it was dispatched again while this worker was away).
+  case heldElsewhere = "another worker holds its lease"
+  /// It died with workers before (a suspect) and this worker already holds another suspect:
+  /// suspects run apart, so an honest one does not share a poison pill's deaths.
+  case besideSuspect = "its worker holds another trial that died with its workers"
+}
 
 /// The coordinator's dispatch logic as a pure state machine: leases, credits, liveness, retries.
 ///
@@ -114,6 +143,22 @@ public struct CoordinatorStateMachine {
     /// Messages in the current one-second window, and when it began (the flood limit).
     var windowStart = 0.0
     var windowMessages = 0
+    /// Trials whose result it said (HELLO) it is re-sending: `awaitedResults`.
+    var awaiting: Set<TrialID> = []
+    /// Held runs it was told to cancel (not re-adopted): never re-adopted from this process,
+    /// whose `cancelled` result is on its way, until a HELLO no longer lists them.
+    var cancelling: Set<TrialID> = []
+  }
+
+  /// A result a re-introduced worker re-sends for a trial this coordinator does not lease (it
+  /// restarted, or the worker's lease had ended): neither the queue nor the cursor hands the
+  /// trial out while it is awaited; if the worker leaves first, it goes back to the queue.
+  struct Awaited {
+    var trial: PlannedTrial
+    var attempt: Int
+    var peer: PeerID
+    var losses: Int
+    var failures: Int
   }
 
   struct Lease {
@@ -143,6 +188,9 @@ public struct CoordinatorStateMachine {
     var attempt: Int
     var losses: Int
     var failures: Int
+    /// Re-queued because its worker was taken for dead (a loss counted): if that worker comes
+    /// back still running it (`adopt`), it was no death, and the loss is taken back.
+    var diedWithWorker = false
   }
 
   /// Deaths with its workers after which a trial runs apart from other such trials (`Lease`).
@@ -153,6 +201,7 @@ public struct CoordinatorStateMachine {
   let signer: LeaseSigner
   private(set) var peers: [PeerID: Peer] = [:]
   private(set) var leases: [TrialID: Lease] = [:]
+  private var awaitedResults: [TrialID: Awaited] = [:]
   private var retryQueue: [Queued] = []
   private var cursor = 0
   /// Trials recorded by earlier runs of this sweep: the cursor skips them.
@@ -175,11 +224,30 @@ public struct CoordinatorStateMachine {
   private var historiesChanged = false
   /// A result reached `metric.target`: no more dispatch (wandb's meaning).
   private(set) var targetReached = false
+  /// Trials re-adopted from a worker's HELLO before the cursor reached them: the cursor skips
+  /// them (they run, or ran, under the adopted lease). At most the adopted leases' count.
+  private var adoptedAhead: Set<TrialID> = []
+  /// Stops early stopping asked for (this coordinator, or an earlier one of this sweep: from
+  /// the journal), by trial: the attempt asked to stop, as the journal's `stop_requests` hold
+  /// them. Cleared as each trial's result arrives.
+  private var askedStops: [TrialID: Int] = [:]
+  /// The first event's time, and whether the restart grace (`adoptionGraceSeconds`) is over.
+  private var startedAt: Double?
+  private var graceOver = false
+  /// Workers of `settings.expectedWorkers` not yet back.
+  private var awaitedWorkers: Set<String>
   public private(set) var counts: [TrialStatus: Int] = [:]
   public private(set) var malformedCount = 0
   public private(set) var duplicateCount = 0
   /// Results refused: no lease of this peer's, a bad token, a trial not in the plan, another sweep.
   public private(set) var refusedCount = 0
+  /// Trials recorded `lost` by the cap (`LossJudge.maximumLosses` deaths) while most of the
+  /// sweep's other runs died with their workers too: deaths that are not improbable by chance,
+  /// taken for poison by the documented cap that bounds what a pill can cost under a storm.
+  public private(set) var lostInStorm: Set<TrialID> = []
+  /// `cancelled` results without a live lease, acknowledged and not recorded (a run cancelled
+  /// because it was not re-adopted, or whose lease had been re-queued).
+  public private(set) var unrecordedCancels = 0
 
   /// - Parameters:
   ///   - plan: every trial of the sweep, in dispatch order.
@@ -192,10 +260,64 @@ public struct CoordinatorStateMachine {
     self.plan = plan
     self.resumed = resumed
     self.signer = LeaseSigner(secret: settings.leaseSecret, sweepID: settings.sweepID)
-    self.lossJudge = LossJudge(minimumLosses: settings.lossLimit, trials: plan.count)
+    self.lossJudge = LossJudge(
+      minimumLosses: settings.lossLimit, trials: plan.count,
+      endedRuns: settings.judgedRuns.endedRuns, deaths: settings.judgedRuns.deaths)
+    self.graceOver = settings.adoptionGraceSeconds <= 0
+    self.awaitedWorkers = settings.expectedWorkers
+  }
+
+  // MARK: Restart
+
+  /// Replays one progress point the journal holds (in the order it was written) into early
+  /// stopping's histories, before the first event: a restarted coordinator judges as the one
+  /// that wrote them did. Points are checked as a live one is (finite, rising steps).
+  public mutating func restoreProgress(
+    trialID: TrialID, attempt: Int, step: Int, metricsJSON: String, workerID: String
+  ) {
+    guard settings.earlyTermination != nil else { return }
+    note(
+      TrialProgress(
+        trialID: trialID, index: 0, attempt: attempt, step: step, metricsJSON: metricsJSON),
+      attempt: attempt, worker: workerID)
+  }
+
+  /// A stop early stopping asked for before the restart, whose trial has no result yet: a
+  /// re-adopted run of that attempt is stopped again, and its `cancelled` result is `stopped`.
+  public mutating func restoreStop(trialID: TrialID, attempt: Int) {
+    askedStops[trialID] = attempt
+  }
+
+  /// One history as early stopping holds it (for tests: a restart must rebuild it exactly).
+  public struct History: Sendable, Equatable {
+    public var attempt: Int
+    public var values: [Double]
+    public var lastStep: Int
+    public var worker: String
+  }
+
+  /// Early stopping's state: every trial's history, and the stops asked for and not yet
+  /// answered by a result (trial → attempt). Equal states give equal decisions.
+  public var earlyStoppingState: (histories: [TrialID: History], stops: [TrialID: Int]) {
+    (
+      histories.mapValues {
+        History(attempt: $0.attempt, values: $0.values, lastStep: $0.lastStep, worker: $0.worker)
+      }, askedStops
+    )
+  }
+
+  /// What early stopping would stop now among `running` (tests compare a restarted
+  /// coordinator's judgement with the one it replaced).
+  public func trialsToStop(running: [TrialID]) -> [TrialID] {
+    guard let termination = settings.earlyTermination else { return [] }
+    return termination.trialsToStop(
+      histories: histories.mapValues(\.values), running: running.sorted(),
+      sources: histories.mapValues(\.worker))
   }
 
   public var runningCount: Int { leases.count }
+  /// The loss judge's counts, journaled with the live snapshot (`judgedRuns` after a restart).
+  public var judgedRuns: (endedRuns: Int, deaths: Int) { (lossJudge.endedRuns, lossJudge.deaths) }
   public var workerCount: Int { peers.count }
   /// Trials each connected worker holds, by worker id: its busy slots.
   public var busyByWorker: [String: Int] {
@@ -218,6 +340,7 @@ public struct CoordinatorStateMachine {
 
   public mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
     var actions: [CoordinatorAction] = []
+    if startedAt == nil { startedAt = event.now }
     switch event {
     case .received(let peer, let message, let now):
       receive(message, from: peer, now: now, into: &actions)
@@ -326,7 +449,7 @@ public struct CoordinatorStateMachine {
         lease.trial.index == progress.index, lease.attempt == progress.attempt,
         progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
       {
-        actions.append(.recordProgress(progress))
+        actions.append(.recordProgress(progress, workerID: peers[id]!.hello.workerID))
         // A data point (negative step, docs/PROTOCOL.md) is a cooled-down branch, not the
         // run's curve: it must not enter the history hyperband compares runs by.
         if settings.earlyTermination != nil && progress.step >= 0 {
@@ -389,6 +512,10 @@ public struct CoordinatorStateMachine {
       return
     }
     var inherited: Set<TrialID> = []
+    var inheritedAwaiting: Set<TrialID> = []
+    var kept: Set<TrialID> = []
+    var keptAwaiting: Set<TrialID> = []
+    var keptCancelling: Set<TrialID> = []
     var strikesSoFar = 0
     var repeatedHellos = 0
     if let (otherID, other) = peers.first(where: {
@@ -422,6 +549,9 @@ public struct CoordinatorStateMachine {
         peers[otherID] = nil
         inherited = other.leases
         for trialID in inherited { leases[trialID]?.peer = id }
+        inheritedAwaiting = other.awaiting
+        for trialID in inheritedAwaiting { awaitedResults[trialID]?.peer = id }
+        keptCancelling = other.cancelling
       }
     }
     if let existing = peers[id] {
@@ -437,27 +567,157 @@ public struct CoordinatorStateMachine {
         strike(id, "said HELLO again on an admitted connection", now: now, into: &actions)
       }
       guard let struck = peers[id] else { return }
-      inherited.formUnion(existing.leases)
+      // The same connection lost nothing: every lease and awaited result stays (this HELLO may
+      // be a copy sent before later TASKs, so what it lists says nothing about them).
+      kept = existing.leases
+      keptAwaiting = existing.awaiting
+      keptCancelling = existing.cancelling
       strikesSoFar = struck.strikes
     }
     // Keep only the leases it says it is running; any other was lost in transit (a TASK that
     // went down with the old connection) and goes back to the queue, or the sweep would wait
-    // for it forever.
-    let holding = Set(hello.holding)
-    let forgotten = inherited.subtracting(holding)
-    inherited.formIntersection(holding)
+    // for it forever. A lease whose run it says has finished awaits the result it re-sends.
+    let running = Set(hello.holding.lazy.filter { !$0.finished }.map(\.trialID))
+    let finished = Set(hello.holding.lazy.filter(\.finished).map(\.trialID))
+    let forgotten = inherited.subtracting(running).subtracting(finished)
+    let finishedLeases = inherited.intersection(finished)
+    inherited.formIntersection(running)
+    inherited.formUnion(kept)
+    let forgottenAwaited = inheritedAwaiting.subtracting(finished)
+    inheritedAwaiting.formIntersection(finished)
+    inheritedAwaiting.formUnion(keptAwaiting)
+    let key = signer.key(forWorker: hello.workerID)
     peers[id] = Peer(
       hello: hello, leases: inherited, lastHeard: now, lastSent: now, strikes: strikesSoFar,
-      key: signer.key(forWorker: hello.workerID), repeatedHellos: repeatedHellos,
-      allowance: max(PeerPolicy.initialAllowance, inherited.count))
+      key: key, repeatedHellos: repeatedHellos,
+      allowance: max(PeerPolicy.initialAllowance, inherited.union(running).count),
+      awaiting: inheritedAwaiting, cancelling: keptCancelling.intersection(running))
     if !forgotten.isEmpty { requeue(forgotten, losses: false) }
+    for trialID in forgottenAwaited { releaseAwaited(trialID) }
+    for trialID in finishedLeases.sorted() {
+      guard let lease = leases.removeValue(forKey: trialID) else { continue }
+      awaitedResults[trialID] = Awaited(
+        trial: lease.trial, attempt: lease.attempt, peer: id, losses: lease.losses,
+        failures: lease.failures)
+      peers[id]!.awaiting.insert(trialID)
+    }
+    // What it holds that this coordinator does not lease to it (it restarted, or declared this
+    // worker dead): a run is re-adopted when the token proves the lease and the trial still
+    // needs its result, so it is not run again, and cancelled otherwise; a finished run's
+    // result is awaited likewise (it comes right after WELCOME).
+    var toCancel: [TrialID] = []
+    var seen = inherited.union(finishedLeases).union(inheritedAwaiting)
+    for held in hello.holding where seen.insert(held.trialID).inserted {
+      // Told to cancel it already: it is being cancelled (the CANCEL may still be on its way).
+      if peers[id]!.cancelling.contains(held.trialID) { continue }
+      if let refusal = adoptionRefusal(of: held, key: key, peer: peers[id]) {
+        // A finished one's result is judged as any result when it comes.
+        guard !held.finished else { continue }
+        toCancel.append(held.trialID)
+        peers[id]!.cancelling.insert(held.trialID)
+        actions.append(
+          .event(
+            kind: "held_trial_cancelled", trialID: held.trialID, workerID: hello.workerID,
+            detail: "attempt \(held.attempt) not re-adopted: \(refusal.rawValue)"))
+      } else {
+        adopt(held, by: id, into: &actions)
+      }
+    }
+    awaitedWorkers.remove(hello.workerID)
     actions.append(.workerJoined(hello))
     let welcome = Welcome(
       sweepID: settings.sweepID,
       heartbeatIntervalMilliseconds: Int(settings.heartbeatInterval * 1000),
       liveness: settings.liveness, specText: settings.specText, specFileName: settings.specFileName)
     send(.welcome(welcome), to: id, now: now, into: &actions)
+    for trialID in toCancel { send(.cancel(trialID: trialID), to: id, now: now, into: &actions) }
+    // A re-adopted run that early stopping had asked to stop is asked again (that CANCEL may
+    // have been lost with the old coordinator).
+    for trialID in peers[id]!.leases.sorted() where leases[trialID]?.stopRequested == true {
+      send(.cancel(trialID: trialID), to: id, now: now, into: &actions)
+    }
     if stopping { send(.drain, to: id, now: now, into: &actions) }
+  }
+
+  /// Why a run a worker lists in HELLO cannot be re-adopted, or nil when it can: its lease
+  /// token verifies for this worker, and its trial is in the plan with no result and no other
+  /// live lease.
+  private func adoptionRefusal(of held: HeldLease, key: LeaseSigner.PeerKey, peer: Peer?)
+    -> HeldTrialRefusal?
+  {
+    guard held.index >= 0, held.index < plan.count, plan.trial(at: held.index).id == held.trialID
+    else { return .notInPlan }
+    guard
+      signer.verify(
+        held.leaseToken, key, trialID: held.trialID, index: held.index, attempt: held.attempt)
+    else { return .badToken }
+    if leases[held.trialID] != nil || awaitedResults[held.trialID] != nil { return .heldElsewhere }
+    if resumed.contains(index: held.index, id: held.trialID) { return .finished }
+    // Behind the cursor (or adopted ahead of it before), neither leased nor queued: its result
+    // is recorded, being written, or `lost`.
+    guard let queued = retryQueue.first(where: { $0.trial.id == held.trialID }) else {
+      if held.index < cursor || adoptedAhead.contains(held.trialID) { return .finished }
+      return nil
+    }
+    if !held.finished && queued.losses >= Self.suspectAfterDeaths,
+      let peer,
+      peer.leases.contains(where: { (leases[$0]?.losses ?? 0) >= Self.suspectAfterDeaths })
+    {
+      return .besideSuspect
+    }
+    return nil
+  }
+
+  /// Puts an awaited result's trial back in the queue: its worker left, or its result turned
+  /// out to be no result (a cancelled run).
+  private mutating func releaseAwaited(_ trialID: TrialID) {
+    guard let a = awaitedResults.removeValue(forKey: trialID) else { return }
+    peers[a.peer]?.awaiting.remove(trialID)
+    retryQueue.append(
+      Queued(trial: a.trial, attempt: a.attempt + 1, losses: a.losses, failures: a.failures))
+    retryQueue.sort { $0.trial.index < $1.trial.index }
+  }
+
+  /// Makes `held` a lease of peer `id` again (a finished run: its result awaited): out of the
+  /// retry queue (it was re-queued when the worker was declared dead) or, ahead of the cursor,
+  /// marked for the cursor to skip.
+  private mutating func adopt(
+    _ held: HeldLease, by id: PeerID, into actions: inout [CoordinatorAction]
+  ) {
+    let trial = plan.trial(at: held.index)
+    var losses = 0
+    // Failures before this run: unknown after a restart, so every earlier dispatch counts as
+    // one (as for a result without a live lease): `retries` is never exceeded.
+    var failures = max(0, held.attempt - 1)
+    if let i = retryQueue.firstIndex(where: { $0.trial.id == held.trialID }) {
+      losses = retryQueue[i].losses
+      failures = retryQueue[i].failures
+      if retryQueue[i].diedWithWorker {
+        // Its worker was taken for dead, and still runs it (or finished it): no death.
+        losses = max(0, losses - 1)
+        lossJudge.deathRefuted()
+      }
+      retryQueue.remove(at: i)
+    } else if held.index >= cursor {
+      adoptedAhead.insert(held.trialID)
+    }
+    if held.finished {
+      awaitedResults[held.trialID] = Awaited(
+        trial: trial, attempt: held.attempt, peer: id, losses: losses, failures: failures)
+      peers[id]!.awaiting.insert(held.trialID)
+      return
+    }
+    var lease = Lease(
+      trial: trial, attempt: held.attempt, peer: id, losses: losses, failures: failures)
+    lease.started = true  // it runs: the worker says so
+    lease.stopRequested = askedStops[held.trialID] == held.attempt
+    leases[held.trialID] = lease
+    peers[id]!.leases.insert(held.trialID)
+    historiesChanged = true  // judged at the next tick, against every history
+    actions.append(
+      .event(
+        kind: "held_trial_adopted", trialID: held.trialID, workerID: peers[id]!.hello.workerID,
+        detail: "attempt \(held.attempt) re-adopted: its worker still runs it"))
   }
 
   private mutating func accept(
@@ -466,6 +726,7 @@ public struct CoordinatorStateMachine {
   ) {
     var entries: [JournalEntry] = []
     var refusedIDs: [TrialID] = []
+    var disownedAcks: [TrialID] = []
     entries.reserveCapacity(reports.count)
     let workerID = peers[id]!.hello.workerID
     for report in reports {
@@ -489,6 +750,27 @@ public struct CoordinatorStateMachine {
         leases[outcome.trialID] = nil
         peers[id]!.leases.remove(outcome.trialID)
         peers[id]!.allowance = min(peers[id]!.hello.slots, peers[id]!.allowance + 1)
+        if outcome.status == .cancelled && !stopRequested {
+          // Cancelled, and not by early stopping: no result. It runs again.
+          unrecordedCancels += 1
+          disownedAcks.append(outcome.trialID)
+          retryQueue.append(
+            Queued(
+              trial: lease.trial, attempt: lease.attempt + 1, losses: lease.losses,
+              failures: lease.failures))
+          retryQueue.sort { $0.trial.index < $1.trial.index }
+          continue
+        }
+      } else if outcome.status == .cancelled && askedStops[outcome.trialID] != outcome.attempt {
+        // A run cancelled without a live lease: one this coordinator cancelled when it did not
+        // re-adopt it (it has a result, or another worker runs it), or one whose lease was
+        // re-queued. A cancelled run is no result: acknowledged, never recorded (the trial
+        // runs again if it needs to).
+        unrecordedCancels += 1
+        disownedAcks.append(outcome.trialID)
+        peers[id]!.cancelling.remove(outcome.trialID)
+        if awaitedResults[outcome.trialID]?.peer == id { releaseAwaited(outcome.trialID) }
+        continue
       } else if let reason = refusal(of: report, sweepID: sweepID, peer: peers[id]!) {
         refusedCount += 1
         refusedIDs.append(outcome.trialID)
@@ -513,6 +795,13 @@ public struct CoordinatorStateMachine {
           peers[other.peer]?.leases.remove(outcome.trialID)
         }
         retryQueue.removeAll { $0.trial.id == outcome.trialID }
+        // A stop asked for before a restart, answered now.
+        stopRequested = askedStops[outcome.trialID] == outcome.attempt
+      }
+      askedStops[outcome.trialID] = nil
+      if let a = awaitedResults.removeValue(forKey: outcome.trialID) {
+        peers[a.peer]?.awaiting.remove(outcome.trialID)
+        failures = max(failures, a.failures)
       }
       if stopRequested && outcome.status == .cancelled {
         // Cancelled because early termination asked: stopped, its curve kept.
@@ -528,10 +817,10 @@ public struct CoordinatorStateMachine {
           workerID: workerID, finishedAt: now))
       checkTarget(outcome, now: now, into: &actions)
     }
-    if !refusedIDs.isEmpty {
+    if !refusedIDs.isEmpty || !disownedAcks.isEmpty {
       // Acknowledged so an honest worker holding a stale result stops re-sending it; nothing
       // was written for them.
-      send(.ack(trialIDs: refusedIDs), to: id, now: now, into: &actions)
+      send(.ack(trialIDs: refusedIDs + disownedAcks), to: id, now: now, into: &actions)
     }
     persisting += entries.count
     if !entries.isEmpty { actions.append(.persist(entries)) }
@@ -624,6 +913,7 @@ public struct CoordinatorStateMachine {
     while cursor < plan.count {
       let trial = plan.trial(at: cursor)
       cursor += 1
+      if !adoptedAhead.isEmpty && adoptedAhead.remove(trial.id) != nil { continue }
       if !resumed.contains(index: trial.index, id: trial.id) && leases[trial.id] == nil {
         let attempt = (settings.priorAttempts[trial.id] ?? 0) + 1
         return Queued(trial: trial, attempt: attempt, losses: 0, failures: 0)
@@ -638,12 +928,27 @@ public struct CoordinatorStateMachine {
 
   private mutating func dispatch(now: Double, into actions: inout [CoordinatorAction]) {
     guard !stopping, persisting < settings.maxUnpersisted else { return }
+    if !graceOver {
+      // After a restart, the workers still running trials come back first (`adopt`).
+      guard
+        awaitedWorkers.isEmpty
+          || now - (startedAt ?? now) >= settings.adoptionGraceSeconds
+      else { return }
+      graceOver = true
+    }
     for id in sortedPeers() {
       var batch: [TaskAssignment] = []
       let key = peers[id]!.key
-      var holdsSuspect = peers[id]!.leases.contains {
-        (leases[$0]?.losses ?? 0) >= Self.suspectAfterDeaths
-      }
+      // A suspect goes only to a worker heard from lately (a live one speaks at least every
+      // heartbeat interval): at a sweep's end, with every worker idle, the trials left went
+      // again and again to a worker that had hung or died unseen, each time a loss.
+      let silent =
+        now - peers[id]!.lastHeard > PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
+      var holdsSuspect =
+        silent
+        || peers[id]!.leases.contains {
+          (leases[$0]?.losses ?? 0) >= Self.suspectAfterDeaths
+        }
       while peers[id]!.credits > 0, batch.count < settings.maxBatch,
         let next = nextTrial(isolatingSuspects: holdsSuspect)
       {
@@ -697,6 +1002,8 @@ public struct CoordinatorStateMachine {
     for trialID in toStop {
       guard let lease = leases[trialID] else { continue }
       leases[trialID]!.stopRequested = true
+      askedStops[trialID] = lease.attempt
+      actions.append(.recordStop(trialID: trialID, attempt: lease.attempt))
       send(.cancel(trialID: trialID), to: lease.peer, now: now, into: &actions)
       actions.append(
         .event(
@@ -768,6 +1075,12 @@ public struct CoordinatorStateMachine {
     into actions: inout [CoordinatorAction]
   ) {
     guard let peer = peers.removeValue(forKey: id) else { return }
+    // Results it was to re-send and did not: their trials run again (no loss: the runs ended).
+    for trialID in peer.awaiting.sorted() {
+      guard let a = awaitedResults.removeValue(forKey: trialID) else { continue }
+      retryQueue.append(
+        Queued(trial: a.trial, attempt: a.attempt + 1, losses: a.losses, failures: a.failures))
+    }
     var lost: [JournalEntry] = []
     // Every death of this drop counts in the sweep's death rate before any trial is judged.
     if countsLosses {
@@ -787,6 +1100,11 @@ public struct CoordinatorStateMachine {
           stderrTail:
             "lost with its worker \(losses) times, where the sweep's other runs die \(Int((rate * 100).rounded())) % of the time: it kills its worker (last: \(peer.hello.workerID) \(reason))",
         )
+        askedStops[trialID] = nil
+        if losses >= lossJudge.maximumLosses && rate >= 0.5 {
+          // Not improbable by chance: most runs die with their workers, and the cap took it.
+          lostInStorm.insert(trialID)
+        }
         lost.append(
           JournalEntry(
             outcome: outcome, index: lease.trial.index, paramsJSON: lease.trial.paramsJSON,
@@ -795,7 +1113,7 @@ public struct CoordinatorStateMachine {
         retryQueue.append(
           Queued(
             trial: lease.trial, attempt: lease.attempt + 1, losses: losses,
-            failures: lease.failures))
+            failures: lease.failures, diedWithWorker: countsLosses))
       }
     }
     retryQueue.sort { $0.trial.index < $1.trial.index }
@@ -820,12 +1138,16 @@ public struct CoordinatorStateMachine {
   }
 
   private mutating func checkFinished(now: Double, into actions: inout [CoordinatorAction]) {
-    guard !announcedFinish, leases.isEmpty, persisting == 0 else { return }
+    guard !announcedFinish, leases.isEmpty, awaitedResults.isEmpty, persisting == 0 else { return }
     // Nothing in flight: skip past trials already recorded, so a resumed sweep whose every trial
     // is done finishes without waiting for a worker to ask.
-    while retryQueue.isEmpty, cursor < plan.count, !resumed.isEmpty(from: cursor) {
+    while retryQueue.isEmpty, cursor < plan.count,
+      !resumed.isEmpty(from: cursor) || !adoptedAhead.isEmpty
+    {
       let trial = plan.trial(at: cursor)
-      guard resumed.contains(index: cursor, id: trial.id) else { break }
+      if adoptedAhead.remove(trial.id) == nil {
+        guard resumed.contains(index: cursor, id: trial.id) else { break }
+      }
       cursor += 1
     }
     let exhausted = retryQueue.isEmpty && cursor >= plan.count
@@ -874,6 +1196,20 @@ public struct CoordinatorStateMachine {
     for q in retryQueue {
       if !queued.insert(q.trial.id).inserted { problems.append("\(q.trial.id) queued twice") }
       if leases[q.trial.id] != nil { problems.append("\(q.trial.id) both queued and leased") }
+      if awaitedResults[q.trial.id] != nil {
+        problems.append("\(q.trial.id) both queued and awaited")
+      }
+    }
+    for (trialID, a) in awaitedResults {
+      if leases[trialID] != nil { problems.append("\(trialID) both leased and awaited") }
+      if peers[a.peer]?.awaiting.contains(trialID) != true {
+        problems.append("awaited \(trialID) not listed by its peer \(a.peer)")
+      }
+    }
+    for (id, peer) in peers {
+      for trialID in peer.awaiting where awaitedResults[trialID]?.peer != id {
+        problems.append("peer \(id) awaits \(trialID) it does not hold")
+      }
     }
     if persisting < 0 { problems.append("persisting \(persisting) < 0") }
     let workerIDs = peers.values.map(\.hello.workerID)

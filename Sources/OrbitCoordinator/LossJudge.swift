@@ -13,8 +13,11 @@ import Foundation
 /// lost after `minimumLosses`; under heavy churn it takes more deaths, never more than
 /// `maximumLosses` (each one costs a worker).
 ///
-/// Counts are this coordinator's since it started: a restart forgets them, like the losses
-/// themselves, which only makes the judge more patient.
+/// Counts survive a restart (the coordinator journals them with its live snapshot, and a
+/// restarted one starts from them): right after a restart the judge knows the sweep's churn
+/// instead of falling back on its prior (the simulation found honest trials judged pills after
+/// 11 deaths, alone at a sweep's end, against the prior of 1 in 5 under churn of 1 in 2). A
+/// trial's own losses are still forgotten, which only makes the judge more patient.
 struct LossJudge: Sendable {
   /// Fewest deaths before a trial can be `lost` (the coordinator's `lossLimit`).
   let minimumLosses: Int
@@ -40,16 +43,26 @@ struct LossJudge: Sendable {
   /// Of those, the ones that died with their worker.
   private(set) var deaths = 0
 
-  init(minimumLosses: Int, trials: Int) {
+  init(minimumLosses: Int, trials: Int, endedRuns: Int = 0, deaths: Int = 0) {
     self.minimumLosses = max(1, minimumLosses)
     self.maximumLosses = 4 * self.minimumLosses
     self.trials = max(1, trials)
+    self.endedRuns = max(0, endedRuns)
+    self.deaths = min(max(0, deaths), self.endedRuns)
   }
 
   /// A started run ended: with a result (`died` false) or with its worker.
   mutating func runEnded(died: Bool) {
     endedRuns += 1
     if died { deaths += 1 }
+  }
+
+  /// A run counted as dead (its worker was taken for dead) was not: the worker came back still
+  /// running it. It has not ended.
+  mutating func deathRefuted() {
+    guard deaths > 0, endedRuns > 0 else { return }
+    deaths -= 1
+    endedRuns -= 1
   }
 
   /// The background death rate seen by a trial with `losses` deaths in `ownRuns` ended runs.

@@ -51,7 +51,7 @@ public enum PeerPolicy {
     }
     guard !hello.workerID.isEmpty, hello.workerID.utf8.count <= maxNameBytes,
       hello.host.utf8.count <= maxNameBytes, hello.orbitVersion.utf8.count <= maxNameBytes,
-      hello.runners.count <= 8, hello.holding.count <= hello.slots,
+      hello.runners.count <= 8, hello.holding.lazy.filter({ !$0.finished }).count <= hello.slots,
       hello.gpus.count <= hello.slots, hello.gpus.allSatisfy({ $0.utf8.count <= maxNameBytes })
     else {
       return

@@ -103,7 +103,8 @@ enum DashboardPage {
           stat("workers", `${s.workersConnected} connected · ${s.workersSeen} seen`) +
           stat("rate", s.trialsPerSecond.toFixed(2) + " trials/s") + stat("ETA", s.finishedAt ? "done" : dur(s.etaSeconds)) +
           stat("wall", dur(s.wallSeconds)) + stat("trial time", dur(s.trialSeconds)) +
-          (s.cpuSeconds != null ? stat("CPU", dur(s.cpuSeconds)) : "") + stat("best", best, "best");
+          (s.cpuSeconds != null ? stat("CPU", dur(s.cpuSeconds)) : "") + stat("best", best, "best") +
+          (s.unreadable ? stat("unreadable rows", `<span class="warn" id="unreadable">${s.unreadable} (params or metrics not JSON: ${s.unreadableTrials.map(i => esc(i.slice(0, 12))).join(", ")})</span>`) : "");
         state.finished = s.finishedAt != null;
         const changed = s.recorded !== state.lastRecorded;
         state.lastRecorded = s.recorded;
@@ -178,7 +179,7 @@ enum DashboardPage {
         const head = [["recorded", "recorded"], ["index", "#"], ["status", "status"], ["worker", "worker"], ["wall_seconds", "wall"]]
           .concat(columns.params.map(k => ["param." + k, k]), columns.metrics.map(k => ["metric." + k, k]));
         $("trials").tHead.innerHTML = "<tr>" + head.map(([key, label]) => `<th class="sort" data-sort="${esc(key)}">${esc(label)}${state.sort === key ? (state.desc ? " ▼" : " ▲") : ""}</th>`).join("") + "</tr>";
-        $("trials").tBodies[0].innerHTML = p.trials.map(t => `<tr class="trial" data-id="${t.id}"><td>${new Date(t.finishedAt * 1000).toLocaleTimeString()}</td><td>${t.index}</td><td class="${t.status}">${t.status}</td>` +
+        $("trials").tBodies[0].innerHTML = p.trials.map(t => `<tr class="trial" data-id="${t.id}"><td>${new Date(t.finishedAt * 1000).toLocaleTimeString()}</td><td>${t.index}</td><td class="${t.status}">${t.status}${t.unreadable ? ' <span class="warn">⚠ unreadable row</span>' : ""}</td>` +
           `<td>${esc(t.worker)}</td><td>${dur(t.wallSeconds)}</td>` + columns.params.map(k => `<td>${t.params[k] == null ? "" : num(t.params[k])}</td>`).join("") +
           columns.metrics.map(k => `<td>${t.metrics[k] == null ? "" : num(t.metrics[k])}</td>`).join("") + "</tr>").join("");
         $("page").textContent = p.total ? ` ${p.offset + 1}–${Math.min(p.total, p.offset + p.trials.length)} of ${p.total} ` : " none ";
@@ -196,7 +197,8 @@ enum DashboardPage {
         const curve = t.curve.length ? `\n\ncurve (${t.curve.length} points):\n` + t.curve.slice(-20).map(p => `  step ${p.step}: ${JSON.stringify(p.metrics)}`).join("\n") : "";
         $("detail").hidden = false;
         $("detail").textContent = `trial ${t.id} · ${t.status} · attempt ${t.attempt} · ${t.worker} · ${dur(t.wallSeconds)}\n` +
-          `params  ${JSON.stringify(t.params)}\nmetrics ${JSON.stringify(t.metrics)}` + curve +
+          `params  ${JSON.stringify(t.params)}\nmetrics ${JSON.stringify(t.metrics)}` +
+          (t.unreadable ? `\n\nunreadable row: its params or metrics are not a JSON object: ${t.unreadableText}` : "") + curve +
           (t.stderrTail ? `\n\nstderr (tail):\n${t.stderrTail}` : "") + (t.stdoutTail ? `\n\nstdout (tail):\n${t.stdoutTail}` : "");
       }).catch(e => { $("detail").hidden = false; $("detail").textContent = String(e); });
     }

@@ -31,6 +31,9 @@ public struct TrialSummary: Sendable {
   /// The sweep's metric, when the trial reported it as a number.
   public var metric: Double?
   public var paramsJSON: String
+  /// Its params and metrics are JSON objects. A row that is not (written by hand, or by an
+  /// old version) is shown flagged as unreadable and left out of what needs its values.
+  public var readable: Bool = true
 }
 
 /// One page of trials: which rows, in which order.
@@ -71,6 +74,33 @@ public struct TrialQuery: Sendable, Equatable {
 
 extension Journal {
   /// A JSON path naming one key of a params or metrics object (dotted names are one key).
+  /// `json_extract(column, ?)` that is NULL, not an error, on a row whose column is not valid
+  /// JSON: one bad row must not fail every query that reads values out of the others.
+  static func extract(_ column: String) -> String {
+    "(CASE WHEN json_valid(\(column)) THEN json_extract(\(column), ?) END)"
+  }
+
+  /// SQL true for a row whose params and metrics are both JSON objects (CASE keeps
+  /// `json_type` from reading a malformed one).
+  static let readableRow = """
+    (CASE WHEN json_valid(params) AND json_valid(metrics)
+      THEN json_type(params) = 'object' AND json_type(metrics) = 'object' ELSE 0 END)
+    """
+
+  /// Trials whose params or metrics are not JSON objects, oldest first (at most `limit` ids),
+  /// and how many in all.
+  public func unreadableTrials(limit: Int) throws(JournalError) -> (count: Int, ids: [String]) {
+    try read("unreadable trials") { db in
+      let count =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE NOT \(Self.readableRow)")
+        ?? 0
+      let ids = try String.fetchAll(
+        db, sql: "SELECT id FROM trials WHERE NOT \(Self.readableRow) ORDER BY rowid LIMIT ?",
+        arguments: [limit])
+      return (count, ids)
+    }
+  }
+
   static func jsonPath(_ key: String) -> String {
     "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
   }
@@ -89,7 +119,7 @@ extension Journal {
         arguments += query.statuses.map(\.rawValue)
       }
       for (name, value) in query.parameters {
-        conditions.append("json_extract(params, ?) = ?")
+        conditions.append("\(Self.extract("params")) = ?")
         arguments.append(Self.jsonPath(name))
         switch value {
         case .int(let i): arguments.append(Int64(i))
@@ -111,10 +141,10 @@ extension Journal {
       switch query.sort {
       case .column(let name): sortExpression = TrialQuery.columns[name] ?? "rowid"
       case .parameter(let name):
-        sortExpression = "json_extract(params, ?)"
+        sortExpression = Self.extract("params")
         sortArguments.append(Self.jsonPath(name))
       case .metric(let name):
-        sortExpression = "json_extract(metrics, ?)"
+        sortExpression = Self.extract("metrics")
         sortArguments.append(Self.jsonPath(name))
       }
       let direction = query.descending ? "DESC" : "ASC"
@@ -203,7 +233,8 @@ extension Journal {
         db,
         sql: """
           SELECT rowid, id, status, worker, started_at, finished_at, wall_seconds,
-                 json_extract(metrics, ?), json_extract(metrics, ?), params
+                 \(Self.extract("metrics")), \(Self.extract("metrics")), params,
+                 \(Self.readableRow)
           FROM trials WHERE rowid > ? ORDER BY rowid
           """, arguments: [Self.jsonPath("cpu_seconds"), Self.jsonPath(metric), rowID])
       var result: [TrialSummary] = []
@@ -225,7 +256,7 @@ extension Journal {
           TrialSummary(
             rowID: row[0], id: row[1], status: status, worker: row[3], startedAt: row[4],
             finishedAt: row[5], wallSeconds: row[6], cpuSeconds: row[7], metric: value,
-            paramsJSON: row[9]))
+            paramsJSON: row[9], readable: row[10]))
       }
       return result
     }

@@ -358,6 +358,46 @@ public final class Journal {
     }
   }
 
+  /// Every progress point, in the order it was written (what early stopping saw, in order),
+  /// for a restarted coordinator to rebuild its histories from. Rows whose trial id does not
+  /// parse are skipped.
+  public func forEachProgressRow(
+    _ body: (_ trialID: TrialID, _ attempt: Int, _ step: Int, _ metrics: String, _ worker: String)
+      -> Void
+  ) throws(JournalError) {
+    try read("progress") { db in
+      let rows = try Row.fetchCursor(
+        db, sql: "SELECT trial_id, attempt, step, metrics, worker FROM progress ORDER BY rowid")
+      while let row = try rows.next() {
+        guard let id = try? TrialRecord.id(hex: row[0]) else { continue }
+        body(id, row[1], row[2], row[3], row[4])
+      }
+    }
+  }
+
+  /// Stops early stopping asked for whose trial has no result yet: (trial, attempt).
+  public func pendingStopRequests() throws(JournalError) -> [(trialID: TrialID, attempt: Int)] {
+    try read("stop requests") { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT trial_id, attempt FROM stop_requests
+          WHERE trial_id NOT IN (SELECT id FROM trials) ORDER BY rowid
+          """
+      ).compactMap { row in
+        (try? TrialRecord.id(hex: row[0])).map { ($0, row[1]) }
+      }
+    }
+  }
+
+  /// Workers the journal still shows connected (a coordinator killed without writing their
+  /// leaving): the ones a restarted coordinator waits for before it dispatches.
+  public func connectedWorkerIDs() throws(JournalError) -> [String] {
+    try read("workers") { db in
+      try String.fetchAll(db, sql: "SELECT id FROM workers WHERE left_at IS NULL ORDER BY id")
+    }
+  }
+
   public func events(kind: String? = nil) throws(JournalError) -> [EventRecord] {
     try read("events") { db in
       if let kind {

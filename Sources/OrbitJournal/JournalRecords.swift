@@ -167,11 +167,17 @@ public struct LiveRecord: Sendable {
   public var running: Int
   public var queued: Int
   public var workers: Int
+  /// The loss judge's counts as of this snapshot: started runs that ended, and of them those
+  /// that died with their worker.
+  public var endedRuns: Int
+  public var deaths: Int
 
   init(row: Row) {
     updatedAt = row["updated_at"]
     running = row["running"]
     queued = row["queued"]
     workers = row["workers"]
+    endedRuns = row["ended_runs"] ?? 0
+    deaths = row["deaths"] ?? 0
   }
 }

@@ -155,6 +155,24 @@ enum JournalSchema {
           )
           """)
     }
+    migrator.registerMigration("v6-restart-state") { db in
+      // What a restarted coordinator rebuilds early stopping from (issue 25): who reported each
+      // progress point (the poisoning guard weighs points by worker), and the stops hyperband
+      // asked for whose trial has no result yet (its `cancelled` result is then `stopped`).
+      try db.execute(sql: "ALTER TABLE progress ADD COLUMN worker TEXT NOT NULL DEFAULT ''")
+      try db.execute(
+        sql: """
+          CREATE TABLE stop_requests (
+            trial_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            PRIMARY KEY (trial_id, attempt)
+          )
+          """)
+      // The loss judge's counts (runs ended, of them deaths with their worker), with the live
+      // snapshot: a restarted coordinator judges against the sweep's churn so far, not a prior.
+      try db.execute(sql: "ALTER TABLE live ADD COLUMN ended_runs INTEGER NOT NULL DEFAULT 0")
+      try db.execute(sql: "ALTER TABLE live ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0")
+    }
     return migrator
   }
 }

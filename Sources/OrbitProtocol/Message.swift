@@ -43,10 +43,14 @@ public struct Hello: Sendable, Equatable {
   /// Runner kinds this worker accepts (kinds this Orbit does not know are left out on decoding).
   public var runners: [RunnerKind]
   public var orbitVersion: String
-  /// Trials this worker is running now (a re-introduction after a reconnect): the coordinator
-  /// keeps their leases and re-queues any other lease it had given this process (a TASK lost
-  /// with the old connection).
-  public var holding: [TrialID]
+  /// The runs this worker holds, each with its lease (a re-introduction after a reconnect or a
+  /// coordinator restart): those running now, and those finished whose result is not yet
+  /// acknowledged (`finished`: it re-sends them after WELCOME). A coordinator that knew this
+  /// process keeps their leases and re-queues any other lease it had given it (a TASK lost
+  /// with the old connection); a restarted one re-adopts each whose token it signed and whose
+  /// trial has no result, and cancels the other running ones. Either way a trial listed here
+  /// is not dispatched again while its worker is there.
+  public var holding: [HeldLease]
   /// Each GPU slot's devices (`"0"`, `"2,3"`: CUDA_VISIBLE_DEVICES ids), or empty: a worker
   /// started without `--gpus`. Shown in the journal and `orbit status`.
   public var gpus: [String]
@@ -54,7 +58,7 @@ public struct Hello: Sendable, Equatable {
   public init(
     workerID: String, host: String, pid: Int, slots: Int, runners: [RunnerKind],
     orbitVersion: String,
-    holding: [TrialID] = [], gpus: [String] = []
+    holding: [HeldLease] = [], gpus: [String] = []
   ) {
     self.holding = holding
     self.gpus = gpus
@@ -64,6 +68,42 @@ public struct Hello: Sendable, Equatable {
     self.slots = slots
     self.runners = runners
     self.orbitVersion = orbitVersion
+  }
+}
+
+/// A run a worker holds, as its HELLO lists it: the lease of its TASK (the coordinator's token
+/// proves it issued it, so a restarted coordinator can re-adopt the run instead of starting the
+/// trial again), and whether it has finished (its result awaits an ACK and is re-sent after
+/// WELCOME) or still runs.
+public struct HeldLease: Sendable, Equatable {
+  public var trialID: TrialID
+  public var index: Int
+  public var attempt: Int
+  public var leaseToken: LeaseToken
+  public var finished: Bool
+
+  public init(
+    trialID: TrialID, index: Int, attempt: Int, leaseToken: LeaseToken = LeaseToken(),
+    finished: Bool = false
+  ) {
+    self.trialID = trialID
+    self.index = index
+    self.attempt = attempt
+    self.leaseToken = leaseToken
+    self.finished = finished
+  }
+
+  /// The lease a TASK granted, running.
+  public init(_ task: TaskAssignment) {
+    self.init(
+      trialID: task.trialID, index: task.index, attempt: task.attempt, leaseToken: task.leaseToken)
+  }
+
+  /// The lease a finished run's result answers.
+  public init(_ report: ResultReport) {
+    self.init(
+      trialID: report.outcome.trialID, index: report.outcome.index,
+      attempt: report.outcome.attempt, leaseToken: report.leaseToken, finished: true)
   }
 }
 

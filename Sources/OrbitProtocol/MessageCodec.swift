@@ -36,7 +36,14 @@ public enum MessageCodec {
       w.int(h.slots)
       w.strings(h.runners.map(\.rawValue))
       w.string(h.orbitVersion)
-      w.ids(h.holding)
+      w.u32(UInt32(h.holding.count))
+      for held in h.holding {
+        w.id(held.trialID)
+        w.int(held.index)
+        w.int(held.attempt)
+        w.token(held.leaseToken)
+        w.u8(held.finished ? 1 : 0)
+      }
       w.strings(h.gpus)
     case .welcome(let m):
       w.u8(Tag.welcome.rawValue)
@@ -147,11 +154,25 @@ public enum MessageCodec {
     let message: Message
     switch tag {
     case .hello:
+      let workerID = try r.string()
+      let host = try r.string()
+      let pid = try r.int()
+      let slots = try r.int()
+      let runners = try r.strings().compactMap(RunnerKind.init(rawValue:))
+      let version = try r.string()
+      let n = try r.count()
+      var holding: [HeldLease] = []
+      holding.reserveCapacity(min(n, 64))
+      for _ in 0..<n {
+        holding.append(
+          HeldLease(
+            trialID: try r.id(), index: try r.int(), attempt: try r.int(),
+            leaseToken: try r.token(), finished: try r.u8() != 0))
+      }
       message = .hello(
         Hello(
-          workerID: try r.string(), host: try r.string(), pid: try r.int(), slots: try r.int(),
-          runners: try r.strings().compactMap(RunnerKind.init(rawValue:)),
-          orbitVersion: try r.string(), holding: try r.ids(), gpus: try r.strings()))
+          workerID: workerID, host: host, pid: pid, slots: slots, runners: runners,
+          orbitVersion: version, holding: holding, gpus: try r.strings()))
     case .welcome:
       message = .welcome(
         Welcome(

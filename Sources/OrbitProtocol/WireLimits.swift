@@ -3,8 +3,11 @@ public enum Wire {
   /// Bumped on any incompatible change; a peer speaking another version is rejected.
   /// Version 2: RESULT and PROGRESS carry the trial's plan index, RESULT its sweep id, and TASK
   /// and RESULT a lease token. Version 3: trial ids travel as their 32 digest bytes, not as
-  /// 64 hex characters behind a length.
-  public static let version: UInt8 = 4
+  /// 64 hex characters behind a length. Version 4: GPU devices in HELLO, a stdout tail in
+  /// RESULT. Version 5: HELLO lists each held run with its plan index, attempt, lease token and
+  /// whether it finished (was: the ids of running trials alone), so a restarted coordinator
+  /// re-adopts what its workers still run and waits for the results they re-send.
+  public static let version: UInt8 = 5
   /// First two bytes of every Orbit message ("OB"): cheap rejection of stray traffic.
   public static let magic: (UInt8, UInt8) = (0x4F, 0x42)
   /// Largest message accepted, in bytes: also set as ZMQ_MAXMSGSIZE on every socket so libzmq

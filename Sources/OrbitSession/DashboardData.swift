@@ -67,10 +67,13 @@ public final class DashboardData: @unchecked Sendable {
   private func overview(_ journal: Journal) throws -> SweepOverview {
     let (sweep, index) = try current(journal)
     let now = Date().timeIntervalSince1970
-    return SweepOverview.make(
+    var overview = SweepOverview.make(
       sweep: sweep, live: try journal.live(sweepID: sweep.id), workers: try journal.workers(),
       counts: index.counts, aggregates: index.aggregates(now: now), intervals: index.intervals,
       best: index.best, now: now)
+    overview.unreadable = index.unreadable
+    overview.unreadableTrials = index.unreadableIDs
+    return overview
   }
 
   private func withJournal<T>(_ body: (Journal) throws -> T) throws(SessionError) -> T {
@@ -282,6 +285,13 @@ public final class DashboardData: @unchecked Sendable {
       "\"params\":\(jsonObject(t.paramsJSON))", "\"metrics\":\(jsonObject(t.metricsJSON))",
       "\"exitCode\":\(t.exitCode.map(String.init) ?? "null")",
     ]
+    if !isObject(t.paramsJSON) || !isObject(t.metricsJSON) {
+      // Shown, flagged, with what the row holds (escaped): not a failed page for every row.
+      fields.append("\"unreadable\":true")
+      fields.append(
+        "\"unreadableText\":\(JSONText.string(String((isObject(t.paramsJSON) ? t.metricsJSON : t.paramsJSON).prefix(300))))"
+      )
+    }
     if detail {
       fields.append("\"stderrTail\":\(JSONText.string(t.stderrTail))")
       fields.append("\"stdoutTail\":\(JSONText.string(t.stdoutTail))")
@@ -295,8 +305,12 @@ public final class DashboardData: @unchecked Sendable {
   /// A stored JSON object as is when it parses, else `{}` (the journal checks params, not
   /// metrics, so a program's odd output must not break the page).
   static func jsonObject(_ text: String) -> String {
-    if case .object? = try? ParamValue.parseJSON(text) { return text }
-    return "{}"
+    isObject(text) ? text : "{}"
+  }
+
+  static func isObject(_ text: String) -> Bool {
+    if case .object? = try? ParamValue.parseJSON(text) { return true }
+    return false
   }
 
   /// A family's label, as the analysis and `/api/figures` name it: the group columns' values

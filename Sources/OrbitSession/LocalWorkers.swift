@@ -42,8 +42,16 @@ public final class LocalWorkers {
     self.logLevel = logLevel
   }
 
-  public func startAll() throws {
-    for i in processes.indices { try start(i) }
+  /// Starts every worker, in order, until `stopRequested` says to stop (a SIGTERM while they
+  /// are being started): no worker is started after it, and the caller stops those already
+  /// started (`terminateAll`). Returns how many were started.
+  @discardableResult
+  public func startAll(stopRequested: () -> Bool = { false }) throws -> Int {
+    for i in processes.indices {
+      if stopRequested() { return i }
+      try start(i)
+    }
+    return processes.count
   }
 
   private func start(_ i: Int) throws {

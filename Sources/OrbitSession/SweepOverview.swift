@@ -44,6 +44,10 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   public var trialSeconds: Double
   public var cpuSeconds: Double?
   public var best: Best?
+  /// Recorded trials whose row cannot be read (params or metrics not a JSON object): counted
+  /// and listed (the first few ids) so the page flags them; everything else is served.
+  public var unreadable = 0
+  public var unreadableTrials: [String] = []
   public var updatedAt: Double
 
   /// The coordinator writes its live row about once a second; older than this, it is not live.

@@ -178,8 +178,14 @@ public final class SweepSession {
       resumed = done.count
       if let latest = continuing {
         // The same sweep, resumed: it keeps its id, so leases issued before a restart and the
-        // results re-sent for them stay valid.
+        // results re-sent for them stay valid, and the runs its workers still hold are
+        // re-adopted. Those workers are the ones the journal shows connected (read before
+        // `resumeSweep` marks them gone).
         sweepID = latest.id
+        expectedWorkers = Set(try journal.connectedWorkerIDs())
+        if let live = try journal.live(sweepID: latest.id) {
+          judgedRuns = (live.endedRuns, live.deaths)
+        }
         try journal.resumeSweep(
           id: latest.id, specPath: specPath, specText: spec.text, fingerprint: spec.fingerprint,
           trialCount: spec.trialCount)
@@ -192,6 +198,7 @@ public final class SweepSession {
           trialCount: spec.trialCount, now: Date().timeIntervalSince1970)
       }
       finished = done
+      isResumed = continuing != nil
     } catch let error as JournalError {
       throw SessionError(error.description, exitCode: ExitStatus.ioError)
     } catch let error as SessionError {
@@ -210,6 +217,12 @@ public final class SweepSession {
   }
 
   private var finished: [(id: TrialID, index: Int)]
+  /// Workers connected to the coordinator this one replaces (a resumed sweep).
+  private var expectedWorkers: Set<String> = []
+  /// The loss judge's counts that coordinator journaled last.
+  private var judgedRuns = (endedRuns: 0, deaths: 0)
+  /// Whether this session continues a sweep recorded before (a restart or a resume).
+  private var isResumed = false
 
   /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
   /// endpoint it listens on (the port chosen when `bind` asks for port 0).
@@ -241,9 +254,34 @@ public final class SweepSession {
     settings.earlyTermination = spec.earlyTermination
     settings.leaseSecret = leaseSecret
     settings.priorAttempts = priorAttempts
-    let machine = CoordinatorStateMachine(
+    if isResumed {
+      // A restart: the workers still running this sweep's trials re-introduce themselves
+      // before anything is dispatched (at most liveness heartbeats, when one of them is gone).
+      settings.adoptionGraceSeconds = settings.heartbeatInterval * Double(settings.liveness)
+      settings.expectedWorkers = expectedWorkers
+      settings.judgedRuns = judgedRuns
+    }
+    var machine = CoordinatorStateMachine(
       settings: settings, plan: plan, resumed: ResumeSet(recorded: finished, plan: plan))
     finished = []
+    if spec.earlyTermination != nil && isResumed {
+      // Early stopping judges as the coordinator before it did: its histories from the journal's
+      // progress rows (in the order written), its stops still unanswered.
+      do {
+        try journal.forEachProgressRow { trialID, attempt, step, metrics, worker in
+          // Data points (negative steps) never entered the histories: they do not now either.
+          guard step >= 0 else { return }
+          machine.restoreProgress(
+            trialID: trialID, attempt: attempt, step: step, metricsJSON: metrics,
+            workerID: worker)
+        }
+        for stop in try journal.pendingStopRequests() {
+          machine.restoreStop(trialID: stop.trialID, attempt: stop.attempt)
+        }
+      } catch {
+        throw SessionError(error.description, exitCode: ExitStatus.ioError)
+      }
+    }
     // Handed to the coordinator thread, which alone uses it (and the journal) from here on.
     nonisolated(unsafe) let server = CoordinatorServer(
       context: context, bind: bind, journal: journal, machine: machine, resumed: resumed,

@@ -27,6 +27,11 @@ struct TrialIndex {
   private var spans: [(worker: Int32, start: Double, end: Double)] = []
   /// The union of the trials' (start, end): the sweep's wall time, as the report's.
   private(set) var intervals = IntervalUnion()
+  /// Rows whose params or metrics are not JSON objects (hand-edited, or an old version's): each
+  /// is shown flagged, never a failed page. The first few ids, and how many.
+  private(set) var unreadable = 0
+  private(set) var unreadableIDs: [String] = []
+  static let unreadableIDsKept = 20
   /// Rowids of the latest failures, newest last.
   private(set) var failures: [(finishedAt: Double, rowID: Int64)] = []
 
@@ -70,6 +75,10 @@ struct TrialIndex {
     for row in rows {
       lastRowID = max(lastRowID, row.rowID)
       recorded += 1
+      if !row.readable {
+        unreadable += 1
+        if unreadableIDs.count < Self.unreadableIDsKept { unreadableIDs.append(row.id) }
+      }
       counts[row.status.rawValue, default: 0] += 1
       trialSeconds += row.wallSeconds
       if let cpu = row.cpuSeconds { cpuSeconds = (cpuSeconds ?? 0) + cpu }

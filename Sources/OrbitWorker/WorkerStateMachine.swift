@@ -82,11 +82,15 @@ public struct WorkerStateMachine {
 
   public var runningCount: Int { running.count }
 
-  /// HELLO: who we are, and what we are running (so a coordinator that knew this process keeps
-  /// those leases and re-queues any TASK lost with the old connection).
+  /// HELLO: who we are, and what we hold under which lease — running, or finished with the
+  /// result unacknowledged (so a coordinator that knew this process keeps those leases and
+  /// re-queues any TASK lost with the old connection, and a restarted one re-adopts the runs its
+  /// tokens prove it leased, and waits for the results, instead of running them again).
   private var introduction: Hello {
     var hello = identity
-    hello.holding = running.keys.sorted()
+    hello.holding =
+      running.keys.sorted().map { HeldLease(running[$0]!) }
+      + unacked.keys.sorted().prefix(Self.maxFinishedInHello).map { HeldLease(unacked[$0]!) }
     return hello
   }
   public var isLeaving: Bool { phase == .leaving }
@@ -179,6 +183,11 @@ public struct WorkerStateMachine {
     creditsToReturn = 0
     return actions
   }
+
+  /// Most finished runs a HELLO lists (unacknowledged results beyond them are re-sent all the
+  /// same; the coordinator just does not hold their trials back): far under the decoder's
+  /// `Wire.maxBatchItems` and its frame size.
+  static let maxFinishedInHello = 4096
 
   /// Most results in one RESULT frame: well under the decoder's `Wire.maxBatchItems`.
   static let maxResultsPerFrame = 4096

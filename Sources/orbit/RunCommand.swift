@@ -97,7 +97,9 @@ struct RunCommand: ParsableCommand {
     // A sweep with nothing left (resumed after it finished) needs no workers: it ends at once.
     let needsWorkers = session.resumed < session.spec.trialCount
     do {
-      if needsWorkers { try local.startAll() }
+      // A SIGTERM while they are being started stops the starting at once (the loop below
+      // stops those already running, and the sweep).
+      if needsWorkers { try local.startAll { Signals.interrupts > 0 } }
     } catch {
       session.status.requestStop()
       throw fail("cannot start local workers: \(error)", ExitStatus.unavailable)

@@ -143,6 +143,88 @@ extension RealProcesses {
       #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
     }
 
+    /// Another user of the shared TMPDIR plants, before the coordinator starts, a symlink to a
+    /// file of ours at each name the pool's output files could predictably have — the fixed
+    /// `orbit-slurm-PID-{sbatch,squeue,scancel}.out` of the pids to come (issue 25: the pool
+    /// truncated the link's target) — and a FIFO at each `.err` name (the pool hung opening
+    /// one). The pool's mkstemp files (random names, O_EXCL, 0600) go around them: the sweep
+    /// finishes, the target is untouched, every planted entry is still there as planted, and
+    /// the pool left nothing else behind. The stand-in sbatch checks what its stdout and stderr
+    /// really are.
+    @Test(.timeLimit(.minutes(2)))
+    func plantedSymlinksAndFifosInTmpdirAreNeitherFollowedNorClobbered() throws {
+      let sandbox = try Sandbox()
+      var environment = try prepare(sandbox, trials: 6)
+      let tmp = sandbox.path + "/tmp"
+      try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+      chmod(tmp, 0o1777)  // a shared, sticky TMPDIR
+      environment["TMPDIR"] = tmp
+      // sbatch records what its stdout and stderr are: a regular 0600 file in TMPDIR each.
+      try sandbox.write(
+        "sbatch",
+        Self.sbatch.replacingOccurrences(
+          of: "#!/bin/sh\n",
+          with: """
+            #!/bin/sh
+            for fd in 1 2; do echo "$(readlink /proc/$$/fd/$fd) $(stat -L -c '%a %F' /proc/$$/fd/$fd)" >>"$(dirname "$0")/fds.log"; done
+
+            """))
+      chmod("\(sandbox.path)/sbatch", 0o755)
+      let victim = sandbox.path + "/victim.txt"
+      try sandbox.write("victim.txt", "precious\n")
+      var links: [String] = []
+      var fifos: [String] = []
+      func plant(pid: Int32) {
+        for command in ["sbatch", "squeue", "scancel"] {
+          let link = "\(tmp)/orbit-slurm-\(pid)-\(command).out"
+          guard !links.contains(link) else { continue }
+          #expect(symlink(victim, link) == 0)
+          links.append(link)
+          let fifo = "\(tmp)/orbit-slurm-\(pid)-\(command).err"
+          #expect(mkfifo(fifo, 0o666) == 0)
+          fifos.append(fifo)
+        }
+      }
+      // The pids to come (pids are handed out in order, until they wrap)...
+      let first = getpid()
+      for pid in first..<(first + 300) { plant(pid: pid) }
+      let coordinator = try OrbitProcess(
+        [
+          "coordinator", "sweep.yaml", "--bind", "tcp://127.0.0.1:0", "--run-dir", "run",
+          "--slurm-workers", "2", "--slurm-worker-flags", "--allow-command",
+        ], in: sandbox.path, environment: environment, name: "coordinator")
+      // ...and the coordinator's own, at once (well before its first sbatch) if they wrapped:
+      // the old names were its pid.
+      plant(pid: coordinator.pid)
+      #expect(coordinator.wait(timeout: 90) == 0, "coordinator: \(coordinator.stderr.suffix(1500))")
+      #expect(
+        try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true).trials().count == 6)
+      #expect(sandbox.read("victim.txt") == "precious\n")
+      for link in links {
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == victim)
+      }
+      for fifo in fifos {
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "\(fifo)")
+      }
+      // The pool's own files were in TMPDIR, regular, 0600, and are gone.
+      let fds = (sandbox.read("fds.log") ?? "").split(separator: "\n")
+      #expect(fds.count >= 4)
+      for line in fds {
+        #expect(line.hasPrefix(tmp + "/orbit-slurm-sbatch-"), "\(line)")
+        #expect(
+          line.hasSuffix(" 600 regular empty file") || line.hasSuffix(" 600 regular file"),
+          "\(line)")
+      }
+      let left = try FileManager.default.contentsOfDirectory(atPath: tmp).filter {
+        !$0.hasSuffix(".out") && !$0.hasSuffix(".err")
+      }
+      #expect(left.isEmpty, "left in TMPDIR: \(left)")
+      #expect(
+        try FileManager.default.contentsOfDirectory(atPath: tmp).count == links.count + fifos.count)
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func noSbatchIsRefusedBeforeTheSweepStarts() throws {
       let sandbox = try Sandbox()

@@ -130,7 +130,7 @@ struct HostilePeerTests {
     #expect(tasks.count == 2)
     // It reconnects running only the first: the second TASK was lost with the old connection.
     var again = hello
-    again.holding = [tasks[0].trialID]
+    again.holding = [HeldLease(tasks[0])]
     d.feed(.received(PeerID(Array("w#2".utf8)), .hello(again), now: 1))
     #expect(d.machine.workerCount == 1)
     #expect(d.machine.runningCount == 1)

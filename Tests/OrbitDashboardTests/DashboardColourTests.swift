@@ -60,7 +60,7 @@ import Testing
         progress.append(
           .progress(
             trialID: trial.id, attempt: 1, step: step,
-            metricsJSON: "{\"loss\":\(loss * (1 + 1 / Double(step)))}"))
+            metricsJSON: "{\"loss\":\(loss * (1 + 1 / Double(step)))}", workerID: "w1"))
       }
     }
     _ = try journal.record(entries, sweepID: id)

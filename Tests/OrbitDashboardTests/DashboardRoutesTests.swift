@@ -296,4 +296,58 @@ import Testing
     #expect(union.seconds(adding: 20, 21) == 8.5)
     #expect(Reporting.unionSeconds([(1, 4), (2, 3), (5, 6)]) == 4)
   }
+
+  /// One row a hand or an old version wrote badly (its metrics not JSON, another's params not
+  /// an object): every page and endpoint still answers 200, the bad rows are flagged (counted
+  /// on /api/sweep, marked in /api/trials and their detail), and the other trials are served
+  /// and fitted as before (issue 25: one bad row made every `orbit serve` page 500).
+  @Test func aRowThatDoesNotDecodeIsFlaggedAndEverythingElseIsServed() throws {
+    let sandbox = try Sandbox()
+    let (spec, _) = try Self.journal(in: sandbox)
+    let bad = spec.trial(at: 5).id.hex
+    let odd = spec.trial(at: 6).id.hex
+    let sqlite = Process()
+    sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    sqlite.arguments = [
+      sandbox.path + "/journal.sqlite",
+      "UPDATE trials SET metrics = '{\"loss\": 0.4,' WHERE id = '\(bad)';"
+        + "UPDATE trials SET params = '{\"width\" 8}' WHERE id = '\(odd)';",
+    ]
+    try sqlite.run()
+    sqlite.waitUntilExit()
+    #expect(sqlite.terminationStatus == 0)
+    let routes = try routes(sandbox)
+    for path in [
+      "/", "/api/sweep", "/api/workers", "/api/timeline", "/api/trials", "/api/errors",
+      "/api/figures", "/api/fits", "/api/curves", "/api/trials/\(bad)",
+    ] {
+      let reply = routes.respond(path: path, query: [:], authorization: nil)
+      #expect(reply.status == 200, "\(path): \(reply.status) \(reply.body.prefix(300))")
+    }
+    for sort in ["metric.loss", "param.width"] {
+      let reply = routes.respond(path: "/api/trials", query: ["sort": sort], authorization: nil)
+      #expect(reply.status == 200, "sorted by \(sort): \(reply.body.prefix(300))")
+    }
+    let family = routes.respond(
+      path: "/api/trials", query: ["family": "adam"], authorization: nil)
+    #expect(family.status == 200, "\(family.body.prefix(300))")
+    let sweep = try Self.object(routes.respond(path: "/api/sweep", query: [:], authorization: nil))
+    #expect(sweep["unreadable"] as? Int == 2)
+    #expect(Set(sweep["unreadableTrials"] as? [String] ?? []) == [bad, odd])
+    #expect(sweep["recorded"] as? Int == spec.trialCount)
+    let page = try Self.object(
+      routes.respond(path: "/api/trials", query: ["limit": "100"], authorization: nil))
+    let rows = try #require(page["trials"] as? [[String: Any]])
+    #expect(rows.count == spec.trialCount)
+    let flagged = rows.filter { $0["unreadable"] as? Bool == true }.compactMap {
+      $0["id"] as? String
+    }
+    #expect(Set(flagged) == [bad, odd])
+    let detail = try Self.object(
+      routes.respond(path: "/api/trials/\(bad)", query: [:], authorization: nil))
+    #expect(detail["unreadable"] as? Bool == true)
+    #expect((detail["unreadableText"] as? String)?.contains("0.4,") == true)
+    let html = routes.respond(path: "/", query: [:], authorization: nil).body
+    #expect(html.contains("unreadable rows"))
+  }
 }

@@ -15,6 +15,17 @@ struct MessageCodecTests {
       Hello(
         workerID: "gpu-node", host: "node8", pid: 7, slots: 2, runners: [.command],
         orbitVersion: "0.1.0", gpus: ["0,1", "2,3"])),
+    // A re-introduction: each held trial with its lease, as a restarted coordinator needs them.
+    .hello(
+      Hello(
+        workerID: "w-2", host: "node9", pid: 8, slots: 2, runners: [.core], orbitVersion: "0.1.0",
+        holding: [
+          HeldLease(
+            trialID: TrialID(hex: String(repeating: "c", count: 64))!, index: 12, attempt: 2,
+            leaseToken: LeaseToken(Array(repeating: 5, count: LeaseToken.byteCount))),
+          HeldLease(
+            trialID: TrialID(hex: String(repeating: "d", count: 64))!, index: 0, attempt: 1),
+        ])),
     .welcome(
       Welcome(
         sweepID: "s1", heartbeatIntervalMilliseconds: 1000, liveness: 5, specText: "method: grid\n",

@@ -159,7 +159,7 @@ struct LearningCurveReportTests {
         (1...5).map { step in
           JournalJob.progress(
             trialID: t.id, attempt: 1, step: step,
-            metricsJSON: #"{"train_loss":\#(Double(t.index + 1) / Double(step))}"#)
+            metricsJSON: #"{"train_loss":\#(Double(t.index + 1) / Double(step))}"#, workerID: "w")
         }
       }, sweepID: try journal.latestSweep()!.id)
     try journal.close()
@@ -219,8 +219,8 @@ struct LearningCurveReportTests {
           .progress(
             trialID: trial.id, attempt: 1, step: -(k + 1),
             metricsJSON:
-              #"{"_point":true,"n_params":\#(n),"samples_seen":\#(d),"flops":\#(6 * n * d),"test_loss":\#(loss)}"#
-          ))
+              #"{"_point":true,"n_params":\#(n),"samples_seen":\#(d),"flops":\#(6 * n * d),"test_loss":\#(loss)}"#,
+            workerID: "w1"))
       }
     }
     try journal.apply(jobs, sweepID: try journal.latestSweep()!.id)

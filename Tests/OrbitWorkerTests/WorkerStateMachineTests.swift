@@ -35,6 +35,29 @@ struct WorkerStateMachineTests {
     #expect(actions.contains(.send(.ready(credits: 2))))
   }
 
+  /// Re-introduced after a coordinator restart, a worker lists every run it holds with its
+  /// lease: the one still running, and the one finished whose result awaits an ACK, so the new
+  /// coordinator re-adopts both instead of running them again (issue 25).
+  @Test func itsHelloListsEachRunItHoldsWithItsLease() {
+    var m = joined()
+    let token = { (b: UInt8) in LeaseToken(Array(repeating: b, count: LeaseToken.byteCount)) }
+    let a = TaskAssignment(
+      trialID: "a", index: 3, attempt: 2, paramsJSON: "{}", leaseToken: token(1))
+    let b = TaskAssignment(
+      trialID: "b", index: 4, attempt: 1, paramsJSON: "{}", leaseToken: token(2))
+    _ = m.handle(.received(.task([a, b]), now: 1))
+    _ = m.handle(
+      .trialFinished(
+        TrialOutcome(trialID: "b", index: 4, attempt: 1, status: .ok), now: 2))
+    _ = m.flush(now: 2)
+    var expected = Self.identity
+    expected.holding = [
+      HeldLease(trialID: "a", index: 3, attempt: 2, leaseToken: token(1)),
+      HeldLease(trialID: "b", index: 4, attempt: 1, leaseToken: token(2), finished: true),
+    ]
+    #expect(m.handle(.received(.unknownPeer, now: 3)) == [.send(.hello(expected))])
+  }
+
   @Test func finishedTrialsGoOutBatchedWithTheCreditsTheyFree() {
     var m = joined()
     #expect(
@@ -60,8 +83,11 @@ struct WorkerStateMachineTests {
     _ = m.handle(.trialFinished(b, now: 2))
     _ = m.flush(now: 2)
     _ = m.handle(.received(.ack(trialIDs: ["a"]), now: 3))
-    // The coordinator restarted: it asks us to introduce ourselves again.
-    #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(Self.identity))])
+    // The coordinator restarted: it asks us to introduce ourselves again; the HELLO lists the
+    // finished run whose result it will re-send (its trial is then not dispatched again).
+    var again = Self.identity
+    again.holding = [HeldLease(trialID: "b", index: 0, attempt: 1, finished: true)]
+    #expect(m.handle(.received(.unknownPeer, now: 4)) == [.send(.hello(again))])
     let actions = m.handle(.received(.welcome(Self.welcome), now: 4))
     #expect(actions == [.send(.result(sweepID: "s", results: [r(b)], credits: 2))])
   }
