@@ -255,8 +255,8 @@ struct CooldownBranchTests {
   }
 
   /// The step loop allocates nothing with branches either: a trial four times as long, with as
-  /// many branches and curve points, makes exactly as many malloc calls (all of them set-up), on
-  /// the trial's own thread. Counted by CMallocCounter, the in-process form of bench/'s
+  /// many branches and curve points, makes as many malloc calls (all of them set-up, give or take
+  /// a lazy runtime cache), on the trial's own thread. Counted by CMallocCounter, the in-process form of bench/'s
   /// `ComputeBench mallocs` shim.
   @Test func branchesAllocateNothingPerStep() throws {
     // The counter must see an allocation, or a count of 0 below would prove nothing.
@@ -283,7 +283,12 @@ struct CooldownBranchTests {
       #expect(report.points.count == 3)
       #expect(report.metrics["steps"] == Double(72 * scale))
     }
-    #expect(counts[0] == counts[1], "mallocs at 72 and 288 steps: \(counts)")
-    #expect(counts[2] == counts[3], "mallocs at 72 and 288 steps (fresh data, SGD): \(counts)")
+    // 216 more steps: one allocation per step (or per batch) would add ≥ 216. A handful may
+    // differ for reasons no step causes — CI saw 923 against 924 once (a lazy runtime cache first
+    // filled during the longer run) — so the bound is a few, not exact equality.
+    let slack: UInt64 = 4
+    #expect(counts[1] <= counts[0] + slack, "mallocs at 72 and 288 steps: \(counts)")
+    #expect(
+      counts[3] <= counts[2] + slack, "mallocs at 72 and 288 steps (fresh data, SGD): \(counts)")
   }
 }
