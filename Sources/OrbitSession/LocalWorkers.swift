@@ -9,7 +9,10 @@ import OrbitCompute
 /// path as workers on many machines. A worker that crashes mid-sweep is started again.
 public final class LocalWorkers {
   private var processes: [Process?]
+  /// Crashes of each worker that count against `maxRestarts` since it last lived long.
   private var restarts: [Int]
+  /// When each worker was last started (monotonic seconds).
+  private var startedAt: [Double]
   private let executable: URL
   private let endpoint: String
   private let slots: Int
@@ -17,8 +20,12 @@ public final class LocalWorkers {
   private let logLevel: String
   /// Where each worker keeps its trial folders (`orbit worker --trial-dir`), or nil.
   private let trialDirectory: String?
-  /// A crashing worker is restarted at most this many times: past that the cause is not transient.
-  static let maxRestarts = 3
+  /// A worker that crashes by itself is restarted at most this many times in a row: past that
+  /// the cause is not transient (a bad install, a full disk).
+  public static let maxRestarts = 3
+  /// A worker that ran this long before it crashed starts a new row of `maxRestarts`: one crash
+  /// a day must not shrink a week-long sweep's workers for good.
+  static let healthyLifetimeSeconds = 60.0
 
   /// The running `orbit` executable: each worker is this program's `orbit worker`.
   public static var orbitExecutable: URL {
@@ -35,6 +42,7 @@ public final class LocalWorkers {
     self.trialDirectory = trialDirectory
     self.processes = Array(repeating: nil, count: count)
     self.restarts = Array(repeating: 0, count: count)
+    self.startedAt = Array(repeating: 0, count: count)
     self.executable = executable
     self.endpoint = endpoint
     self.slots = slots
@@ -75,22 +83,52 @@ public final class LocalWorkers {
     process.standardInput = FileHandle.nullDevice
     try process.run()
     processes[i] = process
+    startedAt[i] = Self.monotonicSeconds()
+  }
+
+  private static func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+  }
+
+  /// Whether worker `i`, exited, is started again, counting the restart.
+  ///
+  /// A SIGKILL comes from outside the worker — a trial that kills its worker, the OOM killer
+  /// reaping a trial's memory, a person — never from a fault of its own: it is always restarted,
+  /// and the coordinator's loss limit bounds how many workers one trial can take down. Counting
+  /// those against `maxRestarts` made a sweep with a poison pill hang: under load a pill killed
+  /// a few more workers than its five counted losses, the restarts ran out, and the sweep waited
+  /// for workers that would never come.
+  private func restarts(_ i: Int, _ p: Process, now: Double) -> Bool {
+    if p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL { return true }
+    guard p.terminationReason == .uncaughtSignal || p.terminationStatus != 0 else { return false }
+    if now - startedAt[i] >= Self.healthyLifetimeSeconds { restarts[i] = 0 }
+    guard restarts[i] < Self.maxRestarts else { return false }
+    restarts[i] += 1
+    return true
   }
 
   /// Restarts workers that died with a failure while the sweep still runs; returns how many.
   public func superviseOnce() -> Int {
     var restarted = 0
+    let now = Self.monotonicSeconds()
     for i in processes.indices {
       guard let p = processes[i], !p.isRunning else { continue }
-      let crashed = p.terminationReason == .uncaughtSignal || p.terminationStatus != 0
-      guard crashed, restarts[i] < Self.maxRestarts else { continue }
-      restarts[i] += 1
-      if (try? start(i)) != nil { restarted += 1 }
+      if restarts(i, p, now: now) {
+        if (try? start(i)) != nil { restarted += 1 } else { processes[i] = nil }
+      } else {
+        processes[i] = nil
+      }
     }
     return restarted
   }
 
   var runningCount: Int { processes.filter { $0?.isRunning == true }.count }
+
+  /// Every worker has exited for good (after `superviseOnce`): none runs and none is started
+  /// again, so a sweep with trials left would wait for ever.
+  public var allGone: Bool { processes.allSatisfy { $0 == nil } }
 
   /// Waits up to `timeout` seconds for every worker to leave, then kills what remains.
   public func waitForExit(timeout: Double) {

@@ -327,6 +327,14 @@ public final class SweepSession {
   /// Whether the coordinator thread has ended (every trial recorded, or stopped).
   public var isDone: Bool { outcome.isSet }
 
+  /// Whether the coordinator thread ends within `seconds` (its last workers, drained at the
+  /// sweep's end, may leave just before it does).
+  public func isDone(within seconds: Double) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while !outcome.isSet && Date() < end { usleep(20_000) }
+    return outcome.isSet
+  }
+
   /// Marks the sweep finished (or, interrupted, stopped) and writes trials.csv: the one time an
   /// `orbit run` writes it (its report reuses the journal). The journal stays open for `summary`.
   public func finish(interrupted: Bool) throws(SessionError) {

@@ -106,6 +106,7 @@ struct RunCommand: ParsableCommand {
     }
     var display = ProgressDisplay(interactive: stdoutIsTerminal)
     var interrupted = false
+    var workersGone = false
     while !session.isDone {
       if Signals.interrupts > 0 && !interrupted {
         interrupted = true
@@ -120,6 +121,10 @@ struct RunCommand: ParsableCommand {
       if !interrupted {
         let restarted = local.superviseOnce()
         if restarted > 0 { logger.warning("restarted \(restarted) crashed local worker(s)") }
+        if needsWorkers && local.allGone && !session.isDone(within: 5) {
+          workersGone = true
+          break
+        }
       }
       display.update(session.status.snapshot)
       usleep(200_000)
@@ -129,6 +134,17 @@ struct RunCommand: ParsableCommand {
     if Signals.forced {
       local.waitForExit(timeout: 0)
       throw ExitCode(ExitStatus.interrupted)
+    }
+    if workersGone {
+      // No worker left to hand anything back: the coordinator stops at once, and every trial
+      // not recorded runs again on resume.
+      session.status.stopGraceSeconds = 0
+      session.status.requestStop()
+      try session.wait()
+      try session.finish(interrupted: true)
+      throw fail(
+        "every local worker exited and none can be restarted (each crashed \(LocalWorkers.maxRestarts + 1) times in a row, or left); the sweep stopped with trials left. See \(session.runDirectory)/logs/worker-*.log, then run the same command again to resume",
+        ExitStatus.unavailable)
     }
     try session.wait()
     local.waitForExit(timeout: 10)

@@ -148,6 +148,27 @@ extension RealProcesses {
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func workersThatKeepCrashingEndTheSweepWithAnErrorNotAHang() throws {
+      // Every trial crashes its worker as a fault of the worker's own would (SIGSEGV): each
+      // worker is restarted a few times, then `orbit run` stops, exit 69, the journal intact.
+      let sandbox = try Sandbox()
+      try sandbox.write(
+        "crash.py", "import os, signal\nos.kill(os.getppid(), signal.SIGSEGV)\n")
+      try sandbox.write(
+        "sweep.yaml",
+        "method: grid\nprogram: crash.py\nparameters:\n  x: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}\n"
+      )
+      let run = try OrbitProcess.run(
+        ["run", "sweep.yaml", "--workers", "2", "--slots", "1", "--run-dir", "run", "--no-report"],
+        in: sandbox.path, timeout: 90)
+      #expect(run.code == 69, "\(run.stdout)\(run.stderr)")
+      #expect(run.stderr.contains("none can be restarted"), "\(run.stderr)")
+      let journal = try Journal(path: "\(sandbox.path)/run/journal.sqlite", readOnly: true)
+      #expect(try journal.latestSweep()?.state == "stopped")
+      #expect(OrbitProcess.eventually(timeout: 10) { sandbox.livingProcesses().isEmpty })
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func aKilledWorkersTrialProcessesDieWithIt() throws {
       let sandbox = try Sandbox()
       try sandbox.write("sleep.py", "import time\ntime.sleep(60)\n")

@@ -13,9 +13,13 @@ import Testing
 @Suite("Local workers started by orbit run")
 struct LocalWorkersTests {
   func workers(exitCode: Int, count: Int, in sandbox: Sandbox) throws -> LocalWorkers {
+    try workers(ending: "exit \(exitCode)", count: count, in: sandbox)
+  }
+
+  func workers(ending: String, count: Int, in sandbox: Sandbox) throws -> LocalWorkers {
     let script = try sandbox.file(
       "fake-worker",
-      "#!/bin/sh\necho \"args: $*\"\necho \"threads: $OPENBLAS_NUM_THREADS\"\nexit \(exitCode)\n")
+      "#!/bin/sh\necho \"args: $*\"\necho \"threads: $OPENBLAS_NUM_THREADS\"\n\(ending)\n")
     chmod(script, 0o755)
     try FileManager.default.createDirectory(
       atPath: sandbox.path + "/logs", withIntermediateDirectories: true)
@@ -54,6 +58,37 @@ struct LocalWorkersTests {
     // Every start appended to the same log.
     let log = try #require(sandbox.read("logs/worker-0.log"))
     #expect(log.components(separatedBy: "args: worker").count - 1 == LocalWorkers.maxRestarts + 1)
+  }
+
+  @Test func aWorkerKilledFromOutsideIsAlwaysRestarted() throws {
+    // A SIGKILL is a trial's doing (or the OOM killer's): the coordinator's loss limit bounds
+    // it, not the restart count, or a sweep with a poison pill runs out of workers and hangs.
+    let sandbox = try Sandbox()
+    let local = try workers(ending: "kill -9 $$", count: 1, in: sandbox)
+    try local.startAll()
+    for _ in 0..<(LocalWorkers.maxRestarts + 3) {
+      local.waitForExit(timeout: 10)
+      #expect(local.superviseOnce() == 1)
+      #expect(!local.allGone)
+    }
+    local.waitForExit(timeout: 10)
+  }
+
+  @Test func workersThatCrashOrLeaveForGoodAreAllGone() throws {
+    let sandbox = try Sandbox()
+    let local = try workers(exitCode: 3, count: 2, in: sandbox)
+    try local.startAll()
+    #expect(!local.allGone)
+    for _ in 0...LocalWorkers.maxRestarts {
+      local.waitForExit(timeout: 10)
+      _ = local.superviseOnce()
+    }
+    #expect(local.allGone)
+    let clean = try workers(exitCode: 0, count: 1, in: try Sandbox())
+    try clean.startAll()
+    clean.waitForExit(timeout: 10)
+    _ = clean.superviseOnce()
+    #expect(clean.allGone)
   }
 
   @Test func aWorkerThatLeftCleanlyIsNotRestarted() throws {
