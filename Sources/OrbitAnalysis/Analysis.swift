@@ -227,16 +227,25 @@ public struct Analysis: Sendable {
     }
     let comparisons = compareGroups(families: families, settings: settings, warnings: &warnings)
     // A frontier (lowest loss at each compute) and a Chinchilla fit over every tuned setting
-    // would choose by the fitted loss itself: with tuning they are left out.
+    // would choose by the fitted loss itself: with tuning they are made from each
+    // configuration's winner by `select`, as the envelope is.
     var (frontiers, isoFLOP) = ([ComputeFrontier](), [String: IsoFLOPAnalysis]())
     var chinchilla: [String: ChinchillaFit] = [:]
-    if tuning == .none {
+    if tuning != .refused {
+      let kept =
+        tuning == .tuned
+        ? tunedWinners(ok: ok, validation: validation, settings: settings)
+        : Array(ok.rows.indices)
+      let winners = Table(columns: ok.columns, rows: kept.map { ok.rows[$0] })
+      let (keptLabels, keptY, keptSeeds) = (
+        kept.map { labels[$0] }, kept.map { y[$0] }, kept.map { seeds[$0] }
+      )
       (frontiers, isoFLOP) = computeAnalyses(
-        ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
-        warnings: &warnings)
+        ok: winners, labels: keptLabels, groups: groups, y: keptY, seeds: keptSeeds,
+        settings: settings, warnings: &warnings)
       chinchilla = chinchillaFits(
-        ok: ok, labels: labels, groups: groups, y: y, seeds: seeds, settings: settings,
-        warnings: &warnings)
+        ok: winners, labels: keptLabels, groups: groups, y: keptY, seeds: keptSeeds,
+        settings: settings, warnings: &warnings)
     }
     var computeOptimal: [String: ComputeOptimal] = [:]
     for (group, fit) in chinchilla {
@@ -496,6 +505,27 @@ public struct Analysis: Sendable {
       multipliers.append(multiplier)
     }
     return multipliers
+  }
+
+  /// With tuning, the rows the compute views see: for each configuration — every parameter
+  /// but the tuned ones, the seed among them, and the `point` of a trial with several — the row
+  /// with the lowest `select` (val_loss). A seed's own winner, as in the envelope: choosing by
+  /// the fitted loss would bias the frontier low by the noise of the minimum.
+  static func tunedWinners(ok: Table, validation: [Double?], settings: AnalysisSettings) -> [Int] {
+    let tuned = Set(settings.tune)
+    let keyColumns = ok.columns.indices.filter { c in
+      let name = ok.columns[c]
+      return !tuned.contains(name)
+        && (settings.isParameter(name) || name == settings.seedColumn || name == "point")
+    }
+    var best: [[String]: Int] = [:]
+    for row in ok.rows.indices {
+      guard let value = validation[row], value.isFinite else { continue }
+      let key = keyColumns.map { ok.rows[row][$0] }
+      if let current = best[key], let held = validation[current], held <= value { continue }
+      best[key] = row
+    }
+    return best.values.sorted()
   }
 
   static func computeAnalyses(

@@ -61,6 +61,53 @@ import Testing
     #expect(!analysis.settings.groupBy.contains("train.lr"))
   }
 
+  @Test func computeViewsAreMadeFromEachConfigurationsWinnerByValidation() throws {
+    // A width × lr × seed sweep of wsd trials, four points each: L = E + A/N^α + B/D^β at the
+    // good lr; lr = 0.1 has the lowest test loss but the worst validation loss. The Chinchilla
+    // fit and the frontier must see the lr picked by validation, each seed and point its own.
+    let (e, a, alpha, b, beta) = (0.05, 40.0, 0.5, 300.0, 0.4)
+    var rows: [[String]] = []
+    for width in [8.0, 16, 32, 64, 128] {
+      let n = 20 * width * width
+      for lr in [0.001, 0.01, 0.1] {
+        for seed in 0..<3 {
+          for (point, d) in [4096.0, 16384, 65536, 262144].enumerated() {
+            let law = e + a * pow(n, -alpha) + b * pow(d, -beta)
+            let wobble = 1 + 0.01 * sin(width * 1.7 + d * 1e-3 + Double(seed) * 2.3)
+            let (validation, test): (Double, Double) =
+              switch lr {
+              case 0.1: (3 * law, 0.7 * law)
+              case 0.01: (law * wobble, law * wobble)
+              default: (1.5 * law, 1.5 * law)
+              }
+            rows.append([
+              "ok", "\(seed)", "\(Int(width))", "\(lr)", "\(point)", "\(n)", "\(d)",
+              "\(6 * n * d)", "\(validation)", "\(test)",
+            ])
+          }
+        }
+      }
+    }
+    let table = Table(
+      columns: [
+        "status", "seed", "model.width", "train.lr", "point", "n_params", "samples_seen",
+        "flops", "val_loss", "test_loss",
+      ], rows: rows)
+    let kept = Analysis.tunedWinners(
+      ok: table, validation: table.numbers("val_loss"), settings: Self.settings())
+    #expect(kept.count == 5 * 3 * 4, "one row per width, seed and point")
+    #expect(kept.allSatisfy { table.rows[$0][3] == "0.01" })
+    let analysis = Analysis.run(table: table, settings: Self.settings())
+    let fit = try #require(analysis.chinchilla["all"], "\(analysis.warnings)")
+    #expect(abs(fit.result.fit.parameter("alpha") - alpha) < 0.05)
+    #expect(abs(fit.result.fit.parameter("beta") - beta) < 0.05)
+    let frontier = try #require(analysis.frontiers.first)
+    // The frontier's lowest loss is the good lr's (the test-loss pick would be 0.7 of it).
+    let lowest = try #require(frontier.loss.min())
+    let truth = e + a * pow(20 * 128 * 128, -alpha) + b * pow(262144, -beta)
+    #expect(lowest > 0.95 * truth, "frontier \(lowest) against the law's \(truth)")
+  }
+
   @Test func bootstrapResamplesTheChoice() throws {
     // lr 0.003 and 0.01 are within the seed noise of each other, so a resample of the trials
     // can pick the other; lr 0.03 is far worse and never wins.
