@@ -259,7 +259,7 @@ public struct Analysis: Sendable {
     analysis.stopped = stopped
     analysis.computeOptimal = computeOptimal
     analysis.computeMultipliers = computeMultipliers(
-      comparisons: comparisons, frontiers: frontiers, level: settings.level)
+      comparisons: comparisons, frontiers: frontiers, settings: settings)
     analysis.adjacentDifferences = adjacentDifferences(families: families, settings: settings)
     analysis.verdictItems = analysis.verdictList()
     analysis.verdict = analysis.verdictItems.joined(separator: " ")
@@ -278,7 +278,14 @@ public struct Analysis: Sendable {
     let swept = settings.xs.filter {
       $0 != axis && settings.isParameter($0) && ok.columns.contains($0)
     }
-    if settings.isParameter(axis) { return swept }
+    if settings.isParameter(axis) {
+      // Trials with several points (`wsd` cooldown branches) hold each point's data apart: a
+      // fit along width pooling a trial's 8k- and 512k-sample points would mix data scales.
+      let points = ok.columns.contains("point") && Set(ok.strings("point")).count > 1
+      return swept
+        + (points && axis != "samples_seen" && ok.columns.contains("samples_seen")
+          && !swept.contains("samples_seen") ? ["samples_seen"] : [])
+    }
     let measured = ok.strings(axis)
     let values = swept.map { ok.strings($0) }
     // The axis depends on a swept axis P when two rows equal in every other swept axis (and
@@ -488,23 +495,70 @@ public struct Analysis: Sendable {
   /// One compute comparison per compared pair of families whose frontiers were fitted (the
   /// pair's labels without the parameters held along the axis, " @ …").
   static func computeMultipliers(
-    comparisons: [GroupComparison], frontiers: [ComputeFrontier], level: Double
+    comparisons: [GroupComparison], frontiers: [ComputeFrontier], settings: AnalysisSettings
   ) -> [ComputeMultiplier] {
     func group(_ label: String) -> String {
       label.range(of: " @ ").map { String(label[..<$0.lowerBound]) } ?? label
     }
-    var seen = Set<[String]>()
-    var multipliers: [ComputeMultiplier] = []
+    var pairs: [[String]] = []
     for comparison in comparisons {
       let pair = [group(comparison.baseline), group(comparison.other)]
-      guard seen.insert(pair).inserted,
-        let baseline = frontiers.first(where: { $0.group == pair[0] }),
-        let other = frontiers.first(where: { $0.group == pair[1] }),
-        let multiplier = ComputeMultiplier.make(baseline: baseline, other: other, level: level)
-      else { continue }
-      multipliers.append(multiplier)
+      if !pairs.contains(pair) { pairs.append(pair) }
     }
-    return multipliers
+    // A family measured on its own axis (a convolution's channels beside an MLP's width) has
+    // no comparison, but its frontier is on the same compute axis: it is set against the
+    // baseline's frontier too, within equal values of the other group columns.
+    if let baseline = frontierBaseline(frontiers: frontiers, comparisons: pairs, settings: settings)
+    {
+      let column = settings.compareColumn ?? settings.groupBy.first
+      let place = column.flatMap { settings.groupBy.firstIndex(of: $0) }
+      func context(_ label: String) -> [String] {
+        var parts = label.components(separatedBy: " / ")
+        if let place, place < parts.count { parts.remove(at: place) }
+        return parts
+      }
+      for frontier in frontiers
+      where frontier.group != baseline
+        && context(frontier.group) == context(baseline)
+        && !pairs.contains(where: { Set($0) == [baseline, frontier.group] })
+      {
+        pairs.append([baseline, frontier.group])
+      }
+    }
+    return pairs.compactMap { pair in
+      guard let baseline = frontiers.first(where: { $0.group == pair[0] }),
+        let other = frontiers.first(where: { $0.group == pair[1] })
+      else { return nil }
+      return ComputeMultiplier.make(baseline: baseline, other: other, level: settings.level)
+    }
+  }
+
+  /// The group whose frontier the others are set against: `analysis.baseline`'s, else the one
+  /// the comparisons use most, else the frontier with the highest loss in the middle of the
+  /// compute every frontier measured (the rule the comparisons use on their axis).
+  static func frontierBaseline(
+    frontiers: [ComputeFrontier], comparisons: [[String]], settings: AnalysisSettings
+  ) -> String? {
+    guard frontiers.count >= 2 else { return nil }
+    if let wanted = settings.baseline {
+      let column = settings.compareColumn ?? settings.groupBy.first
+      let place = column.flatMap { settings.groupBy.firstIndex(of: $0) } ?? 0
+      return frontiers.first {
+        let parts = $0.group.components(separatedBy: " / ")
+        return place < parts.count && parts[place] == wanted
+      }?.group
+    }
+    let counts = Dictionary(comparisons.map { ($0[0], 1) }, uniquingKeysWith: +)
+    if let most = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) { return most.key }
+    let low = frontiers.compactMap { $0.compute.min() }.max()!
+    let high = frontiers.compactMap { $0.compute.max() }.min()!
+    guard low < high else { return nil }
+    let middle = (low * high).squareRoot()
+    func loss(_ f: ComputeFrontier) -> Double {
+      // The frontier's measured loss at the last compute not above the middle.
+      zip(f.compute, f.loss).filter { $0.0 <= middle }.map(\.1).min() ?? .infinity
+    }
+    return frontiers.max { loss($0) < loss($1) }?.group
   }
 
   /// With tuning, the rows the compute views see: for each configuration — every parameter
