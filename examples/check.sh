@@ -6,6 +6,7 @@
 #
 #   examples/check.sh                      # all three: manifold, symmetry, permutation
 #   examples/check.sh symmetry             # one study
+#   examples/check.sh compute              # issue 24's compute study (≈ 20 CPU-minutes)
 #   FRESH=1 examples/check.sh              # delete earlier runs first (else they are resumed:
 #                                          # finished trials are not run again, only re-checked)
 #
@@ -182,10 +183,42 @@ check_permutation() {
   cost permutation 1.1
 }
 
+# The compute study (issue 24, docs/STUDY.md "Result 4"): what the instrument must get right
+# whatever the science says — every family has a frontier, an Approach 3 allocation with
+# intervals and a compute multiplier against plain; augmentation, which online cannot help
+# (a shifted Gaussian is another Gaussian), is found worth 1× per FLOP; the hold-out budget is
+# predicted inside its interval.
+check_compute() {
+  local f=$runs/compute/fits.json
+  [ -f "$f" ] || { check "compute: fits.json exists" false '.'; return; }
+  check "compute: a frontier for every family" \
+    "$(jq -c '[.frontiers[] | select(.fit != null) | .group] | sort' "$f")" \
+    '. == ["augment", "conv1d", "plain", "symmetrize"]'
+  check "compute: Approach 3's a with an interval for every family [value, lower, upper]" \
+    "$(jq -c '[.compute_optimal | to_entries[] | .value.a | [.value, .lower, .upper]]' "$f" | jq -c 'map(map(. * 1000 | round / 1000))')" \
+    'length == 4 and all(.[1] <= .[0] and .[0] <= .[2] and .[1] < .[2])'
+  check "compute: a compute multiplier against plain for each structured family" \
+    "$(jq -c '[.compute_multipliers[] | select(.baseline == "plain") | .other] | sort' "$f")" \
+    '. == ["augment", "conv1d", "symmetrize"]'
+  check "compute: augment's k_C interval holds 1 at every budget (no advantage online)" \
+    "$(jq -c '[.compute_multipliers[] | select(.other == "augment") | .points[].k | [.lower, .upper]]' "$f" | jq -c 'map(map(. * 1000 | round / 1000))')" \
+    'length > 0 and all(.[0] <= 1 and .[1] >= 1)'
+  check "compute: plain's hold-out budget lies inside its predicted interval" \
+    "$(jq -c '[.frontiers[] | select(.group == "plain") | .holdout | if . == null then null else [.observed, .predicted.lower, .predicted.upper, .inside] end][0]' "$f")" \
+    '. != null and .[3] == true'
+  for other in conv1d symmetrize augment; do
+    echo "      $other: $(jq -r --arg o "$other" '[.compute_multipliers[] | select(.other == $o)][0].sentence // "no multiplier"' "$f")"
+  done
+  for family in plain augment symmetrize conv1d; do
+    echo "      $family: $(jq -r --arg g "$family" '.compute_optimal[$g].sentence // "no compute-optimal fit"' "$f")"
+  done
+  cost compute 30
+}
+
 for study in "${studies[@]}"; do
   case $study in
-    manifold | symmetry | permutation) run "$study" ;;
-    *) echo "check.sh: unknown study '$study' (manifold, symmetry, permutation)" >&2; exit 64 ;;
+    manifold | symmetry | permutation | compute) run "$study" ;;
+    *) echo "check.sh: unknown study '$study' (manifold, symmetry, permutation, compute)" >&2; exit 64 ;;
   esac
 done
 echo

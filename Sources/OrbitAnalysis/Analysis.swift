@@ -134,6 +134,9 @@ public struct Analysis: Sendable {
           axisLabels[i] == group && isFittable(x[i]) && isFittable(y[i])
             && (tuning == .none || validation[i]?.isFinite == true)
         }
+        // With several axes, one that a family never varies (a convolution's `model.width`
+        // beside its channels) is not a scale of that family: no fit, and nothing to warn of.
+        if settings.xs.count > 1 && Set(rows.map { x[$0]! }).count < 2 { continue }
         if settings.dropTop > 0 {
           let drop = Set(rows.sorted { y[$0]! > y[$1]! }.prefix(settings.dropTop))
           rows.removeAll { drop.contains($0) }
