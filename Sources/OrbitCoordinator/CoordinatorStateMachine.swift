@@ -216,9 +216,11 @@ public struct CoordinatorStateMachine {
   private var stopping = false
   private var announcedFinish = false
   /// Each trial's logged values of the metric (this attempt's, in order; negated when the goal
-  /// is to maximise): what hyperband judges.
+  /// is to maximise): what hyperband judges. A trial that reports data points (`wsd` cooldown
+  /// branches) is judged on its points alone (`onPoints`): each is a finished run at its D, so
+  /// rung r compares the trials' r-th points, not a trunk that was never cooled down.
   private var histories:
-    [TrialID: (attempt: Int, values: [Double], lastStep: Int, worker: String)] =
+    [TrialID: (attempt: Int, values: [Double], lastStep: Int, worker: String, onPoints: Bool)] =
       [:]
   /// A history grew since early termination last looked.
   private var historiesChanged = false
@@ -294,6 +296,8 @@ public struct CoordinatorStateMachine {
     public var values: [Double]
     public var lastStep: Int
     public var worker: String
+    /// Judged on its data points alone (it sent one).
+    public var onPoints: Bool = false
   }
 
   /// Early stopping's state: every trial's history, and the stops asked for and not yet
@@ -301,7 +305,9 @@ public struct CoordinatorStateMachine {
   public var earlyStoppingState: (histories: [TrialID: History], stops: [TrialID: Int]) {
     (
       histories.mapValues {
-        History(attempt: $0.attempt, values: $0.values, lastStep: $0.lastStep, worker: $0.worker)
+        History(
+          attempt: $0.attempt, values: $0.values, lastStep: $0.lastStep, worker: $0.worker,
+          onPoints: $0.onPoints)
       }, askedStops
     )
   }
@@ -450,9 +456,7 @@ public struct CoordinatorStateMachine {
         progress.metricsJSON.utf8.count <= PeerPolicy.maxProgressBytes
       {
         actions.append(.recordProgress(progress, workerID: peers[id]!.hello.workerID))
-        // A data point (negative step, docs/PROTOCOL.md) is a cooled-down branch, not the
-        // run's curve: it must not enter the history hyperband compares runs by.
-        if settings.earlyTermination != nil && progress.step >= 0 {
+        if settings.earlyTermination != nil {
           note(progress, attempt: lease.attempt, worker: peers[id]!.hello.workerID)
         }
       }
@@ -981,12 +985,22 @@ public struct CoordinatorStateMachine {
     else { return }
     let signed = metric.goal == .maximize ? -value : value
     if histories[progress.trialID]?.attempt != attempt {
-      histories[progress.trialID] = (attempt, [], Int.min, worker)
+      histories[progress.trialID] = (attempt, [], Int.min, worker, false)
     }
-    guard progress.step > histories[progress.trialID]!.lastStep else { return }
-    histories[progress.trialID]!.lastStep = progress.step
-    guard histories[progress.trialID]!.values.count < PeerPolicy.maxHistoryValues else { return }
-    histories[progress.trialID]!.values.append(signed)
+    var history = histories[progress.trialID]!
+    if progress.step < 0 {
+      // The k-th data point has step −k (docs/PROTOCOL.md). The first one replaces the curve
+      // values: from then on the trial is judged on its points, in order.
+      if !history.onPoints { (history.values, history.lastStep, history.onPoints) = ([], 0, true) }
+      guard -progress.step > history.lastStep else { return }
+      history.lastStep = -progress.step
+    } else {
+      guard !history.onPoints, progress.step > history.lastStep else { return }
+      history.lastStep = progress.step
+    }
+    guard history.values.count < PeerPolicy.maxHistoryValues else { return }
+    history.values.append(signed)
+    histories[progress.trialID] = history
     historiesChanged = true
   }
 

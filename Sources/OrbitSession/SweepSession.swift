@@ -269,8 +269,6 @@ public final class SweepSession {
       // progress rows (in the order written), its stops still unanswered.
       do {
         try journal.forEachProgressRow { trialID, attempt, step, metrics, worker in
-          // Data points (negative steps) never entered the histories: they do not now either.
-          guard step >= 0 else { return }
           machine.restoreProgress(
             trialID: trialID, attempt: attempt, step: step, metricsJSON: metrics,
             workerID: worker)

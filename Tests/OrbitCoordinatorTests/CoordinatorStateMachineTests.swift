@@ -413,6 +413,42 @@ struct CoordinatorStateMachineTests {
     #expect(d.journal[tasks[2].trialID]?.status == .stopped)
   }
 
+  @Test func aTrialThatReportsDataPointsIsJudgedOnItsPoints() {
+    // Three wsd trials: their trunks' curves (steps ≥ 0) say trial 0 is worst, their cooled-down
+    // points (steps −1, −2) say trial 2 is. Rung 2 compares second points: trial 2 stops.
+    var d = Driver(trials: 3) {
+      $0.metric = Metric(name: "loss", goal: .minimize)
+      $0.earlyTermination = EarlyTermination(minIter: 2, eta: 2)
+    }
+    d.hello("w", slots: 3)
+    d.send("w", .ready(credits: 3))
+    let tasks = d.takeTasks("w")
+    d.send("w", .started(trialIDs: tasks.map(\.trialID)))
+    func report(_ task: TaskAssignment, step: Int, _ loss: Double) {
+      d.send(
+        "w",
+        .progress(
+          TrialProgress(
+            trialID: task.trialID, index: task.index, attempt: task.attempt, step: step,
+            metricsJSON: #"{"loss":\#(loss)}"#)))
+    }
+    for (task, curve) in zip(tasks, [[9.0, 9.0, 9.0], [5.0, 4.0, 4.0], [5.0, 4.0, 3.0]]) {
+      for (step, loss) in curve.enumerated() { report(task, step: step, loss) }
+    }
+    for (task, points) in zip(tasks, [[2.0, 1.0], [2.0, 1.5], [3.0, 2.5]]) {
+      for (k, loss) in points.enumerated() { report(task, step: -(k + 1), loss) }
+      report(task, step: 10, 0.1)  // a curve value after a point no longer counts
+    }
+    let state = d.machine.earlyStoppingState.histories
+    #expect(state[tasks[0].trialID]?.values == [2.0, 1.0])
+    #expect(state[tasks[2].trialID]?.onPoints == true)
+    d.feed(.tick(now: 1))
+    let cancels = d.messages(to: "w").compactMap { m -> TrialID? in
+      if case .cancel(let id) = m { id } else { nil }
+    }
+    #expect(cancels == [tasks[2].trialID])
+  }
+
   @Test func reachingTheTargetEndsDispatchAndTheSweep() {
     var d = Driver(trials: 10) { $0.metric = Metric(name: "acc", goal: .maximize, target: 0.9) }
     d.hello("w", slots: 2)
