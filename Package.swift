@@ -82,8 +82,8 @@ let package = Package(
     .target(
       name: "OrbitDashboard",
       dependencies: [
-        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "CSupport",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "OrbitAnalysis",
+        "CSupport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),

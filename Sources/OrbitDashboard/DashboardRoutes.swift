@@ -8,12 +8,17 @@ public struct DashboardReply: Sendable, Equatable {
   public var contentType: String
   public var body: String
 
-  static func json(_ body: String, status: Int = 200) -> DashboardReply {
-    DashboardReply(status: status, contentType: "application/json; charset=utf-8", body: body)
+  static func json(_ document: some Encodable, status: Int = 200) -> DashboardReply {
+    json(text: JSONDocument.encode(document), status: status)
+  }
+
+  /// fits.json, which the analysis writes as text.
+  static func json(text: String, status: Int = 200) -> DashboardReply {
+    DashboardReply(status: status, contentType: "application/json; charset=utf-8", body: text)
   }
 
   static func error(_ status: Int, _ message: String) -> DashboardReply {
-    json("{\"error\":\(ParamValue.string(message).json)}", status: status)
+    json(ErrorReply(error: message), status: status)
   }
 }
 
@@ -81,16 +86,14 @@ public struct DashboardRoutes: Sendable {
       case "/", "/index.html":
         return DashboardReply(
           status: 200, contentType: "text/html; charset=utf-8", body: DashboardPage.html)
-      case "/api/sweep": return .json(try data.overview().json)
-      case "/api/workers":
-        let workers = try data.workers()
-        return .json(Self.encode(workers))
-      case "/api/timeline": return .json(try data.timelineJSON())
-      case "/api/trials": return .json(try data.trialsJSON(query))
-      case "/api/errors": return .json(try data.errorsJSON())
-      case "/api/figures": return .json(data.figuresJSON())
-      case "/api/fits": return .json(data.fitsJSON())
-      case "/api/curves": return .json(try data.curvesJSON(family: query["family"]))
+      case "/api/sweep": return .json(try data.overview())
+      case "/api/workers": return .json(try data.workers())
+      case "/api/timeline": return .json(try data.timeline())
+      case "/api/trials": return .json(try data.trials(query))
+      case "/api/errors": return .json(try data.errors())
+      case "/api/figures": return .json(data.figures())
+      case "/api/fits": return .json(text: data.fitsJSON())
+      case "/api/curves": return .json(try data.curves(family: query["family"]))
       case "/metrics":
         guard let metrics else {
           return .error(
@@ -101,7 +104,7 @@ public struct DashboardRoutes: Sendable {
           status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
       case let p where p.hasPrefix("/api/trials/"):
         let id = String(p.dropFirst("/api/trials/".count))
-        guard let trial = try data.trialJSON(id: id) else {
+        guard let trial = try data.trial(id: id) else {
           return .error(
             404,
             "no recorded trial has the id '\(id)' (a full id or a unique prefix of 8+ hex digits)")
@@ -114,12 +117,6 @@ public struct DashboardRoutes: Sendable {
     } catch {
       return .error(error.exitCode == 64 ? 400 : 500, error.message)
     }
-  }
-
-  static func encode(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
   }
 
   /// Compares without an early exit, so response times do not leak how much of a guess was right.

@@ -1,5 +1,5 @@
 /// How a trial ended.
-public enum TrialStatus: String, Sendable, CaseIterable, Codable {
+public enum TrialStatus: String, Sendable, CaseIterable, Codable, CodingKeyRepresentable {
   /// Finished and reported its metrics.
   case ok
   /// The program exited non-zero, or the runner could not start it. Not retried: it is a result.

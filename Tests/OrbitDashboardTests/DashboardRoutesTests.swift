@@ -205,7 +205,8 @@ import Testing
     _ = try Self.journal(in: sandbox, finished: false)
     let data = try DashboardData(runDirectory: sandbox.path)
     let figures = try #require(
-      JSONSerialization.jsonObject(with: Data(data.figuresJSON(waitingUpTo: 60).utf8))
+      JSONSerialization.jsonObject(
+        with: Data(JSONDocument.encode(data.figures(waitingUpTo: 60)).utf8))
         as? [String: Any])
     #expect(figures["pending"] as? Bool == false)
     #expect(figures["families"] as? [String] == ["adam", "sgd"])
@@ -232,20 +233,24 @@ import Testing
     let data = try DashboardData(runDirectory: sandbox.path)
     // The first request starts the first refit and returns before it: 15 ok trials are
     // recorded, so the page is told the fit is being computed, not to wait for an ok trial.
-    let first = try Self.figures(data.figuresJSON())
+    let first = try Self.figures(JSONDocument.encode(data.figures()))
     #expect(first["pending"] as? Bool == true)
     #expect(first["ok"] as? Int == 15)
     let waiting = try #require(first["waiting"] as? String)
     #expect(waiting.hasPrefix("fitting 15 ok trials"))
     #expect(first["figures"] as? [Any] != nil && (first["figures"] as? [Any])!.isEmpty)
     // Then the fit itself.
-    #expect(try Self.figures(data.figuresJSON(waitingUpTo: 60))["pending"] as? Bool == false)
+    #expect(
+      try Self.figures(JSONDocument.encode(data.figures(waitingUpTo: 60)))["pending"] as? Bool
+        == false)
 
     // Only failures: waiting for the first ok trial, before and after a refit.
     let failed = try Sandbox("only-failures")
     _ = try Self.journal(in: failed, finished: false, allFailed: true)
     let none = try DashboardData(runDirectory: failed.path)
-    for text in [none.figuresJSON(), none.figuresJSON(waitingUpTo: 60)] {
+    for text in [
+      JSONDocument.encode(none.figures()), JSONDocument.encode(none.figures(waitingUpTo: 60)),
+    ] {
       let figures = try Self.figures(text)
       #expect(figures["pending"] as? Bool == true)
       #expect(figures["ok"] as? Int == 0)
@@ -349,5 +354,84 @@ import Testing
     #expect((detail["unreadableText"] as? String)?.contains("0.4,") == true)
     let html = routes.respond(path: "/", query: [:], authorization: nil).body
     #expect(html.contains("unreadable rows"))
+  }
+
+  /// A family is filtered by its group columns' typed values as the journal holds them (a
+  /// float, a boolean), found by the label `/api/figures` lists — never by parsing the label.
+  @Test func familiesAreFilteredByTheirTypedValues() throws {
+    let sandbox = try Sandbox()
+    let text = """
+      name: fam
+      method: grid
+      program: x.py
+      metric: {name: loss, goal: minimize}
+      parameters:
+        width: {values: [8, 16]}
+        lr: {values: [0.003, 0.01]}
+        aug: {values: [true, false]}
+      analysis:
+        x: [width]
+        group: [lr, aug]
+      """
+    let spec = try Spec.parse(yaml: text, fileName: "fam.yaml")
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    let id = try journal.beginSweep(
+      name: "fam", specPath: "fam.yaml", specText: text, fingerprint: spec.fingerprint,
+      trialCount: spec.trialCount, now: 1000)
+    _ = try journal.record(
+      (0..<spec.trialCount).map { index in
+        let trial = spec.trial(at: index)
+        return JournalEntry(
+          outcome: TrialOutcome(
+            trialID: trial.id, index: index, attempt: 1, status: .ok,
+            metricsJSON: "{\"loss\":\(1 + Double(index))}", wallSeconds: 1,
+            startedAt: 1000 + Double(index), stderrTail: "", exitCode: 0),
+          index: index, paramsJSON: trial.paramsJSON, workerID: "w", finishedAt: 1001)
+      }, sweepID: id)
+    #expect(
+      try journal.distinctParameterValues(["lr", "aug"]).count == 4)
+    try journal.close()
+    let routes = try routes(sandbox)
+    for (label, total) in [("0.003 / True", 2), ("0.01 / False", 2), ("all", 8), ("0.5 / True", 0)]
+    {
+      let page = try Self.object(
+        routes.respond(path: "/api/trials", query: ["family": label], authorization: nil))
+      #expect(page["total"] as? Int == total, "\(label)")
+      let families = Set(
+        ((page["trials"] as? [[String: Any]]) ?? []).compactMap { $0["family"] as? String })
+      #expect(
+        families
+          == (total == 0
+            ? []
+            : label == "all"
+              ? ["0.003 / True", "0.003 / False", "0.01 / True", "0.01 / False"] : [label]),
+        "\(label)")
+    }
+  }
+
+  /// Stored text a program wrote (quotes, `</script>`, unicode) is served inside valid JSON and
+  /// reads back as it was.
+  @Test func hostileStoredTextIsServedAsValidJSON() throws {
+    let sandbox = try Sandbox()
+    let (spec, _) = try Self.journal(in: sandbox)
+    let id = spec.trial(at: 3).id.hex
+    let note = #"</script><b>"quoted" \ ☃ 𝄞"#
+    let sqlite = Process()
+    sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    let escapedNote = note.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+      of: "\"", with: "\\\"")
+    sqlite.arguments = [
+      sandbox.path + "/journal.sqlite",
+      "UPDATE trials SET metrics = '{\"loss\":0.5,\"note\":\"\(escapedNote)\"}', "
+        + "stderr_tail = '\(note.replacingOccurrences(of: "'", with: "''"))' WHERE id = '\(id)';",
+    ]
+    try sqlite.run()
+    sqlite.waitUntilExit()
+    #expect(sqlite.terminationStatus == 0)
+    let detail = try Self.object(
+      try routes(sandbox).respond(path: "/api/trials/\(id)", query: [:], authorization: nil))
+    #expect((detail["metrics"] as? [String: Any])?["note"] as? String == note)
+    #expect(detail["stderrTail"] as? String == note)
+    #expect(detail["unreadable"] == nil)
   }
 }
