@@ -224,8 +224,6 @@ public final class SweepSession {
   /// Whether this session continues a sweep recorded before (a restart or a resume).
   private var isResumed = false
 
-  /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
-  /// endpoint it listens on (the port chosen when `bind` asks for port 0).
   /// The journal's counts by status, before `start` (the coordinator owns the journal after).
   public func recordedCounts() -> [TrialStatus: Int] {
     var counts: [TrialStatus: Int] = [:]
@@ -235,6 +233,8 @@ public final class SweepSession {
     return counts
   }
 
+  /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
+  /// endpoint it listens on (the port chosen when `bind` asks for port 0).
   public func start(
     bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?,
     metrics: CoordinatorMetrics = CoordinatorMetrics()
