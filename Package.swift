@@ -135,6 +135,9 @@ let package = Package(
       dependencies: [
         "OrbitDashboard", "OrbitSession", "OrbitJournal", "OrbitTesting", "OrbitSpec",
         "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        // The router test client: requests through the dashboard's router without a socket.
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
     .testTarget(
       name: "IntegrationTests",
