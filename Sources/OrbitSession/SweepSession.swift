@@ -199,12 +199,8 @@ public final class SweepSession {
       }
       finished = done
       isResumed = continuing != nil
-    } catch let error as JournalError {
-      throw SessionError(error.description, exitCode: ExitStatus.ioError)
-    } catch let error as SessionError {
-      throw error
     } catch {
-      throw SessionError("\(error)", exitCode: ExitStatus.ioError)
+      throw SessionError(error)
     }
     self.journal = journal
     keptJournal = kept
