@@ -145,7 +145,10 @@ let package = Package(
     ),
     .testTarget(
       name: "OrbitSessionTests",
-      dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
+      dependencies: [
+        "OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis",
+        "OrbitCompute", "OrbitWorker", "ZeroMQ",
+      ]),
     .testTarget(
       name: "OrbitDashboardTests",
       dependencies: [
