@@ -60,13 +60,14 @@ let package = Package(
     .target(
       name: "OrbitCoordinator",
       dependencies: [
-        "ZeroMQ", "OrbitProtocol", "OrbitJournal", .product(name: "Logging", package: "swift-log"),
+        "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "CoreMetrics", package: "swift-metrics"),
       ]),
     .target(
       name: "OrbitWorker",
       dependencies: [
-        "ZeroMQ", "OrbitProtocol", "OrbitCompute", "CSupport",
+        "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitCompute", "CSupport",
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitAnalysis", dependencies: []),
@@ -82,8 +83,8 @@ let package = Package(
     .target(
       name: "OrbitDashboard",
       dependencies: [
-        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "CSupport",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "OrbitSession", "OrbitJournal", "OrbitCoordinator", "OrbitSpec", "OrbitAnalysis",
+        "CSupport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -106,22 +107,37 @@ let package = Package(
     // for OrbitComputeTests only, never a product or a dependency of the shipped code.
     .target(name: "CMallocCounter"),
     // The whole protocol in one process on virtual time (tests and bench/).
-    .target(name: "OrbitSimulation", dependencies: ["OrbitCoordinator", "OrbitWorker"]),
+    .target(
+      name: "OrbitSimulation",
+      dependencies: [
+        "OrbitCoordinator", "OrbitWorker", "OrbitJournal", "OrbitProtocol", "OrbitSpec",
+      ]),
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
-    .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitTesting"]),
-    .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal", "OrbitTesting"]),
+    .testTarget(
+      name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitSpec", "OrbitTesting"]),
+    .testTarget(
+      name: "OrbitJournalTests",
+      dependencies: [
+        "OrbitJournal", "OrbitSpec", "OrbitTesting", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "OrbitComputeTests", dependencies: ["OrbitCompute", "CMallocCounter"],
       resources: [.copy("golden")]),
-    .testTarget(name: "OrbitCoordinatorTests", dependencies: ["OrbitCoordinator", "OrbitTesting"]),
-    .testTarget(name: "OrbitWorkerTests", dependencies: ["OrbitWorker", "OrbitTesting"]),
+    .testTarget(
+      name: "OrbitCoordinatorTests",
+      dependencies: [
+        "OrbitCoordinator", "OrbitJournal", "OrbitProtocol", "OrbitSpec", "OrbitTesting",
+      ]),
+    .testTarget(
+      name: "OrbitWorkerTests",
+      dependencies: ["OrbitWorker", "OrbitProtocol", "OrbitSpec", "OrbitTesting"]),
     .testTarget(
       name: "ProtocolSimulationTests",
       dependencies: [
-        "OrbitSimulation", "OrbitTesting", "OrbitJournal",
-        .product(name: "Logging", package: "swift-log"),
+        "OrbitSimulation", "OrbitCoordinator", "OrbitWorker", "OrbitProtocol", "OrbitSpec",
+        "OrbitTesting", "OrbitJournal", .product(name: "Logging", package: "swift-log"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]),
     .testTarget(
@@ -129,16 +145,22 @@ let package = Package(
     ),
     .testTarget(
       name: "OrbitSessionTests",
-      dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
+      dependencies: [
+        "OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis",
+        "OrbitCompute", "OrbitWorker", "ZeroMQ",
+      ]),
     .testTarget(
       name: "OrbitDashboardTests",
       dependencies: [
         "OrbitDashboard", "OrbitSession", "OrbitJournal", "OrbitTesting", "OrbitSpec",
         "OrbitAnalysis", .product(name: "Logging", package: "swift-log"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        // The router test client: requests through the dashboard's router without a socket.
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "ZeroMQ"],
+      dependencies: ["OrbitTesting", "OrbitJournal", "OrbitProtocol", "OrbitSpec", "ZeroMQ"],
       exclude: ["bad-specs"]),
   ],
   swiftLanguageModes: [.v6]

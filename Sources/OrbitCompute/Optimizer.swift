@@ -65,9 +65,6 @@ final class Optimizer {
     stepCount = snapshot.stepCount
   }
 
-  /// FLOPs of one update, counted per parameter (not part of the model's compute C).
-  var flopsPerParameter: Int { kind == .sgd ? 4 : 12 }
-
   /// This step's learning rate and Adam's bias-corrected coefficients, set by `beginStep`.
   private var learningRate: Float = 0
   private var stepSize: Float = 0

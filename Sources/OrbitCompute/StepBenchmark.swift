@@ -80,9 +80,6 @@ public final class StepBenchmark {
     }
   }
 
-  /// The FLOPs the engine counted so far.
-  public var countedFlops: Double { network.product.flops }
-
   /// One Adam step (lr 1e-3) on the next pre-made batch; returns the batch loss.
   @discardableResult
   public func step() -> Double {

@@ -11,10 +11,10 @@ public enum PeerPolicy {
   /// Longest worker id, host name and Orbit version string in HELLO, in bytes.
   public static let maxNameBytes = 256
   /// Largest PROGRESS metrics object kept, in bytes: a learning-curve point is a few numbers.
+  public static let maxProgressBytes = 16 << 10
   /// Most metric values kept per trial for early termination: what an honest worker sends at
   /// most (`ProgressLines.maxPointsSent`), so a peer cannot grow the coordinator's memory.
   public static let maxHistoryValues = 2000
-  public static let maxProgressBytes = 16 << 10
   /// Longest BYE reason kept, in bytes.
   public static let maxReasonBytes = 512
   /// Messages a peer may send in one second before it is dropped as a flood. An honest worker

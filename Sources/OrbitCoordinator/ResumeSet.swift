@@ -38,6 +38,10 @@ public struct ResumeSet: Sendable {
     return !movedIDs.isEmpty && movedIDs.contains(id())
   }
 
+  /// Bytes allocated for the bitmap (the moved ids aside): what the "1 bit a trial" above
+  /// promises, measured by the tests.
+  var bitmapBytes: Int { bits.capacity * MemoryLayout<UInt64>.stride }
+
   /// True when nothing at or after `index` can be in the set by position.
   func isEmpty(from index: Int) -> Bool {
     movedIDs.isEmpty && (index >> 6) >= bits.count

@@ -1,25 +1,11 @@
+import CSupport
 import Foundation
+import Hummingbird
+import NIOCore
 import OrbitSession
-import OrbitSpec
 
-/// A reply the HTTP layer sends as is.
-public struct DashboardReply: Sendable, Equatable {
-  public var status: Int
-  public var contentType: String
-  public var body: String
-
-  static func json(_ body: String, status: Int = 200) -> DashboardReply {
-    DashboardReply(status: status, contentType: "application/json; charset=utf-8", body: body)
-  }
-
-  static func error(_ status: Int, _ message: String) -> DashboardReply {
-    json("{\"error\":\(ParamValue.string(message).json)}", status: status)
-  }
-}
-
-/// The dashboard's routes, independent of any server: a path, its query and the token the
-/// request carried go in, a reply comes out. The Hummingbird server is a thin adapter over this,
-/// and tests call it directly.
+/// The dashboard's HTTP surface over a run directory's `DashboardData`: a Hummingbird router
+/// that `DashboardServer` serves and tests drive through HummingbirdTesting without a socket.
 public struct DashboardRoutes: Sendable {
   public let data: DashboardData
   /// Required on every request when set: `Authorization: Bearer TOKEN` or `?token=TOKEN`.
@@ -54,72 +40,94 @@ public struct DashboardRoutes: Sendable {
     "/api/errors", "/api/figures", "/api/fits", "/api/curves", "/metrics",
   ]
 
-  public func respond(
-    path: String, query: [String: String], authorization: String?, host: String? = nil
-  )
-    -> DashboardReply
-  {
-    if let allowedHosts, !allowedHosts.contains(Self.hostName(host ?? "")) {
-      return .error(
-        421,
-        "this dashboard answers to \(allowedHosts.sorted().joined(separator: ", ")) only; open the URL orbit printed"
-      )
+  /// The dashboard's router: one route per endpoint; the Host check, the token check and the
+  /// 404's message as middleware, in that order (a refused host or a missing token learns
+  /// nothing, not even which paths exist).
+  public func router() -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ReplyHeaders())
+    if let allowedHosts { router.add(middleware: HostCheck(allowed: allowedHosts)) }
+    if let token { router.add(middleware: TokenCheck(token: token)) }
+    router.add(middleware: NamedNotFound())
+    let data = self.data
+    let page = Self.reply(.ok, contentType: "text/html; charset=utf-8", DashboardPage.html)
+    router.get("/") { _, _ in page }
+    router.get("/index.html") { _, _ in page }
+    router.get("/api/sweep") { _, _ in Self.answer { try data.overview() } }
+    router.get("/api/workers") { _, _ in Self.answer { try data.workers() } }
+    router.get("/api/timeline") { _, _ in Self.answer { try data.timeline() } }
+    router.get("/api/trials") { request, _ in
+      Self.answer { try data.trials(Self.query(request)) }
     }
-    if let token {
-      let offered =
-        authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        ?? query["token"]
-      guard let offered, Self.constantTimeEqual(offered, token) else {
-        return .error(
-          401,
-          "this dashboard needs its token: open the URL orbit printed (?token=…) or send Authorization: Bearer TOKEN"
-        )
-      }
-    }
-    do {
-      switch path {
-      case "/", "/index.html":
-        return DashboardReply(
-          status: 200, contentType: "text/html; charset=utf-8", body: DashboardPage.html)
-      case "/api/sweep": return .json(try data.overview().json)
-      case "/api/workers":
-        let workers = try data.workers()
-        return .json(Self.encode(workers))
-      case "/api/timeline": return .json(try data.timelineJSON())
-      case "/api/trials": return .json(try data.trialsJSON(query))
-      case "/api/errors": return .json(try data.errorsJSON())
-      case "/api/figures": return .json(data.figuresJSON())
-      case "/api/fits": return .json(data.fitsJSON())
-      case "/api/curves": return .json(try data.curvesJSON(family: query["family"]))
-      case "/metrics":
-        guard let metrics else {
-          return .error(
-            404,
-            "no coordinator in this process: /metrics is served by orbit run and orbit coordinator")
-        }
-        return DashboardReply(
-          status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics())
-      case let p where p.hasPrefix("/api/trials/"):
-        let id = String(p.dropFirst("/api/trials/".count))
-        guard let trial = try data.trialJSON(id: id) else {
-          return .error(
-            404,
+    router.get("/api/trials/:id") { _, context in
+      let id = context.parameters.get("id") ?? ""
+      do {
+        guard let trial = try data.trial(id: id) else {
+          return Self.error(
+            .notFound,
             "no recorded trial has the id '\(id)' (a full id or a unique prefix of 8+ hex digits)")
         }
-        return .json(trial)
-      default:
-        return .error(
-          404, "no such page: \(path) (the dashboard serves \(Self.paths.joined(separator: ", ")))")
+        return Self.json(trial)
+      } catch {
+        return Self.error(error)
       }
-    } catch {
-      return .error(error.exitCode == 64 ? 400 : 500, error.message)
     }
+    router.get("/api/errors") { _, _ in Self.answer { try data.errors() } }
+    router.get("/api/figures") { _, _ in Self.json(data.figures()) }
+    router.get("/api/fits") { _, _ in
+      Self.reply(.ok, contentType: Self.jsonType, data.fitsJSON())
+    }
+    router.get("/api/curves") { request, _ in
+      Self.answer { try data.curves(family: Self.query(request)["family"]) }
+    }
+    let metrics = self.metrics
+    router.get("/metrics") { _, _ in
+      guard let metrics else {
+        return Self.error(
+          .notFound,
+          "no coordinator in this process: /metrics is served by orbit run and orbit coordinator")
+      }
+      return Self.reply(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", metrics())
+    }
+    return router
   }
 
-  static func encode(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+  static let jsonType = "application/json; charset=utf-8"
+
+  static func query(_ request: Request) -> [String: String] {
+    var query: [String: String] = [:]
+    for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+    return query
+  }
+
+  static func reply(_ status: HTTPResponse.Status, contentType: String, _ body: String) -> Response
+  {
+    var headers = HTTPFields()
+    headers[.contentType] = contentType
+    return Response(
+      status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+  }
+
+  static func json(_ document: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    reply(status, contentType: jsonType, JSONDocument.encode(document))
+  }
+
+  static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    json(ErrorReply(error: message), status: status)
+  }
+
+  /// A read that failed: 400 for a bad query (the message says what is accepted), else 500.
+  /// `DashboardData` throws only `SessionError`; closures are inferred to throw `any Error`.
+  static func error(_ error: any Error) -> Response {
+    guard let error = error as? SessionError else {
+      return Self.error(.internalServerError, "\(error)")
+    }
+    return Self.error(
+      error.exitCode == ExitStatus.usage ? .badRequest : .internalServerError, error.message)
+  }
+
+  static func answer(_ read: () throws -> some Encodable) -> Response {
+    do { return json(try read()) } catch { return Self.error(error) }
   }
 
   /// Compares without an early exit, so response times do not leak how much of a guess was right.
@@ -131,5 +139,79 @@ public struct DashboardRoutes: Sendable {
       difference |= Int((i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0))
     }
     return difference == 0
+  }
+}
+
+/// Every answer: computed at a lower priority than the coordinator's (a dashboard must not slow
+/// the sweep it watches; lowering is one cheap call once set), and never cached (the page
+/// polls: a cached answer would freeze it).
+struct ReplyHeaders: RouterMiddleware {
+  func handle(
+    _ request: Request, context: BasicRequestContext,
+    next: (Request, BasicRequestContext) async throws -> Response
+  ) async throws -> Response {
+    _ = orbit_lower_thread_priority(DashboardServer.niceness)
+    var response = try await next(request, context)
+    response.headers[.cacheControl] = "no-store"
+    return response
+  }
+}
+
+/// A dashboard on loopback answers only to the `Host` names it was given: a page on another
+/// site whose name an attacker points at 127.0.0.1 (DNS rebinding) sends its own name, and is
+/// refused (issue 25: `/api/trials` was read so from Chromium).
+struct HostCheck: RouterMiddleware {
+  let allowed: Set<String>
+
+  func handle(
+    _ request: Request, context: BasicRequestContext,
+    next: (Request, BasicRequestContext) async throws -> Response
+  ) async throws -> Response {
+    guard allowed.contains(DashboardRoutes.hostName(request.head.authority ?? "")) else {
+      return DashboardRoutes.error(
+        HTTPResponse.Status(code: 421),
+        "this dashboard answers to \(allowed.sorted().joined(separator: ", ")) only; open the URL orbit printed"
+      )
+    }
+    return try await next(request, context)
+  }
+}
+
+/// Every request carries the token: `Authorization: Bearer TOKEN` or `?token=TOKEN`.
+struct TokenCheck: RouterMiddleware {
+  let token: String
+
+  func handle(
+    _ request: Request, context: BasicRequestContext,
+    next: (Request, BasicRequestContext) async throws -> Response
+  ) async throws -> Response {
+    let offered =
+      request.headers[.authorization].flatMap {
+        $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil
+      } ?? request.uri.queryParameters["token"].map(String.init)
+    guard let offered, DashboardRoutes.constantTimeEqual(offered, token) else {
+      return DashboardRoutes.error(
+        .unauthorized,
+        "this dashboard needs its token: open the URL orbit printed (?token=…) or send Authorization: Bearer TOKEN"
+      )
+    }
+    return try await next(request, context)
+  }
+}
+
+/// A path no route has is answered with the paths that exist, as JSON like every other error.
+struct NamedNotFound: RouterMiddleware {
+  func handle(
+    _ request: Request, context: BasicRequestContext,
+    next: (Request, BasicRequestContext) async throws -> Response
+  ) async throws -> Response {
+    do {
+      return try await next(request, context)
+    } catch let error as HTTPError where error.status == .notFound {
+      return DashboardRoutes.error(
+        .notFound,
+        "no such page: \(request.uri.path) (the dashboard serves \(DashboardRoutes.paths.joined(separator: ", ")))"
+      )
+    }
   }
 }

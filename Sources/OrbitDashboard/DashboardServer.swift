@@ -7,8 +7,8 @@ import NIOCore
 import OrbitSession
 import Synchronization
 
-/// The dashboard's HTTP server: Hummingbird 2 on its own threads, routing every GET to
-/// `DashboardRoutes`. Started and stopped by the command that owns it; it never handles signals
+/// The dashboard's HTTP server: Hummingbird 2 on its own threads, serving `DashboardRoutes`'
+/// router. Started and stopped by the command that owns it; it never handles signals
 /// (the command does: a stop request must reach the coordinator first).
 public final class DashboardServer: Sendable {
   public let routes: DashboardRoutes
@@ -43,28 +43,7 @@ public final class DashboardServer: Sendable {
   public func start() throws(SessionError) -> Int {
     let bound = Mutex<Result<Int, SessionError>?>(nil)
     let ready = DispatchSemaphore(value: 0)
-    let routes = self.routes
-    let router = Router(context: BasicRequestContext.self)
-    let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = {
-      request, _ in
-      // The event loop threads answer at a lower priority than the coordinator's (a dashboard
-      // must not slow the sweep it watches); lowering is one cheap call once set.
-      _ = orbit_lower_thread_priority(DashboardServer.niceness)
-      var query: [String: String] = [:]
-      for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-      let reply = routes.respond(
-        path: request.uri.path, query: query, authorization: request.headers[.authorization],
-        host: request.head.authority)
-      var headers = HTTPFields()
-      headers[.contentType] = reply.contentType
-      // The page polls: a cached answer would freeze it.
-      headers[.cacheControl] = "no-store"
-      return Response(
-        status: HTTPResponse.Status(code: reply.status), headers: headers,
-        body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
-    }
-    router.get("/", use: handler)
-    router.get("**", use: handler)
+    let router = routes.router()
     let app = Application(
       router: router,
       server: .http1(configuration: .init(idleTimeout: Self.idleTimeout)),

@@ -207,6 +207,26 @@ extension Journal {
     }
   }
 
+  /// The distinct values the recorded trials hold for the parameters `names` (a family's
+  /// group columns), typed as stored: one list per family, nil where a row lacks the name. The
+  /// dashboard filters a family by these values, never by parsing its label back.
+  public func distinctParameterValues(_ names: [String]) throws(JournalError) -> [[ParamValue?]] {
+    guard !names.isEmpty else { return [] }
+    return try read("the families") { db in
+      // `->` gives each value as JSON text, so `true` stays a boolean (json_extract makes it 1).
+      let columns = names.map { _ in "(CASE WHEN json_valid(params) THEN params -> ? END)" }
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT DISTINCT \(columns.joined(separator: ", ")) FROM trials",
+        arguments: StatementArguments(names.map(Self.jsonPath)))
+      return rows.map { row in
+        names.indices.map { i -> ParamValue? in
+          guard let text = row[i] as String? else { return nil }
+          return try? ParamValue.parseJSON(text)
+        }
+      }
+    }
+  }
+
   /// Trials with learning-curve points but no recorded result — running now, or to run again
   /// after a lost attempt — the most recently reporting first (among the latest 5,000 points:
   /// the progress table of a long sweep holds millions).

@@ -15,7 +15,8 @@ public enum Wire {
   public static let maxMessageBytes = 16 << 20
   /// Largest string field (params, metrics, stderr tail), in bytes.
   public static let maxStringBytes = 4 << 20
-  /// Largest opaque byte field (a lease token is 32 bytes; room for a longer MAC later).
+  /// Largest opaque byte field (a lease token is `LeaseToken.byteCount`, 16 bytes; room for a
+  /// longer MAC later).
   public static let maxTokenBytes = 64
   /// Largest metrics object one result may carry, in bytes. Metrics are a few numbers and a
   /// learning curve at most; artifacts belong in files. A larger result is recorded `failed`

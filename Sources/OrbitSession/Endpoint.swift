@@ -6,9 +6,8 @@ import Foundation
 
 /// ZeroMQ endpoints as the security rules see them.
 public enum Endpoint {
-  /// True for endpoints only this machine can reach: loopback TCP (`localhost`, an IPv4 address
-  /// in 127.0.0.0/8, `[::1]`), ipc, inproc. The host must be exactly that: a name that merely
-  /// starts with "127." (`127.example.com`) or a `source;destination` pair is not local.
+  /// True for endpoints only this machine can reach: loopback TCP (a host `isLoopback` accepts),
+  /// ipc, inproc. A `source;destination` pair is not local.
   public static func isLocal(_ endpoint: String) -> Bool {
     if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
     guard endpoint.hasPrefix("tcp://") else { return false }
@@ -18,14 +17,53 @@ public enum Endpoint {
     } else if let colon = host.lastIndex(of: ":") {
       host = String(host[..<colon])
     }
+    return isLoopback(host: host)
+  }
+
+  /// The one loopback rule of every security decision (plain TCP without `--insecure`, a
+  /// dashboard's Host check): true when `host` reaches this machine's loopback interface only —
+  /// `localhost`, an IPv4 address in 127.0.0.0/8 in any form the resolver reads as a number
+  /// (`127.0.0.1`, `127.1`), `::1`, or `::ffff:127.x.y.z`; an IPv6 address may be bracketed.
+  /// The host must be exactly that: a name that merely starts with "127." (`127.example.com`)
+  /// resolves wherever its owner likes, and `0.0.0.0` is every interface.
+  ///
+  /// Numbers are read by `getaddrinfo` with `AI_NUMERICHOST` — what ZeroMQ and SwiftNIO bind
+  /// with — so this agrees with the address actually bound, and no name is ever looked up.
+  public static func isLoopback(host: String) -> Bool {
+    var host = host.lowercased()
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     if host == "localhost" { return true }
-    var v4 = in_addr()
-    if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
-    var v6 = in6_addr()
-    if inet_pton(AF_INET6, host, &v6) == 1 {
-      return withUnsafeBytes(of: &v6) { Array($0) } == Array(repeating: 0, count: 15) + [1]
+    var hints = addrinfo()
+    hints.ai_flags = AI_NUMERICHOST
+    hints.ai_family = AF_UNSPEC
+    var list: UnsafeMutablePointer<addrinfo>?
+    guard !host.isEmpty, getaddrinfo(host, nil, &hints, &list) == 0, let list else {
+      return false
     }
-    return false
+    defer { freeaddrinfo(list) }
+    var entry: UnsafeMutablePointer<addrinfo>? = list
+    while let current = entry {
+      guard let address = current.pointee.ai_addr, isLoopback(address) else { return false }
+      entry = current.pointee.ai_next
+    }
+    return true
+  }
+
+  private static func isLoopback(_ address: UnsafeMutablePointer<sockaddr>) -> Bool {
+    switch Int32(address.pointee.sa_family) {
+    case AF_INET:
+      let v4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+      return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+    case AF_INET6:
+      var v6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+        $0.pointee.sin6_addr
+      }
+      let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+      let mappedV4 = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+      return bytes == Array(repeating: 0, count: 15) + [1] || (mappedV4 && bytes[12] == 127)
+    default:
+      return false
+    }
   }
 
   /// The endpoint workers are told to connect to for a coordinator bound at `bound`: its port

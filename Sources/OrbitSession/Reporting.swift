@@ -112,7 +112,9 @@ public enum Reporting {
   /// trial was running (the union of the trials' intervals, so the idle gap between a stop and
   /// its resume does not count, and the runs before a resume do); CPU = the trials' summed
   /// `cpu_seconds` where they report it (the core engine), else their wall time.
-  static func sweepTimes(_ trials: [TrialRecord]) -> (wall: Double, cpu: Double, measured: Int) {
+  package static func sweepTimes(_ trials: [TrialRecord]) -> (
+    wall: Double, cpu: Double, measured: Int
+  ) {
     let wall = unionSeconds(trials.map { ($0.startedAt, $0.finishedAt) })
     var cpu = 0.0
     var measured = 0
@@ -164,11 +166,11 @@ public enum Reporting {
   /// `trial`'s learning curve as the report and the dashboard draw it: in its family (the
   /// analysis's group label, "0.01" or "all"), coloured by its value of the first axis (a
   /// parameter such as width, else a metric such as n_params).
-  static func curve(
+  package static func curve(
     _ trial: TrialRecord, points: [(step: Double, value: Double)], settings: AnalysisSettings
   ) -> LearningCurve {
     let params = TrialsCSV.object(trial.paramsJSON)
-    let family = DashboardData.familyLabel(params, groupColumns: settings.groupBy)
+    let family = familyLabel(params, groupColumns: settings.groupBy)
     let scale = settings.xs.first.flatMap { axis in
       (params[axis] ?? TrialsCSV.object(trial.metricsJSON)[axis])?.doubleValue
         .flatMap { $0.isFinite && $0 > 0 ? (axis: axis, value: $0) : nil }
@@ -180,6 +182,15 @@ public enum Reporting {
   /// values of the group columns (each read from the trials that vary only it), so that
   /// colours do not move as a live sweep's families get their first ok trials. nil for a
   /// random search, a group column that is not a swept parameter, or more than 256 labels.
+  /// A family's label, as the analysis, the report and `/api/figures` name it: the group
+  /// columns' values joined by " / " ("all" without group columns).
+  package static func familyLabel(_ params: [String: ParamValue], groupColumns: [String])
+    -> String
+  {
+    groupColumns.isEmpty
+      ? "all" : groupColumns.map { params[$0].map(TrialsCSV.cell) ?? "" }.joined(separator: " / ")
+  }
+
   static func familyOrder(spec: Spec, groupBy: [String]) -> [String]? {
     guard spec.method == .grid, !groupBy.isEmpty, spec.trialCount > 0 else { return nil }
     let dimensions = spec.gridDimensions
@@ -211,7 +222,7 @@ public enum Reporting {
   ]
 
   /// The spec's `analysis:` mapping over inferred defaults: y is the spec's metric (or test_loss).
-  static func analysisSettings(spec: Spec?, table: Table) -> AnalysisSettings {
+  package static func analysisSettings(spec: Spec?, table: Table) -> AnalysisSettings {
     var y = spec?.metric?.name ?? "test_loss"
     var config: [String: ParamValue] = [:]
     if case .object(let o) = spec?.analysis { config = o }

@@ -13,9 +13,7 @@ public enum SpecLoading {
     do {
       spec = try Spec.load(path: path)
     } catch {
-      throw SessionError(
-        error.description,
-        exitCode: error.code == .unreadable ? ExitStatus.noInput : ExitStatus.badData)
+      throw SessionError(error)
     }
     if spec.runner == .core { try validateCore(spec) }
     try validateAnalysis(spec, text: try? String(contentsOfFile: path, encoding: .utf8))

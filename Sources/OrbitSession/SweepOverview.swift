@@ -24,7 +24,7 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   public var finishedAt: Double?
   public var total: Int
   public var recorded: Int
-  public var counts: [String: Int]
+  public var counts: [TrialStatus: Int]
   public var running: Int
   public var queued: Int
   public var workersConnected: Int
@@ -86,8 +86,9 @@ public struct SweepOverview: Codable, Sendable, Equatable {
   }
 
   /// The overview from its parts, however they were read.
-  static func make(
-    sweep: SweepRecord, live liveRow: LiveRecord?, workers: [WorkerRecord], counts: [String: Int],
+  package static func make(
+    sweep: SweepRecord, live liveRow: LiveRecord?, workers: [WorkerRecord],
+    counts: [TrialStatus: Int],
     aggregates: TrialAggregates, intervals: IntervalUnion = IntervalUnion(), best: Best?,
     now: Double
   ) -> SweepOverview {
@@ -128,12 +129,5 @@ public struct SweepOverview: Codable, Sendable, Equatable {
     // The last trial to start still needs its own whole duration, however many slots idle.
     let tail = queued > 0 ? meanSeconds : running > 0 ? meanSeconds / 2 : 0
     return max(work / Double(slots), tail)
-  }
-
-  /// The object as JSON (keys sorted, for scripts and diffs).
-  public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
   }
 }

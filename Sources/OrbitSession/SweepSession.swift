@@ -199,12 +199,8 @@ public final class SweepSession {
       }
       finished = done
       isResumed = continuing != nil
-    } catch let error as JournalError {
-      throw SessionError(error.description, exitCode: ExitStatus.ioError)
-    } catch let error as SessionError {
-      throw error
     } catch {
-      throw SessionError("\(error)", exitCode: ExitStatus.ioError)
+      throw SessionError(error)
     }
     self.journal = journal
     keptJournal = kept
@@ -224,8 +220,6 @@ public final class SweepSession {
   /// Whether this session continues a sweep recorded before (a restart or a resume).
   private var isResumed = false
 
-  /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
-  /// endpoint it listens on (the port chosen when `bind` asks for port 0).
   /// The journal's counts by status, before `start` (the coordinator owns the journal after).
   public func recordedCounts() -> [TrialStatus: Int] {
     var counts: [TrialStatus: Int] = [:]
@@ -235,6 +229,8 @@ public final class SweepSession {
     return counts
   }
 
+  /// Starts the coordinator thread and waits until it has bound (or failed to); returns the
+  /// endpoint it listens on (the port chosen when `bind` asks for port 0).
   public func start(
     bind: String, logger: Logger, curve: (keypair: ZMQCurveKeypair, allowed: [String: String])?,
     metrics: CoordinatorMetrics = CoordinatorMetrics()

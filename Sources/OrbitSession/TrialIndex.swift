@@ -6,32 +6,34 @@ import OrbitSpec
 /// the rows appended since the last look (trials are append-only while a coordinator runs): a
 /// poll of a 100,000-trial sweep costs the new rows, not 100,000 JSON parses. Rows removed
 /// (`--retry-failed` between runs) or another sweep in the file start it over.
-struct TrialIndex {
+package struct TrialIndex {
   private(set) var sweepID = ""
   private(set) var metric = ""
   private var maximize = false
   private var lastRowID: Int64 = 0
-  private(set) var recorded = 0
-  private(set) var counts: [String: Int] = [:]
+  package private(set) var recorded = 0
+  package private(set) var counts: [TrialStatus: Int] = [:]
   private(set) var trialSeconds = 0.0
   private(set) var cpuSeconds: Double?
   private var completedSeconds = 0.0
   private var completedCount = 0
-  private(set) var best: SweepOverview.Best?
+  package private(set) var best: SweepOverview.Best?
   /// Finish times of the trials recorded in the last rate window (pruned on read).
   private var recent: [Double] = []
-  private(set) var byWorker: [String: (done: Int, failed: Int)] = [:]
+  package private(set) var byWorker: [String: (done: Int, failed: Int)] = [:]
   /// (worker, start, end) of every trial, for the timeline: 24 bytes a trial.
   private var workerNames: [String] = []
   private var workerNumbers: [String: Int32] = [:]
   private var spans: [(worker: Int32, start: Double, end: Double)] = []
   /// The union of the trials' (start, end): the sweep's wall time, as the report's.
-  private(set) var intervals = IntervalUnion()
+  package private(set) var intervals = IntervalUnion()
   /// Rows whose params or metrics are not JSON objects (hand-edited, or an old version's): each
   /// is shown flagged, never a failed page. The first few ids, and how many.
-  private(set) var unreadable = 0
-  private(set) var unreadableIDs: [String] = []
+  package private(set) var unreadable = 0
+  package private(set) var unreadableIDs: [String] = []
   static let unreadableIDsKept = 20
+  /// Failures kept (what `/api/errors` lists).
+  package static let failuresKept = 50
   /// Rowids of the latest failures, newest last.
   private(set) var failures: [(finishedAt: Double, rowID: Int64)] = []
 
@@ -42,8 +44,10 @@ struct TrialIndex {
   static let recountSeconds = 10.0
   private var specText = ""
 
+  package init() {}
+
   /// Reads what was appended since the last call (or everything, after a reset).
-  mutating func update(_ journal: Journal, sweep: SweepRecord) throws(JournalError) {
+  package mutating func update(_ journal: Journal, sweep: SweepRecord) throws(JournalError) {
     if sweep.id != sweepID || sweep.specText != specText {
       // The spec is parsed once per sweep (its grid can be large), not on every poll.
       let (metric, maximize) = SweepOverview.objective(sweep)
@@ -79,7 +83,7 @@ struct TrialIndex {
         unreadable += 1
         if unreadableIDs.count < Self.unreadableIDsKept { unreadableIDs.append(row.id) }
       }
-      counts[row.status.rawValue, default: 0] += 1
+      counts[row.status, default: 0] += 1
       trialSeconds += row.wallSeconds
       if let cpu = row.cpuSeconds { cpuSeconds = (cpuSeconds ?? 0) + cpu }
       if row.status == .ok || row.status == .diverged || row.status == .stopped {
@@ -112,9 +116,9 @@ struct TrialIndex {
       spans.append((number, row.startedAt, row.finishedAt))
       intervals.insert(start: row.startedAt, end: row.finishedAt)
     }
-    if failures.count > 2 * DashboardData.errorsShown {
+    if failures.count > 2 * Self.failuresKept {
       failures.sort { $0.finishedAt < $1.finishedAt }
-      failures.removeFirst(failures.count - DashboardData.errorsShown)
+      failures.removeFirst(failures.count - Self.failuresKept)
     }
     if let latest = recent.last {
       recent.removeAll { $0 <= latest - SweepOverview.rateWindowSeconds }
@@ -122,7 +126,7 @@ struct TrialIndex {
   }
 
   /// The aggregates `SweepOverview.make` takes, as of `now`.
-  func aggregates(now: Double) -> TrialAggregates {
+  package func aggregates(now: Double) -> TrialAggregates {
     var result = TrialAggregates()
     result.recorded = recorded
     let inWindow = recent.filter { $0 > now - SweepOverview.rateWindowSeconds }
@@ -136,12 +140,12 @@ struct TrialIndex {
   }
 
   /// The latest `limit` failures' rowids, newest first.
-  func latestFailures(_ limit: Int) -> [Int64] {
+  package func latestFailures(_ limit: Int) -> [Int64] {
     failures.sorted { $0.finishedAt > $1.finishedAt }.prefix(limit).map(\.rowID)
   }
 
   /// Busy slot-seconds per worker in `bins` equal bins of [start, end].
-  func timeline(start: Double, end: Double, bins: Int) -> [TimelineBin] {
+  package func timeline(start: Double, end: Double, bins: Int) -> [TimelineBin] {
     guard end > start, bins > 0 else { return [] }
     let width = (end - start) / Double(bins)
     var busy = [[Double]](repeating: [], count: workerNames.count)
@@ -170,9 +174,9 @@ struct TrialIndex {
 }
 
 /// Busy time of one worker in one bin of the sweep's timeline.
-struct TimelineBin: Sendable, Equatable {
-  var worker: String
-  var bin: Int
+package struct TimelineBin: Sendable, Equatable {
+  package var worker: String
+  package var bin: Int
   /// Slot-seconds of trials that ran in the bin.
-  var busySeconds: Double
+  package var busySeconds: Double
 }

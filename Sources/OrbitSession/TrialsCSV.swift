@@ -79,7 +79,7 @@ public enum TrialsCSV {
 
   /// The trials as the analysis reads them: the columns and cells of `render(trials, points:)`,
   /// which `Table.parseCSV` would read back, without the text in between.
-  static func table(_ trials: [TrialRecord], points: DataPoints = DataPoints()) -> Table {
+  package static func table(_ trials: [TrialRecord], points: DataPoints = DataPoints()) -> Table {
     let columns = Columns(trials, points: points)
     return Table(columns: columns.names, rows: trials.flatMap(columns.cellRows))
   }
@@ -175,12 +175,12 @@ public enum TrialsCSV {
     }
   }
 
-  static func object(_ json: String) -> [String: ParamValue] {
+  package static func object(_ json: String) -> [String: ParamValue] {
     if case .object(let o) = try? ParamValue.parseJSON(json) { return o }
     return [:]
   }
 
-  static func cell(_ value: ParamValue) -> String {
+  package static func cell(_ value: ParamValue) -> String {
     switch value {
     case .null: return ""
     case .bool(let b): return b ? "True" : "False"

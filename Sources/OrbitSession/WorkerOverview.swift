@@ -34,7 +34,7 @@ public struct WorkerOverview: Codable, Sendable, Equatable {
   }
 
   /// The workers with their trial counts given (the dashboard's index keeps them).
-  static func make(
+  package static func make(
     _ journal: Journal, overview: SweepOverview, counts: [String: (done: Int, failed: Int)]
   ) throws(JournalError) -> [WorkerOverview] {
     var refused: [String: Int] = [:]
@@ -51,5 +51,26 @@ public struct WorkerOverview: Codable, Sendable, Equatable {
         trialsDone: counts[w.id]?.done ?? 0, trialsFailed: counts[w.id]?.failed ?? 0,
         refused: refused[w.id] ?? 0)
     }.sorted { ($0.connected ? 0 : 1, $0.joinedAt) < ($1.connected ? 0 : 1, $1.joinedAt) }
+  }
+}
+
+/// `orbit status --json`: the `/api/sweep` object with the `/api/workers` list as `workers`.
+public struct SweepStatus: Encodable, Sendable {
+  public var overview: SweepOverview
+  public var workers: [WorkerOverview]
+
+  public init(overview: SweepOverview, workers: [WorkerOverview]) {
+    self.overview = overview
+    self.workers = workers
+  }
+
+  private enum CodingKeys: String, CodingKey { case workers }
+
+  /// The overview's keys and `workers` in one object (JSONEncoder merges keyed containers
+  /// asked for twice of one encoder).
+  public func encode(to encoder: any Encoder) throws {
+    try overview.encode(to: encoder)
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(workers, forKey: .workers)
   }
 }

@@ -40,14 +40,6 @@ enum Distribution: String, Sendable, CaseIterable {
   /// Whether `min`/`max` are required.
   var needsBounds: Bool { allowedKeys.contains("min") }
 
-  /// Whether a grid search can enumerate it (wandb's rule).
-  var isGridable: Bool {
-    switch self {
-    case .constant, .categorical, .intUniform, .qUniform: return true
-    default: return false
-    }
-  }
-
   /// Whether `min` must be > 0 because it is a value whose logarithm is taken.
   var boundsAreLogValues: Bool {
     self == .logUniformValues || self == .qLogUniformValues || self == .invLogUniformValues

@@ -32,12 +32,6 @@ public indirect enum ParamValue: Sendable, Hashable {
     }
   }
 
-  /// The value as a string when it is one.
-  public var stringValue: String? {
-    if case .string(let value) = self { return value }
-    return nil
-  }
-
   /// Canonical JSON: object keys sorted by code point, no spaces, non-ASCII escaped as `\uXXXX`,
   /// and doubles with no fractional part written as integers — as wandb's `yaml_hash` does, so
   /// that `1` and `1.0` name the same trial. Equal to Python's

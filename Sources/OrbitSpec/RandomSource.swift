@@ -8,11 +8,6 @@ import Foundation
 struct RandomSource {
   private var state: UInt64
 
-  /// A generator for one parameter of one trial.
-  init(seed: Int64, point: Int, name: String) {
-    self.init(seed: seed, point: point, nameHash: Self.nameHash(name))
-  }
-
   /// A generator for one parameter of one trial, the name already hashed with ``nameHash(_:)``.
   init(seed: Int64, point: Int, nameHash: UInt64) {
     var key = Self.mix(UInt64(bitPattern: seed) &+ 0x9E37_79B9_7F4A_7C15)

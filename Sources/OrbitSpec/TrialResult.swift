@@ -1,12 +1,15 @@
 /// How a trial ended.
-public enum TrialStatus: String, Sendable, CaseIterable, Codable {
+public enum TrialStatus: String, Sendable, CaseIterable, Codable, CodingKeyRepresentable {
   /// Finished and reported its metrics.
   case ok
-  /// The program exited non-zero, or the runner could not start it. Not retried: it is a result.
+  /// The program exited non-zero, or the runner could not start it. Run again while the spec's
+  /// `retries` allows (default 0: the failure is the result), as `timeout` is.
   case failed
   /// The loss became NaN or infinite; training stopped at once.
   case diverged
-  /// Stopped on request (early stopping, sweep stopped).
+  /// Its run was cancelled before it ended (a CANCEL, or its worker leaving). Not a result: the
+  /// coordinator runs the trial again. A run that early stopping cancelled is recorded
+  /// `stopped`, not this.
   case cancelled
   /// Killed after exceeding the spec's per-trial `timeout`.
   case timeout
@@ -33,7 +36,8 @@ public struct TrialOutcome: Sendable, Equatable {
   public var trialID: TrialID
   /// The trial's position in the plan: with the id, what the coordinator checks the trial against.
   public var index: Int
-  /// 1 for the first dispatch, incremented each time a lease is lost and the trial re-queued.
+  /// 1 for the first dispatch, then one more for each run after it: a lost lease, a cancelled
+  /// run, a `retries` retry, or `--retry-failed` (`ORBIT_ATTEMPT`, docs/PROGRAMS.md).
   public var attempt: Int
   public var status: TrialStatus
   /// A JSON object of the metrics reported (may be `{}`).

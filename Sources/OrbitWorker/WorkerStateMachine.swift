@@ -93,7 +93,6 @@ public struct WorkerStateMachine {
       + unacked.keys.sorted().prefix(Self.maxFinishedInHello).map { HeldLease(unacked[$0]!) }
     return hello
   }
-  public var isLeaving: Bool { phase == .leaving }
 
   private mutating func introduce(now: Double, into actions: inout [WorkerAction]) {
     introductionSentAt = now

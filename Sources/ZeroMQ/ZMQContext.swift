@@ -19,9 +19,4 @@ public final class ZMQContext: @unchecked Sendable {
     // owners close their sockets first, so this returns at once.
     while zmq_ctx_term(handle) != 0 && zmq_errno() == EINTR {}
   }
-
-  /// Makes every blocking call on this context's sockets return ETERM, so I/O threads can exit.
-  public func shutdown() {
-    zmq_ctx_shutdown(handle)
-  }
 }

@@ -19,8 +19,6 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
 
   /// True when a non-blocking call had nothing to do (EAGAIN) rather than failing.
   public var isWouldBlock: Bool { errno == EAGAIN }
-  /// True when the context was terminated under the call (ETERM): the socket must close.
-  public var isTerminated: Bool { errno == ETERM }
   /// True when a blocking call was interrupted by a signal (EINTR): retry or check for shutdown.
   public var isInterrupted: Bool { errno == EINTR }
 

@@ -18,26 +18,10 @@ struct CoordinatorCommand: ParsableCommand {
       use by another coordinator, 130 interrupted (start it again to resume).
       """)
 
-  @Argument(help: "The sweep spec (YAML).")
-  var spec: String
+  @OptionGroup var sweep: SweepOptions
 
   @Option(help: "Endpoint to bind; port 0 picks a free one (printed).")
   var bind: String = "tcp://127.0.0.1:5555"
-
-  @Option(help: "Where the journal and outputs go (default: runs/<spec name>).")
-  var runDir: String?
-
-  @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
-  var retryFailed = false
-
-  @Flag(
-    help:
-      "Start a new sweep in the run directory even if the spec does not continue the recorded one (that journal is kept beside it)."
-  )
-  var newSweep = false
-
-  @Option(help: "Refuse a spec with more trials than this (a typo'd grid).")
-  var maxTrials: Int = SweepSession.defaultMaxTrials
 
   @Option(
     help: "This coordinator's CurveZMQ keypair (from `orbit keys`): encrypt and authenticate.")
@@ -58,7 +42,6 @@ struct CoordinatorCommand: ParsableCommand {
     try slurm.validate(curve: curveKey != nil)
     try OptionChecks.endpoint(bind, "--bind", allowsAnyPort: true)
     try OptionChecks.seconds(stopGrace, "--stop-grace")
-    try OptionChecks.count(maxTrials, "--max-trials", min: 1)
   }
 
   @Flag(help: "Allow binding a non-loopback address without CurveZMQ (a trusted network only).")
@@ -75,12 +58,6 @@ struct CoordinatorCommand: ParsableCommand {
       "Seconds to wait, after SIGTERM or SIGINT, for workers to return the trials they run before stopping anyway (those run again on resume)."
   )
   var stopGrace: Double = CoordinatorStatus.defaultStopGraceSeconds
-
-  @Flag(help: "Skip the analysis report (report.html, fits.json, trials.csv) at the end.")
-  var noReport = false
-
-  @Flag(help: "Print the full fit table at the end (it is always in fits.json and report.html).")
-  var verbose = false
 
   @OptionGroup var dashboard: DashboardOptions
 
@@ -104,9 +81,7 @@ struct CoordinatorCommand: ParsableCommand {
       )
     }
     try slurm.checkCommands()
-    let session = try SweepSession(
-      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
-      maxTrials: maxTrials)
+    let session = try sweep.openSession()
     session.reportKeptJournal()
     for warning in session.spec.warnings { warn(warning) }
     if let notice = session.journalPlacementNotice { warn(notice) }
@@ -167,7 +142,7 @@ struct CoordinatorCommand: ParsableCommand {
     try session.wait()
     try session.finish(interrupted: interrupted)
     var report: ReportOutput?
-    if !noReport && !interrupted {
+    if !sweep.noReport && !interrupted {
       // As `orbit run` does: the sweep's answer, not only its journal.
       do {
         report = try Reporting.report(runDirectory: session.runDirectory, writeCSV: true)
@@ -175,7 +150,7 @@ struct CoordinatorCommand: ParsableCommand {
         warn(error.message)
       }
     }
-    try session.printSummary(interrupted: interrupted, report: report, verbose: verbose)
+    try session.printSummary(interrupted: interrupted, report: report, verbose: sweep.verbose)
   }
 
   /// A worker command line that works for this sweep as it is: the flags a worker will demand

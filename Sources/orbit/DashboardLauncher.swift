@@ -25,13 +25,6 @@
       return (host, port)
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-      host == "localhost" || host == "::1"
-        || host.hasPrefix("127.")
-          && host.split(separator: ".").count == 4
-          && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
-    }
-
     /// A token of 128 random bits, hex.
     static func generateToken() -> String {
       var generator = SystemRandomNumberGenerator()
@@ -66,7 +59,7 @@
       var render: (@Sendable () -> String)?
       if let metrics { render = { metrics.render() } }
       var routes = DashboardRoutes(data: data, token: token, metrics: render)
-      if isLoopback(host) {
+      if Endpoint.isLoopback(host: host) {
         routes.allowedHosts = ["localhost", "127.0.0.1", "::1", host.lowercased()]
       }
       let server = DashboardServer(routes: routes, host: host, port: port, logger: logger)

@@ -18,8 +18,7 @@ struct RunCommand: ParsableCommand {
       coordinator, 130 interrupted (resume by running it again).
       """)
 
-  @Argument(help: "The sweep spec (YAML).")
-  var spec: String
+  @OptionGroup var sweep: SweepOptions
 
   @Option(help: "Local worker processes to start.")
   var workers: Int = 1
@@ -27,29 +26,8 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Trials each worker runs at once (default: the cores divided among the workers).")
   var slots: Int?
 
-  @Option(help: "Where the journal, logs and outputs go (default: runs/<spec name>).")
-  var runDir: String?
-
   @Option(help: "Coordinator endpoint; port 0 picks a free one.")
   var bind: String = "tcp://127.0.0.1:0"
-
-  @Flag(help: "Run again the trials that failed, timed out or were lost in an earlier run.")
-  var retryFailed = false
-
-  @Flag(
-    help:
-      "Start a new sweep in the run directory even if the spec does not continue the recorded one (that journal is kept beside it)."
-  )
-  var newSweep = false
-
-  @Option(help: "Refuse a spec with more trials than this (a typo'd grid).")
-  var maxTrials: Int = SweepSession.defaultMaxTrials
-
-  @Flag(help: "Skip the analysis report at the end.")
-  var noReport = false
-
-  @Flag(help: "Print every fit at the end (else they are in report.html and fits.json).")
-  var verbose = false
 
   @OptionGroup var dashboard: DashboardOptions
 
@@ -58,13 +36,10 @@ struct RunCommand: ParsableCommand {
   func validate() throws {
     try OptionChecks.count(workers, "--workers", min: 1, max: OptionChecks.maxLocalWorkers)
     if let slots { try OptionChecks.count(slots, "--slots", min: 1, max: PeerPolicy.maxSlots) }
-    try OptionChecks.count(maxTrials, "--max-trials", min: 1)
   }
 
   func run() throws {
-    let session = try SweepSession(
-      specPath: spec, runDirectory: runDir, retryFailed: retryFailed, newSweep: newSweep,
-      maxTrials: maxTrials)
+    let session = try sweep.openSession()
     session.reportKeptJournal()
     for warning in session.spec.warnings { warn(warning) }
     if let notice = session.journalPlacementNotice { warn(notice) }
@@ -88,7 +63,7 @@ struct RunCommand: ParsableCommand {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let perWorker = slots ?? max(1, cores / workers)
     print(
-      "orbit: sweep '\(session.spec.name ?? spec)' · \(session.spec.trialCount) trials (\(session.resumed) already done) · coordinator \(endpoint) · \(workers) worker(s) × \(perWorker) slots · \(session.runDirectory)"
+      "orbit: sweep '\(session.spec.name ?? sweep.spec)' · \(session.spec.trialCount) trials (\(session.resumed) already done) · coordinator \(endpoint) · \(workers) worker(s) × \(perWorker) slots · \(session.runDirectory)"
     )
     let local = LocalWorkers(
       count: workers, slots: perWorker, endpoint: endpoint,
@@ -150,13 +125,13 @@ struct RunCommand: ParsableCommand {
     local.waitForExit(timeout: 10)
     try session.finish(interrupted: interrupted)
     var report: ReportOutput?
-    if !noReport && !interrupted {
+    if !sweep.noReport && !interrupted {
       do {
         report = try Reporting.report(runDirectory: session.runDirectory, writeCSV: false)
       } catch {
         warn(error.message)
       }
     }
-    try session.printSummary(interrupted: interrupted, report: report, verbose: verbose)
+    try session.printSummary(interrupted: interrupted, report: report, verbose: sweep.verbose)
   }
 }

@@ -61,12 +61,7 @@ struct StatusCommand: ParsableCommand {
     throws
   {
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      var object = overview.json
-      object.removeLast()
-      let list = String(decoding: try encoder.encode(workers), as: UTF8.self)
-      print(object + ",\"workers\":" + list + "}")
+      print(JSONDocument.encode(SweepStatus(overview: overview, workers: workers)))
       return
     }
     do {
@@ -88,7 +83,7 @@ struct StatusCommand: ParsableCommand {
         print("security  \(insecure.detail): anyone on that network could join")
       }
       for status in TrialStatus.allCases {
-        if let n = overview.counts[status.rawValue] {
+        if let n = overview.counts[status] {
           print("  \(status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(n)")
         }
       }

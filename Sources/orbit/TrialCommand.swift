@@ -45,12 +45,7 @@ struct TrialCommand: ParsableCommand {
       let text = String(item[item.index(after: eq)...])
       params[key] = (try? ParamValue.parseJSON(text)) ?? .string(text)
     }
-    let config: CoreTrialConfig
-    do {
-      config = try CoreTrialConfig(parameters: CoreRunner.coreParameters(params))
-    } catch {
-      throw fail(error.message, ExitStatus.badData)
-    }
+    let config = try CoreTrialConfig(parameters: CoreRunner.coreParameters(params))
     let interactive = !json && stdoutIsTerminal
     let report = runCoreTrial(
       config,

@@ -188,8 +188,7 @@ struct WorkerCommand: ParsableCommand {
       gpus: gpuSlots,
       allowCommand: allowCommand,
       control: control, logger: logger, curve: curve)
-    let code: Int32
-    do { code = try server.run() } catch { throw fail(error.message, error.exitCode) }
+    let code = try server.run()
     if code != 0 { throw ExitCode(code) }
   }
 

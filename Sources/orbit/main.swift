@@ -28,13 +28,14 @@ enum OrbitVersion {
 
 // OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS only while loading: set them, once.
 OpenBLASCore.reexecWithRequiredSettingsIfNeeded()
-// `Orbit.main()`, plus OrbitSession's errors: each is printed as `error: message` and ends the
-// process with its code.
+// `Orbit.main()`, plus the modules' errors: each is printed as `error: message` and ends the
+// process with the code `ExitStatus.code(for:)` maps it to.
 do {
   var command = try Orbit.parseAsRoot()
   try command.run()
-} catch let error as SessionError {
-  Orbit.exit(withError: fail(error.message, error.exitCode))
 } catch {
+  if let code = ExitStatus.code(for: error) {
+    Orbit.exit(withError: fail("\(error)", code))
+  }
   Orbit.exit(withError: error)
 }

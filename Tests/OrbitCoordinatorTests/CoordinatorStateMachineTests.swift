@@ -132,6 +132,41 @@ struct CoordinatorStateMachineTests {
     let ackIndex = actions.firstIndex { if case .send(_, .ack) = $0 { true } else { false } }
     #expect(persistIndex != nil)
     #expect(ackIndex == nil)
+    // The 2 credits the results returned are spent at once, on the 2 trials left.
+    let tasks = actions.flatMap { action -> [TaskAssignment] in
+      if case .send(_, .task(let t)) = action { return t }
+      return []
+    }
+    #expect(tasks.map(\.index) == [2, 3])
+    let entries = actions.flatMap { action -> [JournalEntry] in
+      if case .persist(let e) = action { return e }
+      return []
+    }
+    #expect(entries.map(\.outcome.trialID) == first.map(\.trialID))
+    // Once durable: the ACK names exactly those results, and nothing more is sent (no credit
+    // is given twice).
+    let after = d.machine.handle(
+      .persisted(entries, inserted: entries.map { _ in true }, now: 0))
+    #expect(d.machine.invariantViolations() == [])
+    let acked = after.flatMap { action -> [TrialID] in
+      if case .send(_, .ack(let ids)) = action { return ids }
+      return []
+    }
+    #expect(Set(acked) == Set(first.map(\.trialID)))
+    #expect(!after.contains { if case .send(_, .task) = $0 { true } else { false } })
+    // The last two results free their credits; with the plan done, the sweep finishes once
+    // they are durable.
+    let last = d.machine.handle(
+      .received(
+        PeerID(Array("w1".utf8)), .result(sweepID: "s", results: tasks.map(ok), credits: 2),
+        now: 1))
+    let lastEntries = last.flatMap { action -> [JournalEntry] in
+      if case .persist(let e) = action { return e }
+      return []
+    }
+    let end = d.machine.handle(
+      .persisted(lastEntries, inserted: lastEntries.map { _ in true }, now: 1))
+    #expect(end.contains { if case .finished = $0 { true } else { false } })
   }
 
   @Test func wholeSweepFinishesWithEveryTrialRecordedOnce() {
@@ -295,7 +330,18 @@ struct CoordinatorStateMachineTests {
     #expect(set.contains(index: 9_999_999, id: "t9999999"))
     #expect(!set.contains(index: 9_999_998, id: "t9999998"))
     #expect(set.isEmpty(from: 10_000_000))
-    _ = plan
+    // The last of 10^7 trials recorded: one bit a trial, 1.25 MB (not 10^7 ids, ~320 MB).
+    #expect(set.bitmapBytes >= 10_000_000 / 8)
+    #expect(set.bitmapBytes <= 10_000_000 / 8 + 4096, "\(set.bitmapBytes) bytes")
+    // Built from the journal's rows, checked against the plan: the same bitmap.
+    let recorded = (0..<1000).map { i in
+      (id: plan.trial(at: i * 10_000).id, index: i * 10_000)
+    }
+    let resumed = ResumeSet(recorded: recorded, plan: plan)
+    #expect(resumed.count == 1000)
+    // Grown row by row, the array may hold up to twice its words (geometric growth).
+    #expect(resumed.bitmapBytes <= 2 * (10_000_000 / 8) + 4096, "\(resumed.bitmapBytes) bytes")
+    #expect(resumed.contains(index: 9_990_000, id: plan.trial(at: 9_990_000).id))
   }
 
   @Test func fullyFinishedSweepFinishesWithoutAnyWorker() {

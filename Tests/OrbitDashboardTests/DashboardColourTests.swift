@@ -91,7 +91,8 @@ import Testing
     // titles (from the spec's grid), so they do not change when the first fit lands.
     let early = try DashboardData(runDirectory: sandbox.path)
     let earlyHTML = try #require(
-      (try JSONSerialization.jsonObject(with: Data(early.curvesJSON(family: nil).utf8))
+      (try JSONSerialization.jsonObject(
+        with: Data(JSONDocument.encode(early.curves(family: nil)).utf8))
         as? [String: Any])?["html"] as? String)
     let earlyFamilies = Chromium.curveFamilies(earlyHTML)
     #expect(earlyFamilies.map(\.color) == reportCurves.map(\.color))
@@ -99,7 +100,7 @@ import Testing
 
     // The dashboard, served over HTTP with a token, after its first fit.
     let data = try DashboardData(runDirectory: sandbox.path)
-    _ = data.figuresJSON(waitingUpTo: 60)
+    _ = JSONDocument.encode(data.figures(waitingUpTo: 60))
     let token = "colour-test-token"
     let server = DashboardServer(
       routes: DashboardRoutes(data: data, token: token, metrics: nil), host: "127.0.0.1",

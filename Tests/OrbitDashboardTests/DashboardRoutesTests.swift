@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import OrbitJournal
 import OrbitSession
 import OrbitSpec
@@ -73,10 +75,11 @@ import Testing
       data: try DashboardData(runDirectory: sandbox.path), token: token, metrics: metrics)
   }
 
-  @Test func sweepSaysWhatTheJournalHolds() throws {
+  @Test func sweepSaysWhatTheJournalHolds() async throws {
     let sandbox = try Sandbox()
     let (spec, id) = try Self.journal(in: sandbox)
-    let reply = try routes(sandbox).respond(path: "/api/sweep", query: [:], authorization: nil)
+    let reply = try await routes(sandbox).respond(
+      path: "/api/sweep", query: [:], authorization: nil)
     #expect(reply.status == 200)
     let sweep = try Self.object(reply)
     #expect(sweep["id"] as? String == id)
@@ -93,12 +96,12 @@ import Testing
     #expect((best["params"] as? String)?.contains("\"width\":64") == true)
   }
 
-  @Test func trialsArePagedSortedAndFilteredInTheJournal() throws {
+  @Test func trialsArePagedSortedAndFilteredInTheJournal() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox)
     let routes = try routes(sandbox)
     let page = try Self.object(
-      routes.respond(
+      await routes.respond(
         path: "/api/trials", query: ["sort": "-metric.loss", "offset": "2", "limit": "5"],
         authorization: nil))
     #expect(page["total"] as? Int == 16)
@@ -109,24 +112,24 @@ import Testing
     #expect(losses.count == 5)
     // The failed trial has no loss: it sorts after every trial that has one, either way.
     let last = try Self.object(
-      routes.respond(
+      await routes.respond(
         path: "/api/trials", query: ["sort": "metric.loss", "offset": "15"], authorization: nil))
     #expect((last["trials"] as? [[String: Any]])?.first?["status"] as? String == "failed")
 
     let failed = try Self.object(
-      routes.respond(path: "/api/trials", query: ["status": "failed"], authorization: nil))
+      await routes.respond(path: "/api/trials", query: ["status": "failed"], authorization: nil))
     #expect(failed["total"] as? Int == 1)
     let row = try #require((failed["trials"] as? [[String: Any]])?.first)
     #expect(row["message"] as? String == "CUDA OOM")
 
     let adam = try Self.object(
-      routes.respond(path: "/api/trials", query: ["family": "adam"], authorization: nil))
+      await routes.respond(path: "/api/trials", query: ["family": "adam"], authorization: nil))
     #expect(adam["total"] as? Int == 8)
     let families = Set(
       ((adam["trials"] as? [[String: Any]]) ?? []).compactMap { $0["family"] as? String })
     #expect(families == ["adam"])
     let byWidth = try Self.object(
-      routes.respond(
+      await routes.respond(
         path: "/api/trials", query: ["sort": "-param.width", "limit": "3"], authorization: nil))
     let widths = ((byWidth["trials"] as? [[String: Any]]) ?? []).compactMap {
       ($0["params"] as? [String: Any])?["width"] as? Int
@@ -134,65 +137,73 @@ import Testing
     #expect(widths == [64, 64, 64])
   }
 
-  @Test func badQueriesAre400sThatSayWhatIsAccepted() throws {
+  @Test func badQueriesAre400sThatSayWhatIsAccepted() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox)
     let routes = try routes(sandbox)
-    let sort = routes.respond(path: "/api/trials", query: ["sort": "colour"], authorization: nil)
+    let sort = try await routes.respond(
+      path: "/api/trials", query: ["sort": "colour"], authorization: nil)
     #expect(sort.status == 400)
     #expect(sort.body.contains("param.NAME"))
-    let status = routes.respond(path: "/api/trials", query: ["status": "okay"], authorization: nil)
+    let status = try await routes.respond(
+      path: "/api/trials", query: ["status": "okay"], authorization: nil)
     #expect(status.status == 400)
     #expect(status.body.contains("timeout"))
-    let limit = routes.respond(path: "/api/trials", query: ["limit": "0"], authorization: nil)
+    let limit = try await routes.respond(
+      path: "/api/trials", query: ["limit": "0"], authorization: nil)
     #expect(limit.status == 400)
-    let missing = routes.respond(path: "/api/nothing", query: [:], authorization: nil)
+    let missing = try await routes.respond(path: "/api/nothing", query: [:], authorization: nil)
     #expect(missing.status == 404)
     #expect(missing.body.contains("/api/sweep"))
   }
 
-  @Test func aTrialIsFoundByAPrefixWithItsTails() throws {
+  @Test func aTrialIsFoundByAPrefixWithItsTails() async throws {
     let sandbox = try Sandbox()
     let (spec, _) = try Self.journal(in: sandbox)
     let routes = try routes(sandbox)
     let id = spec.trial(at: 0).id
-    let reply = routes.respond(
+    let reply = try await routes.respond(
       path: "/api/trials/\(id.short)", query: [:], authorization: nil)
     #expect(reply.status == 200)
     let trial = try Self.object(reply)
     #expect(trial["id"] as? String == id.hex)
     #expect(trial["stderrTail"] as? String == "boom\nCUDA OOM")
     #expect(trial["curve"] as? [Any] != nil)
-    let unknown = routes.respond(path: "/api/trials/00000000", query: [:], authorization: nil)
+    let unknown = try await routes.respond(
+      path: "/api/trials/00000000", query: [:], authorization: nil)
     #expect(unknown.status == 404)
-    let short = routes.respond(path: "/api/trials/ab", query: [:], authorization: nil)
+    let short = try await routes.respond(path: "/api/trials/ab", query: [:], authorization: nil)
     #expect(short.status == 404)
   }
 
-  @Test func everyRequestNeedsTheTokenWhenOneIsSet() throws {
+  @Test func everyRequestNeedsTheTokenWhenOneIsSet() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox)
     let routes = try routes(sandbox, token: "s3cret")
     for path in ["/", "/api/sweep", "/api/trials", "/metrics"] {
-      #expect(routes.respond(path: path, query: [:], authorization: nil).status == 401)
+      #expect(try await routes.respond(path: path, query: [:], authorization: nil).status == 401)
       #expect(
-        routes.respond(path: path, query: [:], authorization: "Bearer wrong").status == 401)
+        try await routes.respond(path: path, query: [:], authorization: "Bearer wrong").status
+          == 401)
     }
     #expect(
-      routes.respond(path: "/api/sweep", query: [:], authorization: "Bearer s3cret").status == 200)
+      try await routes.respond(path: "/api/sweep", query: [:], authorization: "Bearer s3cret")
+        .status == 200)
     #expect(
-      routes.respond(path: "/api/sweep", query: ["token": "s3cret"], authorization: nil).status
+      try await routes.respond(path: "/api/sweep", query: ["token": "s3cret"], authorization: nil)
+        .status
         == 200)
     #expect(!DashboardRoutes.constantTimeEqual("s3cret", "s3cre"))
   }
 
-  @Test func metricsAreServedOnlyWithACoordinator() throws {
+  @Test func metricsAreServedOnlyWithACoordinator() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox)
     #expect(
-      try routes(sandbox).respond(path: "/metrics", query: [:], authorization: nil).status == 404)
+      try await routes(sandbox).respond(path: "/metrics", query: [:], authorization: nil).status
+        == 404)
     let export = PrometheusExport(recorded: [.ok: 15, .failed: 1])
-    let served = try routes(sandbox, metrics: { export.render() }).respond(
+    let served = try await routes(sandbox, metrics: { export.render() }).respond(
       path: "/metrics", query: [:], authorization: nil)
     #expect(served.status == 200)
     #expect(served.contentType.hasPrefix("text/plain"))
@@ -200,12 +211,13 @@ import Testing
     #expect(served.body.contains(#"orbit_trials_total{status="failed"} 1"#))
   }
 
-  @Test func theLiveFigureHasOnePointPerOkTrialAndTheFits() throws {
+  @Test func theLiveFigureHasOnePointPerOkTrialAndTheFits() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox, finished: false)
     let data = try DashboardData(runDirectory: sandbox.path)
     let figures = try #require(
-      JSONSerialization.jsonObject(with: Data(data.figuresJSON(waitingUpTo: 60).utf8))
+      JSONSerialization.jsonObject(
+        with: Data(JSONDocument.encode(data.figures(waitingUpTo: 60)).utf8))
         as? [String: Any])
     #expect(figures["pending"] as? Bool == false)
     #expect(figures["families"] as? [String] == ["adam", "sgd"])
@@ -226,26 +238,30 @@ import Testing
       JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text.prefix(200))")
   }
 
-  @Test func beforeTheFirstFitThePageSaysWhetherItWaitsForATrialOrForTheFit() throws {
+  @Test func beforeTheFirstFitThePageSaysWhetherItWaitsForATrialOrForTheFit() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox, finished: false)
     let data = try DashboardData(runDirectory: sandbox.path)
     // The first request starts the first refit and returns before it: 15 ok trials are
     // recorded, so the page is told the fit is being computed, not to wait for an ok trial.
-    let first = try Self.figures(data.figuresJSON())
+    let first = try Self.figures(JSONDocument.encode(data.figures()))
     #expect(first["pending"] as? Bool == true)
     #expect(first["ok"] as? Int == 15)
     let waiting = try #require(first["waiting"] as? String)
     #expect(waiting.hasPrefix("fitting 15 ok trials"))
     #expect(first["figures"] as? [Any] != nil && (first["figures"] as? [Any])!.isEmpty)
     // Then the fit itself.
-    #expect(try Self.figures(data.figuresJSON(waitingUpTo: 60))["pending"] as? Bool == false)
+    #expect(
+      try Self.figures(JSONDocument.encode(data.figures(waitingUpTo: 60)))["pending"] as? Bool
+        == false)
 
     // Only failures: waiting for the first ok trial, before and after a refit.
     let failed = try Sandbox("only-failures")
     _ = try Self.journal(in: failed, finished: false, allFailed: true)
     let none = try DashboardData(runDirectory: failed.path)
-    for text in [none.figuresJSON(), none.figuresJSON(waitingUpTo: 60)] {
+    for text in [
+      JSONDocument.encode(none.figures()), JSONDocument.encode(none.figures(waitingUpTo: 60)),
+    ] {
       let figures = try Self.figures(text)
       #expect(figures["pending"] as? Bool == true)
       #expect(figures["ok"] as? Int == 0)
@@ -253,13 +269,13 @@ import Testing
     }
   }
 
-  @Test func theWallTimeIsTheReportsUnionOfTheTrialsIntervals() throws {
+  @Test func theWallTimeIsTheReportsUnionOfTheTrialsIntervals() async throws {
     let sandbox = try Sandbox()
     _ = try Self.journal(in: sandbox)
     // Trials ran over [1000 + i, 1003 + i] for i < 16: 18 s; the sweep's record says 1000 to
     // 1100 (start to end), which is not the time trials ran.
     let sweep = try Self.object(
-      routes(sandbox).respond(path: "/api/sweep", query: [:], authorization: nil))
+      await routes(sandbox).respond(path: "/api/sweep", query: [:], authorization: nil))
     #expect(sweep["wallSeconds"] as? Double == 18)
     let report = try Reporting.report(runDirectory: sandbox.path, writeCSV: false)
     #expect(report.wallSeconds == 18)
@@ -267,7 +283,7 @@ import Testing
     #expect((fits["sweep"] as? [String: Any])?["wall_seconds"] as? Double == 18)
   }
 
-  @Test func aRunningSweepsWallTimeAddsItsCurrentRunUpToNow() throws {
+  @Test func aRunningSweepsWallTimeAddsItsCurrentRunUpToNow() async throws {
     let sandbox = try Sandbox()
     let (_, id) = try Self.journal(in: sandbox, finished: false)
     let journal = try Journal(path: sandbox.path + "/journal.sqlite")
@@ -301,7 +317,7 @@ import Testing
   /// an object): every page and endpoint still answers 200, the bad rows are flagged (counted
   /// on /api/sweep, marked in /api/trials and their detail), and the other trials are served
   /// and fitted as before (issue 25: one bad row made every `orbit serve` page 500).
-  @Test func aRowThatDoesNotDecodeIsFlaggedAndEverythingElseIsServed() throws {
+  @Test func aRowThatDoesNotDecodeIsFlaggedAndEverythingElseIsServed() async throws {
     let sandbox = try Sandbox()
     let (spec, _) = try Self.journal(in: sandbox)
     let bad = spec.trial(at: 5).id.hex
@@ -321,22 +337,24 @@ import Testing
       "/", "/api/sweep", "/api/workers", "/api/timeline", "/api/trials", "/api/errors",
       "/api/figures", "/api/fits", "/api/curves", "/api/trials/\(bad)",
     ] {
-      let reply = routes.respond(path: path, query: [:], authorization: nil)
+      let reply = try await routes.respond(path: path, query: [:], authorization: nil)
       #expect(reply.status == 200, "\(path): \(reply.status) \(reply.body.prefix(300))")
     }
     for sort in ["metric.loss", "param.width"] {
-      let reply = routes.respond(path: "/api/trials", query: ["sort": sort], authorization: nil)
+      let reply = try await routes.respond(
+        path: "/api/trials", query: ["sort": sort], authorization: nil)
       #expect(reply.status == 200, "sorted by \(sort): \(reply.body.prefix(300))")
     }
-    let family = routes.respond(
+    let family = try await routes.respond(
       path: "/api/trials", query: ["family": "adam"], authorization: nil)
     #expect(family.status == 200, "\(family.body.prefix(300))")
-    let sweep = try Self.object(routes.respond(path: "/api/sweep", query: [:], authorization: nil))
+    let sweep = try Self.object(
+      await routes.respond(path: "/api/sweep", query: [:], authorization: nil))
     #expect(sweep["unreadable"] as? Int == 2)
     #expect(Set(sweep["unreadableTrials"] as? [String] ?? []) == [bad, odd])
     #expect(sweep["recorded"] as? Int == spec.trialCount)
     let page = try Self.object(
-      routes.respond(path: "/api/trials", query: ["limit": "100"], authorization: nil))
+      await routes.respond(path: "/api/trials", query: ["limit": "100"], authorization: nil))
     let rows = try #require(page["trials"] as? [[String: Any]])
     #expect(rows.count == spec.trialCount)
     let flagged = rows.filter { $0["unreadable"] as? Bool == true }.compactMap {
@@ -344,10 +362,124 @@ import Testing
     }
     #expect(Set(flagged) == [bad, odd])
     let detail = try Self.object(
-      routes.respond(path: "/api/trials/\(bad)", query: [:], authorization: nil))
+      await routes.respond(path: "/api/trials/\(bad)", query: [:], authorization: nil))
     #expect(detail["unreadable"] as? Bool == true)
     #expect((detail["unreadableText"] as? String)?.contains("0.4,") == true)
-    let html = routes.respond(path: "/", query: [:], authorization: nil).body
+    let html = try await routes.respond(path: "/", query: [:], authorization: nil).body
     #expect(html.contains("unreadable rows"))
+  }
+
+  /// A family is filtered by its group columns' typed values as the journal holds them (a
+  /// float, a boolean), found by the label `/api/figures` lists — never by parsing the label.
+  @Test func familiesAreFilteredByTheirTypedValues() async throws {
+    let sandbox = try Sandbox()
+    let text = """
+      name: fam
+      method: grid
+      program: x.py
+      metric: {name: loss, goal: minimize}
+      parameters:
+        width: {values: [8, 16]}
+        lr: {values: [0.003, 0.01]}
+        aug: {values: [true, false]}
+      analysis:
+        x: [width]
+        group: [lr, aug]
+      """
+    let spec = try Spec.parse(yaml: text, fileName: "fam.yaml")
+    let journal = try Journal(path: sandbox.path + "/journal.sqlite")
+    let id = try journal.beginSweep(
+      name: "fam", specPath: "fam.yaml", specText: text, fingerprint: spec.fingerprint,
+      trialCount: spec.trialCount, now: 1000)
+    _ = try journal.record(
+      (0..<spec.trialCount).map { index in
+        let trial = spec.trial(at: index)
+        return JournalEntry(
+          outcome: TrialOutcome(
+            trialID: trial.id, index: index, attempt: 1, status: .ok,
+            metricsJSON: "{\"loss\":\(1 + Double(index))}", wallSeconds: 1,
+            startedAt: 1000 + Double(index), stderrTail: "", exitCode: 0),
+          index: index, paramsJSON: trial.paramsJSON, workerID: "w", finishedAt: 1001)
+      }, sweepID: id)
+    #expect(
+      try journal.distinctParameterValues(["lr", "aug"]).count == 4)
+    try journal.close()
+    let routes = try routes(sandbox)
+    for (label, total) in [("0.003 / True", 2), ("0.01 / False", 2), ("all", 8), ("0.5 / True", 0)]
+    {
+      let page = try Self.object(
+        await routes.respond(path: "/api/trials", query: ["family": label], authorization: nil))
+      #expect(page["total"] as? Int == total, "\(label)")
+      let families = Set(
+        ((page["trials"] as? [[String: Any]]) ?? []).compactMap { $0["family"] as? String })
+      #expect(
+        families
+          == (total == 0
+            ? []
+            : label == "all"
+              ? ["0.003 / True", "0.003 / False", "0.01 / True", "0.01 / False"] : [label]),
+        "\(label)")
+    }
+  }
+
+  /// Stored text a program wrote (quotes, `</script>`, unicode) is served inside valid JSON and
+  /// reads back as it was.
+  @Test func hostileStoredTextIsServedAsValidJSON() async throws {
+    let sandbox = try Sandbox()
+    let (spec, _) = try Self.journal(in: sandbox)
+    let id = spec.trial(at: 3).id.hex
+    let note = #"</script><b>"quoted" \ ☃ 𝄞"#
+    let sqlite = Process()
+    sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    let escapedNote = note.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+      of: "\"", with: "\\\"")
+    sqlite.arguments = [
+      sandbox.path + "/journal.sqlite",
+      "UPDATE trials SET metrics = '{\"loss\":0.5,\"note\":\"\(escapedNote)\"}', "
+        + "stderr_tail = '\(note.replacingOccurrences(of: "'", with: "''"))' WHERE id = '\(id)';",
+    ]
+    try sqlite.run()
+    sqlite.waitUntilExit()
+    #expect(sqlite.terminationStatus == 0)
+    let detail = try Self.object(
+      try await routes(sandbox).respond(path: "/api/trials/\(id)", query: [:], authorization: nil))
+    #expect((detail["metrics"] as? [String: Any])?["note"] as? String == note)
+    #expect(detail["stderrTail"] as? String == note)
+    #expect(detail["unreadable"] == nil)
+  }
+}
+
+/// What a request through the dashboard's router answered.
+struct DashboardReply: Sendable {
+  var status: Int
+  var contentType: String
+  var body: String
+}
+
+extension DashboardRoutes {
+  /// `GET path?query` through Hummingbird's router test client: the routes and middleware as
+  /// served, without a socket.
+  func respond(path: String, query: [String: String], authorization: String?) async throws
+    -> DashboardReply
+  {
+    var components = URLComponents()
+    components.path = path
+    if !query.isEmpty {
+      components.queryItems = query.sorted { $0.key < $1.key }.map {
+        URLQueryItem(name: $0.key, value: $0.value)
+      }
+    }
+    var fields = HTTPFields()
+    if let authorization { fields[.authorization] = authorization }
+    let headers = fields
+    let app = Application(router: router())
+    let uri = components.percentEncodedQuery.map { path + "?" + $0 } ?? path
+    return try await app.test(.router) { client in
+      try await client.execute(uri: uri, method: .get, headers: headers) { response in
+        DashboardReply(
+          status: Int(response.status.code), contentType: response.headers[.contentType] ?? "",
+          body: String(buffer: response.body))
+      }
+    }
   }
 }

@@ -194,3 +194,28 @@ func rejection(_ bytes: [UInt8]) -> ProtocolError.Code? {
 extension Message: CustomTestStringConvertible {
   public var testDescription: String { String(describing: self).prefix(40).description }
 }
+
+@Suite struct EncodedSizeTests {
+  /// `ResultReport.encodedSize` (what the worker batches results by, against
+  /// `Wire.maxResultBatchBytes`) is exactly the bytes the encoder writes for the report.
+  @Test func encodedSizeIsTheEncodersBytes() {
+    let reports = [
+      ResultReport(
+        outcome: TrialOutcome(trialID: "t0", index: 0, attempt: 1, status: .ok),
+        leaseToken: LeaseToken()),
+      ResultReport(
+        outcome: TrialOutcome(
+          trialID: "t1", index: 9_999_999, attempt: 7, status: .timeout,
+          metricsJSON: #"{"loss":0.25,"note":"é ☃ 𝄞"}"#, wallSeconds: 3.5, startedAt: 1e9,
+          stderrTail: "Traceback…\n  ☃", exitCode: -9, stdoutTail: "step 1\nstep 2"),
+        leaseToken: LeaseToken(Array(0..<16))),
+    ]
+    let empty = MessageCodec.encode(.result(sweepID: "s1", results: [], credits: 2)).count
+    for report in reports {
+      let one = MessageCodec.encode(.result(sweepID: "s1", results: [report], credits: 2)).count
+      #expect(one - empty == report.encodedSize, "\(report.outcome.status)")
+    }
+    let both = MessageCodec.encode(.result(sweepID: "s1", results: reports, credits: 2)).count
+    #expect(both - empty == reports.reduce(0) { $0 + $1.encodedSize })
+  }
+}

@@ -20,18 +20,16 @@ import Testing
     #expect(SweepOverview.eta(remaining: 5, running: 0, meanSeconds: 3, slots: 0) == nil)
   }
 
-  @Test func familyLabelsRoundTripToTypedParameters() {
+  /// A family's label names its group columns' values; filtering by it uses the values
+  /// themselves (`DashboardRoutesTests.familiesAreFilteredByTheirTypedValues`).
+  @Test func familyLabelsNameTheGroupValues() {
     let params: [String: ParamValue] = [
       "model.width": 128, "lr": 0.003, "opt": "adam", "aug": true,
     ]
     let columns = ["opt", "lr", "model.width", "aug"]
-    let label = DashboardData.familyLabel(params, groupColumns: columns)
+    let label = Reporting.familyLabel(params, groupColumns: columns)
     #expect(label == "adam / 0.003 / 128 / True")
-    let back = DashboardData.familyParameters(label, groupColumns: columns)
-    #expect(back.map(\.name) == columns)
-    #expect(back.map(\.value) == [.string("adam"), .double(0.003), .int(128), .bool(true)])
-    #expect(DashboardData.familyLabel(params, groupColumns: []) == "all")
-    #expect(DashboardData.familyParameters("all", groupColumns: []).isEmpty)
+    #expect(Reporting.familyLabel(params, groupColumns: []) == "all")
   }
 
   @Test func theProgressLineFitsTheTerminal() {
@@ -59,11 +57,12 @@ import Testing
     #expect(!overview.live)
     #expect(overview.workersConnected == 0)
     #expect(overview.etaSeconds == nil)
-    #expect(overview.counts == ["ok": 1, "failed": 1])
+    #expect(overview.counts == [.ok: 1, .failed: 1])
     #expect(overview.best?.metric == "loss")
     #expect(overview.best?.value == 0.5)
     let json = try #require(
-      JSONSerialization.jsonObject(with: Data(overview.json.utf8)) as? [String: Any])
+      JSONSerialization.jsonObject(with: Data(JSONDocument.encode(overview).utf8)) as? [String: Any]
+    )
     #expect(json["recorded"] as? Int == 2)
   }
 }

@@ -24,4 +24,21 @@ struct EndpointTests {
       #expect(!Endpoint.isLocal(endpoint), "\(endpoint)")
     }
   }
+
+  /// The one predicate behind both security decisions (plain TCP, the dashboard's Host check).
+  @Test func loopbackHostsAreExactlyTheLoopbackAddresses() {
+    for host in [
+      "127.0.0.1", "127.1", "127.255.255.254", "::1", "[::1]", "::ffff:127.0.0.1",
+      "[::ffff:127.0.0.1]", "localhost", "LOCALHOST", "0:0:0:0:0:0:0:1",
+    ] {
+      #expect(Endpoint.isLoopback(host: host), "\(host)")
+    }
+    for host in [
+      "127.example.com", "127.0.0.1.nip.io", "0.0.0.0", "::", "[::]", "192.0.2.1",
+      "::ffff:192.0.2.1", "128.0.0.1", "localhost.example.com", "", "[", "127.0.0.1 ",
+      "127.0.0.1 evil", "::2",
+    ] {
+      #expect(!Endpoint.isLoopback(host: host), "\(host)")
+    }
+  }
 }

@@ -2,6 +2,7 @@ import CSupport
 import Foundation
 import OrbitAnalysis
 import OrbitJournal
+import OrbitSession
 import OrbitSpec
 
 /// The analysis of a sweep as it runs, refitted on a thread of its own when trials land: the
@@ -12,7 +13,7 @@ import OrbitSpec
 /// host has work to do); once it has finished, the spec's full count.
 final class LiveAnalysis: @unchecked Sendable {
   struct Result: Sendable {
-    var figuresJSON: String
+    var figures: LiveFigures
     var fitsJSON: String
     /// The settings of the refit (what a family is, the metric, the axes).
     var settings: AnalysisSettings
@@ -36,7 +37,7 @@ final class LiveAnalysis: @unchecked Sendable {
   private let runDirectory: String
   private let lock = NSLock()
   private var result = Result(
-    figuresJSON: #"{"pending":true,"figures":[],"verdict":"","warnings":[],"recorded":0}"#,
+    figures: .pending(recorded: 0),
     fitsJSON: #"{"pending":true}"#, settings: AnalysisSettings(y: "test_loss", xs: []),
     analysis: nil, pending: true)
   private var running = false
@@ -177,8 +178,7 @@ final class LiveAnalysis: @unchecked Sendable {
     guard trials.contains(where: { $0.status == .ok }) else {
       lock.withLock {
         result = Result(
-          figuresJSON:
-            #"{"pending":true,"figures":[],"verdict":"","warnings":[],"recorded":\#(recorded)}"#,
+          figures: .pending(recorded: recorded),
           fitsJSON: #"{"pending":true}"#, settings: settings, analysis: nil, pending: true)
         lastSeen = (recorded, finished, full)
       }
@@ -191,30 +191,32 @@ final class LiveAnalysis: @unchecked Sendable {
       workers: [],
       wallSeconds: Reporting.sweepTimes(trials).wall,
       createdAt: ISO8601DateFormatter().string(from: Date()))
-    let figures = analysis.liveFigures(table: table).map {
-      "{\"axis\":\(JSONText.string($0.axis)),\"points\":\($0.points),\"trials\":\($0.trials),\"aggregated\":\($0.aggregated),\"svg\":\(JSONText.string($0.svg))}"
-    }
     let families = Set(
       trials.map {
-        DashboardData.familyLabel(TrialsCSV.object($0.paramsJSON), groupColumns: settings.groupBy)
+        Reporting.familyLabel(TrialsCSV.object($0.paramsJSON), groupColumns: settings.groupBy)
       }
     ).sorted()
-    let figuresJSON = """
-      {"pending":false,"recorded":\(recorded),"finished":\(finished),"final":\(full),\
-      "fittedTrials":\(fitted.rows.count),\
-      "resamples":\(settings.bootstrap),"y":\(JSONText.string(settings.y)),\
-      "groupColumns":[\(settings.groupBy.map(JSONText.string).joined(separator: ","))],\
-      "families":[\(families.map(JSONText.string).joined(separator: ","))],\
-      "figures":[\(figures.joined(separator: ","))],\
-      "verdict":\(JSONText.string(analysis.verdict)),\
-      "verdictItems":[\(analysis.verdictItems.map(JSONText.string).joined(separator: ","))],\
-      "warnings":[\(analysis.warnings.map(JSONText.string).joined(separator: ","))],\
-      "computedAt":\(JSONText.number(Date().timeIntervalSince1970))}
-      """
+    var figures = LiveFigures.pending(recorded: recorded)
+    figures.pending = false
+    figures.finished = finished
+    figures.final = full
+    figures.fittedTrials = fitted.rows.count
+    figures.resamples = settings.bootstrap
+    figures.y = settings.y
+    figures.groupColumns = settings.groupBy
+    figures.families = families
+    figures.figures = analysis.liveFigures(table: table).map {
+      LiveFigures.Figure(
+        axis: $0.axis, points: $0.points, trials: $0.trials, aggregated: $0.aggregated, svg: $0.svg)
+    }
+    figures.verdict = analysis.verdict
+    figures.verdictItems = analysis.verdictItems
+    figures.warnings = analysis.warnings
+    figures.computedAt = JSONNumber(Date().timeIntervalSince1970)
     let fits = analysis.fitsJSON(metadata: metadata)
     lock.withLock {
       result = Result(
-        figuresJSON: figuresJSON, fitsJSON: fits, settings: settings, analysis: analysis,
+        figures: figures, fitsJSON: fits, settings: settings, analysis: analysis,
         pending: false)
       lastSeen = (recorded, finished, full)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OrbitDashboard
 import OrbitJournal
 import OrbitSession
 import OrbitSpec
@@ -12,14 +13,28 @@ struct JournalIntegrityTests {
     let dir = sandbox.path + "/run"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let path = dir + "/journal.sqlite"
-    let s = try spec(commandSpecText(values: Array(1...400)))
+    let s = try Spec.parse(
+      yaml: """
+        method: grid
+        program: x.py
+        metric: {name: loss, goal: minimize}
+        parameters:
+          a: {values: [\(Array(1...400).map(String.init).joined(separator: ", "))]}
+        """, fileName: "s.yaml")
     do {
       let journal = try Journal(path: path)
       let sweep = try journal.beginSweep(
         name: "s", specPath: "s.yaml", specText: s.text, fingerprint: s.fingerprint,
         trialCount: s.trialCount, now: 0)
       _ = try journal.record(
-        s.trials.map { entry($0, metrics: #"{"loss":\#($0.index)}"#) }, sweepID: sweep)
+        s.trials.map { trial in
+          JournalEntry(
+            outcome: TrialOutcome(
+              trialID: trial.id, index: trial.index, attempt: 1, status: .ok,
+              metricsJSON: #"{"loss":\#(trial.index)}"#, wallSeconds: 0.25, startedAt: 100,
+              stderrTail: "", exitCode: nil),
+            index: trial.index, paramsJSON: trial.paramsJSON, workerID: "w1", finishedAt: 101)
+        }, sweepID: sweep)
       try journal.close()
     }
     // A sound journal is served.

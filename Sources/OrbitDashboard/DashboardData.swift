@@ -1,6 +1,7 @@
 import Foundation
 import OrbitAnalysis
 import OrbitJournal
+import OrbitSession
 import OrbitSpec
 
 /// Everything the dashboard shows, as JSON, read from a run directory's journal (read-only; WAL
@@ -17,7 +18,7 @@ public final class DashboardData: @unchecked Sendable {
   /// Rows a trials page may hold.
   public static let maxPageSize = 500
   /// Failures `/api/errors` lists.
-  public static let errorsShown = 50
+  public static let errorsShown = TrialIndex.failuresKept
   /// Running trials whose curves `/api/curves` adds to the latest recorded ones.
   public static let runningCurvesShown = 10
   /// Bins of the workers' timeline (the Gantt strip): its size is fixed, whatever the sweep.
@@ -107,24 +108,22 @@ public final class DashboardData: @unchecked Sendable {
   }
 
   /// `/api/timeline`: busy slot-seconds per worker and bin since the sweep started.
-  public func timelineJSON() throws(SessionError) -> String {
+  public func timeline() throws(SessionError) -> Timeline {
     try withJournal { journal in
       let overview = try overview(journal)
       let end = overview.finishedAt ?? overview.updatedAt
       let bins = index.timeline(start: overview.startedAt, end: end, bins: Self.timelineBins)
       let slots = Dictionary(
         try journal.workers().map { ($0.id, $0.slots) }, uniquingKeysWith: max)
-      let rows = bins.map {
-        "{\"worker\":\(JSONText.string($0.worker)),\"bin\":\($0.bin),\"busySeconds\":\(JSONText.number($0.busySeconds))}"
-      }
-      let workerList = slots.sorted { $0.key < $1.key }.map {
-        "{\"id\":\(JSONText.string($0.key)),\"slots\":\($0.value)}"
-      }
-      return """
-        {"start":\(JSONText.number(overview.startedAt)),"end":\(JSONText.number(end)),\
-        "bins":\(Self.timelineBins),"binSeconds":\(JSONText.number((end - overview.startedAt) / Double(Self.timelineBins))),\
-        "workers":[\(workerList.joined(separator: ","))],"busy":[\(rows.joined(separator: ","))]}
-        """
+      return Timeline(
+        start: JSONNumber(overview.startedAt), end: JSONNumber(end), bins: Self.timelineBins,
+        binSeconds: JSONNumber((end - overview.startedAt) / Double(Self.timelineBins)),
+        workers: slots.sorted { $0.key < $1.key }.map {
+          Timeline.Worker(id: $0.key, slots: $0.value)
+        },
+        busy: bins.map {
+          Timeline.Busy(worker: $0.worker, bin: $0.bin, busySeconds: JSONNumber($0.busySeconds))
+        })
     }
   }
 
@@ -133,55 +132,59 @@ public final class DashboardData: @unchecked Sendable {
   ///   `sort` (`index`, `status`, `wall_seconds`, … or `param.NAME`, `metric.NAME`; a leading
   ///   `-` sorts descending), `offset`, `limit` (at most `maxPageSize`).
   /// - Throws: `SessionError` 64 for a bad query, naming what is accepted.
-  public func trialsJSON(_ query: [String: String]) throws(SessionError) -> String {
+  public func trials(_ query: [String: String]) throws(SessionError) -> TrialsPage {
     let groups = analysis.groupColumns()
     var trialQuery = try Self.parse(query, groupColumns: groups)
     return try withJournal { journal in
+      var page = TrialsPage(
+        total: 0, offset: trialQuery.offset, limit: trialQuery.limit, groupColumns: groups,
+        trials: [])
+      if let label = query["family"], !label.isEmpty {
+        // A label no trial's values make matches no trial.
+        guard let values = try family(label, groupColumns: groups, journal) else { return page }
+        trialQuery.parameters = values
+      }
       trialQuery.knownTotal = try current(journal).1.recorded
-      let (total, page) = try journal.trials(matching: trialQuery)
-      let rows = page.map { Self.trialJSON($0, groupColumns: groups, detail: false) }
-      return """
-        {"total":\(total),"offset":\(trialQuery.offset),"limit":\(trialQuery.limit),\
-        "groupColumns":[\(groups.map(JSONText.string).joined(separator: ","))],\
-        "trials":[\(rows.joined(separator: ","))]}
-        """
+      let (total, rows) = try journal.trials(matching: trialQuery)
+      page.total = total
+      page.trials = rows.map { Self.row($0, groupColumns: groups, detail: false) }
+      return page
     }
   }
 
   /// `/api/trials/ID` (a full id or a unique prefix of at least 8 hex digits): parameters,
   /// metrics, output tails and learning curve. Nil when no recorded trial has that id.
-  public func trialJSON(id text: String) throws(SessionError) -> String? {
+  public func trial(id text: String) throws(SessionError) -> TrialRow? {
     let groups = analysis.groupColumns()
-    return try withJournal { journal -> String? in
+    return try withJournal { journal -> TrialRow? in
       guard let trial = try journal.trial(idPrefix: text.lowercased()) else { return nil }
-      let curve = try journal.progressPoints(of: trial.id).map {
-        "{\"step\":\($0.step),\"metrics\":\(Self.jsonObject($0.metricsJSON))}"
+      var row = Self.row(trial, groupColumns: groups, detail: true)
+      row.curve = try journal.progressPoints(of: trial.id).map {
+        TrialRow.CurvePoint(step: $0.step, metrics: RawJSON(object: $0.metricsJSON) ?? .emptyObject)
       }
-      var json = Self.trialJSON(trial, groupColumns: groups, detail: true)
-      json.removeLast()
-      return json + ",\"curve\":[\(curve.joined(separator: ","))]}"
+      return row
     }
   }
 
   /// `/api/errors`: the latest failed, timed-out and lost trials with their messages.
-  public func errorsJSON() throws(SessionError) -> String {
+  public func errors() throws(SessionError) -> ErrorsPage {
     let groups = analysis.groupColumns()
     return try withJournal { journal in
       _ = try current(journal)
-      let rows = try journal.trials(rowIDs: index.latestFailures(Self.errorsShown)).map {
-        Self.trialJSON($0, groupColumns: groups, detail: true)
-      }
-      return "{\"trials\":[\(rows.joined(separator: ","))]}"
+      return ErrorsPage(
+        trials: try journal.trials(rowIDs: index.latestFailures(Self.errorsShown)).map {
+          Self.row($0, groupColumns: groups, detail: true)
+        })
     }
   }
 
   /// `/api/figures`: the live scaling plots (SVG), verdict, warnings, and how fresh they are.
   /// Never waits for a refit: it returns the latest and starts the next if trials landed.
-  public func figuresJSON() -> String { figures(analysis.latest()) }
+  public func figures() -> LiveFigures { figures(analysis.latest()) }
 
   /// `/api/figures` once a refit has finished (started now if none runs), waiting up to
   /// `timeout` seconds: for tests and scripts that need the fit, not the latest.
-  public func figuresJSON(waitingUpTo timeout: Double) -> String {
+  public func figures(waitingUpTo timeout: Double) -> LiveFigures {
     _ = analysis.latest()
     return figures(analysis.waitForRefit(timeout: timeout))
   }
@@ -189,16 +192,14 @@ public final class DashboardData: @unchecked Sendable {
   /// A refit's figures; while there is no fit, what the page waits for, from the journal's
   /// counts now (not the last refit's): "waiting for the first ok trial" only while there is
   /// none, else that the first fit of the ok trials is being computed. Never a fit of 0 trials.
-  private func figures(_ result: LiveAnalysis.Result) -> String {
-    guard result.pending else { return result.figuresJSON }
-    let counts = (try? withJournal { try current($0).1 }).map {
-      ($0.counts["ok"] ?? 0, $0.recorded)
-    }
+  private func figures(_ result: LiveAnalysis.Result) -> LiveFigures {
+    guard result.pending else { return result.figures }
+    let counts = (try? withJournal { try current($0).1 }).map { ($0.counts[.ok] ?? 0, $0.recorded) }
     let (ok, recorded) = counts ?? (0, 0)
-    return """
-      {"pending":true,"waiting":\(JSONText.string(Self.waitingText(ok: ok))),"ok":\(ok),\
-      "recorded":\(recorded),"figures":[],"verdict":"","warnings":[]}
-      """
+    var figures = LiveFigures.pending(recorded: recorded)
+    figures.waiting = Self.waitingText(ok: ok)
+    figures.ok = ok
+    return figures
   }
 
   /// What the scaling section says before its first fit, with `ok` ok trials recorded.
@@ -215,7 +216,7 @@ public final class DashboardData: @unchecked Sendable {
   /// `/api/curves?family=`: learning curves of the family's latest trials, as the report's
   /// SVG section: each family in its colour (the live fit's `Analysis.familyColor`, the
   /// report's), within it a ramp by scale, legends by family and by scale.
-  public func curvesJSON(family: String?) throws(SessionError) -> String {
+  public func curves(family: String?) throws(SessionError) -> LearningCurves {
     let settings = analysis.settings()
     let fitted = analysis.analysis()
     let groups = settings.groupBy
@@ -225,10 +226,16 @@ public final class DashboardData: @unchecked Sendable {
       query.sort = .column("recorded")
       query.descending = true
       query.limit = 40
+      var trials: [TrialRecord] = []
       if let family, !family.isEmpty {
-        query.parameters = Self.familyParameters(family, groupColumns: groups)
+        // A label no trial's values make has no curves.
+        if let values = try self.family(family, groupColumns: groups, journal) {
+          query.parameters = values
+          trials = try journal.trials(matching: query).page
+        }
+      } else {
+        trials = try journal.trials(matching: query).page
       }
-      let (_, trials) = try journal.trials(matching: query)
       var curves: [LearningCurve] = []
       var metricsSeen: [String: Int] = [:]
       // (recorded trial or nil, id, points): recorded trials, and without a family filter the
@@ -261,8 +268,7 @@ public final class DashboardData: @unchecked Sendable {
       }
       let svg = LiveFigure.learningCurves(
         curves, metric: chosen, analysis: fitted, settings: settings)
-      return
-        "{\"metric\":\(JSONText.string(chosen)),\"trials\":\(curves.count),\"html\":\(JSONText.string(svg))}"
+      return LearningCurves(metric: chosen, trials: curves.count, html: svg)
     }
   }
 
@@ -270,68 +276,42 @@ public final class DashboardData: @unchecked Sendable {
   /// their points but not yet their parameters. Drawn grey, never in a family's colour.
   static let runningFamily = "running (or to run again)"
 
-  // MARK: Rows as JSON
+  // MARK: Families
 
-  static func trialJSON(_ t: TrialRecord, groupColumns: [String], detail: Bool) -> String {
-    let params = TrialsCSV.object(t.paramsJSON)
-    var fields = [
-      "\"id\":\"\(t.id.hex)\"", "\"short\":\"\(t.id.short)\"", "\"index\":\(t.index)",
-      "\"status\":\"\(t.status.rawValue)\"", "\"attempt\":\(t.attempt)",
-      "\"worker\":\(JSONText.string(t.worker))",
-      "\"family\":\(JSONText.string(familyLabel(params, groupColumns: groupColumns)))",
-      "\"startedAt\":\(JSONText.number(t.startedAt))",
-      "\"finishedAt\":\(JSONText.number(t.finishedAt))",
-      "\"wallSeconds\":\(JSONText.number(t.wallSeconds))",
-      "\"params\":\(jsonObject(t.paramsJSON))", "\"metrics\":\(jsonObject(t.metricsJSON))",
-      "\"exitCode\":\(t.exitCode.map(String.init) ?? "null")",
-    ]
-    if !isObject(t.paramsJSON) || !isObject(t.metricsJSON) {
-      // Shown, flagged, with what the row holds (escaped): not a failed page for every row.
-      fields.append("\"unreadable\":true")
-      fields.append(
-        "\"unreadableText\":\(JSONText.string(String((isObject(t.paramsJSON) ? t.metricsJSON : t.paramsJSON).prefix(300))))"
-      )
-    }
-    if detail {
-      fields.append("\"stderrTail\":\(JSONText.string(t.stderrTail))")
-      fields.append("\"stdoutTail\":\(JSONText.string(t.stdoutTail))")
-    } else {
-      let last = t.stderrTail.split(separator: "\n").last.map(String.init) ?? ""
-      fields.append("\"message\":\(JSONText.string(String(last.prefix(300))))")
-    }
-    return "{" + fields.joined(separator: ",") + "}"
-  }
+  /// The families the journal's trials make over `groupColumns`, by label, with the typed
+  /// values each stands for; read again when trials land or the columns change.
+  private var families: (key: String, byLabel: [String: [(name: String, value: ParamValue)]])?
 
-  /// A stored JSON object as is when it parses, else `{}` (the journal checks params, not
-  /// metrics, so a program's odd output must not break the page).
-  static func jsonObject(_ text: String) -> String {
-    isObject(text) ? text : "{}"
-  }
-
-  static func isObject(_ text: String) -> Bool {
-    if case .object? = try? ParamValue.parseJSON(text) { return true }
-    return false
-  }
-
-  /// A family's label, as the analysis and `/api/figures` name it: the group columns' values
-  /// joined by " / " ("all" without group columns).
-  static func familyLabel(_ params: [String: ParamValue], groupColumns: [String]) -> String {
-    groupColumns.isEmpty
-      ? "all" : groupColumns.map { params[$0].map(TrialsCSV.cell) ?? "" }.joined(separator: " / ")
-  }
-
-  /// The parameter values a family label stands for (numbers compared as numbers).
-  static func familyParameters(_ label: String, groupColumns: [String]) -> [(
-    name: String, value: ParamValue
-  )] {
+  /// The parameter values of the family labelled `label` (`[]`: every trial, for "all"); nil
+  /// when no recorded trial's values make that label. Call with the lock held.
+  private func family(_ label: String, groupColumns: [String], _ journal: Journal) throws
+    -> [(name: String, value: ParamValue)]?
+  {
     guard !groupColumns.isEmpty, label != "all" else { return [] }
-    let parts = label.components(separatedBy: " / ")
-    return zip(groupColumns, parts).map { column, text in
-      if let i = Int64(text) { return (column, .int(i)) }
-      if let d = Double(text) { return (column, .double(d)) }
-      if text == "True" || text == "False" { return (column, .bool(text == "True")) }
-      return (column, .string(text))
+    let key = groupColumns.joined(separator: "\u{0}") + "\u{0}\(try current(journal).1.recorded)"
+    if families?.key != key {
+      var byLabel: [String: [(name: String, value: ParamValue)]] = [:]
+      for values in try journal.distinctParameterValues(groupColumns) {
+        let label = Reporting.familyLabel(
+          Dictionary(
+            zip(groupColumns, values).compactMap { name, value in value.map { (name, $0) } },
+            uniquingKeysWith: { first, _ in first }), groupColumns: groupColumns)
+        // A row without a group column has no value to filter by there.
+        byLabel[label] = zip(groupColumns, values).compactMap { name, value in
+          value.map { (name: name, value: $0) }
+        }
+      }
+      families = (key, byLabel)
     }
+    return families?.byLabel[label]
+  }
+
+  // MARK: Rows
+
+  static func row(_ t: TrialRecord, groupColumns: [String], detail: Bool) -> TrialRow {
+    TrialRow(
+      t, family: Reporting.familyLabel(TrialsCSV.object(t.paramsJSON), groupColumns: groupColumns),
+      detail: detail)
   }
 
   static func parse(_ query: [String: String], groupColumns: [String]) throws(SessionError)
@@ -350,9 +330,6 @@ public final class DashboardData: @unchecked Sendable {
         }
         q.statuses.append(s)
       }
-    }
-    if let family = query["family"], !family.isEmpty {
-      q.parameters = familyParameters(family, groupColumns: groupColumns)
     }
     if var sort = query["sort"], !sort.isEmpty {
       if sort.hasPrefix("-") {
@@ -380,11 +357,4 @@ public final class DashboardData: @unchecked Sendable {
     }
     return q
   }
-}
-
-/// JSON text for the hand-built documents above: escaped strings, finite numbers (JSON has no
-/// NaN or infinity: those become null).
-enum JSONText {
-  static func string(_ s: String) -> String { ParamValue.string(s).json }
-  static func number(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
 }
