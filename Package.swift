@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "OrbitCoordinator", targets: ["OrbitCoordinator"]),
     .library(name: "OrbitWorker", targets: ["OrbitWorker"]),
     .library(name: "OrbitDashboard", targets: ["OrbitDashboard"]),
+    .library(name: "OrbitSearch", targets: ["OrbitSearch"]),
   ],
   // The live dashboard's HTTP stack (Hummingbird on SwiftNIO) is over half of a fresh release
   // build's compile time (bench/RESULTS.md). On by default; `scripts/quickstart` first builds
@@ -70,6 +71,9 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitAnalysis", dependencies: []),
+    // Bayesian search (issue 27): priors on the unit cube, a Gaussian process, expected
+    // improvement and the engines. Pure: no I/O, no Foundation, no other Orbit module.
+    .target(name: "OrbitSearch", dependencies: []),
     // The application behind the command line: sweep sessions, local workers, trials.csv, the
     // summary and the report. No ArgumentParser: its errors carry their exit codes.
     .target(
@@ -109,6 +113,7 @@ let package = Package(
     .target(name: "OrbitSimulation", dependencies: ["OrbitCoordinator", "OrbitWorker"]),
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(name: "OrbitSearchTests", dependencies: ["OrbitSearch"]),
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
     .testTarget(name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitTesting"]),
     .testTarget(name: "OrbitJournalTests", dependencies: ["OrbitJournal", "OrbitTesting"]),
