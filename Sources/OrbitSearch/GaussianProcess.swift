@@ -169,7 +169,7 @@ public struct GaussianProcess: Sendable {
   /// s(r) = −k′(r)/r, so no division by r = 0.
   static func logLikelihood(
     inputs: [Double], y: [Double], dimension: Int, categorical: [Bool], kernel: Matern,
-    parameters: KernelParameters, settings: FitSettings
+    parameters: KernelParameters, settings: FitSettings, withGradient: Bool = true
   ) -> (value: Double, gradient: [Double])? {
     let n = y.count
     var k = covariance(
@@ -180,6 +180,8 @@ public struct GaussianProcess: Sendable {
     let alpha = cholesky.solve(y)
     var value = -0.5 * cholesky.logDeterminant - 0.5 * Double(n) * _log(2 * Double.pi)
     for i in 0..<n { value -= 0.5 * y[i] * alpha[i] }
+    // A 1-D scan needs no gradient, and the inverse below is two thirds of the cost.
+    guard withGradient else { return (value, []) }
     let kInverse = cholesky.inverse()
     let scaleCount = settings.isotropic ? 1 : dimension
     var gradient = [Double](repeating: 0, count: scaleCount)

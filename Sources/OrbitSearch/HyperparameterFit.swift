@@ -21,7 +21,7 @@ public enum HyperparameterFit {
       )
       return GaussianProcess.logLikelihood(
         inputs: inputs, y: y, dimension: dimension, categorical: categorical, kernel: kernel,
-        parameters: parameters, settings: settings)?.value ?? -.infinity
+        parameters: parameters, settings: settings, withGradient: false)?.value ?? -.infinity
     }
     let low = _log(bounds.lowerBound)
     let high = _log(bounds.upperBound)
