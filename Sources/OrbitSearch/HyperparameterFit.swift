@@ -8,6 +8,11 @@ public enum HyperparameterFit {
   ///
   /// - Returns: the length scale and whether it sits at a bound, as sklearn's `np.isclose`
   ///   test on log ℓ reads it (wandb then suggests a random point).
+  /// Nats of log-likelihood within which a bound's plateau is taken for the maximum: above
+  /// the largest bump sklearn was seen to overshoot (0.089), far below a real maximum's margin
+  /// (the golden second history's is over 20 nats).
+  static let plateauTolerance = 0.1
+
   public static func isotropic(
     inputs: [Double], y: [Double], dimension: Int, categorical: [Bool], kernel: Matern,
     noise: Double, bounds: ClosedRange<Double> = 1e-5...1e5
@@ -68,7 +73,13 @@ public enum HyperparameterFit {
       best = edge
       bestRefined = value(edge)
     }
-    // numpy.isclose(bounds, theta): |θ − b| ≤ 1e-8 + 1e-5·|b|.
+    // numpy.isclose(bounds, theta): |θ − b| ≤ 1e-8 + 1e-5·|b|. sklearn's L-BFGS-B, started at
+    // ℓ = 1 on a steep slope, overshoots a small bump above the ℓ → 0 plateau and stops at the
+    // bound (golden/wandb_engine.py's first history: bumps 0.089 and 0.009 nats high, both
+    // fits ended at 1e-5); a bound within ``plateauTolerance`` of the maximum is where it ends.
+    if let plateau = [low, high].first(where: { value($0) >= bestRefined - plateauTolerance }) {
+      best = plateau
+    }
     let atBound = [low, high].contains { abs(best - $0) <= 1e-8 + 1e-5 * abs($0) }
     return (_exp(best), atBound)
   }

@@ -11,10 +11,27 @@ public struct Observation: Sendable, Hashable {
 
   public var point: Point
   public var outcome: Outcome
+  /// The worst finite value the run ever logged for the metric (highest when minimising), if
+  /// known: wandb imputes a failed run at the worst value any finished or failed run logged,
+  /// which can be worse than every score. nil: the score stands for it.
+  public var worstLogged: Double?
 
-  public init(point: Point, outcome: Outcome) {
+  public init(point: Point, outcome: Outcome, worstLogged: Double? = nil) {
     self.point = point
     self.outcome = outcome
+    self.worstLogged = worstLogged
+  }
+
+  /// A run from its logged curve: scored by its best value (wandb's rule), its worst kept for
+  /// imputation; `failed` when the run failed or logged no finite value.
+  public init(point: Point, curve: [Double], failed: Bool, objective: Objective) {
+    let finite = curve.filter(\.isFinite)
+    let worst = objective.maximize ? finite.min() : finite.max()
+    if !failed, let score = objective.score(curve: curve) {
+      self.init(point: point, outcome: .finished(score), worstLogged: worst)
+    } else {
+      self.init(point: point, outcome: .failed, worstLogged: worst)
+    }
   }
 }
 
@@ -38,11 +55,16 @@ public struct Objective: Sendable, Hashable {
   }
 
   /// The values an engine minimises, one per observation: scores negated when maximising,
-  /// failures imputed. Observations with no finite score and no score to impute from are
+  /// failures imputed (`impute`, else the worst value any run logged, as wandb's `worst`). Observations with no finite score and no score to impute from are
   /// left out (nil), as wandb drops NaN rows.
   func minimisationTargets(_ history: [Observation]) -> [Double?] {
     var worst: Double? = nil
-    for case .finished(let value) in history.map(\.outcome) where value.isFinite {
+    for observation in history {
+      var value = observation.worstLogged
+      if case .finished(let score) = observation.outcome, score.isFinite {
+        value = value.map { maximize ? Swift.min($0, score) : Swift.max($0, score) } ?? score
+      }
+      guard let value, value.isFinite else { continue }
       worst = worst.map { maximize ? Swift.min($0, value) : Swift.max($0, value) } ?? value
     }
     let failedValue = impute ?? worst
