@@ -80,7 +80,8 @@ let package = Package(
       name: "OrbitSession",
       dependencies: [
         "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
-        "OrbitWorker", "OrbitAnalysis", "CSupport", .product(name: "Logging", package: "swift-log"),
+        "OrbitWorker", "OrbitAnalysis", "OrbitSearch", "CSupport",
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // The live dashboard: HTTP server, page, JSON API and /metrics over a run directory.
     .target(
@@ -134,7 +135,9 @@ let package = Package(
     ),
     .testTarget(
       name: "OrbitSessionTests",
-      dependencies: ["OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis"]),
+      dependencies: [
+        "OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis", "OrbitSearch",
+      ]),
     .testTarget(
       name: "OrbitDashboardTests",
       dependencies: [

@@ -90,8 +90,10 @@ def wandb_engine(space, seed):
 
     def tell(key, value):
         r = runs[key]
+        # SweepRun's fields take their aliases (sampledHistory, summaryMetrics): `history=`
+        # would be dropped silently and every run would score 0.
         runs[key] = SweepRun(
-            name=r.name, state=RunState.finished, config=r.config, history=[{"loss": value}], summary_metrics={"loss": value}
+            name=r.name, state=RunState.finished, config=r.config, sampledHistory=[{"loss": value}], summaryMetrics={"loss": value}
         )
 
     return ask, tell
