@@ -2,6 +2,7 @@
 //
 //   cd bench && swift run -c release SearchBench regret [--seeds 20] [--workers 1,4,16]
 //   cd bench && swift run -c release SearchBench latency [--repeat 20]
+//   cd bench && swift run -c release SearchBench trace [--problem hartmann6] [--seed 1]
 //
 // regret: simple regret (best value so far − the known minimum) after 25, 50 and 100 results,
 // median and inter-quartile range over seeds, per problem × workers × engine; `--jsonl FILE`
@@ -96,6 +97,14 @@ struct RegretBench: ParsableCommand {
   }
 }
 
+/// CPU seconds of the calling thread: on a shared machine, what a suggestion costs whatever
+/// else runs (wall time there measures the neighbours as much as the engine).
+func threadCPUSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
 struct LatencyBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "latency", abstract: "Time to the next suggestion with n results.")
@@ -106,7 +115,7 @@ struct LatencyBench: ParsableCommand {
 
   func run() {
     let problem = Problem.hartmann6
-    print("engine | results | pending | median ms | p99 ms")
+    print("engine | results | pending | wall median ms | wall p99 ms | CPU median ms | CPU p99 ms")
     for size in sizes.split(separator: ",").map({ Int($0)! }) {
       var random = SearchRandom(seed: 42)
       var history: [Observation] = []
@@ -119,28 +128,31 @@ struct LatencyBench: ParsableCommand {
       }
       for kind in [EngineKind.wandb, .orbit] {
         var times: [Double] = []
+        var cpu: [Double] = []
         var orbit = OrbitEngine(space: problem.space, objective: Objective(), seed: 1)
         var wandb = WandbEngine(space: problem.space, objective: Objective())
         for r in 0..<`repeat` {
           var stream = SearchRandom(seed: Int64(r))
+          let cpuStart = threadCPUSeconds()
           let start = DispatchTime.now().uptimeNanoseconds
           switch kind {
           case .orbit: _ = orbit.suggest(history: history, pending: flying, random: &stream)
           default: _ = wandb.suggest(history: history, pending: flying, random: &stream)
           }
           times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+          cpu.append((threadCPUSeconds() - cpuStart) * 1e3)
         }
         print(
           String(
-            format: "%@ | %d | %d | %.1f | %.1f", kind.rawValue, size, pending,
-            quantile(times, 0.5),
-            quantile(times, 0.99)))
+            format: "%@ | %d | %d | %.1f | %.1f | %.1f | %.1f", kind.rawValue, size, pending,
+            quantile(times, 0.5), quantile(times, 0.99), quantile(cpu, 0.5), quantile(cpu, 0.99)))
       }
     }
   }
 }
 
-/// One sweep, step by step: what the orbit engine suggested, its value and fitted kernel.
+/// One sweep, step by step (1 worker): what the orbit engine suggested, its value and fitted
+/// kernel; how the length-scale prior was chosen (RESULTS.md).
 struct TraceBench: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "trace")
   @Option var problem = "hartmann6"
