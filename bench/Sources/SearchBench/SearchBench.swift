@@ -45,6 +45,8 @@ struct RegretBench: ParsableCommand {
   var priorMean: Double?
   @Option(help: "Orbit engine: sd of the log length-scale prior.") var priorSD = 1.0
   @Option(help: "Orbit engine: largest length scale.") var maxLengthScale = 100.0
+  @Option(help: "Orbit engine: scored runs before the model (default: d + 1 within 2…8).")
+  var initialDesign: Int?
 
   func run() throws {
     let budgets = [25, 50, 100].filter { $0 <= budget }
@@ -66,6 +68,7 @@ struct RegretBench: ParsableCommand {
             var settings = OrbitEngine.Settings()
             if let priorMean { settings.lengthScalePrior = .init(mean: priorMean, sd: priorSD) }
             settings.maxLengthScale = maxLengthScale
+            settings.initialDesign = initialDesign
             let values = simulate(
               problem: problem, engine: kind, workers: w, budget: budget, seed: Int64(seed),
               settings: settings)
