@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "OrbitCoordinator", targets: ["OrbitCoordinator"]),
     .library(name: "OrbitWorker", targets: ["OrbitWorker"]),
     .library(name: "OrbitDashboard", targets: ["OrbitDashboard"]),
+    .library(name: "OrbitSearch", targets: ["OrbitSearch"]),
   ],
   // The live dashboard's HTTP stack (Hummingbird on SwiftNIO) is over half of a fresh release
   // build's compile time (bench/RESULTS.md). On by default; `scripts/quickstart` first builds
@@ -71,13 +72,17 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(name: "OrbitAnalysis", dependencies: []),
+    // Bayesian search (issue 27): priors on the unit cube, a Gaussian process, expected
+    // improvement and the engines. Pure: no I/O, no Foundation, no other Orbit module.
+    .target(name: "OrbitSearch", dependencies: []),
     // The application behind the command line: sweep sessions, local workers, trials.csv, the
     // summary and the report. No ArgumentParser: its errors carry their exit codes.
     .target(
       name: "OrbitSession",
       dependencies: [
         "ZeroMQ", "OrbitSpec", "OrbitProtocol", "OrbitJournal", "OrbitCompute", "OrbitCoordinator",
-        "OrbitWorker", "OrbitAnalysis", "CSupport", .product(name: "Logging", package: "swift-log"),
+        "OrbitWorker", "OrbitAnalysis", "OrbitSearch", "CSupport",
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // The live dashboard: HTTP server, page, JSON API and /metrics over a run directory.
     .target(
@@ -114,6 +119,7 @@ let package = Package(
       ]),
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+    .testTarget(name: "OrbitSearchTests", dependencies: ["OrbitSearch"]),
     .testTarget(name: "OrbitSpecTests", dependencies: ["OrbitSpec"], resources: [.copy("golden")]),
     .testTarget(
       name: "OrbitProtocolTests", dependencies: ["OrbitProtocol", "OrbitSpec", "OrbitTesting"]),
@@ -147,7 +153,7 @@ let package = Package(
       name: "OrbitSessionTests",
       dependencies: [
         "OrbitSession", "OrbitTesting", "OrbitSpec", "OrbitJournal", "OrbitAnalysis",
-        "OrbitCompute", "OrbitWorker", "ZeroMQ",
+        "OrbitCompute", "OrbitWorker", "ZeroMQ", "OrbitSearch",
       ]),
     .testTarget(
       name: "OrbitDashboardTests",

@@ -14,7 +14,8 @@ let package = Package(
     .executableTarget(
       name: "DispatchBench",
       dependencies: [
-        .product(name: "ZeroMQ", package: "Orbit"), .product(name: "OrbitJournal", package: "Orbit"),
+        .product(name: "ZeroMQ", package: "Orbit"),
+        .product(name: "OrbitJournal", package: "Orbit"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -30,6 +31,12 @@ let package = Package(
         .product(name: "OrbitCoordinator", package: "Orbit"),
         .product(name: "OrbitWorker", package: "Orbit"),
         .product(name: "OrbitProtocol", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "SearchBench",
+      dependencies: [
+        .product(name: "OrbitSearch", package: "Orbit"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

@@ -52,7 +52,7 @@ struct GridBuilder {
         constants.append((definition.name, definition.values[0]))
         continue
       }
-      if method == .random {
+      if method != .grid {
         draws.append(.single(definition))
         continue
       }
@@ -74,7 +74,11 @@ struct GridBuilder {
       points = try multiply(points, values.count)
     }
 
-    if method == .random {
+    if method == .bayes {
+      // An adaptive search's trials are not known ahead: the grid holds its cold-start random
+      // draws (wandb's too are random until 2 runs have finished), for `orbit plan`.
+      points = runCap ?? Spec.bayesPreviewPoints
+    } else if method == .random {
       guard let runCap else {
         throw reader.error(
           "random search needs 'run_cap' (how many trials to draw); add e.g. 'run_cap: 100'",

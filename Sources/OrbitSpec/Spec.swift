@@ -4,6 +4,12 @@ import Foundation
 public enum SearchMethod: String, Sendable {
   case grid
   case random
+  /// Bayesian optimisation (wandb's `bayes`): each trial is suggested from the results so far,
+  /// so the trial list is not fixed in advance.
+  case bayes
+
+  /// Whether trials depend on earlier results (only the first ones can be listed ahead).
+  public var isAdaptive: Bool { self == .bayes }
 }
 
 /// What runs a trial: an external program (`command`) or Orbit's Swift compute core (`core`).
@@ -25,11 +31,15 @@ public struct Metric: Sendable, Hashable {
   public var goal: Goal
   /// wandb's `target`: the sweep's goal value, if given.
   public var target: Double?
+  /// wandb's `impute`: the value a failed run counts as in a bayes search; nil means the
+  /// worst value seen so far (wandb's rule when `impute` is absent).
+  public var impute: Double?
 
-  public init(name: String, goal: Goal, target: Double? = nil) {
+  public init(name: String, goal: Goal, target: Double? = nil, impute: Double? = nil) {
     self.name = name
     self.goal = goal
     self.target = target
+    self.impute = impute
   }
 }
 
@@ -89,9 +99,16 @@ public struct Spec: Sendable {
   public var randomSeed: Int64
   /// The top-level `analysis:` mapping, passed through unread.
   public var analysis: ParamValue?
+  /// `method: bayes`'s settings (Orbit's `bayes:` block or its defaults); nil for grid and
+  /// random.
+  public var bayes: BayesSettings?
 
   var grid: TrialGrid
   var locations: [String: SourceLocation]
+  /// Points `orbit plan` lists for a bayes sweep without `run_cap`: its first suggestions are
+  /// random (wandb: until 2 runs have finished), the rest depend on results.
+  public static let bayesPreviewPoints = 10
+
   /// What the spec does that Orbit accepts but the user should hear (`file:line:column: …`):
   /// a grid value given twice, run once.
   public var warnings: [String] = []
@@ -99,13 +116,18 @@ public struct Spec: Sendable {
   /// Why this spec can be planned but not run, or nil: a command sweep with neither `program`
   /// nor `command` (`orbit plan` works on it; `orbit run` and `orbit coordinator` refuse it).
   public var runProblem: String? {
+    if method == .bayes {
+      return
+        "\(fileName): method: bayes is accepted and 'orbit plan' shows its first (random) suggestions, but this version of 'orbit run' cannot dispatch an adaptive search yet (issue 27); use 'method: random' with the same parameters and run_cap meanwhile"
+    }
     guard runner == .command, program == nil, command.isEmpty else { return nil }
     return
       "\(fileName): the spec has neither 'program' nor 'command'; add 'program: train.py' (run as python3 train.py --k=v …) or a 'command' list"
   }
 
   /// Number of trials: the grid size (or `run_cap` points for random search; `run_cap` also
-  /// caps a grid), times `seeds`.
+  /// caps a grid), times `seeds`. For bayes: the first random suggestions only (see
+  /// ``bayesPreviewPoints``).
   public var trialCount: Int { grid.count }
 
   /// The trial at `index` in dispatch order; O(#parameters), nothing materialised.

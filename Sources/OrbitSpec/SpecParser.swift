@@ -16,6 +16,7 @@ struct SpecParser {
   /// Orbit's own top-level keys.
   static let orbitKeys = [
     "runner", "seeds", "seed", "zip", "timeout", "retries", "analysis", "task", "model", "train",
+    "bayes",
   ]
   /// Core runner settings, flattened to constant parameters.
   static let coreKeys = ["task", "model", "train"]
@@ -30,6 +31,12 @@ struct SpecParser {
     // Top-level keys starting with "x-" hold YAML anchors for `<<` merges and are ignored
     // (the docker-compose convention).
     let entries = try reader.entries(root, of: "the spec").filter { !$0.key.hasPrefix("x-") }
+    if let metrics = entries.first(where: { $0.key == "metrics" }) {
+      // wandb's multi-objective list: refused by name, not as a misspelt 'metric'.
+      throw reader.error(
+        "a 'metrics' list (several objectives) is not supported: Orbit optimises one 'metric: {name, goal}'; have the program log one combined value (e.g. a weighted sum) and name it, or sweep with method: grid or random and compare the metrics in the report",
+        at: metrics.keyNode)
+    }
     try reader.rejectUnknownKeys(entries, allowed: Self.wandbKeys + Self.orbitKeys, in: "the spec")
     var top: [String: YAMLReader.Entry] = [:]
     for entry in entries { top[entry.key] = entry }
@@ -85,6 +92,14 @@ struct SpecParser {
       analysis = try reader.value(entry.value)
     }
 
+    if method == .bayes, metric == nil {
+      throw reader.error(
+        "method: bayes needs a 'metric' to optimise; add e.g. 'metric: {name: val_loss, goal: minimize}'",
+        at: top["method"]?.value ?? root)
+    }
+    let bayes = try parseBayes(
+      top["bayes"], method: method, topSeed: top["seed"] == nil ? nil : randomSeed)
+
     let command = try parseCommand(top["command"], program: program, runner: runner, root: root)
 
     // Parameters, then core settings they override.
@@ -124,7 +139,7 @@ struct SpecParser {
       description: description, method: method, runner: runner, metric: metric,
       earlyTermination: earlyTermination, runCap: runCap,
       timeout: timeout, retries: retries, program: program, command: command, seeds: seeds,
-      randomSeed: randomSeed, analysis: analysis, grid: grid, locations: locations,
+      randomSeed: randomSeed, analysis: analysis, bayes: bayes, grid: grid, locations: locations,
       warnings: builder.warnings)
   }
 
@@ -187,16 +202,71 @@ struct SpecParser {
   {
     guard let entry else {
       throw reader.error(
-        "the spec has no 'method'; add 'method: grid' or 'method: random'", at: root)
+        "the spec has no 'method'; add 'method: grid', 'method: random' or 'method: bayes'",
+        at: root)
     }
     let text = try reader.string(entry.value, for: "method")
     if let method = SearchMethod(rawValue: text) { return method }
-    if text == "bayes" || text == "custom" {
+    if text == "custom" {
       throw reader.error(
-        "method '\(text)' is not supported by Orbit yet; 'method: random' searches the same parameters (set 'run_cap: N' for how many trials), or 'method: grid' tries every listed value",
+        "method 'custom' (trials proposed by your own code through wandb's controller API) is not supported; use 'method: bayes' for an adaptive search, or 'method: grid' / 'method: random' with the trials you want",
         at: entry.value)
     }
-    throw reader.error("unknown method '\(text)'; use 'grid' or 'random'", at: entry.value)
+    throw reader.error("unknown method '\(text)'; use 'grid', 'random' or 'bayes'", at: entry.value)
+  }
+
+  /// Orbit's `bayes:` block: `engine` (orbit | wandb), `seed`, `warm_start` (run directories).
+  /// A bayes spec without it gets the defaults; any other method with it is refused.
+  private func parseBayes(_ entry: YAMLReader.Entry?, method: SearchMethod, topSeed: Int64?)
+    throws(SpecError) -> BayesSettings?
+  {
+    guard method == .bayes else {
+      if let entry {
+        throw reader.error(
+          "'bayes' settings apply to 'method: bayes' only (this spec has method: \(method.rawValue)); remove the block or set method: bayes",
+          at: entry.keyNode)
+      }
+      return nil
+    }
+    var settings = BayesSettings(seed: topSeed ?? 0)
+    guard let entry else { return settings }
+    let fields = try reader.entries(entry.value, of: "'bayes'")
+    try reader.rejectUnknownKeys(fields, allowed: BayesSettings.keys, in: "'bayes'")
+    for field in fields {
+      switch field.key {
+      case "engine":
+        let text = try reader.string(field.value, for: "bayes.engine")
+        guard let engine = SearchEngineKind(rawValue: text) else {
+          throw reader.error(
+            "unknown bayes engine '\(text)'; use 'orbit' (the default) or 'wandb' (wandb's own rules)",
+            at: field.value)
+        }
+        settings.engine = engine
+      case "seed":
+        guard case .int(let seed) = try reader.value(field.value) else {
+          throw reader.error(
+            "'bayes.seed' must be an integer, got \(reader.describe(field.value))", at: field.value)
+        }
+        settings.seed = seed
+      case "warm_start":
+        guard case .sequence(let items) = field.value else {
+          throw reader.error(
+            "'bayes.warm_start' must be a list of run directories, e.g. [runs/earlier-sweep]",
+            at: field.value)
+        }
+        var directories: [String] = []
+        for item in items {
+          let directory = try reader.string(item, for: "bayes.warm_start")
+          guard !directory.isEmpty else {
+            throw reader.error("'bayes.warm_start' has an empty run directory", at: item)
+          }
+          directories.append(directory)
+        }
+        settings.warmStart = directories
+      default: break
+      }
+    }
+    return settings
   }
 
   /// wandb's `early_terminate`: `type: hyperband` with `min_iter`, or `max_iter` and `s`;
@@ -271,6 +341,7 @@ struct SpecParser {
     var name: String?
     var goal = Goal.minimize
     var target: Double?
+    var impute: Double?
     for field in fields {
       switch field.key {
       case "name": name = try reader.string(field.value, for: "metric.name")
@@ -282,13 +353,19 @@ struct SpecParser {
         }
         goal = parsed
       case "target": target = try reader.number(field.value, for: "metric.target").value
+      case "impute":
+        let value = try reader.number(field.value, for: "metric.impute").value
+        guard value.isFinite else {
+          throw reader.error("metric.impute must be a finite number, got \(value)", at: field.value)
+        }
+        impute = value
       default: break
       }
     }
     guard let name, !name.isEmpty else {
       throw reader.error("'metric' needs a 'name' (the metric to optimise)", at: entry.value)
     }
-    return Metric(name: name, goal: goal, target: target)
+    return Metric(name: name, goal: goal, target: target, impute: impute)
   }
 
   private func positiveInteger(_ entry: YAMLReader.Entry, minimum: Int) throws(SpecError) -> Int {

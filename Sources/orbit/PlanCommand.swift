@@ -38,9 +38,20 @@ struct PlanCommand: ParsableCommand {
       FileHandle.standardOutput.write(Data(out.utf8))
       return
     }
-    print(
-      "\(spec.name ?? self.spec): \(spec.trialCount) trials · method \(spec.method.rawValue) · runner \(spec.runner.rawValue)"
-    )
+    if let bayes = spec.bayes {
+      // An adaptive search has no trial list: say so, then show its cold-start draws.
+      let cap = spec.runCap.map { "run_cap \($0)" } ?? "no run_cap (runs until stopped)"
+      print(
+        "\(spec.name ?? self.spec): adaptive · method bayes (engine \(bayes.engine.rawValue), seed \(bayes.seed)) · \(cap) · runner \(spec.runner.rawValue)"
+      )
+      print(
+        "  suggestions depend on results; before results come back they are drawn from the priors, e.g.:"
+      )
+    } else {
+      print(
+        "\(spec.name ?? self.spec): \(spec.trialCount) trials · method \(spec.method.rawValue) · runner \(spec.runner.rawValue)"
+      )
+    }
     for trial in spec.trials.prefix(limit) {
       let params = trial.params.keys.sorted().map { "\($0)=\(trial.params[$0]!.pythonString)" }
         .joined(separator: " ")
@@ -48,7 +59,7 @@ struct PlanCommand: ParsableCommand {
         "  \(String(trial.index).padding(toLength: 6, withPad: " ", startingAt: 0)) \(trial.id.short)  \(params)"
       )
     }
-    if spec.trialCount > limit {
+    if spec.bayes == nil, spec.trialCount > limit {
       print("  … \(spec.trialCount - limit) more (orbit plan --json lists all)")
     }
   }

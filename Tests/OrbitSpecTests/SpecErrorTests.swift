@@ -48,7 +48,7 @@ struct SpecErrorTests {
         + " allowed keys: method, parameters, program, command, name, description, metric,"
         + " run_cap, early_terminate, entity, project, controller, apiVersion, kind, job,"
         + " image_uri, scheduler, runner, seeds, seed, zip, timeout, retries, analysis, task,"
-        + " model, train"),
+        + " model, train, bayes"),
     Case(
       label: "continuous distribution in a grid",
       yaml: """
@@ -189,7 +189,32 @@ struct SpecErrorTests {
       expected: "spec.yaml:5:1: not valid YAML: did not find expected ',' or '}' (while parsing"
         + " a flow mapping at 4:6)"),
     Case(
-      label: "bayes search",
+      label: "custom search",
+      yaml: """
+        method: custom
+        program: t.py
+        parameters:
+          a: {values: [1, 2]}
+        """,
+      expected:
+        "spec.yaml:1:9: method 'custom' (trials proposed by your own code through wandb's controller API) is not supported; use 'method: bayes' for an adaptive search, or 'method: grid' / 'method: random' with the trials you want"
+    ),
+    Case(
+      label: "multi-objective metrics list",
+      yaml: """
+        method: bayes
+        program: t.py
+        metrics:
+          - {name: loss, goal: minimize}
+          - {name: latency, goal: minimize}
+        parameters:
+          a: {values: [1, 2]}
+        """,
+      expected:
+        "spec.yaml:3:1: a 'metrics' list (several objectives) is not supported: Orbit optimises one 'metric: {name, goal}'; have the program log one combined value (e.g. a weighted sum) and name it, or sweep with method: grid or random and compare the metrics in the report"
+    ),
+    Case(
+      label: "bayes without a metric",
       yaml: """
         method: bayes
         program: t.py
@@ -197,7 +222,48 @@ struct SpecErrorTests {
           a: {values: [1, 2]}
         """,
       expected:
-        "spec.yaml:1:9: method 'bayes' is not supported by Orbit yet; 'method: random' searches the same parameters (set 'run_cap: N' for how many trials), or 'method: grid' tries every listed value"
+        "spec.yaml:1:9: method: bayes needs a 'metric' to optimise; add e.g. 'metric: {name: val_loss, goal: minimize}'"
+    ),
+    Case(
+      label: "unknown key under bayes",
+      yaml: """
+        method: bayes
+        program: t.py
+        metric: {name: loss}
+        bayes:
+          engine: wandb
+          seeed: 3
+        parameters:
+          a: {values: [1, 2]}
+        """,
+      expected:
+        "spec.yaml:6:3: unknown key 'seeed' in 'bayes' (did you mean 'seed'?); allowed keys: engine, seed, warm_start"
+    ),
+    Case(
+      label: "unknown bayes engine",
+      yaml: """
+        method: bayes
+        program: t.py
+        metric: {name: loss}
+        bayes: {engine: optuna}
+        parameters:
+          a: {values: [1, 2]}
+        """,
+      expected:
+        "spec.yaml:4:17: unknown bayes engine 'optuna'; use 'orbit' (the default) or 'wandb' (wandb's own rules)"
+    ),
+    Case(
+      label: "bayes block with method random",
+      yaml: """
+        method: random
+        run_cap: 3
+        program: t.py
+        bayes: {engine: wandb}
+        parameters:
+          a: {values: [1, 2]}
+        """,
+      expected:
+        "spec.yaml:4:1: 'bayes' settings apply to 'method: bayes' only (this spec has method: random); remove the block or set method: bayes"
     ),
     Case(
       label: "unknown metric goal",
