@@ -17,11 +17,16 @@ public struct ComputeMultiplier: Sendable {
   public var crossover: Double?
   /// The crossover lies beyond the compute both families measured.
   public var crossoverExtrapolated = false
+  /// The largest compute on the baseline's frontier.
+  public var measuredComputeOfBaseline: Double = 0
 
   public struct Point: Sendable {
     public var compute: Double
     /// ∞ when the other family's frontier loss lies below the baseline's floor.
     public var k: Estimate
+    /// The compute the baseline would need, k·C, lies beyond what it measured: k reads the
+    /// baseline's fitted frontier outside its data (a family far ahead is compared so).
+    public var extrapolated = false
   }
 
   /// What the interval of κ supports about the family that is ahead.
@@ -60,6 +65,7 @@ public struct ComputeMultiplier: Sendable {
     let estimate = ks(base.fit.parameters, fit.fit.parameters)
     let pairs = min(base.samples.count, fit.samples.count)
     let sampled = (0..<pairs).map { ks(base.samples[$0], fit.samples[$0]) }
+    let measured = (baseline.compute.first ?? 0)...(baseline.compute.last ?? 0)
     let points = budgets.indices.map { j in
       Point(
         compute: budgets[j],
@@ -68,7 +74,9 @@ public struct ComputeMultiplier: Sendable {
           pairs == 0
             ? nil
             : Interval.around(
-              estimate[j], samples: sampled.map { $0[j] }, level: level, keepInfinity: true)))
+              estimate[j], samples: sampled.map { $0[j] }, level: level, keepInfinity: true)),
+        extrapolated: !(measured.lowerBound / 1.01...measured.upperBound * 1.01).contains(
+          estimate[j] * budgets[j]))
     }
     let kappaValue = slope(estimate) ?? .nan
     let kappaSamples = sampled.compactMap(slope)
@@ -78,6 +86,7 @@ public struct ComputeMultiplier: Sendable {
     var multiplier = ComputeMultiplier(
       baseline: baseline.group, other: other.group, axis: baseline.axis, points: points,
       kappa: Estimate(kappaValue, kappaInterval), trend: .cannotTell)
+    multiplier.measuredComputeOfBaseline = measured.upperBound
     guard kappaValue.isFinite, let kappaInterval else { return multiplier }
     // The advantage belongs to whichever family is ahead in the middle of the range.
     let middle = points[points.count / 2]
@@ -101,9 +110,14 @@ public struct ComputeMultiplier: Sendable {
     let range =
       "from \(format(first.k.value))× at \(axis) = \(format(first.compute)) to "
       + "\(format(last.k.value))× at \(format(last.compute))"
+    let beyond = points.filter(\.extrapolated)
     let lead =
       "\(other) vs \(baseline) per unit of compute (\(axis)): the baseline needs \(range)"
       + " the compute for the same frontier loss (κ = \(valueText(kappa.value, kappa.interval)))"
+      + (beyond.isEmpty
+        ? ""
+        : "; at \(beyond.count == points.count ? "every budget" : "\(axis) = " + beyond.map { format($0.compute) }.joined(separator: ", ")) the baseline would need more compute than its"
+          + " frontier measured (up to \(format(measuredComputeOfBaseline))), so k is extrapolated there")
     switch trend {
     case .constant: return lead + "; the advantage is constant with compute within the interval."
     case .grows: return lead + "; the advantage grows with compute."

@@ -149,7 +149,8 @@ enum FitsJSON {
     [
       "baseline": m.baseline, "other": m.other, "axis": m.axis,
       "points": m.points.map {
-        ["compute": number($0.compute), "k": estimate($0.k)] as [String: Any]
+        ["compute": number($0.compute), "k": estimate($0.k), "extrapolated": $0.extrapolated]
+          as [String: Any]
       },
       "kappa": estimate(m.kappa), "trend": m.trend.rawValue,
       "crossover": number(m.crossover), "crossover_extrapolated": m.crossoverExtrapolated,

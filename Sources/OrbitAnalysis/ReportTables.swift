@@ -146,11 +146,13 @@ enum ReportTables {
       let rows = m.points.map { p in
         cell(p.compute, nil)
           + "<td class=\"num\">\(escapeHTML(p.k.value == .infinity ? "∞ (below the baseline's floor)" : valueText(p.k.value, p.k.interval)))</td>"
+          + text(
+            p.extrapolated ? "extrapolated (beyond the baseline's frontier)" : "measured range")
       }
       return
         "<h3>\(escapeHTML(a.display(m.other))) vs \(escapeHTML(a.display(m.baseline))) per unit"
         + " of compute</h3>\n<p>\(escapeHTML(m.sentence))</p>\n"
-        + table(["compute (\(m.axis))", "compute multiplier k (baseline ÷ other)"], rows)
+        + table(["compute (\(m.axis))", "compute multiplier k (baseline ÷ other)", "range"], rows)
     }.joined()
   }
 

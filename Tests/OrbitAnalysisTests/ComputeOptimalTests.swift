@@ -127,6 +127,14 @@ import Testing
     #expect(multiplier.trend == .constant, "\(multiplier.sentence)")
     #expect(multiplier.crossover == nil)
     #expect(multiplier.sentence.contains("constant with compute"))
+    // 4·C is beyond the baseline's measured frontier only at the largest budgets.
+    let top = try #require(Self.budgets.last)
+    for point in multiplier.points {
+      #expect(point.extrapolated == (point.compute * point.k.value > top * 1.01))
+    }
+    #expect(multiplier.points.first?.extrapolated == false)
+    #expect(multiplier.points.last?.extrapolated == true)
+    #expect(multiplier.sentence.contains("extrapolated there"))
   }
 
   @Test func aShrinkingAdvantageIsCalledShrinkingWithItsCrossover() throws {

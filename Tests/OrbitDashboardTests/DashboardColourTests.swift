@@ -108,7 +108,7 @@ import Testing
     let port = try server.start()
     defer { server.stop() }
     let page = try Chromium.dom(
-      url: "http://127.0.0.1:\(port)/?token=\(token)", virtualTimeBudget: 5000)
+      url: "http://127.0.0.1:\(port)/?token=\(token)", virtualTimeBudget: 15000)
 
     // The same colour per family as the report, in the learning curves' legend by family…
     let dashboardCurves = Chromium.curveFamilies(page)
