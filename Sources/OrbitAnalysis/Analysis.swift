@@ -513,8 +513,7 @@ public struct Analysis: Sendable {
     // baseline's frontier too, within equal values of the other group columns.
     if let baseline = frontierBaseline(frontiers: frontiers, comparisons: pairs, settings: settings)
     {
-      let column = settings.compareColumn ?? settings.groupBy.first
-      let place = column.flatMap { settings.groupBy.firstIndex(of: $0) }
+      let place = comparedPlace(settings)
       func context(_ label: String) -> [String] {
         var parts = label.components(separatedBy: " / ")
         if let place, place < parts.count { parts.remove(at: place) }
@@ -536,6 +535,13 @@ public struct Analysis: Sendable {
     }
   }
 
+  /// Where the compared column's value stands in a group label's " / "-joined values.
+  static func comparedPlace(_ settings: AnalysisSettings) -> Int? {
+    (settings.compareColumn ?? settings.groupBy.first).flatMap {
+      settings.groupBy.firstIndex(of: $0)
+    }
+  }
+
   /// The group whose frontier the others are set against: `analysis.baseline`'s, else the one
   /// the comparisons use most, else the frontier with the highest loss in the middle of the
   /// compute every frontier measured (the rule the comparisons use on their axis).
@@ -544,8 +550,7 @@ public struct Analysis: Sendable {
   ) -> String? {
     guard frontiers.count >= 2 else { return nil }
     if let wanted = settings.baseline {
-      let column = settings.compareColumn ?? settings.groupBy.first
-      let place = column.flatMap { settings.groupBy.firstIndex(of: $0) } ?? 0
+      let place = comparedPlace(settings) ?? 0
       return frontiers.first {
         let parts = $0.group.components(separatedBy: " / ")
         return place < parts.count && parts[place] == wanted

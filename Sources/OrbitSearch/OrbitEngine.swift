@@ -89,14 +89,7 @@ public struct OrbitEngine: SearchEngine {
       finiteSize == nil || !seen.contains(space.key(space.point(u)))
     }
 
-    let targets = objective.minimisationTargets(history)
-    var inputs: [[Double]] = []
-    var y: [Double] = []
-    for (observation, target) in zip(history, targets) {
-      guard let target else { continue }
-      inputs.append(space.unit(observation.point))
-      y.append(target)
-    }
+    let (inputs, y) = objective.trainingSet(history, in: space)
 
     if y.count < initialDesignSize {
       // The design is one fixed scrambled-Halton sequence for the sweep (its own stream of the

@@ -79,6 +79,23 @@ public struct Objective: Sendable, Hashable {
   }
 }
 
+extension Objective {
+  /// What an engine fits: each observation's unit-cube input in `space` and its minimisation
+  /// target, the observations without a target left out.
+  func trainingSet(_ history: [Observation], in space: SearchSpace) -> (
+    inputs: [[Double]], targets: [Double]
+  ) {
+    var inputs: [[Double]] = []
+    var targets: [Double] = []
+    for (observation, target) in zip(history, minimisationTargets(history)) {
+      guard let target else { continue }
+      inputs.append(space.unit(observation.point))
+      targets.append(target)
+    }
+    return (inputs, targets)
+  }
+}
+
 /// One suggestion: the configuration to run next and why.
 public struct Suggestion: Sendable, Hashable {
   public enum Source: String, Sendable, Hashable {

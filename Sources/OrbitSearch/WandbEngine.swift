@@ -42,14 +42,7 @@ public struct WandbEngine: SearchEngine {
     history: [Observation], pending: [Point], random: inout SearchRandom
   ) -> (suggestion: Suggestion, trace: Trace) {
     let d = space.count
-    let targets = objective.minimisationTargets(history)
-    var inputs: [[Double]] = []
-    var y: [Double] = []
-    for (observation, target) in zip(history, targets) {
-      guard let target else { continue }
-      inputs.append(space.unit(observation.point))
-      y.append(target)
-    }
+    let (inputs, y) = objective.trainingSet(history, in: space)
     var trace = Trace(inputs: inputs, targets: y, lengthScale: nil, atBound: false)
     func randomUnit() -> [Double] { (0..<d).map { _ in random.nextUnit() } }
     guard y.count >= 2 else {

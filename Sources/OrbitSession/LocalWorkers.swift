@@ -1,5 +1,6 @@
 import Foundation
 import OrbitCompute
+import OrbitProtocol
 
 #if canImport(Glibc)
   import Glibc
@@ -83,13 +84,7 @@ public final class LocalWorkers {
     process.standardInput = FileHandle.nullDevice
     try process.run()
     processes[i] = process
-    startedAt[i] = Self.monotonicSeconds()
-  }
-
-  private static func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    startedAt[i] = MonotonicClock.seconds()
   }
 
   /// Whether worker `i`, exited, is started again, counting the restart.
@@ -112,7 +107,7 @@ public final class LocalWorkers {
   /// Restarts workers that died with a failure while the sweep still runs; returns how many.
   public func superviseOnce() -> Int {
     var restarted = 0
-    let now = Self.monotonicSeconds()
+    let now = MonotonicClock.seconds()
     for i in processes.indices {
       guard let p = processes[i], !p.isRunning else { continue }
       if restarts(i, p, now: now) {
