@@ -49,7 +49,7 @@ enum FitsJSON {
         [
           "column": d.column, "gamma": interval(d.gamma, d.gammaInterval),
           "coefficient": number(d.coefficient), "drifts": d.drifts,
-          "bounded_by_grid": d.boundedByGrid,
+          "bounded_by_grid": d.boundedByGrid, "unresolved_by_grid": d.unresolvedByGrid,
         ] as [String: Any]
       } ?? NSNull(),
     ]

@@ -42,6 +42,9 @@ public struct TunedEnvelope: Sendable {
     public var drifts: Bool { gammaInterval.map { !$0.contains(0) } ?? false }
     /// Some optimum lies at an edge of the swept values: γ is then a bound, not a measurement.
     public var boundedByGrid: Bool
+    /// Every resample chose the same settings at every scale, so γ's resamples have no spread:
+    /// the grid is too coarse to give γ an interval (a zero-width one would claim certainty).
+    public var unresolvedByGrid = false
   }
 
   /// The choices on the data and on `settings.bootstrap` resamples of the envelope's points
@@ -106,10 +109,16 @@ public struct TunedEnvelope: Sendable {
       envelope.resamples = settings.bootstrap
     }
     if let fit, let column = columns.first {
+      var interval = Interval.around(fit.gamma, samples: gammas, level: settings.level)
+      // Resamples re-pick among the grid's values; when none moves an optimum the percentile
+      // interval is one point — not a measurement of γ's uncertainty, so none is claimed.
+      let unresolved =
+        interval.map { $0.upper - $0.lower <= 1e-9 * max(1, abs(fit.gamma)) } ?? false
+      if unresolved { interval = nil }
       envelope.drift = Drift(
-        column: column, gamma: fit.gamma,
-        gammaInterval: Interval.around(fit.gamma, samples: gammas, level: settings.level),
-        coefficient: fit.coefficient, boundedByGrid: optima.contains(where: \.atEdge))
+        column: column, gamma: fit.gamma, gammaInterval: interval,
+        coefficient: fit.coefficient, boundedByGrid: optima.contains(where: \.atEdge),
+        unresolvedByGrid: unresolved)
     }
     return envelope
   }
@@ -167,8 +176,11 @@ public struct TunedEnvelope: Sendable {
       drift.boundedByGrid
       ? " (an optimum lies at an edge of the swept values, so this is a bound: sweep wider)" : ""
     let claim =
-      drift.gammaInterval == nil
-      ? "" : drift.drifts ? ": the optimum drifts with scale" : ": no drift resolved"
+      drift.unresolvedByGrid
+      ? " (every resample chose the same settings at every scale: the grid is too coarse to give γ"
+        + " an interval; sweep it finer)"
+      : drift.gammaInterval == nil
+        ? "" : drift.drifts ? ": the optimum drifts with scale" : ": no drift resolved"
     return "\(drift.column)* ∝ \(axis)^−γ with \(gamma)\(claim)\(bound)"
   }
 }
