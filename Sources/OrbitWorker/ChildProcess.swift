@@ -7,12 +7,16 @@ import Foundation
 
 /// A program started in a process group of its own, with stdout and stderr captured.
 ///
-/// Owns the child: `terminateGroup` signals every process of the group (the program and anything
-/// it started), and `wait` reaps it.
+/// Owns the child: `signalGroup` signals every process of the group (the program and anything
+/// it started), `reap` reaps it, and `exitFD` wakes a poll the moment it exits, so a trial's
+/// end is seen at once instead of at the next tick of a timer.
 struct ChildProcess {
   let pid: pid_t
   let stdoutFD: Int32
   let stderrFD: Int32
+  /// A pidfd, readable once the child has exited; -1 where the kernel has none (before 5.3).
+  /// Closed by `reap` when it reaps the child.
+  let exitFD: Int32
 
   /// Why a program could not start.
   struct SpawnError: Error, CustomStringConvertible {
@@ -52,7 +56,8 @@ struct ChildProcess {
       close(errPipe[0])
       throw SpawnError(errno: spawnErrno, executable: arguments[0])
     }
-    return ChildProcess(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
+    return ChildProcess(
+      pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0], exitFD: orbit_pidfd_open(pid))
   }
 
   /// Sends `signal` to every process in the child's group.
@@ -65,6 +70,7 @@ struct ChildProcess {
     var status: Int32 = 0
     let rc = waitpid(pid, &status, block ? 0 : WNOHANG)
     guard rc == pid else { return nil }
+    if exitFD >= 0 { close(exitFD) }
     if status & 0x7f == 0 { return (status >> 8) & 0xff }  // WIFEXITED → WEXITSTATUS
     return 128 + (status & 0x7f)  // WTERMSIG
   }

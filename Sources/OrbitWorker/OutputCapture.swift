@@ -58,13 +58,15 @@ struct OutputCapture {
     stderrBytes += Array(("\n" + note + "\n").utf8)
   }
 
-  /// Waits up to the timeout for output and reads what is there; closes pipes at EOF.
-  mutating func pump(timeoutMilliseconds: Int32) {
-    guard !fds.isEmpty else { return }
+  /// Waits up to the timeout for output, or until `wake` (a child's exit descriptor, -1 for
+  /// none) is readable, and reads what is there; closes pipes at EOF. With every pipe closed it
+  /// still waits, on `wake` alone: the caller's loop never spins and never sleeps past an exit.
+  mutating func pump(timeoutMilliseconds: Int32, wake: Int32 = -1) {
     var items = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    if wake >= 0 { items.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0)) }
     let ready = poll(&items, nfds_t(items.count), timeoutMilliseconds)
     guard ready > 0 else { return }
-    for item in items where item.revents != 0 {
+    for item in items where item.revents != 0 && item.fd != wake {
       let n = buffer.withUnsafeMutableBytes { read(item.fd, $0.baseAddress, $0.count) }
       if n > 0 {
         if item.fd == stdoutFD {

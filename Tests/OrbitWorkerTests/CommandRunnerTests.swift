@@ -113,6 +113,26 @@ struct CommandRunnerProgramTests {
     print(json.dumps({"val_loss": 0.04, "x": int(args["x"])}))
     """
 
+  @Test func aCommandThatCannotStartFailsWith127AndSaysWhy() throws {
+    let sandbox = try Sandbox()
+    defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
+    let spec = try Spec.parse(
+      yaml:
+        "method: grid\nprogram: x.py\ncommand: [orbit-no-such-command, \"${program}\"]\nparameters:\n  x: {value: 7}\n",
+      fileName: "\(sandbox.path)/s.yaml")
+    let runner = CommandRunner(spec: spec, directory: sandbox.path, scratch: sandbox.path)
+    let trial = spec.trial(at: 0)
+    let outcome = runner.run(
+      TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
+      context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+    #expect(outcome.status == .failed)
+    #expect(outcome.exitCode == 127)
+    #expect(
+      outcome.stderrTail.contains(
+        "cannot start 'orbit-no-such-command': No such file or directory"),
+      "\(outcome.stderrTail)")
+  }
+
   @Test func itsCurveResultArtifactsAndLogsAreWhereTheContractSays() throws {
     let sandbox = try Sandbox()
     defer { try? FileManager.default.removeItem(atPath: sandbox.path) }

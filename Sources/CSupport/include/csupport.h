@@ -13,6 +13,9 @@ long long orbit_filesystem_magic(const char *path);
 /// Lowers the calling thread's scheduling priority to `nice` (Linux nice values are per
 /// thread); returns 0, or -1 with errno. Never raises it.
 int orbit_lower_thread_priority(int nice);
+/// A file descriptor that polls readable once process `pid` has exited (Linux ≥ 5.3's
+/// pidfd_open, close-on-exec), or -1 with errno (ENOSYS on older kernels).
+int orbit_pidfd_open(pid_t pid);
 pid_t orbit_spawn_guarded(const char *file, char *const argv[], char *const envp[],
                           const char *directory, int stdout_fd, int stderr_fd, int *spawn_errno);
 
