@@ -40,6 +40,16 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
+      name: "FleetBench",
+      dependencies: [
+        .product(name: "OrbitWorker", package: "Orbit"),
+        .product(name: "OrbitProtocol", package: "Orbit"),
+        .product(name: "OrbitJournal", package: "Orbit"),
+        .product(name: "OrbitSpec", package: "Orbit"),
+        .product(name: "ZeroMQ", package: "Orbit"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
       name: "FitBench",
       dependencies: [
         .product(name: "OrbitAnalysis", package: "Orbit"),
