@@ -31,7 +31,7 @@ final class LiveAnalysis: @unchecked Sendable {
   /// Refits start at least this far apart, and at least 8 × the last refit's duration, so the
   /// dashboard takes at most an eighth of a core — at nice 19, only what the sweep leaves idle.
   static let minimumIntervalSeconds = 5.0
-  /// The refit thread's nice value: the sweep's own processes always come first.
+  /// The refit thread's nice value while the sweep runs: its own processes always come first.
   static let niceness: Int32 = 19
 
   private let runDirectory: String
@@ -126,7 +126,6 @@ final class LiveAnalysis: @unchecked Sendable {
   private var loadedSweep = ""
 
   private func refresh() {
-    _ = orbit_lower_thread_priority(Self.niceness)
     let started = ProcessInfo.processInfo.systemUptime
     defer {
       lock.withLock {
@@ -140,6 +139,11 @@ final class LiveAnalysis: @unchecked Sendable {
     else { return }
     defer { try? journal.close() }
     let finished = sweep.finishedAt != nil
+    // Nice 19 while trials run, so they always come first; a finished sweep has none, and a
+    // page opened on it (`orbit serve`) waited behind any other work of the machine's for its
+    // first fit ("fitting 45 ok trials…" for 8 s at load 10). Each refit is a new thread, so
+    // the lowered priority never outlives the run that needed it.
+    if !finished { _ = orbit_lower_thread_priority(Self.niceness) }
     let previous = lock.withLock { lastSeen }
     // Live: few resamples on one thread, the coordinator's host has trials to run. Finished:
     // the full count on every core — after a quick first fit, so a page opened on a finished
