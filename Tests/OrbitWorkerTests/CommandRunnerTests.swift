@@ -113,18 +113,23 @@ struct CommandRunnerProgramTests {
     print(json.dumps({"val_loss": 0.04, "x": int(args["x"])}))
     """
 
-  @Test func aCommandThatCannotStartFailsWith127AndSaysWhy() throws {
+  /// Trial 0 of the spec `yaml`, run once in a fresh sandbox that holds `files`.
+  static func runFirstTrial(_ yaml: String, files: [String: String] = [:]) throws -> TrialOutcome {
     let sandbox = try Sandbox()
     defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
-    let spec = try Spec.parse(
-      yaml:
-        "method: grid\nprogram: x.py\ncommand: [orbit-no-such-command, \"${program}\"]\nparameters:\n  x: {value: 7}\n",
-      fileName: "\(sandbox.path)/s.yaml")
+    for (name, text) in files { try sandbox.write(name, text) }
+    let spec = try Spec.parse(yaml: yaml, fileName: "\(sandbox.path)/s.yaml")
     let runner = CommandRunner(spec: spec, directory: sandbox.path, scratch: sandbox.path)
     let trial = spec.trial(at: 0)
-    let outcome = runner.run(
+    return runner.run(
       TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
       context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+  }
+
+  @Test func aCommandThatCannotStartFailsWith127AndSaysWhy() throws {
+    let outcome = try Self.runFirstTrial(
+      "method: grid\nprogram: x.py\ncommand: [orbit-no-such-command, \"${program}\"]\nparameters:\n  x: {value: 7}\n"
+    )
     #expect(outcome.status == .failed)
     #expect(outcome.exitCode == 127)
     #expect(
@@ -206,18 +211,9 @@ struct CommandRunnerProgramTests {
   }
 
   @Test func aProgramThatPrintsNoNamedMetricFails() throws {
-    let sandbox = try Sandbox()
-    defer { try? FileManager.default.removeItem(atPath: sandbox.path) }
-    try sandbox.write("quiet.py", "print('all good, I promise')\n")
-    let spec = try Spec.parse(
-      yaml:
-        "method: grid\nprogram: quiet.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {value: 1}\n",
-      fileName: "\(sandbox.path)/s.yaml")
-    let runner = CommandRunner(spec: spec, directory: sandbox.path, scratch: sandbox.path)
-    let trial = spec.trial(at: 0)
-    let outcome = runner.run(
-      TaskAssignment(trialID: trial.id, index: 0, attempt: 1, paramsJSON: trial.paramsJSON),
-      context: TrialContext(isCancelled: { false }, reportProgress: { _, _ in }))
+    let outcome = try Self.runFirstTrial(
+      "method: grid\nprogram: quiet.py\nmetric: {name: val_loss, goal: minimize}\nparameters:\n  x: {value: 1}\n",
+      files: ["quiet.py": "print('all good, I promise')\n"])
     #expect(outcome.status == .failed)
     #expect(outcome.stderrTail.contains("reported no 'val_loss'"))
     #expect(outcome.stderrTail.contains("all good, I promise"))
