@@ -21,6 +21,15 @@ typedef int orbit_i16 __attribute__((vector_size(64), aligned(4)));
 #define ORBIT_LOAD(p) (*(const orbit_v16 *)(p))
 #define ORBIT_STORE(p, v) (*(orbit_v16 *)(p) = (v))
 
+// Swift's Clang importer compiles these header bodies with -Os, and at -Os LLVM's loop vectoriser
+// may not emit a scalar epilogue: it folds the tail into the loop, so that every load and store
+// of a plain loop becomes a masked one. With AVX-512 a masked access costs what a plain one does;
+// with AVX2 it is vmaskmovps, which AMD's Zen cores run as microcode (a store takes ~10× a plain
+// one) — Adam alone was 15 % of a B1 W = 1024 step on OpenBLAS's Zen kernels (perf, issue 29).
+// So every hot loop is written over whole orbit_v16 vectors, and the few elements left over run
+// through an ORBIT_SCALAR loop, which the vectoriser leaves alone.
+#define ORBIT_SCALAR _Pragma("clang loop vectorize(disable) interleave(disable)")
+
 #define ORBIT_VARIANTS(name, params, args)                                                       \
   static inline ORBIT_AVX512 void name##_avx512 params { name##_body args; }                     \
   static inline ORBIT_AVX2 void name##_avx2 params { name##_body args; }                         \
@@ -48,32 +57,48 @@ ORBIT_BODY float orbit_tanh1(float x) {
   return a < 0.0004f ? x : p / q;
 }
 
+// orbit_tanh1 on 16 lanes, with the same operations in the same order (so each lane gives the
+// scalar's bits): the clamp as min/max, the final choice through the comparison's mask.
+ORBIT_BODY orbit_v16 orbit_tanh16(orbit_v16 x) {
+  const float limit = 7.90531110763549805f;
+  const orbit_v16 zero = {0};
+  orbit_v16 c = __builtin_elementwise_min(__builtin_elementwise_max(x, zero - limit), zero + limit);
+  orbit_v16 x2 = c * c;
+  orbit_v16 p = zero - 2.76076847742355e-16f;
+  p = p * x2 + 2.00018790482477e-13f;
+  p = p * x2 - 8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  p = p * c;
+  orbit_v16 q = zero + 1.19825839466702e-06f;
+  q = q * x2 + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  orbit_i16 small = __builtin_elementwise_abs(x) < 0.0004f;
+  return (orbit_v16)((small & (orbit_i16)x) | (~small & (orbit_i16)(p / q)));
+}
+
 // y[r][c] = act(y[r][c] + b[c]) with act = identity (0), relu (1) or tanh (2).
 ORBIT_BODY void orbit_bias_activation_body(float *restrict y, const float *restrict b, long rows,
                                            long cols, int kind) {
-  if (kind != 2 && (cols & 15) == 0) {
-    const orbit_v16 zero = {0};
-    for (long r = 0; r < rows; r++) {
-      float *line = y + r * cols;
-      for (long c = 0; c < cols; c += 16) {
-        orbit_v16 v = ORBIT_LOAD(line + c) + ORBIT_LOAD(b + c);
-        if (kind == 1) v = __builtin_elementwise_max(v, zero);
-        ORBIT_STORE(line + c, v);
-      }
-    }
-    return;
-  }
+  const orbit_v16 zero = {0};
   for (long r = 0; r < rows; r++) {
     float *restrict line = y + r * cols;
-    if (kind == 1) {
-      for (long c = 0; c < cols; c++) {
-        float v = line[c] + b[c];
-        line[c] = v > 0.0f ? v : 0.0f;
-      }
-    } else if (kind == 2) {
-      for (long c = 0; c < cols; c++) line[c] = orbit_tanh1(line[c] + b[c]);
-    } else {
-      for (long c = 0; c < cols; c++) line[c] += b[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      orbit_v16 v = ORBIT_LOAD(line + c) + ORBIT_LOAD(b + c);
+      if (kind == 1) v = __builtin_elementwise_max(v, zero);
+      else if (kind == 2) v = orbit_tanh16(v);
+      ORBIT_STORE(line + c, v);
+    }
+    ORBIT_SCALAR
+    for (; c < cols; c++) {
+      float v = line[c] + b[c];
+      if (kind == 1) v = v > 0.0f ? v : 0.0f;
+      else if (kind == 2) v = orbit_tanh1(v);
+      line[c] = v;
     }
   }
 }
@@ -129,17 +154,33 @@ ORBIT_BODY void orbit_activation_backward_body(float *restrict g, const float *r
     if (c0 < cols) orbit_activation_backward_columns(g, y, db, rows, cols, c0, 1, kind);
     return;
   }
-  if (db)
+  // Other widths (a one-output layer's single column): whole vectors, then a scalar tail.
+  const orbit_v16 zero = {0};
+  const orbit_v16 one = zero + 1.0f;
+  if (db) {
+    ORBIT_SCALAR
     for (long c = 0; c < cols; c++) db[c] = 0.0f;
+  }
   for (long r = 0; r < rows; r++) {
     float *restrict line = g + r * cols;
     const float *restrict out = y + r * cols;
-    if (kind == 1)
-      for (long c = 0; c < cols; c++) line[c] = out[c] > 0.0f ? line[c] : 0.0f;
-    else if (kind == 2)
-      for (long c = 0; c < cols; c++) line[c] *= 1.0f - out[c] * out[c];
-    if (db)
-      for (long c = 0; c < cols; c++) db[c] += line[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      orbit_v16 v = ORBIT_LOAD(line + c);
+      orbit_v16 value = ORBIT_LOAD(out + c);
+      if (kind == 1) v = (orbit_v16)((orbit_i16)v & (value > zero));
+      else if (kind == 2) v *= one - value * value;
+      if (kind != 0) ORBIT_STORE(line + c, v);
+      if (db) ORBIT_STORE(db + c, ORBIT_LOAD(db + c) + v);
+    }
+    ORBIT_SCALAR
+    for (; c < cols; c++) {
+      float v = line[c];
+      if (kind == 1) v = out[c] > 0.0f ? v : 0.0f;
+      else if (kind == 2) v *= 1.0f - out[c] * out[c];
+      line[c] = v;
+      if (db) db[c] += v;
+    }
   }
 }
 ORBIT_VARIANTS(orbit_activation_backward,
@@ -151,7 +192,22 @@ ORBIT_VARIANTS(orbit_activation_backward,
 ORBIT_BODY void orbit_adam_body(float *restrict p, const float *restrict g, float *restrict m,
                                 float *restrict v, long n, float b1, float b2, float step_size,
                                 float inverse_root2, float eps, float l2, float shrink) {
-  for (long i = 0; i < n; i++) {
+  // The same expressions on whole vectors and on the scalar tail: each element gets the same
+  // operations (and the same contractions into FMAs) wherever it falls.
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    orbit_v16 parameter = ORBIT_LOAD(p + i) * shrink;
+    orbit_v16 grad = ORBIT_LOAD(g + i) + l2 * parameter;
+    orbit_v16 mean0 = ORBIT_LOAD(m + i);
+    orbit_v16 mean = mean0 + (1.0f - b1) * (grad - mean0);
+    orbit_v16 square = b2 * ORBIT_LOAD(v + i) + (1.0f - b2) * grad * grad;
+    ORBIT_STORE(m + i, mean);
+    ORBIT_STORE(v + i, square);
+    orbit_v16 denominator = __builtin_elementwise_sqrt(square) * inverse_root2 + eps;
+    ORBIT_STORE(p + i, parameter - step_size * (mean / denominator));
+  }
+  ORBIT_SCALAR
+  for (; i < n; i++) {
     float parameter = p[i] * shrink;
     float grad = g[i] + l2 * parameter;
     float mean = m[i] + (1.0f - b1) * (grad - m[i]);
@@ -162,12 +218,55 @@ ORBIT_BODY void orbit_adam_body(float *restrict p, const float *restrict g, floa
     p[i] = parameter - step_size * (mean / denominator);
   }
 }
+// AVX2: as the AVX-512 loop below, the square root exact on the divider and the quotient as
+// vrcpps + one Newton step on the FMA pipes (~2⁻²² relative, a few ulp from the exact quotient),
+// so that the one divider, which Zen shares between vsqrtps and vdivps, runs one of the two.
+// Two vectors of 8 per iteration, for two independent chains.
+ORBIT_BODY ORBIT_AVX2 void orbit_adam_avx2_loop(float *restrict p, const float *restrict g,
+                                                float *restrict m, float *restrict v, long n,
+                                                float b1, float b2, float step_size,
+                                                float inverse_root2, float eps, float l2,
+                                                float shrink, const int decay) {
+  long i = 0;
+  const __m256 vb1 = _mm256_set1_ps(1.0f - b1), vb2 = _mm256_set1_ps(b2);
+  const __m256 vc2 = _mm256_set1_ps(1.0f - b2), vr2 = _mm256_set1_ps(inverse_root2);
+  const __m256 veps = _mm256_set1_ps(eps), vl2 = _mm256_set1_ps(l2);
+  const __m256 vshrink = _mm256_set1_ps(shrink), vstep = _mm256_set1_ps(step_size);
+  const __m256 two = _mm256_set1_ps(2.0f);
+  for (; i + 16 <= n; i += 16) {
+    for (int half = 0; half < 16; half += 8) {
+      long k = i + half;
+      __m256 parameter = _mm256_loadu_ps(p + k);
+      __m256 grad = _mm256_loadu_ps(g + k);
+      if (decay) {
+        parameter = _mm256_mul_ps(parameter, vshrink);
+        grad = _mm256_fmadd_ps(vl2, parameter, grad);
+      }
+      __m256 mean0 = _mm256_loadu_ps(m + k);
+      __m256 mean = _mm256_fmadd_ps(vb1, _mm256_sub_ps(grad, mean0), mean0);
+      __m256 square = _mm256_fmadd_ps(_mm256_mul_ps(vc2, grad), grad,
+                                      _mm256_mul_ps(vb2, _mm256_loadu_ps(v + k)));
+      _mm256_storeu_ps(m + k, mean);
+      _mm256_storeu_ps(v + k, square);
+      __m256 denominator = _mm256_fmadd_ps(_mm256_sqrt_ps(square), vr2, veps);
+      __m256 r = _mm256_rcp_ps(denominator);
+      r = _mm256_mul_ps(r, _mm256_fnmadd_ps(denominator, r, two));
+      _mm256_storeu_ps(p + k, _mm256_fnmadd_ps(vstep, _mm256_mul_ps(mean, r), parameter));
+    }
+  }
+  if (i < n)
+    orbit_adam_body(p + i, g + i, m + i, v + i, n - i, b1, b2, step_size, inverse_root2, eps, l2,
+                    shrink);
+}
 static inline ORBIT_AVX2 void orbit_adam_avx2(float *restrict p, const float *restrict g,
                                                float *restrict m, float *restrict v, long n,
                                                float b1, float b2, float step_size,
                                                float inverse_root2, float eps, float l2,
                                                float shrink) {
-  orbit_adam_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink);
+  if (l2 == 0.0f && shrink == 1.0f)
+    orbit_adam_avx2_loop(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 0);
+  else
+    orbit_adam_avx2_loop(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 1);
 }
 static inline void orbit_adam_generic(float *restrict p, const float *restrict g,
                                       float *restrict m, float *restrict v, long n, float b1,
@@ -232,7 +331,10 @@ ORBIT_BODY void orbit_rank1_rows_body(float *restrict out, const float *restrict
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     float *restrict line = out + r * cols;
-    for (long c = 0; c < cols; c++) line[c] += value * w[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(line + c, ORBIT_LOAD(line + c) + value * ORBIT_LOAD(w + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) line[c] += value * w[c];
   }
 }
 ORBIT_VARIANTS(orbit_rank1_rows,
@@ -246,7 +348,10 @@ ORBIT_BODY void orbit_rank1_gradient_body(float *restrict dw, const float *restr
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     const float *restrict line = g + r * cols;
-    for (long c = 0; c < cols; c++) dw[c] += value * line[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(dw + c, ORBIT_LOAD(dw + c) + value * ORBIT_LOAD(line + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) dw[c] += value * line[c];
   }
 }
 ORBIT_VARIANTS(orbit_rank1_gradient,
@@ -256,7 +361,10 @@ ORBIT_VARIANTS(orbit_rank1_gradient,
 
 // y[i] += x[i] for n elements.
 ORBIT_BODY void orbit_accumulate_body(float *restrict y, const float *restrict x, long n) {
-  for (long i = 0; i < n; i++) y[i] += x[i];
+  long i = 0;
+  for (; i + 16 <= n; i += 16) ORBIT_STORE(y + i, ORBIT_LOAD(y + i) + ORBIT_LOAD(x + i));
+  ORBIT_SCALAR
+  for (; i < n; i++) y[i] += x[i];
 }
 ORBIT_VARIANTS(orbit_accumulate, (float *restrict y, const float *restrict x, long n), (y, x, n))
 
@@ -266,6 +374,7 @@ ORBIT_VARIANTS(orbit_accumulate, (float *restrict y, const float *restrict x, lo
 ORBIT_BODY void orbit_scale_body(float *y, const float *x, float s, long n) {
   long i = 0;
   for (; i + 16 <= n; i += 16) ORBIT_STORE(y + i, ORBIT_LOAD(x + i) * s);
+  ORBIT_SCALAR
   for (; i < n; i++) y[i] = x[i] * s;
 }
 ORBIT_VARIANTS(orbit_scale, (float *y, const float *x, float s, long n), (y, x, s, n))
@@ -308,11 +417,18 @@ ORBIT_BODY void orbit_expand_body(float *restrict x, const float *restrict z,
   for (long r = 0; r < rows; r++) {
     float *restrict line = x + r * D;
     const float *restrict latent = z + r * d;
-    for (long i = 0; i < D; i++) line[i] = latent[0] * et[i];
-    for (long k = 1; k < d; k++) {
-      float value = latent[k];
-      const float *restrict column = et + k * D;
-      for (long i = 0; i < D; i++) line[i] += value * column[i];
+    long i = 0;
+    // Each block of 16 outputs summed in a register, k ascending as in the scalar tail.
+    for (; i + 16 <= D; i += 16) {
+      orbit_v16 sum = latent[0] * ORBIT_LOAD(et + i);
+      for (long k = 1; k < d; k++) sum += latent[k] * ORBIT_LOAD(et + k * D + i);
+      ORBIT_STORE(line + i, sum);
+    }
+    ORBIT_SCALAR
+    for (; i < D; i++) {
+      float sum = latent[0] * et[i];
+      for (long k = 1; k < d; k++) sum += latent[k] * et[k * D + i];
+      line[i] = sum;
     }
   }
 }
@@ -369,7 +485,10 @@ ORBIT_BODY void orbit_outer_body(float *restrict out, const float *restrict x,
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     float *restrict line = out + r * ldc;
-    for (long c = 0; c < cols; c++) line[c] = value * w[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(line + c, value * ORBIT_LOAD(w + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) line[c] = value * w[c];
   }
 }
 ORBIT_VARIANTS(orbit_outer,
