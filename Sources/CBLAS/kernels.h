@@ -21,18 +21,29 @@ typedef int orbit_i16 __attribute__((vector_size(64), aligned(4)));
 #define ORBIT_LOAD(p) (*(const orbit_v16 *)(p))
 #define ORBIT_STORE(p, v) (*(orbit_v16 *)(p) = (v))
 
+// Swift's Clang importer compiles these header bodies with -Os, and at -Os LLVM's loop vectoriser
+// may not emit a scalar epilogue: it folds the tail into the loop, so that every load and store
+// of a plain loop becomes a masked one. With AVX-512 a masked access costs what a plain one does;
+// with AVX2 it is vmaskmovps, which AMD's Zen cores run as microcode (a store takes ~10× a plain
+// one) — Adam alone was 15 % of a B1 W = 1024 step on OpenBLAS's Zen kernels (perf, issue 29).
+// So every hot loop is written over whole orbit_v16 vectors, and the few elements left over run
+// through an ORBIT_SCALAR loop, which the vectoriser leaves alone.
+#define ORBIT_SCALAR _Pragma("clang loop vectorize(disable) interleave(disable)")
+
 #define ORBIT_VARIANTS(name, params, args)                                                       \
   static inline ORBIT_AVX512 void name##_avx512 params { name##_body args; }                     \
   static inline ORBIT_AVX2 void name##_avx2 params { name##_body args; }                         \
   static inline void name##_generic params { name##_body args; }
 
 // tanh by Eigen's rational approximation (odd 13/6; max error 3.4e-7 relative against float64
-// tanh over [−12, 12], measured), without libm calls so that it vectorises.
-ORBIT_BODY float orbit_tanh1(float x) {
+// tanh over [−12, 12], measured), without libm calls so that it vectorises: on 16 lanes, the
+// clamp as min/max, the small-argument case through the comparison's mask.
+ORBIT_BODY orbit_v16 orbit_tanh16(orbit_v16 x) {
   const float limit = 7.90531110763549805f;
-  float c = x > limit ? limit : (x < -limit ? -limit : x);
-  float x2 = c * c;
-  float p = -2.76076847742355e-16f;
+  const orbit_v16 zero = {0};
+  orbit_v16 c = __builtin_elementwise_min(__builtin_elementwise_max(x, zero - limit), zero + limit);
+  orbit_v16 x2 = c * c;
+  orbit_v16 p = zero - 2.76076847742355e-16f;
   p = p * x2 + 2.00018790482477e-13f;
   p = p * x2 - 8.60467152213735e-11f;
   p = p * x2 + 5.12229709037114e-08f;
@@ -40,40 +51,40 @@ ORBIT_BODY float orbit_tanh1(float x) {
   p = p * x2 + 6.37261928875436e-04f;
   p = p * x2 + 4.89352455891786e-03f;
   p = p * c;
-  float q = 1.19825839466702e-06f;
+  orbit_v16 q = zero + 1.19825839466702e-06f;
   q = q * x2 + 1.18534705686654e-04f;
   q = q * x2 + 2.26843463243900e-03f;
   q = q * x2 + 4.89352518554385e-03f;
-  float a = x < 0 ? -x : x;
-  return a < 0.0004f ? x : p / q;
+  orbit_i16 small = __builtin_elementwise_abs(x) < 0.0004f;
+  return (orbit_v16)((small & (orbit_i16)x) | (~small & (orbit_i16)(p / q)));
+}
+
+// One value through the same operations (a row's scalar tail): the same bits as a lane.
+ORBIT_BODY float orbit_tanh1(float x) {
+  orbit_v16 lanes = {0};
+  lanes[0] = x;
+  return orbit_tanh16(lanes)[0];
 }
 
 // y[r][c] = act(y[r][c] + b[c]) with act = identity (0), relu (1) or tanh (2).
 ORBIT_BODY void orbit_bias_activation_body(float *restrict y, const float *restrict b, long rows,
                                            long cols, int kind) {
-  if (kind != 2 && (cols & 15) == 0) {
-    const orbit_v16 zero = {0};
-    for (long r = 0; r < rows; r++) {
-      float *line = y + r * cols;
-      for (long c = 0; c < cols; c += 16) {
-        orbit_v16 v = ORBIT_LOAD(line + c) + ORBIT_LOAD(b + c);
-        if (kind == 1) v = __builtin_elementwise_max(v, zero);
-        ORBIT_STORE(line + c, v);
-      }
-    }
-    return;
-  }
+  const orbit_v16 zero = {0};
   for (long r = 0; r < rows; r++) {
     float *restrict line = y + r * cols;
-    if (kind == 1) {
-      for (long c = 0; c < cols; c++) {
-        float v = line[c] + b[c];
-        line[c] = v > 0.0f ? v : 0.0f;
-      }
-    } else if (kind == 2) {
-      for (long c = 0; c < cols; c++) line[c] = orbit_tanh1(line[c] + b[c]);
-    } else {
-      for (long c = 0; c < cols; c++) line[c] += b[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      orbit_v16 v = ORBIT_LOAD(line + c) + ORBIT_LOAD(b + c);
+      if (kind == 1) v = __builtin_elementwise_max(v, zero);
+      else if (kind == 2) v = orbit_tanh16(v);
+      ORBIT_STORE(line + c, v);
+    }
+    ORBIT_SCALAR
+    for (; c < cols; c++) {
+      float v = line[c] + b[c];
+      if (kind == 1) v = v > 0.0f ? v : 0.0f;
+      else if (kind == 2) v = orbit_tanh1(v);
+      line[c] = v;
     }
   }
 }
@@ -112,7 +123,7 @@ ORBIT_BODY void orbit_activation_backward_columns(float *restrict g, const float
 ORBIT_BODY void orbit_activation_backward_body(float *restrict g, const float *restrict y,
                                                float *restrict db, long rows, long cols,
                                                int kind) {
-  if ((cols & 15) == 0) {
+  if ((cols & 15) == 0 && cols <= 128) {
     // Blocks of up to 128 columns: a row of 64 or 128 columns is read front to back, where the
     // earlier column-block-outer order strode across rows (3× slower at 256 columns, measured).
     long c0 = 0;
@@ -129,17 +140,39 @@ ORBIT_BODY void orbit_activation_backward_body(float *restrict g, const float *r
     if (c0 < cols) orbit_activation_backward_columns(g, y, db, rows, cols, c0, 1, kind);
     return;
   }
-  if (db)
+  // Wider rows, and other widths (a one-output layer's single column): whole vectors, then a
+  // scalar tail, row after row, with the bias-gradient row in memory (L1: 4 KiB at 1,024
+  // columns). Each column still sums rows 0, 1, … in order, so the bits are the register
+  // version's; but the buffer is read front to back once, where 128-column blocks strode
+  // across rows of 4 KiB, each block a pass over a 4 MiB buffer at B2's 1,024 × 1,024. ReLU′
+  // at 1,024 × 1,024 (a C micro-benchmark, clang -Os as Swift's importer, thread CPU time):
+  // 155 → 73–101 µs with AVX-512, 126–164 → 74–95 µs with AVX2; 128 × 256: 2.2 → 1.4 µs.
+  const orbit_v16 zero = {0};
+  const orbit_v16 one = zero + 1.0f;
+  if (db) {
+    ORBIT_SCALAR
     for (long c = 0; c < cols; c++) db[c] = 0.0f;
+  }
   for (long r = 0; r < rows; r++) {
     float *restrict line = g + r * cols;
     const float *restrict out = y + r * cols;
-    if (kind == 1)
-      for (long c = 0; c < cols; c++) line[c] = out[c] > 0.0f ? line[c] : 0.0f;
-    else if (kind == 2)
-      for (long c = 0; c < cols; c++) line[c] *= 1.0f - out[c] * out[c];
-    if (db)
-      for (long c = 0; c < cols; c++) db[c] += line[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      orbit_v16 v = ORBIT_LOAD(line + c);
+      orbit_v16 value = ORBIT_LOAD(out + c);
+      if (kind == 1) v = (orbit_v16)((orbit_i16)v & (value > zero));
+      else if (kind == 2) v *= one - value * value;
+      if (kind != 0) ORBIT_STORE(line + c, v);
+      if (db) ORBIT_STORE(db + c, ORBIT_LOAD(db + c) + v);
+    }
+    ORBIT_SCALAR
+    for (; c < cols; c++) {
+      float v = line[c];
+      if (kind == 1) v = out[c] > 0.0f ? v : 0.0f;
+      else if (kind == 2) v *= 1.0f - out[c] * out[c];
+      line[c] = v;
+      if (db) db[c] += v;
+    }
   }
 }
 ORBIT_VARIANTS(orbit_activation_backward,
@@ -151,7 +184,22 @@ ORBIT_VARIANTS(orbit_activation_backward,
 ORBIT_BODY void orbit_adam_body(float *restrict p, const float *restrict g, float *restrict m,
                                 float *restrict v, long n, float b1, float b2, float step_size,
                                 float inverse_root2, float eps, float l2, float shrink) {
-  for (long i = 0; i < n; i++) {
+  // The same expressions on whole vectors and on the scalar tail: each element gets the same
+  // operations (and the same contractions into FMAs) wherever it falls.
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    orbit_v16 parameter = ORBIT_LOAD(p + i) * shrink;
+    orbit_v16 grad = ORBIT_LOAD(g + i) + l2 * parameter;
+    orbit_v16 mean0 = ORBIT_LOAD(m + i);
+    orbit_v16 mean = mean0 + (1.0f - b1) * (grad - mean0);
+    orbit_v16 square = b2 * ORBIT_LOAD(v + i) + (1.0f - b2) * grad * grad;
+    ORBIT_STORE(m + i, mean);
+    ORBIT_STORE(v + i, square);
+    orbit_v16 denominator = __builtin_elementwise_sqrt(square) * inverse_root2 + eps;
+    ORBIT_STORE(p + i, parameter - step_size * (mean / denominator));
+  }
+  ORBIT_SCALAR
+  for (; i < n; i++) {
     float parameter = p[i] * shrink;
     float grad = g[i] + l2 * parameter;
     float mean = m[i] + (1.0f - b1) * (grad - m[i]);
@@ -162,12 +210,70 @@ ORBIT_BODY void orbit_adam_body(float *restrict p, const float *restrict g, floa
     p[i] = parameter - step_size * (mean / denominator);
   }
 }
+// Adam with the square root exact on the divider and the quotient as `reciprocal` (an estimate)
+// refined by one Newton step on the FMA pipes: a few ulp from the exact quotient. Zen runs
+// vsqrtps and vdivps on one divider, and its 512-bit FMA pipes are double-pumped, so the update
+// is compute-bound: the square root on the divider beside the reciprocal on the FMA pipes is the
+// balance (AVX-512, Zen 4: 2.6 µs for 10.5 k parameters, against 3.2 µs with both as
+// vrsqrt14/vrcp14 + Newton and 3.0 µs with both exact; AVX2, Zen 5, 65,536 parameters: 13.2 µs
+// against 15.7 µs exact; measured). `decay` is a constant at each call: plain Adam skips the two
+// decay terms. The expressions are orbit_adam_body's, written so that they contract into the
+// same FMAs.
+ORBIT_BODY void orbit_adam_estimated_body(float *restrict p, const float *restrict g,
+                                          float *restrict m, float *restrict v, long n, float b1,
+                                          float b2, float step_size, float inverse_root2,
+                                          float eps, float l2, float shrink, const int decay,
+                                          orbit_v16 (*reciprocal)(orbit_v16)) {
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    orbit_v16 parameter = ORBIT_LOAD(p + i);
+    orbit_v16 grad = ORBIT_LOAD(g + i);
+    if (decay) {
+      parameter = parameter * shrink;
+      grad = l2 * parameter + grad;
+    }
+    orbit_v16 mean0 = ORBIT_LOAD(m + i);
+    orbit_v16 mean = (1.0f - b1) * (grad - mean0) + mean0;
+    orbit_v16 square = (1.0f - b2) * grad * grad + b2 * ORBIT_LOAD(v + i);
+    ORBIT_STORE(m + i, mean);
+    ORBIT_STORE(v + i, square);
+    orbit_v16 denominator = __builtin_elementwise_sqrt(square) * inverse_root2 + eps;
+    orbit_v16 r = reciprocal(denominator);
+    r = r * (2.0f - denominator * r);
+    ORBIT_STORE(p + i, parameter - step_size * (mean * r));
+  }
+  if (i < n)
+    orbit_adam_body(p + i, g + i, m + i, v + i, n - i, b1, b2, step_size, inverse_root2, eps, l2,
+                    shrink);
+}
+// The loop with `decay` a constant, so that plain Adam's loop has no decay terms.
+ORBIT_BODY void orbit_adam_estimated(float *restrict p, const float *restrict g, float *restrict m,
+                                     float *restrict v, long n, float b1, float b2,
+                                     float step_size, float inverse_root2, float eps, float l2,
+                                     float shrink, orbit_v16 (*reciprocal)(orbit_v16)) {
+  if (l2 == 0.0f && shrink == 1.0f)
+    orbit_adam_estimated_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 0,
+                              reciprocal);
+  else
+    orbit_adam_estimated_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 1,
+                              reciprocal);
+}
+// vrcpps: 12 bits, ~2⁻²² after the Newton step.
+ORBIT_BODY ORBIT_AVX2 orbit_v16 orbit_reciprocal_avx2(orbit_v16 x) {
+  typedef float v8 __attribute__((vector_size(32)));
+  v8 low = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
+  v8 high = __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15);
+  low = (v8)_mm256_rcp_ps((__m256)low);
+  high = (v8)_mm256_rcp_ps((__m256)high);
+  return __builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
 static inline ORBIT_AVX2 void orbit_adam_avx2(float *restrict p, const float *restrict g,
                                                float *restrict m, float *restrict v, long n,
                                                float b1, float b2, float step_size,
                                                float inverse_root2, float eps, float l2,
                                                float shrink) {
-  orbit_adam_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink);
+  orbit_adam_estimated(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink,
+                       orbit_reciprocal_avx2);
 }
 static inline void orbit_adam_generic(float *restrict p, const float *restrict g,
                                       float *restrict m, float *restrict v, long n, float b1,
@@ -175,55 +281,17 @@ static inline void orbit_adam_generic(float *restrict p, const float *restrict g
                                       float l2, float shrink) {
   orbit_adam_body(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink);
 }
-// AVX-512: the division becomes vrcp14ps with one Newton step (a few ulp from the exact
-// quotient); the square root stays exact (vsqrtps). Zen 4 runs both vsqrtps and vdivps on one
-// divider, and its 512-bit FMA pipes are double-pumped, so the update is compute-bound: the
-// square root on the divider beside the reciprocal on the FMA pipes is the balance (2.6 µs for
-// 10.5 k parameters, against 3.2 µs with both as vrsqrt14/vrcp14 + Newton and 3.0 µs with both
-// exact, measured). `decay` is a constant at each call: plain Adam skips the two decay terms.
-ORBIT_BODY ORBIT_AVX512 void orbit_adam_avx512_loop(float *restrict p, const float *restrict g,
-                                                    float *restrict m, float *restrict v, long n,
-                                                    float b1, float b2, float step_size,
-                                                    float inverse_root2, float eps, float l2,
-                                                    float shrink, const int decay) {
-  long i = 0;
-  const __m512 vb1 = _mm512_set1_ps(1.0f - b1), vb2 = _mm512_set1_ps(b2);
-  const __m512 vc2 = _mm512_set1_ps(1.0f - b2), vr2 = _mm512_set1_ps(inverse_root2);
-  const __m512 veps = _mm512_set1_ps(eps), vl2 = _mm512_set1_ps(l2);
-  const __m512 vshrink = _mm512_set1_ps(shrink), vstep = _mm512_set1_ps(step_size);
-  const __m512 two = _mm512_set1_ps(2.0f);
-  for (; i + 16 <= n; i += 16) {
-    __m512 parameter = _mm512_loadu_ps(p + i);
-    __m512 grad = _mm512_loadu_ps(g + i);
-    if (decay) {
-      parameter = _mm512_mul_ps(parameter, vshrink);
-      grad = _mm512_fmadd_ps(vl2, parameter, grad);
-    }
-    __m512 mean0 = _mm512_loadu_ps(m + i);
-    __m512 mean = _mm512_fmadd_ps(vb1, _mm512_sub_ps(grad, mean0), mean0);
-    __m512 square = _mm512_fmadd_ps(_mm512_mul_ps(vc2, grad), grad,
-                                    _mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)));
-    _mm512_storeu_ps(m + i, mean);
-    _mm512_storeu_ps(v + i, square);
-    __m512 denominator = _mm512_fmadd_ps(_mm512_sqrt_ps(square), vr2, veps);
-    __m512 r = _mm512_rcp14_ps(denominator);
-    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(denominator, r, two));
-    __m512 update = _mm512_mul_ps(mean, r);
-    _mm512_storeu_ps(p + i, _mm512_fnmadd_ps(vstep, update, parameter));
-  }
-  if (i < n)
-    orbit_adam_body(p + i, g + i, m + i, v + i, n - i, b1, b2, step_size, inverse_root2, eps, l2,
-                    shrink);
+// vrcp14ps: 14 bits, ~2⁻²⁸ after the Newton step.
+ORBIT_BODY ORBIT_AVX512 orbit_v16 orbit_reciprocal_avx512(orbit_v16 x) {
+  return (orbit_v16)_mm512_rcp14_ps((__m512)x);
 }
 static inline ORBIT_AVX512 void orbit_adam_avx512(float *restrict p, const float *restrict g,
                                                   float *restrict m, float *restrict v, long n,
                                                   float b1, float b2, float step_size,
                                                   float inverse_root2, float eps, float l2,
                                                   float shrink) {
-  if (l2 == 0.0f && shrink == 1.0f)
-    orbit_adam_avx512_loop(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 0);
-  else
-    orbit_adam_avx512_loop(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink, 1);
+  orbit_adam_estimated(p, g, m, v, n, b1, b2, step_size, inverse_root2, eps, l2, shrink,
+                       orbit_reciprocal_avx512);
 }
 
 // out[r][c] += x[r] · w[c]: one tap of a one-input-channel convolution.
@@ -232,7 +300,10 @@ ORBIT_BODY void orbit_rank1_rows_body(float *restrict out, const float *restrict
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     float *restrict line = out + r * cols;
-    for (long c = 0; c < cols; c++) line[c] += value * w[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(line + c, ORBIT_LOAD(line + c) + value * ORBIT_LOAD(w + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) line[c] += value * w[c];
   }
 }
 ORBIT_VARIANTS(orbit_rank1_rows,
@@ -246,7 +317,10 @@ ORBIT_BODY void orbit_rank1_gradient_body(float *restrict dw, const float *restr
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     const float *restrict line = g + r * cols;
-    for (long c = 0; c < cols; c++) dw[c] += value * line[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(dw + c, ORBIT_LOAD(dw + c) + value * ORBIT_LOAD(line + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) dw[c] += value * line[c];
   }
 }
 ORBIT_VARIANTS(orbit_rank1_gradient,
@@ -256,7 +330,10 @@ ORBIT_VARIANTS(orbit_rank1_gradient,
 
 // y[i] += x[i] for n elements.
 ORBIT_BODY void orbit_accumulate_body(float *restrict y, const float *restrict x, long n) {
-  for (long i = 0; i < n; i++) y[i] += x[i];
+  long i = 0;
+  for (; i + 16 <= n; i += 16) ORBIT_STORE(y + i, ORBIT_LOAD(y + i) + ORBIT_LOAD(x + i));
+  ORBIT_SCALAR
+  for (; i < n; i++) y[i] += x[i];
 }
 ORBIT_VARIANTS(orbit_accumulate, (float *restrict y, const float *restrict x, long n), (y, x, n))
 
@@ -266,6 +343,7 @@ ORBIT_VARIANTS(orbit_accumulate, (float *restrict y, const float *restrict x, lo
 ORBIT_BODY void orbit_scale_body(float *y, const float *x, float s, long n) {
   long i = 0;
   for (; i + 16 <= n; i += 16) ORBIT_STORE(y + i, ORBIT_LOAD(x + i) * s);
+  ORBIT_SCALAR
   for (; i < n; i++) y[i] = x[i] * s;
 }
 ORBIT_VARIANTS(orbit_scale, (float *y, const float *x, float s, long n), (y, x, s, n))
@@ -308,11 +386,18 @@ ORBIT_BODY void orbit_expand_body(float *restrict x, const float *restrict z,
   for (long r = 0; r < rows; r++) {
     float *restrict line = x + r * D;
     const float *restrict latent = z + r * d;
-    for (long i = 0; i < D; i++) line[i] = latent[0] * et[i];
-    for (long k = 1; k < d; k++) {
-      float value = latent[k];
-      const float *restrict column = et + k * D;
-      for (long i = 0; i < D; i++) line[i] += value * column[i];
+    long i = 0;
+    // Each block of 16 outputs summed in a register, k ascending as in the scalar tail.
+    for (; i + 16 <= D; i += 16) {
+      orbit_v16 sum = latent[0] * ORBIT_LOAD(et + i);
+      for (long k = 1; k < d; k++) sum += latent[k] * ORBIT_LOAD(et + k * D + i);
+      ORBIT_STORE(line + i, sum);
+    }
+    ORBIT_SCALAR
+    for (; i < D; i++) {
+      float sum = latent[0] * et[i];
+      for (long k = 1; k < d; k++) sum += latent[k] * et[k * D + i];
+      line[i] = sum;
     }
   }
 }
@@ -369,7 +454,10 @@ ORBIT_BODY void orbit_outer_body(float *restrict out, const float *restrict x,
   for (long r = 0; r < rows; r++) {
     float value = x[r];
     float *restrict line = out + r * ldc;
-    for (long c = 0; c < cols; c++) line[c] = value * w[c];
+    long c = 0;
+    for (; c + 16 <= cols; c += 16) ORBIT_STORE(line + c, value * ORBIT_LOAD(w + c));
+    ORBIT_SCALAR
+    for (; c < cols; c++) line[c] = value * w[c];
   }
 }
 ORBIT_VARIANTS(orbit_outer,

@@ -142,7 +142,7 @@ public enum OpenBLASCore {
 
   static func cpuVendor() -> String { cpuInfoField("vendor_id") }
 
-  private static func cpuInfoField(_ name: String) -> String {
+  static func cpuInfoField(_ name: String) -> String {
     guard let file = fopen("/proc/cpuinfo", "r") else { return "" }
     defer { fclose(file) }
     var line: UnsafeMutablePointer<CChar>?

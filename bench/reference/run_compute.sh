@@ -17,7 +17,11 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "## machine"
 grep -m1 "model name" /proc/cpuinfo
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU, vector extensions, Orbit's kernel level, OpenBLAS core and config (issue 29); the C
+# reference's flags, and the environment that chooses both sides' kernels.
 "$binary" threads --repeats 1 --steps 1 | head -1
+echo "C reference: gcc -O3 -march=native -fno-math-errno ${CTRAINER_CFLAGS:-}"
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} ORBIT_KERNELS=${ORBIT_KERNELS:-unset}"
 
 echo "## OpenBLAS core type (the trap)"
 "$binary" coretype

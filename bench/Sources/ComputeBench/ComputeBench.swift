@@ -64,13 +64,14 @@ enum Stopwatch {
   }
 }
 
-/// The OpenBLAS core line every benchmark prints.
+/// The line every benchmark prints before its figures: CPU model, vector extensions, the level of
+/// OrbitCompute's kernels, OpenBLAS's core type and configuration (issue 29), and the advice
+/// when OpenBLAS fell back to old kernels.
 func coreTypeLine() -> String {
   let environment = ProcessInfo.processInfo.environment
-  let override = environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
   let advice =
     OpenBLASCore.recommendedCoreType(environment: environment).map {
       "; fallback detected: set OPENBLAS_CORETYPE=\($0)"
     } ?? ""
-  return "OpenBLAS core: \(OpenBLASCore.coreName)\(override)\(advice)"
+  return ComputePlatform.summary(environment: environment) + advice
 }

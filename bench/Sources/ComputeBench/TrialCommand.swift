@@ -42,6 +42,7 @@ struct TrialCommand: ParsableCommand {
     let fields = line.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
     print(
       "{\"status\": \"\(report.status.rawValue)\", \"openblas_core\": \"\(OpenBLASCore.coreName)\", "
+        + "\"orbit_kernels\": \"\(ComputePlatform.kernelLevel)\", "
         + fields.joined(separator: ", ") + "}")
   }
 }
