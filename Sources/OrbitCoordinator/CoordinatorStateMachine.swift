@@ -52,7 +52,7 @@ public struct CoordinatorStateMachine {
   var earlyStopping: EarlyStopping
   /// Whether a trial lost with its worker again is a poison pill: the sweep's death rate.
   var lossJudge: LossJudge
-  private(set) var phase: Phase
+  var phase: Phase
   /// Workers of `settings.expectedWorkers` not yet back.
   var awaitedWorkers: Set<String>
   /// Results sent to the journal and not yet reported durable.
@@ -90,76 +90,6 @@ public struct CoordinatorStateMachine {
       endedRuns: settings.judgedRuns.endedRuns, deaths: settings.judgedRuns.deaths)
     self.phase = settings.adoptionGraceSeconds > 0 ? .awaitingWorkers(since: nil) : .dispatching
     self.awaitedWorkers = settings.expectedWorkers
-  }
-
-  // MARK: Restart
-
-  /// Replays one progress point the journal holds (in the order it was written) into early
-  /// stopping's histories, before the first event: a restarted coordinator judges as the one
-  /// that wrote them did. Points are checked as a live one is (finite, rising steps).
-  public mutating func restoreProgress(
-    trialID: TrialID, attempt: Int, step: Int, metricsJSON: String, workerID: String
-  ) {
-    guard earlyStopping.isEnabled else { return }
-    earlyStopping.note(
-      TrialProgress(
-        trialID: trialID, index: 0, attempt: attempt, step: step, metricsJSON: metricsJSON),
-      attempt: attempt, worker: workerID)
-  }
-
-  /// A stop early stopping asked for before the restart, whose trial has no result yet: a
-  /// re-adopted run of that attempt is stopped again, and its `cancelled` result is `stopped`.
-  public mutating func restoreStop(trialID: TrialID, attempt: Int) {
-    earlyStopping.askedToStop(trialID, attempt: attempt)
-  }
-
-  // MARK: Reading
-
-  /// Early stopping's state: every trial's history, and the stops asked for and not yet
-  /// answered by a result (trial → attempt). Equal states give equal decisions.
-  public var earlyStoppingState: (histories: [TrialID: History], stops: [TrialID: Int]) {
-    (earlyStopping.histories, earlyStopping.askedStops)
-  }
-
-  /// What early stopping would stop now among `running` (tests compare a restarted
-  /// coordinator's judgement with the one it replaced).
-  public func trialsToStop(running: [TrialID]) -> [TrialID] {
-    earlyStopping.trialsToStop(running: running.sorted())
-  }
-
-  /// A result reached `metric.target`: no more dispatch.
-  public var targetReached: Bool { earlyStopping.targetReached }
-  public var runningCount: Int { book.leases.count }
-  /// The loss judge's counts, journaled with the live snapshot (`judgedRuns` after a restart).
-  public var judgedRuns: (endedRuns: Int, deaths: Int) { (lossJudge.endedRuns, lossJudge.deaths) }
-  public var workerCount: Int { peers.count }
-  /// Trials each connected worker holds, by worker id: its busy slots.
-  public var busyByWorker: [String: Int] {
-    var busy: [String: Int] = [:]
-    for (id, peer) in peers.peers {
-      busy[peer.hello.workerID, default: 0] += book.leases(of: id).count
-    }
-    return busy
-  }
-  /// Each connected worker's slots, by worker id (the Slurm pool's free-slot count).
-  public var slotsByWorker: [String: Int] {
-    var slots: [String: Int] = [:]
-    for peer in peers.peers.values { slots[peer.hello.workerID, default: 0] += peer.hello.slots }
-    return slots
-  }
-  /// Trials not yet dispatched nor finished (an upper bound while the cursor has not reached the
-  /// end: it counts resumed ids it has not skipped yet).
-  public var queuedCount: Int { book.queuedCount }
-  public var isFinished: Bool {
-    if case .finished = phase { return true }
-    return false
-  }
-  /// Dispatch was stopped (a stop, or the target reached); the workers were told to drain.
-  var isDraining: Bool {
-    switch phase {
-    case .draining, .finished(drained: .some): true
-    case .awaitingWorkers, .dispatching, .finished(drained: nil): false
-    }
   }
 
   // MARK: The entry point
@@ -331,80 +261,7 @@ public struct CoordinatorStateMachine {
     for id in peers.sortedIDs { send(.drain, to: id, now: now, into: &actions) }
   }
 
-  // MARK: Dispatch
-
-  mutating func dispatch(now: Double, into actions: inout [CoordinatorAction]) {
-    guard persisting < settings.maxUnpersisted else { return }
-    switch phase {
-    case .dispatching, .finished(drained: nil): break
-    case .draining, .finished(drained: .some): return
-    case .awaitingWorkers(let since):
-      // After a restart, the workers still running trials come back first (`adopt`).
-      guard awaitedWorkers.isEmpty || now - (since ?? now) >= settings.adoptionGraceSeconds
-      else { return }
-      phase = .dispatching
-    }
-    for id in peers.sortedIDs {
-      guard let peer = peers[id], peer.credits > 0 else { continue }
-      var batch: [TaskAssignment] = []
-      // A suspect goes only to a worker heard from lately (a live one speaks at least every
-      // heartbeat interval): at a sweep's end, with every worker idle, the trials left went
-      // again and again to a worker that had hung or died unseen, each time a loss.
-      let silent =
-        now - peer.lastHeard > PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
-      var holdsSuspect = silent || book.holdsSuspect(id)
-      var credits = peer.credits
-      while credits > 0, batch.count < settings.maxBatch,
-        let next = book.nextTrial(isolatingSuspects: holdsSuspect)
-      {
-        if next.losses >= LeaseBook.suspectAfterDeaths { holdsSuspect = true }
-        credits -= 1
-        book.lease(next, to: id)
-        batch.append(
-          TaskAssignment(
-            trialID: next.trial.id, index: next.trial.index, attempt: next.attempt,
-            paramsJSON: next.trial.paramsJSON,
-            leaseToken: signer.token(
-              peer.key, trialID: next.trial.id, index: next.trial.index, attempt: next.attempt)))
-        record(
-          .dispatched, trialID: next.trial.id, workerID: peer.hello.workerID,
-          detail: "attempt \(next.attempt)", into: &actions)
-      }
-      peers[id]!.credits = credits
-      if !batch.isEmpty { send(.task(batch), to: id, now: now, into: &actions) }
-    }
-  }
-
-  // MARK: Early termination
-
-  /// Asks the workers of running trials that hyperband stops to cancel them (at most once per
-  /// tick: every running trial is judged against every trial's history, as wandb does).
-  private mutating func terminateEarly(now: Double, into actions: inout [CoordinatorAction]) {
-    let running = book.leases.filter { $0.value.started && !$0.value.stopRequested }.keys.sorted()
-    for trialID in earlyStopping.judge(running: running) {
-      guard let lease = book.leases[trialID] else { continue }
-      book.markStopRequested(trialID)
-      earlyStopping.askedToStop(trialID, attempt: lease.attempt)
-      actions.append(.recordStop(trialID: trialID, attempt: lease.attempt))
-      send(.cancel(trialID: trialID), to: lease.peer, now: now, into: &actions)
-      record(
-        .earlyStopped, trialID: trialID, workerID: peers[lease.peer]?.hello.workerID,
-        detail: earlyStopping.stopDetail(trialID), into: &actions)
-    }
-  }
-
-  // MARK: Liveness and the end
-
-  private mutating func checkLiveness(now: Double, into actions: inout [CoordinatorAction]) {
-    let limit = settings.heartbeatInterval * Double(settings.liveness)
-    for id in peers.sortedIDs {
-      guard let peer = peers[id], now - peer.lastHeard > limit else { continue }
-      drop(
-        id, because: .silent(seconds: now - peer.lastHeard, liveness: limit), now: now,
-        into: &actions)
-    }
-    dispatch(now: now, into: &actions)
-  }
+  // MARK: The end
 
   private mutating func checkFinished(now: Double, into actions: inout [CoordinatorAction]) {
     guard !isFinished, book.isIdle, persisting == 0 else { return }

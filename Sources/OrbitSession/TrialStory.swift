@@ -32,7 +32,7 @@ public enum TrialStory {
   /// trial, caused by the same input) is indented under the moment it explains.
   static func line(_ entry: StoryEntry) -> String {
     let time = Date(timeIntervalSince1970: entry.at).formatted(
-      .iso8601.year().month().day().time(includingFractionalSeconds: true))
+      Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     let stimulus = entry.stimulus.map { "#\($0)" } ?? "-"
     let kind = entry.isCause ? "  ↳ \(entry.kind)" : entry.kind
     return [time, stimulus, kind, entry.workerID ?? "-", entry.detail].joined(separator: "  ")
