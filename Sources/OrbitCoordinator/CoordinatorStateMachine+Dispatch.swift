@@ -53,7 +53,8 @@ extension CoordinatorStateMachine {
   /// Asks the workers of running trials that hyperband stops to cancel them (at most once per
   /// tick: every running trial is judged against every trial's history, as wandb does).
   mutating func terminateEarly(now: Double, into actions: inout [CoordinatorAction]) {
-    let running = book.leases.filter { $0.value.started && !$0.value.stopRequested }.keys.sorted()
+    let running = book.leases.records.filter { $0.value.started && !$0.value.stopRequested }.keys
+      .sorted()
     for trialID in earlyStopping.judge(running: running) {
       guard let lease = book.leases[trialID] else { continue }
       book.markStopRequested(trialID)

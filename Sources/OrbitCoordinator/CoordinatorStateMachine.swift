@@ -308,7 +308,7 @@ public struct CoordinatorStateMachine {
   /// `validate_state`): empty when all hold.
   public func invariantViolations() -> [String] {
     var problems = book.invariantViolations()
-    for (trialID, lease) in book.leases where peers[lease.peer] == nil {
+    for (trialID, lease) in book.leases.records where peers[lease.peer] == nil {
       problems.append("lease \(trialID) held by unknown peer \(lease.peer)")
     }
     for id in book.peersWithHoldings where peers[id] == nil {

@@ -8,7 +8,7 @@ import OrbitSpec
 /// Trials go out from the retry queue first (in plan order), then from the cursor, which skips
 /// ids already recorded (resume) and runs re-adopted ahead of it.
 struct LeaseBook {
-  struct Lease {
+  struct Lease: PeerHeld {
     var trial: PlannedTrial
     var attempt: Int
     var peer: PeerID
@@ -26,17 +26,19 @@ struct LeaseBook {
     var started = false
     /// Early termination asked the worker to stop it: its `cancelled` result is `stopped`.
     var stopRequested = false
+    var trialID: TrialID { trial.id }
   }
 
   /// A result a re-introduced worker re-sends for a trial this coordinator does not lease (it
   /// restarted, or the worker's lease had ended): neither the queue nor the cursor hands the
   /// trial out while it is awaited; if the worker leaves first, it goes back to the queue.
-  struct Awaited {
+  struct Awaited: PeerHeld {
     var trial: PlannedTrial
     var attempt: Int
     var peer: PeerID
     var losses: Int
     var failures: Int
+    var trialID: TrialID { trial.id }
   }
 
   /// A trial waiting for a worker. `attempt` counts dispatches (each lease has its own number);
@@ -59,18 +61,13 @@ struct LeaseBook {
   let resumed: ResumeSet
   /// The last attempt of trials `--retry-failed` forgot (`CoordinatorSettings.priorAttempts`).
   let priorAttempts: [TrialID: Int]
-  private(set) var leases: [TrialID: Lease] = [:]
-  private(set) var awaited: [TrialID: Awaited] = [:]
+  private(set) var leases = PeerHeldTable<Lease>()
+  private(set) var awaited = PeerHeldTable<Awaited>()
   private(set) var retryQueue: [Queued] = []
   private(set) var cursor = 0
   /// Trials re-adopted from a worker's HELLO before the cursor reached them: the cursor skips
   /// them (they run, or ran, under the adopted lease). At most the adopted leases' count.
   private var adoptedAhead: Set<TrialID> = []
-  /// Each peer's leases and awaited results: the other side of `leases[t].peer` and
-  /// `awaited[t].peer`.
-  private var leasedBy: [PeerID: Set<TrialID>] = [:]
-  private var awaitedBy: [PeerID: Set<TrialID>] = [:]
-
   init(plan: TrialPlan, resumed: ResumeSet, priorAttempts: [TrialID: Int]) {
     self.plan = plan
     self.resumed = resumed
@@ -83,8 +80,8 @@ struct LeaseBook {
   /// Nothing is leased or awaited.
   var isIdle: Bool { leases.isEmpty && awaited.isEmpty }
 
-  func leases(of peer: PeerID) -> Set<TrialID> { leasedBy[peer] ?? [] }
-  func awaitedResults(of peer: PeerID) -> Set<TrialID> { awaitedBy[peer] ?? [] }
+  func leases(of peer: PeerID) -> Set<TrialID> { leases.of(peer) }
+  func awaitedResults(of peer: PeerID) -> Set<TrialID> { awaited.of(peer) }
 
   /// Whether `peer` holds a suspect (a trial that died with its workers before).
   func holdsSuspect(_ peer: PeerID) -> Bool {
@@ -101,42 +98,31 @@ struct LeaseBook {
 
   /// Leases `queued` to `peer`.
   mutating func lease(_ queued: Queued, to peer: PeerID) {
-    leases[queued.trial.id] = Lease(
-      trial: queued.trial, attempt: queued.attempt, peer: peer, losses: queued.losses,
-      failures: queued.failures)
-    leasedBy[peer, default: []].insert(queued.trial.id)
+    leases.insert(
+      Lease(
+        trial: queued.trial, attempt: queued.attempt, peer: peer, losses: queued.losses,
+        failures: queued.failures))
   }
 
   /// Makes a lease again of a run its worker still holds (re-adoption).
-  mutating func readopt(_ lease: Lease) {
-    leases[lease.trial.id] = lease
-    leasedBy[lease.peer, default: []].insert(lease.trial.id)
-  }
+  mutating func readopt(_ lease: Lease) { leases.insert(lease) }
 
   /// Ends a lease; returns it.
   @discardableResult
-  mutating func endLease(_ trialID: TrialID) -> Lease? {
-    guard let lease = leases.removeValue(forKey: trialID) else { return nil }
-    remove(trialID, from: &leasedBy, of: lease.peer)
-    return lease
-  }
+  mutating func endLease(_ trialID: TrialID) -> Lease? { leases.remove(trialID) }
 
   mutating func markStarted(_ trialID: TrialID, by peer: PeerID) {
-    if leases[trialID]?.peer == peer { leases[trialID]!.started = true }
+    if leases[trialID]?.peer == peer { leases.update(trialID) { $0.started = true } }
   }
 
-  mutating func markStopRequested(_ trialID: TrialID) { leases[trialID]?.stopRequested = true }
+  mutating func markStopRequested(_ trialID: TrialID) {
+    leases.update(trialID) { $0.stopRequested = true }
+  }
 
   /// Moves what `old` holds and awaits to `new`: the same worker process on a new connection.
   mutating func move(from old: PeerID, to new: PeerID) {
-    for trialID in leasedBy.removeValue(forKey: old) ?? [] {
-      leases[trialID]?.peer = new
-      leasedBy[new, default: []].insert(trialID)
-    }
-    for trialID in awaitedBy.removeValue(forKey: old) ?? [] {
-      awaited[trialID]?.peer = new
-      awaitedBy[new, default: []].insert(trialID)
-    }
+    leases.move(from: old, to: new)
+    awaited.move(from: old, to: new)
   }
 
   // MARK: Awaited results
@@ -150,18 +136,11 @@ struct LeaseBook {
         failures: lease.failures))
   }
 
-  mutating func addAwaited(_ a: Awaited) {
-    awaited[a.trial.id] = a
-    awaitedBy[a.peer, default: []].insert(a.trial.id)
-  }
+  mutating func addAwaited(_ a: Awaited) { awaited.insert(a) }
 
   /// Stops awaiting a trial's result (it came); returns what was awaited.
   @discardableResult
-  mutating func endAwaiting(_ trialID: TrialID) -> Awaited? {
-    guard let a = awaited.removeValue(forKey: trialID) else { return nil }
-    remove(trialID, from: &awaitedBy, of: a.peer)
-    return a
-  }
+  mutating func endAwaiting(_ trialID: TrialID) -> Awaited? { awaited.remove(trialID) }
 
   /// Puts an awaited result's trial back in the queue: its worker left, or its result turned
   /// out to be no result (a cancelled run). True when it was awaited.
@@ -251,51 +230,23 @@ struct LeaseBook {
     return retryQueue.isEmpty && cursor >= plan.count
   }
 
-  private func remove(
-    _ trialID: TrialID, from index: inout [PeerID: Set<TrialID>], of peer: PeerID
-  ) {
-    index[peer]?.remove(trialID)
-    if index[peer]?.isEmpty == true { index[peer] = nil }
-  }
-
   // MARK: Invariants
 
   /// The book's own rules (dask's `validate_state`): empty when all hold.
   func invariantViolations() -> [String] {
-    var problems: [String] = []
-    for (trialID, lease) in leases {
-      if leasedBy[lease.peer]?.contains(trialID) != true {
-        problems.append("lease \(trialID) missing from its peer's set")
-      }
-      if lease.trial.id != trialID {
-        problems.append("lease \(trialID) for trial \(lease.trial.id)")
-      }
-    }
-    for (peer, trialIDs) in leasedBy {
-      for trialID in trialIDs where leases[trialID]?.peer != peer {
-        problems.append("peer \(peer) lists lease \(trialID) it does not hold")
-      }
-    }
+    var problems = leases.invariantViolations("lease") + awaited.invariantViolations("awaited")
     var queued: Set<TrialID> = []
     for q in retryQueue {
       if !queued.insert(q.trial.id).inserted { problems.append("\(q.trial.id) queued twice") }
       if leases[q.trial.id] != nil { problems.append("\(q.trial.id) both queued and leased") }
       if awaited[q.trial.id] != nil { problems.append("\(q.trial.id) both queued and awaited") }
     }
-    for (trialID, a) in awaited {
-      if leases[trialID] != nil { problems.append("\(trialID) both leased and awaited") }
-      if awaitedBy[a.peer]?.contains(trialID) != true {
-        problems.append("awaited \(trialID) not listed by its peer \(a.peer)")
-      }
-    }
-    for (peer, trialIDs) in awaitedBy {
-      for trialID in trialIDs where awaited[trialID]?.peer != peer {
-        problems.append("peer \(peer) awaits \(trialID) it does not hold")
-      }
+    for trialID in awaited.records.keys where leases[trialID] != nil {
+      problems.append("\(trialID) both leased and awaited")
     }
     return problems
   }
 
   /// Peers that hold or await something: each must be a known peer.
-  var peersWithHoldings: Set<PeerID> { Set(leasedBy.keys).union(awaitedBy.keys) }
+  var peersWithHoldings: Set<PeerID> { Set(leases.peers).union(awaited.peers) }
 }

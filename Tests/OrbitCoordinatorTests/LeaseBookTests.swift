@@ -105,3 +105,33 @@ struct LeaseBookTests {
     #expect(book.invariantViolations() == ["\(trial.id) both queued and leased"])
   }
 }
+
+@Suite("A table of trials held by peers")
+struct PeerHeldTableTests {
+  struct Held: PeerHeld {
+    var trialID: TrialID
+    var peer: PeerID
+    var note = 0
+  }
+
+  @Test func bothSidesStayInStepThroughInsertUpdateMoveAndRemove() {
+    var table = PeerHeldTable<Held>()
+    let (a, b) = (PeerID([1]), PeerID([2]))
+    table.insert(Held(trialID: "t", peer: a))
+    table.insert(Held(trialID: "u", peer: a))
+    // Given to another peer: listed under that one only.
+    table.insert(Held(trialID: "u", peer: b))
+    #expect(table.of(a) == ["t"] && table.of(b) == ["u"])
+    // An update cannot move a record: `move` does.
+    table.update("t") {
+      $0.note = 7
+      $0.peer = b
+    }
+    #expect(table["t"]?.note == 7 && table["t"]?.peer == a)
+    table.move(from: a, to: b)
+    #expect(table.of(a).isEmpty && table.of(b) == ["t", "u"])
+    #expect(table.remove("t")?.peer == b)
+    #expect(Array(table.peers) == [b])
+    #expect(table.invariantViolations("held") == [])
+  }
+}
