@@ -52,16 +52,6 @@ public struct ResultEntry: Sendable {
   public var workerID: String
   /// The input that decided it: the RESULT message, or the loss of its worker.
   public var stimulus: StimulusID
-
-  public init(
-    outcome: TrialOutcome, index: Int, paramsJSON: String, workerID: String, stimulus: StimulusID
-  ) {
-    self.outcome = outcome
-    self.index = index
-    self.paramsJSON = paramsJSON
-    self.workerID = workerID
-    self.stimulus = stimulus
-  }
 }
 
 /// Outputs: what the I/O loop must do. Every output that is recorded carries the stimulus that
@@ -92,17 +82,6 @@ public struct CoordinatorJournalEvent: Sendable, Equatable {
   public var workerID: String?
   public var detail: String
   public var stimulus: StimulusID
-
-  public init(
-    _ kind: EventKind, trialID: TrialID?, workerID: String?, detail: String,
-    stimulus: StimulusID
-  ) {
-    self.kind = kind
-    self.trialID = trialID
-    self.workerID = workerID
-    self.detail = detail
-    self.stimulus = stimulus
-  }
 }
 
 /// What a journal event records. The raw values are the journal's stored `kind` text: journals

@@ -181,14 +181,12 @@ extension CoordinatorStateMachine {
     } else {
       book.adoptedAheadOfCursor(held.trialID, index: held.index)
     }
-    if held.finished {
-      book.addAwaited(
-        LeaseBook.Awaited(
-          trial: trial, attempt: held.attempt, peer: id, losses: losses, failures: failures))
-      return
-    }
     var lease = LeaseBook.Lease(
       trial: trial, attempt: held.attempt, peer: id, losses: losses, failures: failures)
+    if held.finished {
+      book.addAwaited(lease)
+      return
+    }
     lease.started = true  // it runs: the worker says so
     lease.stopRequested = earlyStopping.wasAskedToStop(held.trialID, attempt: held.attempt)
     book.readopt(lease)

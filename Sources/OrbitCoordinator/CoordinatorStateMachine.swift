@@ -299,7 +299,7 @@ public struct CoordinatorStateMachine {
     actions.append(
       .event(
         CoordinatorJournalEvent(
-          kind, trialID: trialID, workerID: workerID, detail: detail, stimulus: stimulus)))
+          kind: kind, trialID: trialID, workerID: workerID, detail: detail, stimulus: stimulus)))
   }
 
   // MARK: Invariants

@@ -30,16 +30,11 @@ struct LeaseBook {
   }
 
   /// A result a re-introduced worker re-sends for a trial this coordinator does not lease (it
-  /// restarted, or the worker's lease had ended): neither the queue nor the cursor hands the
-  /// trial out while it is awaited; if the worker leaves first, it goes back to the queue.
-  struct Awaited: PeerHeld {
-    var trial: PlannedTrial
-    var attempt: Int
-    var peer: PeerID
-    var losses: Int
-    var failures: Int
-    var trialID: TrialID { trial.id }
-  }
+  /// restarted, or the worker's lease had ended), kept as the lease whose run has ended:
+  /// neither the queue nor the cursor hands the trial out while it is awaited; if the worker
+  /// leaves first, it goes back to the queue. (`started` and `stopRequested` are not read: a
+  /// stop asked before a restart is `EarlyStopping`'s to remember.)
+  typealias Awaited = Lease
 
   /// A trial waiting for a worker. `attempt` counts dispatches (each lease has its own number);
   /// `losses` and `failures` are what the caps (`lossLimit`, `retries`) are checked against.
@@ -130,10 +125,7 @@ struct LeaseBook {
   /// Turns a lease whose run its worker says has finished into an awaited result.
   mutating func awaitResult(ofLease trialID: TrialID) {
     guard let lease = endLease(trialID) else { return }
-    addAwaited(
-      Awaited(
-        trial: lease.trial, attempt: lease.attempt, peer: lease.peer, losses: lease.losses,
-        failures: lease.failures))
+    addAwaited(lease)
   }
 
   mutating func addAwaited(_ a: Awaited) { awaited.insert(a) }

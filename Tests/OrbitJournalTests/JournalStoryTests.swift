@@ -29,28 +29,26 @@ import Testing
       name: "s", specPath: "s.yaml", specText: "x", fingerprint: "ab", trialCount: 2, now: 0)
     let t: TrialID = "t"
     let other: TrialID = "u"
+    /// An event row: (at, stimulus, kind, trial, worker, detail).
+    func event(
+      _ at: Double, _ stimulus: Int64, _ kind: String, _ trial: TrialID?, _ worker: String,
+      _ detail: String
+    ) -> JournalJob {
+      .event(
+        kind: kind, trialID: trial, workerID: worker, detail: detail, now: at,
+        stimulus: stimulus)
+    }
     _ = try journal.apply(
       [
-        .event(
-          kind: "dispatched", trialID: t, workerID: "w1", detail: "attempt 1", now: 10, stimulus: 3),
-        .event(
-          kind: "dispatched", trialID: other, workerID: "w1", detail: "attempt 1", now: 10,
-          stimulus: 3),
+        event(10, 3, "dispatched", t, "w1", "attempt 1"),
+        event(10, 3, "dispatched", other, "w1", "attempt 1"),
         // w1 dies: both its trials are re-queued by the same input, which also wrote its leaving.
-        .event(
-          kind: "requeued", trialID: t, workerID: "w1", detail: "attempt 1 back", now: 20,
-          stimulus: 7),
-        .event(
-          kind: "requeued", trialID: other, workerID: "w1", detail: "attempt 1 back", now: 20,
-          stimulus: 7),
-        .event(
-          kind: "worker_left", trialID: nil, workerID: "w1", detail: "connection closed", now: 20,
-          stimulus: 7),
+        event(20, 7, "requeued", t, "w1", "attempt 1 back"),
+        event(20, 7, "requeued", other, "w1", "attempt 1 back"),
+        event(20, 7, "worker_left", nil, "w1", "connection closed"),
         // Another input's leaving, about no trial of t's: not in its story.
-        .event(
-          kind: "worker_left", trialID: nil, workerID: "w9", detail: "silent", now: 21, stimulus: 8),
-        .event(
-          kind: "dispatched", trialID: t, workerID: "w2", detail: "attempt 2", now: 22, stimulus: 9),
+        event(21, 8, "worker_left", nil, "w9", "silent"),
+        event(22, 9, "dispatched", t, "w2", "attempt 2"),
         .results([Self.entry(t, attempt: 2, stimulus: 12)], receivedAt: 30),
       ], sweepID: sweep)
     #expect(try journal.lastStimulus() == 12)
