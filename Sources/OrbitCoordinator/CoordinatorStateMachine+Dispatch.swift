@@ -17,7 +17,9 @@ extension CoordinatorStateMachine {
       else { return }
       phase = .dispatching
     }
-    for id in peers.sortedIDs {
+    // Only peers with credits can take a trial: a pass costs the peers a READY or RESULT just
+    // freed, not the fleet (a copy of the list: serving a peer takes it out).
+    passes: for id in peers.creditedIDs {
       guard let peer = peers[id], peer.credits > 0 else { continue }
       var batch: [TaskAssignment] = []
       // A suspect goes only to a worker heard from lately (a live one speaks at least every
@@ -27,9 +29,13 @@ extension CoordinatorStateMachine {
         now - peer.lastHeard > PeerPolicy.silenceBeforeTakeover * settings.heartbeatInterval
       var holdsSuspect = silent || book.holdsSuspect(id)
       var credits = peer.credits
-      while credits > 0, batch.count < settings.maxBatch,
-        let next = book.nextTrial(isolatingSuspects: holdsSuspect)
-      {
+      var ranDry = false
+      while credits > 0, batch.count < settings.maxBatch {
+        guard let next = book.nextTrial(isolatingSuspects: holdsSuspect) else {
+          // Nothing left even for a peer that may take suspects: no later peer gets a trial.
+          ranDry = !holdsSuspect
+          break
+        }
         if next.losses >= LeaseBook.suspectAfterDeaths { holdsSuspect = true }
         credits -= 1
         book.lease(next, to: id)
@@ -45,6 +51,7 @@ extension CoordinatorStateMachine {
       }
       peers[id]!.credits = credits
       if !batch.isEmpty { send(.task(batch), to: id, now: now, into: &actions) }
+      if ranDry { break passes }
     }
   }
 

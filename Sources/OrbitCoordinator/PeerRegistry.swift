@@ -34,6 +34,16 @@ struct PeerRegistry {
   }
 
   private(set) var peers: [PeerID: Peer] = [:]
+  /// The peers in a fixed order (by connection id), so decisions do not depend on hashing; kept
+  /// sorted as peers come and go, so no event sorts the fleet (at 1,000 workers a sort per
+  /// event was a tenth of the coordinator's CPU: bench/RESULTS.md, "A fleet of 1,000 workers").
+  private(set) var sortedIDs: [PeerID] = []
+  /// The peers with credits, in the same order: the only ones a dispatch pass can serve, so a
+  /// pass costs the few peers a READY or RESULT just freed, not the whole fleet.
+  private(set) var creditedIDs: [PeerID] = []
+  /// Each admitted worker id's connections: one, as worker ids are unique among peers (an
+  /// invariant), but kept as a list so a broken invariant is still seen and reported.
+  private var byWorkerID: [String: [PeerID]] = [:]
   /// Worker ids dropped for misbehaving, and how often; at `PeerPolicy.dropsBeforeBan` the id
   /// is refused for the rest of the sweep. Bounded: see `PeerPolicy.maxTrackedOffenders`.
   private var offenders: [String: Int] = [:]
@@ -41,29 +51,59 @@ struct PeerRegistry {
 
   subscript(id: PeerID) -> Peer? {
     get { peers[id] }
-    set { peers[id] = newValue }
+    set { store(newValue, as: id) }
   }
 
   var count: Int { peers.count }
 
-  /// Peers in a fixed order (by connection id), so decisions do not depend on hashing.
-  var sortedIDs: [PeerID] {
-    peers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
-  }
-
-  func id(ofWorker workerID: String) -> PeerID? {
-    peers.first(where: { $0.value.hello.workerID == workerID })?.key
-  }
+  func id(ofWorker workerID: String) -> PeerID? { byWorkerID[workerID]?.first }
 
   /// Another connection admitted under `workerID`.
   func other(withWorkerID workerID: String, than id: PeerID) -> (PeerID, Peer)? {
-    peers.first(where: { $0.key != id && $0.value.hello.workerID == workerID }).map {
-      ($0.key, $0.value)
-    }
+    guard let other = byWorkerID[workerID]?.first(where: { $0 != id }), let peer = peers[other]
+    else { return nil }
+    return (other, peer)
   }
 
   @discardableResult
-  mutating func remove(_ id: PeerID) -> Peer? { peers.removeValue(forKey: id) }
+  mutating func remove(_ id: PeerID) -> Peer? {
+    let peer = peers[id]
+    store(nil, as: id)
+    return peer
+  }
+
+  /// Every write of a whole peer: keeps the orders and the worker-id index in step.
+  private mutating func store(_ peer: Peer?, as id: PeerID) {
+    let old = peer.map { peers.updateValue($0, forKey: id) } ?? peers.removeValue(forKey: id)
+    if (old == nil) != (peer == nil) {
+      Self.update(&sortedIDs, id, present: peer != nil)
+    }
+    if old?.hello.workerID != peer?.hello.workerID {
+      if let old {
+        byWorkerID[old.hello.workerID]?.removeAll { $0 == id }
+        if byWorkerID[old.hello.workerID]?.isEmpty == true { byWorkerID[old.hello.workerID] = nil }
+      }
+      if let peer { byWorkerID[peer.hello.workerID, default: []].append(id) }
+    }
+    let (had, has) = ((old?.credits ?? 0) > 0, (peer?.credits ?? 0) > 0)
+    if had != has { Self.update(&creditedIDs, id, present: has) }
+  }
+
+  /// Inserts `id` into (or removes it from) a list sorted by connection id.
+  private static func update(_ list: inout [PeerID], _ id: PeerID, present: Bool) {
+    var (low, high) = (0, list.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if list[middle].bytes.lexicographicallyPrecedes(id.bytes) {
+        low = middle + 1
+      } else {
+        high = middle
+      }
+    }
+    let found = low < list.count && list[low] == id
+    if present, !found { list.insert(id, at: low) }
+    if !present, found { list.remove(at: low) }
+  }
 
   // MARK: Admission
 
@@ -96,7 +136,7 @@ struct PeerRegistry {
       peer.windowMessages = 0
     }
     peer.windowMessages += 1
-    peers[id] = peer
+    store(peer, as: id)
     return peer.windowMessages <= PeerPolicy.maxMessagesPerSecond
   }
 
@@ -129,7 +169,9 @@ struct PeerRegistry {
     let room = max(0, min(peer.hello.slots, peer.allowance) - holding)
     // Both operands are within 0...slots (≤ PeerPolicy.maxSlots): the sum cannot overflow.
     let clamped = min(max(0, credits), peer.hello.slots)
-    peers[id]!.credits = min(room, peer.credits + clamped)
+    var granted = peer
+    granted.credits = min(room, peer.credits + clamped)
+    store(granted, as: id)
     guard credits < 0 || credits > peer.hello.slots else { return nil }
     return "granted \(credits) credits with \(peer.hello.slots) slots"
   }
@@ -158,6 +200,18 @@ struct PeerRegistry {
     }
     let workerIDs = peers.values.map(\.hello.workerID)
     if Set(workerIDs).count != workerIDs.count { problems.append("two peers share a worker id") }
+    let inOrder = peers.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+    if sortedIDs != inOrder { problems.append("the kept peer order is not the peers' order") }
+    if creditedIDs != inOrder.filter({ peers[$0]!.credits > 0 }) {
+      problems.append("the kept list of credited peers is not the peers with credits")
+    }
+    if byWorkerID.values.map(\.count).reduce(0, +) != peers.count
+      || byWorkerID.contains(where: { entry in
+        entry.value.contains { peers[$0]?.hello.workerID != entry.key }
+      })
+    {
+      problems.append("the worker-id index is not the peers' worker ids")
+    }
     return problems
   }
 }

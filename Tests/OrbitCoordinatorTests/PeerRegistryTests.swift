@@ -85,6 +85,28 @@ struct PeerRegistryTests {
     #expect(logged == [true, false, true])
   }
 
+  @Test func theKeptOrdersFollowPeersAndCreditsAsTheyComeAndGo() {
+    var registry = PeerRegistry()
+    let signer = LeaseSigner(secret: Array("secret".utf8), sweepID: "s")
+    let (z, a, m) = (PeerID(Array("z".utf8)), PeerID(Array("a".utf8)), PeerID(Array("m".utf8)))
+    for (id, name) in [(z, "z"), (a, "a"), (m, "m")] {
+      registry[id] = PeerRegistry.Peer(
+        hello: Self.hello(name), lastHeard: 0, lastSent: 0, key: signer.key(forWorker: name))
+    }
+    #expect(registry.sortedIDs == [a, m, z])
+    #expect(registry.creditedIDs.isEmpty)
+    _ = registry.grant(2, to: z, holding: 0)
+    _ = registry.grant(1, to: a, holding: 0)
+    #expect(registry.creditedIDs == [a, z], "only peers with credits, in connection order")
+    registry[a]!.credits = 0
+    #expect(registry.creditedIDs == [z])
+    #expect(registry.id(ofWorker: "m") == m)
+    registry.remove(z)
+    #expect(registry.sortedIDs == [a, m] && registry.creditedIDs.isEmpty)
+    #expect(registry.id(ofWorker: "z") == nil)
+    #expect(registry.invariantViolations(holding: { _ in 0 }).isEmpty)
+  }
+
   @Test func twoConnectionsUnderOneWorkerIDBreakAnInvariant() {
     var registry = Self.admitted("w")
     #expect(registry.other(withWorkerID: "w", than: PeerID(Array("w".utf8))) == nil)
