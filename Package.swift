@@ -115,7 +115,7 @@ let package = Package(
     .target(
       name: "OrbitSimulation",
       dependencies: [
-        "OrbitCoordinator", "OrbitWorker", "OrbitJournal", "OrbitProtocol", "OrbitSpec",
+        "OrbitCoordinator", "OrbitWorker", "OrbitJournal", "OrbitProtocol", "OrbitSpec", "ZeroMQ",
       ]),
 
     .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

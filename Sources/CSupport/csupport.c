@@ -1,14 +1,11 @@
 #define _GNU_SOURCE
 #include "csupport.h"
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-int orbit_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int orbit_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

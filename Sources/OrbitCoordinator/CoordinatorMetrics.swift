@@ -103,9 +103,12 @@ public final class CoordinatorMetrics: Sendable {
 
   /// A worker left: on its own (BYE), silent past liveness (its leases expire), or dropped when
   /// its connection closed or it misbehaved.
-  func left(reason: String) {
-    if reason.hasPrefix("left") { return }
-    if reason.hasPrefix("silent") { leaseExpiries.increment() } else { disconnects.increment() }
+  func left(reason: LeaveReason) {
+    switch reason {
+    case .bye: break
+    case .silent: leaseExpiries.increment()
+    case .connectionClosed, .dropped, .replaced, .revoked: disconnects.increment()
+    }
   }
 
   func malformedMessage(kind: String) {

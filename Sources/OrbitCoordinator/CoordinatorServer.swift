@@ -33,6 +33,9 @@ public final class CoordinatorServer {
   /// clock neither kills nor immortalises a worker; `clock.wall` only stamps journal rows.
   private let clock: LoopClock
   private let metrics: CoordinatorMetrics
+  /// The last stimulus id given to an input (`StimulusID`): it continues after the journal's
+  /// highest, so ids stay unique across restarts of this sweep's coordinator.
+  private var lastStimulus: Int64
 
   /// A coordinator serving `bind` over ZeroMQ (with CurveZMQ when `curve` is given).
   public convenience init(
@@ -59,6 +62,8 @@ public final class CoordinatorServer {
     self.logger = logger
     self.clock = clock
     self.sweepID = machine.settings.sweepID
+    // A journal that cannot say is a fresh one for this purpose: ids only link rows.
+    self.lastStimulus = (try? journal.lastStimulus()) ?? 0
     status.update {
       $0.total = machine.plan.count
       $0.resumed = resumed
@@ -66,6 +71,12 @@ public final class CoordinatorServer {
   }
 
   private func now() -> Double { clock.monotonic() }
+
+  /// Feeds one input to the machine under a new stimulus id.
+  private func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+    lastStimulus += 1
+    return machine.handle(event, stimulus: StimulusID(lastStimulus))
+  }
   private func wallNow() -> Double { clock.wall() }
 
   /// A public key as logs show it: `SHA256:` and the first 16 hex digits of its hash (a public
@@ -94,7 +105,7 @@ public final class CoordinatorServer {
     defer { writer.close() }
     do {
       // A sweep with nothing left to run (fully resumed) finishes at the first tick.
-      try perform(machine.handle(.tick(now: now())), writer: writer)
+      try perform(handle(.tick(now: now())), writer: writer)
       while !machine.isFinished {
         if status.stopRequested && !stopSent {
           stopSent = true
@@ -103,7 +114,7 @@ public final class CoordinatorServer {
           logger.notice(
             "stop requested: no more dispatch; waiting up to \(Int(grace)) s for workers to return what they hold"
           )
-          try perform(machine.handle(.stop(now: now())), writer: writer)
+          try perform(handle(.stop(now: now())), writer: writer)
           continue
         }
         if now() >= stopDeadline {
@@ -118,13 +129,18 @@ public final class CoordinatorServer {
         // Results now durable: acknowledge them (the state machine sends ACKs only here).
         for (entries, inserted) in try writer.takeCompleted() {
           metrics.recorded(zip(entries, inserted).lazy.filter(\.1).map(\.0.outcome))
+          let results = entries.map {
+            ResultEntry(
+              outcome: $0.outcome, index: $0.index, paramsJSON: $0.paramsJSON,
+              workerID: $0.workerID, stimulus: StimulusID($0.stimulus ?? 0))
+          }
           try perform(
-            machine.handle(.persisted(entries, inserted: inserted, now: now())), writer: writer)
+            handle(.persisted(results, inserted: inserted, now: now())), writer: writer)
         }
         if let keys = status.takeAllowList() { try reload(keys, writer: writer) }
         let now = self.now()
         if now >= nextTick {
-          try perform(machine.handle(.tick(now: now)), writer: writer)
+          try perform(handle(.tick(now: now)), writer: writer)
           nextTick = now + tickInterval
         }
         if now >= nextLive {
@@ -174,10 +190,10 @@ public final class CoordinatorServer {
         case .received(_, .result(_, let results, _), _): metrics.received(results.count)
         default: break
         }
-        try perform(machine.handle(event), writer: writer)
+        try perform(handle(event), writer: writer)
       case .disconnected(let peer):
         // A worker whose process died is noticed as soon as the kernel closes its connection.
-        try perform(machine.handle(.disconnected(peer, now: now)), writer: writer)
+        try perform(handle(.disconnected(peer, now: now)), writer: writer)
       case .revoked(let peer, let name):
         try refuseRevoked(peer, name: name, writer: writer)
       case .warning(let text):
@@ -226,7 +242,7 @@ public final class CoordinatorServer {
           reason:
             "this worker's key\(name.map { " ('\($0)')" } ?? "") was revoked from the coordinator's allow-list"
         )), to: peer)
-    try perform(machine.handle(.disconnected(peer, now: now())), writer: writer)
+    try perform(handle(.revoked(peer, now: now())), writer: writer)
   }
 
   /// Performs the state machine's actions: sends now, journal writes on the writer thread.
@@ -242,11 +258,19 @@ public final class CoordinatorServer {
         }
         if !sent { logger.debug("could not send to \(peer): gone or full; liveness will tell") }
       case .persist(let entries):
-        writer.submit(.results(entries, receivedAt: wallNow()))
-      case .event(let kind, let trialID, let workerID, let detail):
+        let rows = entries.map {
+          // `finishedAt` is replaced by the receipt time below (`receivedAt`).
+          JournalEntry(
+            outcome: $0.outcome, index: $0.index, paramsJSON: $0.paramsJSON,
+            workerID: $0.workerID, finishedAt: 0, stimulus: $0.stimulus.value)
+        }
+        writer.submit(.results(rows, receivedAt: wallNow()))
+      case .event(let event):
+        // The journal stores the kind's raw text: the strings earlier journals hold.
         writer.submit(
           .event(
-            kind: kind, trialID: trialID, workerID: workerID, detail: detail, now: wallNow()))
+            kind: event.kind.rawValue, trialID: event.trialID, workerID: event.workerID,
+            detail: event.detail, now: wallNow(), stimulus: event.stimulus.value))
       case .recordProgress(let p, let workerID):
         writer.submit(
           .progress(
@@ -266,18 +290,20 @@ public final class CoordinatorServer {
           .workerJoined(
             id: hello.workerID, host: hello.host, pid: hello.pid, slots: hello.slots,
             gpus: hello.gpus.joined(separator: ";"), now: now))
-      case .workerLeft(let workerID, let reason, let requeued):
+      case .workerLeft(let workerID, let reason, let requeued, let stimulus):
         metrics.left(reason: reason)
         let now = wallNow()
-        let level: Logger.Level = reason.hasPrefix("left") ? .info : .warning
+        // A worker that said BYE left as asked; any other way out is worth a warning.
+        let level: Logger.Level = reason.handsBackTrials ? .info : .warning
         logger.log(
           level: level, "worker left",
           metadata: ["worker": "\(workerID)", "reason": "\(reason)", "requeued": "\(requeued)"])
-        writer.submit(.workerLeft(id: workerID, reason: reason, now: now))
+        writer.submit(.workerLeft(id: workerID, reason: reason.description, now: now))
         writer.submit(
           .event(
-            kind: "worker_left", trialID: nil, workerID: workerID,
-            detail: "\(reason); \(requeued) trials re-queued", now: now))
+            kind: EventKind.workerLeft.rawValue, trialID: nil, workerID: workerID,
+            detail: "\(reason); \(requeued) trials re-queued", now: now,
+            stimulus: stimulus.value))
       case .log(let level, let text):
         switch level {
         case .debug: logger.debug("\(text)")

@@ -1,10 +1,7 @@
 import Foundation
 import OrbitJournal
 import Synchronization
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import ZeroMQ
 
 /// The coordinator's journal on a thread of its own, so the dispatch loop never waits on fsync.
 ///
@@ -23,18 +20,14 @@ final class JournalWriter: Sendable {
   private let state = Mutex(State())
   private let work = DispatchSemaphore(value: 0)
   private let stopped = DispatchSemaphore(value: 0)
-  private let wakePipe: (read: Int32, write: Int32)
+  private let wake = WakeSignal()
 
   /// Readable when completed batches (or a failure) wait to be taken.
-  var wakeFD: Int32 { wakePipe.read }
+  var wakeFD: Int32 { wake.fileDescriptor }
 
   /// - Parameter onCommit: told each commit's duration in seconds (on the writer thread).
   init(journal: Journal, sweepID: String, onCommit: @escaping @Sendable (Double) -> Void = { _ in })
   {
-    var fds: [Int32] = [0, 0]
-    _ = pipe(&fds)
-    for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-    wakePipe = (fds[0], fds[1])
     // The journal moves to the writer thread, which alone uses it until `close()` returns.
     nonisolated(unsafe) let journal = journal
     let thread = Thread { [self] in
@@ -51,8 +44,7 @@ final class JournalWriter: Sendable {
 
   /// Result batches now durable, with which entries were fresh; throws the writer's failure.
   func takeCompleted() throws(JournalError) -> [([JournalEntry], [Bool])] {
-    var byte: UInt8 = 0
-    while read(wakePipe.read, &byte, 1) > 0 {}
+    wake.clear()
     let (done, failure) = state.withLock { s in
       defer { s.completed.removeAll() }
       return (s.completed, s.failure)
@@ -66,8 +58,6 @@ final class JournalWriter: Sendable {
     state.withLock { $0.closing = true }
     work.signal()
     stopped.wait()
-    _ = Glibc.close(wakePipe.read)
-    _ = Glibc.close(wakePipe.write)
   }
 
   private func loop(
@@ -96,8 +86,7 @@ final class JournalWriter: Sendable {
         } catch {
           state.withLock { $0.failure = error }
         }
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        wake.signal()
       }
       if closing && state.withLock({ $0.queued.isEmpty }) { break }
     }

@@ -9,15 +9,19 @@ public struct JournalEntry: Sendable {
   public var paramsJSON: String
   public var workerID: String
   public var finishedAt: Double
+  /// The coordinator's stimulus id of the input that decided it (`orbit logs --story`), or nil.
+  public var stimulus: Int64?
 
   public init(
-    outcome: TrialOutcome, index: Int, paramsJSON: String, workerID: String, finishedAt: Double
+    outcome: TrialOutcome, index: Int, paramsJSON: String, workerID: String, finishedAt: Double,
+    stimulus: Int64? = nil
   ) {
     self.outcome = outcome
     self.index = index
     self.paramsJSON = paramsJSON
     self.workerID = workerID
     self.finishedAt = finishedAt
+    self.stimulus = stimulus
   }
 }
 
@@ -205,8 +209,9 @@ public final class Journal {
     let insert = try db.cachedStatement(
       sql: """
         INSERT INTO trials (id, idx, params, status, attempt, worker, started_at,
-          finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id, stdout_tail)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          finished_at, wall_seconds, metrics, stderr_tail, exit_code, sweep_id, stdout_tail,
+          stimulus)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO NOTHING
         """)
     var inserted: [Bool] = []
@@ -216,17 +221,17 @@ public final class Journal {
       try insert.execute(arguments: [
         o.trialID.hex, e.index, e.paramsJSON, o.status.rawValue, o.attempt, e.workerID, o.startedAt,
         recordedAt ?? e.finishedAt, o.wallSeconds, o.metricsJSON, o.stderrTail, o.exitCode, sweepID,
-        o.stdoutTail,
+        o.stdoutTail, e.stimulus,
       ])
       let fresh = db.changesCount == 1
       inserted.append(fresh)
       if !fresh {
         try db.execute(
           sql:
-            "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, 'duplicate_result', ?, ?, ?)",
+            "INSERT INTO events (at, kind, trial_id, worker_id, detail, stimulus) VALUES (?, 'duplicate_result', ?, ?, ?, ?)",
           arguments: [
             recordedAt ?? e.finishedAt, o.trialID.hex, e.workerID,
-            "attempt \(o.attempt) \(o.status.rawValue) dropped: first result wins",
+            "attempt \(o.attempt) \(o.status.rawValue) dropped: first result wins", e.stimulus,
           ])
       }
     }

@@ -16,7 +16,10 @@ public enum JournalJob: Sendable {
   /// `gpus`: each GPU slot's devices, `;`-separated (`0;1`, `0,1;2,3`), or empty.
   case workerJoined(id: String, host: String, pid: Int, slots: Int, gpus: String, now: Double)
   case workerLeft(id: String, reason: String, now: Double)
-  case event(kind: String, trialID: TrialID?, workerID: String?, detail: String, now: Double)
+  /// `stimulus`: the coordinator's id of the input that caused it (`StimulusID`), or nil.
+  case event(
+    kind: String, trialID: TrialID?, workerID: String?, detail: String, now: Double,
+    stimulus: Int64? = nil)
   /// The live snapshot `orbit status` reads; `busy`: trials each connected worker holds.
   /// `endedRuns`/`deaths`: the loss judge's counts, restored by a restarted coordinator.
   case live(
@@ -61,11 +64,14 @@ extension Journal {
           try db.execute(
             sql: "UPDATE workers SET left_at = ?, left_reason = ? WHERE id = ?",
             arguments: [now, reason, id])
-        case .event(let kind, let trialID, let workerID, let detail, let now):
-          try db.execute(
-            sql:
-              "INSERT INTO events (at, kind, trial_id, worker_id, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [now, kind, trialID?.hex, workerID, detail])
+        case .event(let kind, let trialID, let workerID, let detail, let now, let stimulus):
+          // Cached: the coordinator writes one per dispatch.
+          try db.cachedStatement(
+            sql: """
+              INSERT INTO events (at, kind, trial_id, worker_id, detail, stimulus)
+              VALUES (?, ?, ?, ?, ?, ?)
+              """
+          ).execute(arguments: [now, kind, trialID?.hex, workerID, detail, stimulus])
         case .live(let running, let queued, let workers, let busy, let ended, let deaths, let now):
           try db.execute(
             sql: """

@@ -173,6 +173,13 @@ enum JournalSchema {
       try db.execute(sql: "ALTER TABLE live ADD COLUMN ended_runs INTEGER NOT NULL DEFAULT 0")
       try db.execute(sql: "ALTER TABLE live ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0")
     }
+    migrator.registerMigration("v7-stimulus") { db in
+      // The coordinator's stimulus id (issue 26) on events and results: which input caused each
+      // row, so one trial's dispatches, the worker loss that re-queued it, its retries, its stop
+      // and its result read as one story (`orbit logs --story`). NULL in rows written before.
+      try db.execute(sql: "ALTER TABLE events ADD COLUMN stimulus INTEGER")
+      try db.execute(sql: "ALTER TABLE trials ADD COLUMN stimulus INTEGER")
+    }
     return migrator
   }
 }

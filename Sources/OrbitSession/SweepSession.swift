@@ -310,7 +310,7 @@ public final class SweepSession {
 
   /// Blocks until the coordinator thread ends; throws its failure (journal: 74, socket: 69).
   public func wait() throws(SessionError) {
-    while !outcome.isSet { usleep(20_000) }
+    outcome.wait()
     if let error = outcome.error {
       throw SessionError(
         error.message,
@@ -324,9 +324,7 @@ public final class SweepSession {
   /// Whether the coordinator thread ends within `seconds` (its last workers, drained at the
   /// sweep's end, may leave just before it does).
   public func isDone(within seconds: Double) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while !outcome.isSet && Date() < end { usleep(20_000) }
-    return outcome.isSet
+    outcome.wait(until: Date().addingTimeInterval(seconds))
   }
 
   /// Marks the sweep finished (or, interrupted, stopped) and writes trials.csv: the one time an
@@ -350,19 +348,33 @@ public final class SweepSession {
   }
 }
 
-/// The coordinator thread's result, read by the main thread.
+/// The coordinator thread's result, read by the main thread, which can wait for it.
 final class OutcomeBox: @unchecked Sendable {
-  // @unchecked: every access goes through `lock`.
-  private let lock = NSLock()
+  // @unchecked: every access goes through `condition`'s lock.
+  private let condition = NSCondition()
   private var done = false
   private var failure: CoordinatorError?
 
   func set(_ error: CoordinatorError?) {
-    lock.withLock {
+    condition.withLock {
       done = true
       failure = error
+      condition.broadcast()
     }
   }
-  var isSet: Bool { lock.withLock { done } }
-  var error: CoordinatorError? { lock.withLock { failure } }
+  var isSet: Bool { condition.withLock { done } }
+  var error: CoordinatorError? { condition.withLock { failure } }
+
+  /// Blocks until the outcome is set.
+  func wait() {
+    condition.withLock { while !done { condition.wait() } }
+  }
+
+  /// Blocks until the outcome is set or `deadline` passes; whether it is set.
+  func wait(until deadline: Date) -> Bool {
+    condition.withLock {
+      while !done && condition.wait(until: deadline) {}
+      return done
+    }
+  }
 }

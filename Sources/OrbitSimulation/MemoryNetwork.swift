@@ -2,10 +2,7 @@ import OrbitCoordinator
 import OrbitProtocol
 import OrbitWorker
 import Synchronization
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import ZeroMQ
 
 /// A network in memory for the real I/O loops: a `CoordinatorServer` and `WorkerServer`s in one
 /// process, exchanging their real encoded frames through queues instead of sockets — the
@@ -28,8 +25,8 @@ public final class MemoryNetwork: Sendable {
   }
 
   private let state = Mutex(State())
-  fileprivate let coordinatorWake = WakePipe()
-  private let workerWakes = Mutex<[String: WakePipe]>([:])
+  fileprivate let coordinatorWake = WakeSignal()
+  private let workerWakes = Mutex<[String: WakeSignal]>([:])
 
   public init() {}
 
@@ -38,7 +35,7 @@ public final class MemoryNetwork: Sendable {
 
   /// A worker's end, named for the test's faults: pass it to `WorkerServer(transport:…)`.
   public func workerTransport(name: String) -> any WorkerTransport {
-    workerWakes.withLock { $0[name] = WakePipe() }
+    workerWakes.withLock { $0[name] = WakeSignal() }
     return WorkerEnd(network: self, name: name)
   }
 
@@ -140,7 +137,7 @@ public final class MemoryNetwork: Sendable {
     }
   }
 
-  fileprivate func wake(of name: String) -> WakePipe? { workerWakes.withLock { $0[name] } }
+  fileprivate func wake(of name: String) -> WakeSignal? { workerWakes.withLock { $0[name] } }
 
   private final class CoordinatorEnd: CoordinatorTransport {
     let network: MemoryNetwork
@@ -179,37 +176,5 @@ public final class MemoryNetwork: Sendable {
     func send(_ message: [UInt8]) throws { network.sendToCoordinator(message, from: name) }
     var refusedHandshakes: Int? { nil }
     func close() {}
-  }
-}
-
-/// A pipe whose read end polls readable while a wake-up is pending.
-final class WakePipe: Sendable {
-  private let read: Int32
-  private let write: Int32
-
-  init() {
-    var fds: [Int32] = [0, 0]
-    precondition(pipe(&fds) == 0, "pipe: \(errno)")
-    for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-    (read, write) = (fds[0], fds[1])
-  }
-
-  deinit {
-    _ = Glibc.close(read)
-    _ = Glibc.close(write)
-  }
-
-  func signal() {
-    var byte: UInt8 = 1
-    _ = Glibc.write(write, &byte, 1)
-  }
-
-  /// Waits for a wake-up or one of `fileDescriptors`, at most `timeoutMilliseconds`; takes
-  /// pending wake-ups (the queues, not the pipe, say what is waiting).
-  func wait(timeoutMilliseconds: Int, or fileDescriptors: [Int32]) {
-    var items = ([read] + fileDescriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-    _ = poll(&items, nfds_t(items.count), Int32(clamping: timeoutMilliseconds))
-    var buffer = [UInt8](repeating: 0, count: 64)
-    while Glibc.read(read, &buffer, buffer.count) > 0 {}
   }
 }

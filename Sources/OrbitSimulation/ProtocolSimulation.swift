@@ -1,5 +1,4 @@
 import OrbitCoordinator
-import OrbitJournal
 import OrbitProtocol
 import OrbitSpec
 import OrbitWorker
@@ -100,7 +99,7 @@ public struct ProtocolSimulation {
 
   struct Commit {
     var at: Double
-    var entries: [JournalEntry]
+    var entries: [ResultEntry]
   }
 
   /// A progress point or a stop on its way to the journal (the writer thread keeps their order).
@@ -117,10 +116,12 @@ public struct ProtocolSimulation {
   let plan: TrialPlan
   let settings: CoordinatorSettings
   var coordinator: CoordinatorStateMachine?
+  /// The last stimulus id given to an input of the coordinator (the shell numbers them).
+  var lastStimulus: Int64 = 0
   var coordinatorDownUntil = 0.0
   /// Trials in the journal when the coordinator last (re)started: never to be dispatched again.
   var journalAtStart: Set<TrialID> = []
-  var journal: [TrialID: JournalEntry] = [:]
+  var journal: [TrialID: ResultEntry] = [:]
   var commits: [Commit] = []
   var network: [InFlight] = []
   var workers: [SimWorker] = []
@@ -391,6 +392,12 @@ public struct ProtocolSimulation {
     }
   }
 
+  /// Feeds one input to the coordinator under the next stimulus id, as its shell does.
+  mutating func feedCoordinator(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+    lastStimulus += 1
+    return coordinator!.handle(event, stimulus: StimulusID(lastStimulus))
+  }
+
   mutating func perform(_ actions: [CoordinatorAction]) throws(Failure) {
     var pending = actions
     while !pending.isEmpty {
@@ -441,9 +448,9 @@ public struct ProtocolSimulation {
         pendingWrites.append((now + 0.1, .progress(p, worker: worker)))
       case .recordStop(let id, let attempt):
         pendingWrites.append((now + 0.1, .stop(id, attempt: attempt)))
-      case .event(let kind, _, _, _):
-        if kind == "held_trial_adopted" { report.adopted += 1 }
-        if kind == "held_trial_cancelled" { report.heldCancelled += 1 }
+      case .event(let event):
+        if event.kind == .heldTrialAdopted { report.adopted += 1 }
+        if event.kind == .heldTrialCancelled { report.heldCancelled += 1 }
       default:
         break
       }
@@ -468,7 +475,7 @@ public struct ProtocolSimulation {
         inserted.append(fresh)
       }
       guard coordinator != nil else { continue }
-      try perform(coordinator!.handle(.persisted(first.entries, inserted: inserted, now: now)))
+      try perform(feedCoordinator(.persisted(first.entries, inserted: inserted, now: now)))
     }
   }
 
@@ -480,12 +487,12 @@ public struct ProtocolSimulation {
       if m.toCoordinator {
         guard coordinator != nil else { continue }
         if m.epoch == -1 {
-          try perform(coordinator!.handle(.disconnected(m.peer, now: now)))
+          try perform(feedCoordinator(.disconnected(m.peer, now: now)))
           continue
         }
         // A message of a connection since replaced was lost with it.
         if m.epoch != workers[m.worker].epoch && workers[m.worker].alive { continue }
-        try perform(coordinator!.handle(.received(m.peer, m.message, now: now)))
+        try perform(feedCoordinator(.received(m.peer, m.message, now: now)))
       } else {
         let w = m.worker
         guard workers[w].alive, workers[w].peer == m.peer else { continue }
@@ -540,7 +547,7 @@ public struct ProtocolSimulation {
       perform(workers[w].machine.handle(.tick(now: now)), worker: w)
     }
     if coordinator != nil {
-      try perform(coordinator!.handle(.tick(now: now)))
+      try perform(feedCoordinator(.tick(now: now)))
       if now - liveWrittenAt >= 1 {
         liveWrittenAt = now
         liveJudged = coordinator!.judgedRuns

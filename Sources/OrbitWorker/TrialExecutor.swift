@@ -1,17 +1,13 @@
-import CSupport
 import Foundation
 import OrbitProtocol
 import OrbitSpec
 import Synchronization
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import ZeroMQ
 
 /// A fixed pool of slot threads running trials, one at a time each, off the cooperative pool.
 ///
 /// Finished outcomes and progress points are queued for the I/O thread, which is woken through
-/// an eventfd it polls beside its socket.
+/// a `WakeSignal` it polls beside its socket.
 final class TrialExecutor: Sendable {
   private struct Queues {
     var tasks: [TaskAssignment] = []
@@ -28,14 +24,14 @@ final class TrialExecutor: Sendable {
   private let available = DispatchSemaphore(value: 0)
   private let finishedThreads = DispatchSemaphore(value: 0)
   let slots: Int
+  private let wakeSignal = WakeSignal()
   /// Readable whenever outcomes or progress wait in the queue.
-  let wakeFD: Int32
+  var wakeFD: Int32 { wakeSignal.fileDescriptor }
 
   /// - Parameter gpus: each slot's devices (`GPUSlots.devices`), or empty for none.
   init(slots: Int, runner: any TrialRunner, gpus: [[String]] = []) {
     self.slots = slots
     self.queues = Mutex(Queues(runner: runner))
-    self.wakeFD = orbit_eventfd()
     for i in 0..<slots {
       let devices = i < gpus.count ? gpus[i] : []
       let thread = Thread { [self] in self.slotLoop(gpus: devices) }
@@ -72,8 +68,7 @@ final class TrialExecutor: Sendable {
 
   /// Takes every queued outcome and progress point; clears the wake-up signal.
   func drain() -> (outcomes: [TrialOutcome], progress: [TrialProgress]) {
-    var counter: UInt64 = 0
-    _ = read(wakeFD, &counter, 8)
+    wakeSignal.clear()
     return queues.withLock { q in
       defer {
         q.completions.removeAll()
@@ -88,13 +83,9 @@ final class TrialExecutor: Sendable {
     queues.withLock { $0.shuttingDown = true }
     for _ in 0..<slots { available.signal() }
     for _ in 0..<slots { finishedThreads.wait() }
-    close(wakeFD)
   }
 
-  private func wake() {
-    var one: UInt64 = 1
-    _ = write(wakeFD, &one, 8)
-  }
+  private func wake() { wakeSignal.signal() }
 
   private func slotLoop(gpus: [String]) {
     while true {

@@ -21,7 +21,7 @@ public enum ZMQPoller {
     return items.map { ($0.revents & Int16(ZMQ_POLLIN)) != 0 }
   }
 
-  /// Waits for input on sockets and plain file descriptors (an eventfd, a pipe) together.
+  /// Waits for input on sockets and plain file descriptors (a `WakeSignal`, a pipe) together.
   /// Returns which sockets and which descriptors are readable. EINTR returns all false.
   public static func poll(
     _ sockets: [ZMQSocket], fileDescriptors: [Int32], timeoutMilliseconds: Int

@@ -3,11 +3,13 @@ import Foundation
 import OrbitJournal
 import OrbitSession
 
-/// `orbit logs RUN_DIR TRIAL_ID_PREFIX [--stderr]`: a trial's kept stdout (or stderr).
+/// `orbit logs RUN_DIR TRIAL_ID_PREFIX [--stderr | --story]`: a trial's kept stdout (or
+/// stderr), or its whole history from the journal.
 struct LogsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "logs",
-    abstract: "Print a trial's stdout (or --stderr) from its kept folder, newest attempt.")
+    abstract:
+      "Print a trial's stdout (or --stderr) from its kept folder, newest attempt; or --story.")
 
   @Argument(help: "The run directory.")
   var runDir: String
@@ -18,11 +20,29 @@ struct LogsCommand: ParsableCommand {
   @Flag(help: "Print stderr instead of stdout.")
   var stderr = false
 
+  @Flag(
+    help:
+      "Print the trial's history from the journal instead: dispatches, worker losses, re-queues, retries, stops and its result, in time order."
+  )
+  var story = false
+
   @Option(
     help: "Where the workers kept trial folders (default: RUN_DIR/trials, as orbit run does).")
   var trialDir: String?
 
+  func validate() throws {
+    if story && stderr { throw ValidationError("--story and --stderr: give one") }
+  }
+
   func run() throws {
+    if story {
+      let journal: Journal
+      do { journal = try Journal(path: runDir + "/journal.sqlite", readOnly: true) } catch {
+        throw fail(error.description, ExitStatus.noInput)
+      }
+      for line in try TrialStory.lines(journal: journal, prefix: trial) { print(line) }
+      return
+    }
     let root = trialDir ?? runDir + "/trials"
     let found = Result { () throws(SessionError) -> String in
       try TrialLogs.latestAttempt(root: root, prefix: trial)

@@ -6,6 +6,13 @@ import Testing
 
 @testable import OrbitCoordinator
 
+extension CoordinatorStateMachine {
+  /// Feeds an input under stimulus 0: for tests that do not look at stimulus ids.
+  mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+    handle(event, stimulus: StimulusID(0))
+  }
+}
+
 /// Drives the state machine with events, as the I/O loop would, without sockets or files.
 struct Driver {
   var machine: CoordinatorStateMachine
@@ -13,6 +20,8 @@ struct Driver {
   var sent: [(PeerID, Message)] = []
   var left: [String] = []
   var finished = false
+  /// The last stimulus id fed (the driver numbers its inputs, as the shell does).
+  var lastStimulus: Int64 = 0
 
   init(
     trials: Int, finished: Set<String> = [], retries: Int = 0, lossLimit: Int = 5,
@@ -35,7 +44,7 @@ struct Driver {
 
   /// Feeds an event, then performs persists as the loop does (first result wins).
   mutating func feed(_ event: CoordinatorEvent) {
-    var actions = machine.handle(event)
+    var actions = handle(event)
     // After every event, the tables must be consistent (dask's validate_state).
     #expect(machine.invariantViolations() == [])
     while !actions.isEmpty {
@@ -52,15 +61,21 @@ struct Driver {
           for e in entries {
             #expect(e.index >= 0 && e.paramsJSON != "{}", "a journal row without its trial")
           }
-          next += machine.handle(.persisted(entries, inserted: inserted, now: 0))
+          next += handle(.persisted(entries, inserted: inserted, now: 0))
           #expect(machine.invariantViolations() == [])
-        case .workerLeft(let id, _, _): left.append(id)
+        case .workerLeft(let id, _, _, _): left.append(id)
         case .finished: finished = true
         default: break
         }
       }
       actions = next
     }
+  }
+
+  /// Feeds one input under the next stimulus id.
+  mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+    lastStimulus += 1
+    return machine.handle(event, stimulus: StimulusID(lastStimulus))
   }
 
   mutating func hello(
@@ -123,7 +138,7 @@ struct CoordinatorStateMachineTests {
     d.send("w1", .ready(credits: 2))
     let first = d.takeTasks("w1")
     d.sent.removeAll()
-    let actions = d.machine.handle(
+    let actions = d.handle(
       .received(
         PeerID(Array("w1".utf8)), .result(sweepID: "s", results: first.map(ok), credits: 2), now: 0)
     )
@@ -138,14 +153,14 @@ struct CoordinatorStateMachineTests {
       return []
     }
     #expect(tasks.map(\.index) == [2, 3])
-    let entries = actions.flatMap { action -> [JournalEntry] in
+    let entries = actions.flatMap { action -> [ResultEntry] in
       if case .persist(let e) = action { return e }
       return []
     }
     #expect(entries.map(\.outcome.trialID) == first.map(\.trialID))
     // Once durable: the ACK names exactly those results, and nothing more is sent (no credit
     // is given twice).
-    let after = d.machine.handle(
+    let after = d.handle(
       .persisted(entries, inserted: entries.map { _ in true }, now: 0))
     #expect(d.machine.invariantViolations() == [])
     let acked = after.flatMap { action -> [TrialID] in
@@ -156,15 +171,15 @@ struct CoordinatorStateMachineTests {
     #expect(!after.contains { if case .send(_, .task) = $0 { true } else { false } })
     // The last two results free their credits; with the plan done, the sweep finishes once
     // they are durable.
-    let last = d.machine.handle(
+    let last = d.handle(
       .received(
         PeerID(Array("w1".utf8)), .result(sweepID: "s", results: tasks.map(ok), credits: 2),
         now: 1))
-    let lastEntries = last.flatMap { action -> [JournalEntry] in
+    let lastEntries = last.flatMap { action -> [ResultEntry] in
       if case .persist(let e) = action { return e }
       return []
     }
-    let end = d.machine.handle(
+    let end = d.handle(
       .persisted(lastEntries, inserted: lastEntries.map { _ in true }, now: 1))
     #expect(end.contains { if case .finished = $0 { true } else { false } })
   }
@@ -379,7 +394,7 @@ struct CoordinatorStateMachineTests {
     var d = Driver(trials: 1)
     var logs = 0
     for _ in 0..<3 {
-      let actions = d.machine.handle(.malformed(PeerID([1]), ProtocolError(.badMagic, "x"), now: 0))
+      let actions = d.handle(.malformed(PeerID([1]), ProtocolError(.badMagic, "x"), now: 0))
       logs += actions.filter { if case .log = $0 { true } else { false } }.count
     }
     #expect(d.machine.malformedCount == 3)
@@ -556,7 +571,7 @@ struct BackpressureTests {
     let actions = machine.handle(
       .received(peer, .result(sweepID: "s", results: first.map(ok), credits: 4), now: 1))
     #expect(tasks(actions).isEmpty)
-    let entries = actions.flatMap { action -> [JournalEntry] in
+    let entries = actions.flatMap { action -> [ResultEntry] in
       if case .persist(let e) = action { return e }
       return []
     }

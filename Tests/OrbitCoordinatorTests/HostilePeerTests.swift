@@ -147,7 +147,7 @@ struct HostilePeerTests {
     let t = d.takeTasks("w1")[0]
     d.hello("w2", slots: 1)
     func progressActions(_ name: String, _ p: TrialProgress) -> Int {
-      d.machine.handle(.received(PeerID(Array(name.utf8)), .progress(p), now: 0)).filter {
+      d.handle(.received(PeerID(Array(name.utf8)), .progress(p), now: 0)).filter {
         if case .recordProgress = $0 { true } else { false }
       }.count
     }
@@ -221,12 +221,12 @@ struct HostilePeerTests {
     #expect(d.takeTasks("flood").count == 2)
     // A heartbeat every 100 µs for 5 s is 10,000 a second: honest enough.
     for k in 0..<50_000 {
-      _ = d.machine.handle(
+      _ = d.handle(
         .received(PeerID(Array("honest".utf8)), .heartbeat, now: Double(k) * 1e-4))
     }
     #expect(d.machine.workerCount == 2)
     for _ in 0...PeerPolicy.maxMessagesPerSecond {
-      _ = d.machine.handle(.received(PeerID(Array("flood".utf8)), .heartbeat, now: 5))
+      _ = d.handle(.received(PeerID(Array("flood".utf8)), .heartbeat, now: 5))
     }
     #expect(d.machine.workerCount == 1)
     // Its leases went back to the queue: the honest worker gets them.

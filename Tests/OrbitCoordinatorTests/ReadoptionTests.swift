@@ -191,11 +191,11 @@ struct ReadoptionTests {
           let p = TrialProgress(
             trialID: task.trialID, index: i, attempt: 1, step: step,
             metricsJSON: #"{"loss":\#(bases[i] + 1 / Double(step))}"#)
-          let actions = d.machine.handle(.received(PeerID(Array("w".utf8)), .progress(p), now: now))
+          let actions = d.handle(.received(PeerID(Array("w".utf8)), .progress(p), now: now))
           for a in actions {
             if case .recordProgress(let q, let worker) = a { journal.append((q, worker)) }
           }
-          for a in d.machine.handle(.tick(now: now)) {
+          for a in d.handle(.tick(now: now)) {
             if case .recordStop(let id, let attempt) = a { stops[id] = attempt }
             if case .send(_, .cancel(let id)) = a, id == task.trialID { cancelled = true }
           }

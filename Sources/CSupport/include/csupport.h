@@ -4,7 +4,6 @@
 #include <spawn.h>
 
 /// Linux calls that Swift's Glibc module hides behind _GNU_SOURCE.
-int orbit_eventfd(void);
 int orbit_pipe_cloexec(int fds[2]);
 int orbit_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 int orbit_set_parent_death_signal(int signal);
