@@ -137,6 +137,11 @@ struct FleetBench: ParsableCommand {
       guard let reason = row.leftReason, reason.contains("silent") else { return false }
       return !killedNames.contains(where: { row.id.hasPrefix($0 + "#") || row.id == $0 })
     }.count
+    // However the coordinator noticed (the closed connection, or silence): it let them go.
+    let killedReasons = workersTable.filter { row in
+      row.leftAt != nil && killedNames.contains(where: { row.id.hasPrefix($0 + "#") || row.id == $0 })
+    }.map { $0.leftReason ?? "" }
+    let killedDetected = killedReasons.count
     let ideal = trialSeconds > 0 ? Double(workers * slots) / trialSeconds : .nan
     let occupancy = occupancySamples.isEmpty
       ? 0 : occupancySamples.reduce(0, +) / Double(occupancySamples.count)
@@ -153,6 +158,10 @@ struct FleetBench: ParsableCommand {
         format: "| dispatch latency p50 / p99 (a slot's free → its next TASK) | %.1f ms / %.1f ms |",
         1000 * percentile(counters.latencies, 0.5), 1000 * percentile(counters.latencies, 0.99)))
     print("| healthy workers declared dead (journal: left silent, not killed) | \(falseDeaths) |")
+    if !killed.isEmpty {
+      let reasons = Set(killedReasons.map { String($0.prefix(24)) }).sorted().joined(separator: "; ")
+      print("| killed workers the coordinator let go | \(killedDetected) of \(killed.count) (\(reasons)) |")
+    }
     print("| reconnects / rejections seen by the fleet | \(counters.reconnects) / \(counters.rejections) |")
     print(String(format: "| coordinator CPU (cores, over the measured window) | %.2f |", cpu / seconds))
     print("| coordinator peak RSS | \(rss) MiB |")

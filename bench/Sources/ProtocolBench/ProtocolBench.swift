@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import OrbitCoordinator
-import OrbitJournal
 import OrbitProtocol
 import OrbitSimulation
 import OrbitSpec
@@ -85,7 +84,7 @@ struct Dispatch: ParsableCommand {
     let peers = (0..<workers).map { PeerID(Array("w\($0)#1".utf8)) }
     var toWorker: [[Message]] = Array(repeating: [], count: workers)
     var toCoordinator: [(Int, Message)] = []
-    func route(_ actions: [CoordinatorAction], _ persist: inout [[JournalEntry]]) {
+    func route(_ actions: [CoordinatorAction], _ persist: inout [[ResultEntry]]) {
       for a in actions {
         switch a {
         case .send(let p, let m): if let w = peers.firstIndex(of: p) { toWorker[w].append(m) }
@@ -95,22 +94,29 @@ struct Dispatch: ParsableCommand {
       }
     }
     let start = DispatchTime.now().uptimeNanoseconds
-    var persist: [[JournalEntry]] = []
+    var persist: [[ResultEntry]] = []
     for w in 0..<workers {
       for a in machines[w].handle(.connected(now: 0)) {
         if case .send(let m) = a { toCoordinator.append((w, m)) }
       }
     }
     var now = 0.0
+    // Every input gets its stimulus id, as the server numbers them.
+    var stimulus: Int64 = 0
+    func next() -> StimulusID {
+      stimulus += 1
+      return StimulusID(stimulus)
+    }
     while !coordinator.isFinished {
       now += 0.001
       for (w, m) in toCoordinator {
-        route(coordinator.handle(.received(peers[w], m, now: now)), &persist)
+        route(coordinator.handle(.received(peers[w], m, now: now), stimulus: next()), &persist)
       }
       toCoordinator.removeAll(keepingCapacity: true)
       for batch in persist {
         route(
-          coordinator.handle(.persisted(batch, inserted: batch.map { _ in true }, now: now)),
+          coordinator.handle(
+            .persisted(batch, inserted: batch.map { _ in true }, now: now), stimulus: next()),
           &persist)
       }
       persist.removeAll(keepingCapacity: true)
